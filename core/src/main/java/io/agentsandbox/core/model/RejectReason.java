@@ -1,0 +1,40 @@
+package io.agentsandbox.core.model;
+
+/** Why a claim was not answered with a sandbox. Each maps to one HTTP status. */
+public enum RejectReason {
+  /** The pool named by the claim does not exist ({@code 404}). */
+  UNKNOWN_POOL(404, "unknown_pool"),
+  /** The shard's claim queue is full; retry later ({@code 503}). */
+  QUEUE_FULL(503, "queue_full"),
+  /** The pool has no ready sandbox and the claim said {@code onEmpty: reject} ({@code 503}). */
+  POOL_EMPTY(503, "pool_empty"),
+  /** The tenant already holds its cap of concurrent claims on this pool ({@code 429}). */
+  TENANT_QUOTA(429, "tenant_quota"),
+  /** No sandbox became ready before the claim's wait deadline ({@code 504}). */
+  DEADLINE(504, "deadline_exceeded"),
+  /** A cold start failed in the backend ({@code 503}). */
+  PROVISION_FAILED(503, "provision_failed"),
+  /** The pool was removed while the claim waited ({@code 404}). */
+  POOL_REMOVED(404, "pool_removed"),
+  /** The claim was released (cancelled) while it waited ({@code 409}). */
+  CANCELLED(409, "cancelled"),
+  /** The scheduler is shutting down ({@code 503}). */
+  SHUTTING_DOWN(503, "shutting_down");
+
+  private final int httpStatus;
+  private final String code;
+
+  RejectReason(int httpStatus, String code) {
+    this.httpStatus = httpStatus;
+    this.code = code;
+  }
+
+  public int httpStatus() {
+    return httpStatus;
+  }
+
+  /** Stable machine-readable code used in error bodies and metric tags. */
+  public String code() {
+    return code;
+  }
+}

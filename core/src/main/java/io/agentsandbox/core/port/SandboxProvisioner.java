@@ -1,0 +1,44 @@
+package io.agentsandbox.core.port;
+
+import io.agentsandbox.core.model.PoolKey;
+import io.agentsandbox.core.model.SandboxBlueprint;
+
+/**
+ * A backend that starts and stops sandboxes: Kubernetes pods, local gVisor/bubblewrap processes, or
+ * a simulation.
+ *
+ * <p>Every method returns at once and may be called from any thread (in practice from a shard's
+ * event loop, which must never block). Results arrive later through the {@link ProvisionListener}
+ * given to the call, on the provisioner's threads. A provisioner reports each sandbox it was asked
+ * to create exactly once as ready or failed, and each delete as deleted (deleting an unknown
+ * sandbox counts as deleted).
+ */
+public interface SandboxProvisioner {
+
+  /**
+   * Starts a sandbox.
+   *
+   * @param pool the pool it belongs to (reported back with every event)
+   * @param sandboxName a name unique among this provisioner's live sandboxes
+   * @param blueprint what to run
+   * @param listener where the outcome goes
+   */
+  void create(PoolKey pool, String sandboxName, SandboxBlueprint blueprint, ProvisionListener listener);
+
+  /**
+   * Stops and removes a sandbox, whatever state it is in. Idempotent.
+   *
+   * @param pool the pool it was created for
+   * @param sandboxName its name
+   * @param listener receives {@link ProvisionListener#onSandboxDeleted}
+   */
+  void delete(PoolKey pool, String sandboxName, ProvisionListener listener);
+
+  /** Short name of the backend: {@code simulated}, {@code local}, {@code kubernetes}. */
+  String backendName();
+
+  /** True when sandboxes are not real (the simulated backend); shown wherever pools are shown. */
+  default boolean isSimulated() {
+    return false;
+  }
+}

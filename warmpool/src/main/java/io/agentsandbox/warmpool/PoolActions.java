@@ -1,0 +1,20 @@
+package io.agentsandbox.warmpool;
+
+import io.agentsandbox.core.model.PoolKey;
+import io.agentsandbox.core.model.SandboxBlueprint;
+
+/**
+ * What a {@link WarmPool} asks its owner to do. Called on the owner thread; implementations return
+ * at once (the scheduler forwards to the asynchronous provisioner).
+ */
+public interface PoolActions {
+
+  /** Start a sandbox; its result comes back as {@link WarmPool#onSandboxReady} or failed. */
+  void createSandbox(PoolKey pool, String sandboxName, SandboxBlueprint blueprint);
+
+  /** Stop a sandbox; completion comes back as {@link WarmPool#onSandboxDeleted}. */
+  void deleteSandbox(PoolKey pool, String sandboxName);
+
+  /** A claim this pool admitted has ended (released, expired, cancelled or its sandbox died). */
+  default void claimEnded(String claimId) {}
+}

@@ -1,0 +1,527 @@
+package io.agentsandbox.warmpool;
+
+import io.agentsandbox.core.model.ClaimOutcome;
+import io.agentsandbox.core.model.ClaimRequest;
+import io.agentsandbox.core.model.ClaimTicket;
+import io.agentsandbox.core.model.LaunchType;
+import io.agentsandbox.core.model.OnEmpty;
+import io.agentsandbox.core.model.PoolKey;
+import io.agentsandbox.core.model.PoolSpec;
+import io.agentsandbox.core.model.PoolStats;
+import io.agentsandbox.core.model.RejectReason;
+import io.agentsandbox.core.model.SandboxRef;
+import io.agentsandbox.core.port.PoolMetrics;
+import io.agentsandbox.warmpool.internal.DeadlineHeap;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One warm pool's state machine: its sandboxes (starting, ready, claimed, deleting), the claims
+ * waiting for one, and replenishment back to the target. Owned by one thread (its shard's event
+ * loop); not thread-safe; pure: time comes in as arguments, effects go out through {@link
+ * PoolActions} and {@link ClaimTicket#complete}.
+ *
+ * <p>A released sandbox is deleted, never handed to a second claim. Members that do not become
+ * ready within the readiness grace period are deleted and replaced. A claim that finds no ready
+ * sandbox follows its {@link OnEmpty} policy. The target is {@code spec.replicas} unclaimed members
+ * plus one per claim waiting for a warm sandbox.
+ */
+public final class WarmPool {
+
+  /** Result of {@link #release}. */
+  public enum ReleaseResult {
+    /** The claim's sandbox is being deleted. */
+    RELEASED,
+    /** The claim was still waiting; it was answered with {@link RejectReason#CANCELLED}. */
+    CANCELLED,
+    /** The pool holds no such claim. */
+    UNKNOWN
+  }
+
+  private static final char[] NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789".toCharArray();
+
+  private final WarmPoolPolicy policy;
+  private final PoolActions actions;
+  private final PoolMetrics metrics;
+  private final String backendName;
+  private final SplittableRandom random;
+
+  // Owner thread only
+  private PoolSpec spec;
+  private boolean removed;
+  private final HashMap<String, Member> members = new HashMap<>();
+  private final ArrayDeque<Member> ready = new ArrayDeque<>();
+  /** Every starting member, pool and cold, in creation order (for the readiness grace check). */
+  private final LinkedHashMap<String, Member> starting = new LinkedHashMap<>();
+  private int startingCold;
+  private int deleting;
+  private final HashMap<String, Member> claimed = new HashMap<>();
+  private final HashMap<String, ParkedClaim> parkedById = new HashMap<>();
+  private final PendingClaims pending = new PendingClaims();
+  private final DeadlineHeap<ParkedClaim> waitDeadlines = new DeadlineHeap<>();
+  private final DeadlineHeap<Member> ttlDeadlines = new DeadlineHeap<>();
+  private final HashMap<String, int[]> claimsPerTenant = new HashMap<>();
+  private long warmAssigned;
+  private long coldAssigned;
+  private long hits;
+  private int consecutiveCreateFailures;
+  private long nextCreateAtNs;
+  private boolean createBackoff;
+
+  /**
+   * @param spec the pool as declared
+   * @param policy scheduler-wide knobs
+   * @param actions where creates, deletes and ended claims go
+   * @param metrics the pool's counters
+   * @param backendName shown in every {@link SandboxRef}
+   * @param seed seeds the generator of sandbox name suffixes
+   */
+  public WarmPool(
+      PoolSpec spec,
+      WarmPoolPolicy policy,
+      PoolActions actions,
+      PoolMetrics metrics,
+      String backendName,
+      long seed) {
+    this.spec = Objects.requireNonNull(spec, "spec");
+    this.policy = Objects.requireNonNull(policy, "policy");
+    this.actions = Objects.requireNonNull(actions, "actions");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.backendName = Objects.requireNonNull(backendName, "backendName");
+    this.random = new SplittableRandom(seed);
+  }
+
+  public PoolKey key() {
+    return spec.key();
+  }
+
+  public PoolSpec spec() {
+    return spec;
+  }
+
+  // ---------------------------------------------------------------- claims
+
+  /**
+   * Takes a ready sandbox for the claim, or parks it, or turns it away, per its policy. A final
+   * outcome is also handed to {@link ClaimTicket#complete}; {@link ClaimOutcome.Pending} means the
+   * ticket is completed later (by {@link #onSandboxReady}, {@link #onTick} or {@link #release}).
+   */
+  public ClaimOutcome tryAssign(ClaimTicket ticket, long nowNs) {
+    ClaimRequest request = ticket.request();
+    if (removed) return reject(ticket, RejectReason.POOL_REMOVED, "pool was removed", 0);
+    int cap = spec.maxClaimsPerTenant() > 0 ? spec.maxClaimsPerTenant() : policy.maxClaimsPerTenant();
+    int[] held = claimsPerTenant.get(request.tenant());
+    if (held != null && held[0] >= cap) {
+      return reject(
+          ticket,
+          RejectReason.TENANT_QUOTA,
+          "tenant '" + request.tenant() + "' already holds " + cap + " claims on pool " + key(),
+          1_000);
+    }
+    Member member = ready.pollFirst();
+    if (member != null) {
+      countTenant(request.tenant(), +1);
+      hits++;
+      ClaimOutcome outcome = bind(member, ticket, LaunchType.WARM, nowNs);
+      replenish(nowNs);
+      return outcome;
+    }
+    return assignSlowPath(ticket, nowNs);
+  }
+
+  private ClaimOutcome assignSlowPath(ClaimTicket ticket, long nowNs) {
+    ClaimRequest request = ticket.request();
+    if (request.onEmpty() == OnEmpty.REJECT || request.waitNs() == 0) {
+      return reject(
+          ticket, RejectReason.POOL_EMPTY, "pool " + key() + " has no ready sandbox", policy.emptyRetryAfterMs());
+    }
+    countTenant(request.tenant(), +1);
+    if (request.onEmpty() == OnEmpty.COLD) {
+      Member member = startMember(nowNs);
+      ParkedClaim parked = new ParkedClaim(ticket, nowNs, member);
+      member.coldFor = parked;
+      startingCold++;
+      park(parked);
+      actions.createSandbox(key(), member.name, spec.blueprint());
+    } else {
+      ParkedClaim parked = new ParkedClaim(ticket, nowNs, null);
+      park(parked);
+      pending.add(parked);
+      replenish(nowNs);
+    }
+    return ClaimOutcome.Pending.INSTANCE;
+  }
+
+  private void park(ParkedClaim parked) {
+    ClaimRequest request = parked.ticket.request();
+    parkedById.put(request.claimId(), parked);
+    waitDeadlines.add(parked, request.deadlineNs());
+  }
+
+  private ClaimOutcome bind(Member member, ClaimTicket ticket, LaunchType launchType, long nowNs) {
+    ClaimRequest request = ticket.request();
+    long ttlNs = request.ttlNs();
+    long expiresAtNs = ttlNs > 0 ? nowNs + ttlNs : 0;
+    ClaimOutcome.Assigned assigned =
+        new ClaimOutcome.Assigned(
+            request.claimId(), member.ref, launchType, Math.max(0, nowNs - request.receivedAtNs()), expiresAtNs);
+    member.state = Member.State.CLAIMED;
+    member.claim = request;
+    member.assignment = assigned;
+    claimed.put(request.claimId(), member);
+    if (ttlNs > 0) ttlDeadlines.add(member, expiresAtNs);
+    if (launchType == LaunchType.WARM) warmAssigned++;
+    else coldAssigned++;
+    metrics.claimAssigned(launchType, assigned.waitedNs());
+    ticket.complete(assigned);
+    return assigned;
+  }
+
+  private ClaimOutcome reject(ClaimTicket ticket, RejectReason reason, String message, long retryAfterMs) {
+    ClaimOutcome.Rejected rejected = new ClaimOutcome.Rejected(reason, message, retryAfterMs);
+    metrics.claimRejected(reason);
+    ticket.complete(rejected);
+    return rejected;
+  }
+
+  /**
+   * Ends a claim: a bound claim's sandbox is deleted (never reused); a waiting claim is answered
+   * with {@link RejectReason#CANCELLED}.
+   */
+  public ReleaseResult release(String claimId, long nowNs) {
+    Member member = claimed.remove(claimId);
+    if (member != null) {
+      endBinding(member, false);
+      replenish(nowNs);
+      return ReleaseResult.RELEASED;
+    }
+    ParkedClaim parked = parkedById.get(claimId);
+    if (parked != null) {
+      endParked(parked, RejectReason.CANCELLED, "claim was released while it waited", 0);
+      replenish(nowNs);
+      return ReleaseResult.CANCELLED;
+    }
+    return ReleaseResult.UNKNOWN;
+  }
+
+  private void endBinding(Member member, boolean byTtl) {
+    ttlDeadlines.remove(member);
+    countTenant(member.claim.tenant(), -1);
+    metrics.claimReleased(byTtl);
+    actions.claimEnded(member.claim.claimId());
+    deleteMember(member);
+  }
+
+  private void endParked(ParkedClaim parked, RejectReason reason, String message, long retryAfterMs) {
+    String claimId = parked.claimId();
+    parkedById.remove(claimId);
+    waitDeadlines.remove(parked);
+    if (parked.coldMember == null) {
+      pending.remove(parked);
+    } else {
+      Member cold = parked.coldMember;
+      cold.coldFor = null;
+      if (cold.state == Member.State.STARTING) startingCold--;
+      // NOTE: the cold member keeps starting and joins the pool when ready; surplus is trimmed.
+    }
+    countTenant(parked.ticket.request().tenant(), -1);
+    actions.claimEnded(claimId);
+    reject(parked.ticket, reason, message, retryAfterMs);
+  }
+
+  /** The claim with this id, bound or waiting, or null. */
+  public ClaimView findClaim(String claimId) {
+    Member member = claimed.get(claimId);
+    if (member != null) return new ClaimView(member.claim, member.assignment);
+    ParkedClaim parked = parkedById.get(claimId);
+    return parked == null ? null : new ClaimView(parked.ticket.request(), null);
+  }
+
+  // ---------------------------------------------------------------- backend events
+
+  /** A sandbox this pool asked for is up. */
+  public void onSandboxReady(String sandboxName, List<String> addresses, long nowNs) {
+    Member member = members.get(sandboxName);
+    if (member == null || member.state != Member.State.STARTING) return;
+    starting.remove(sandboxName);
+    member.ref = new SandboxRef(sandboxName, key(), spec.runtimeClass(), addresses, backendName);
+    metrics.sandboxReady(nowNs - member.createdAtNs);
+    consecutiveCreateFailures = 0;
+    createBackoff = false;
+    ParkedClaim cold = member.coldFor;
+    if (cold != null) {
+      startingCold--;
+      member.coldFor = null;
+      parkedById.remove(cold.claimId());
+      waitDeadlines.remove(cold);
+      bind(member, cold.ticket, LaunchType.COLD, nowNs);
+    } else {
+      offerReady(member, nowNs);
+    }
+    replenish(nowNs);
+  }
+
+  private void offerReady(Member member, long nowNs) {
+    ParkedClaim next = pending.poll();
+    if (next != null) {
+      parkedById.remove(next.claimId());
+      waitDeadlines.remove(next);
+      bind(member, next.ticket, LaunchType.WARM, nowNs);
+    } else {
+      member.state = Member.State.READY;
+      ready.addLast(member);
+    }
+  }
+
+  /** A sandbox of this pool failed to start or died. */
+  public void onSandboxFailed(String sandboxName, String reason, long nowNs) {
+    Member member = members.remove(sandboxName);
+    if (member == null) return;
+    switch (member.state) {
+      case STARTING -> {
+        starting.remove(sandboxName);
+        metrics.sandboxFailed(false);
+        consecutiveCreateFailures++;
+        createBackoff = true;
+        long backoff = policy.createBackoffBaseNs() << Math.min(consecutiveCreateFailures - 1, 20);
+        nextCreateAtNs = nowNs + Math.min(backoff, policy.createBackoffMaxNs());
+        ParkedClaim cold = member.coldFor;
+        if (cold != null) {
+          endParked(cold, RejectReason.PROVISION_FAILED, "cold start failed: " + reason, policy.emptyRetryAfterMs());
+        }
+      }
+      case READY -> {
+        ready.remove(member);
+        metrics.sandboxFailed(false);
+      }
+      case CLAIMED -> {
+        claimed.remove(member.claim.claimId());
+        ttlDeadlines.remove(member);
+        countTenant(member.claim.tenant(), -1);
+        actions.claimEnded(member.claim.claimId());
+        metrics.sandboxFailed(false);
+      }
+      case DELETING -> deleting--;
+    }
+    replenish(nowNs);
+  }
+
+  /** A sandbox this pool deleted is gone. */
+  public void onSandboxDeleted(String sandboxName, long nowNs) {
+    Member member = members.get(sandboxName);
+    if (member == null) return;
+    if (member.state == Member.State.DELETING) {
+      members.remove(sandboxName);
+      deleting--;
+      replenish(nowNs);
+    } else {
+      // Deleted behind our back: same as a failure, minus the backoff.
+      onSandboxFailed(sandboxName, "deleted outside the scheduler", nowNs);
+      createBackoff = consecutiveCreateFailures > 0;
+    }
+  }
+
+  // ---------------------------------------------------------------- time
+
+  /** Expires wait deadlines and TTLs, replaces members stuck starting, and replenishes. */
+  public void onTick(long nowNs) {
+    ParkedClaim parked;
+    while ((parked = waitDeadlines.pollExpired(nowNs)) != null) {
+      endParked(
+          parked,
+          RejectReason.DEADLINE,
+          "no sandbox became ready within "
+              + TimeUnit.NANOSECONDS.toMillis(parked.ticket.request().waitNs())
+              + " ms",
+          policy.emptyRetryAfterMs());
+    }
+    Member expired;
+    while ((expired = ttlDeadlines.pollExpired(nowNs)) != null) {
+      claimed.remove(expired.claim.claimId());
+      countTenant(expired.claim.tenant(), -1);
+      metrics.claimReleased(true);
+      actions.claimEnded(expired.claim.claimId());
+      deleteMember(expired);
+    }
+    replaceStuck(nowNs);
+    replenish(nowNs);
+  }
+
+  private void replaceStuck(long nowNs) {
+    Iterator<Member> it = starting.values().iterator();
+    while (it.hasNext()) {
+      Member m = it.next();
+      if (nowNs - m.createdAtNs < policy.readinessGraceNs()) break;
+      it.remove();
+      metrics.sandboxFailed(true);
+      ParkedClaim cold = m.coldFor;
+      if (cold != null) {
+        startingCold--;
+        m.coldFor = null;
+        // The claim keeps waiting until its own deadline; give it a fresh cold start.
+        Member replacement = startMember(nowNs);
+        replacement.coldFor = cold;
+        startingCold++;
+        rebindCold(cold, replacement);
+        actions.createSandbox(key(), replacement.name, spec.blueprint());
+      }
+      m.state = Member.State.DELETING;
+      deleting++;
+      actions.deleteSandbox(key(), m.name);
+    }
+  }
+
+  private void rebindCold(ParkedClaim cold, Member replacement) {
+    ParkedClaim moved = new ParkedClaim(cold.ticket, cold.parkedAtNs, replacement);
+    replacement.coldFor = moved;
+    parkedById.put(cold.claimId(), moved);
+    waitDeadlines.remove(cold);
+    waitDeadlines.add(moved, cold.deadlineNs());
+  }
+
+  // ---------------------------------------------------------------- sizing
+
+  /** Members wanted unclaimed: {@code replicas} plus one per claim waiting for a warm sandbox. */
+  public int desired() {
+    return removed ? 0 : spec.replicas() + pending.size();
+  }
+
+  private void replenish(long nowNs) {
+    if (removed) return;
+    int needed = desired();
+    int startingPool = starting.size() - startingCold;
+    int have = ready.size() + startingPool;
+    if (have < needed) {
+      if (createBackoff && nowNs - nextCreateAtNs < 0) return;
+      int room = policy.maxStarting() - starting.size();
+      int creates = Math.min(needed - have, room);
+      for (int i = 0; i < creates; i++) {
+        Member m = startMember(nowNs);
+        actions.createSandbox(key(), m.name, spec.blueprint());
+      }
+      // NOTE: during backoff, one probe create at a time until one succeeds.
+      if (createBackoff && creates > 0) nextCreateAtNs = nowNs + policy.createBackoffMaxNs();
+    } else if (have > needed) {
+      int excess = Math.min(have - needed, ready.size());
+      for (int i = 0; i < excess; i++) deleteMember(ready.pollLast());
+    }
+  }
+
+  private Member startMember(long nowNs) {
+    String name;
+    do {
+      name = newName();
+    } while (members.containsKey(name));
+    Member m = new Member(name, nowNs);
+    members.put(name, m);
+    starting.put(name, m);
+    return m;
+  }
+
+  private String newName() {
+    String base = key().name();
+    char[] suffix = new char[5];
+    for (int i = 0; i < suffix.length; i++) suffix[i] = NAME_CHARS[random.nextInt(NAME_CHARS.length)];
+    return base + "-" + new String(suffix);
+  }
+
+  private void deleteMember(Member member) {
+    member.state = Member.State.DELETING;
+    deleting++;
+    actions.deleteSandbox(key(), member.name);
+  }
+
+  private void countTenant(String tenant, int delta) {
+    int[] held = claimsPerTenant.get(tenant);
+    if (held == null) {
+      held = new int[1];
+      claimsPerTenant.put(tenant, held);
+    }
+    held[0] += delta;
+    if (held[0] <= 0) claimsPerTenant.remove(tenant);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Applies a changed declaration (replicas, template, caps); existing members are kept. */
+  public void updateSpec(PoolSpec newSpec, long nowNs) {
+    if (!newSpec.key().equals(key())) throw new IllegalArgumentException("pool key changed: " + newSpec.key());
+    this.spec = newSpec;
+    replenish(nowNs);
+  }
+
+  /**
+   * The pool was deleted: waiting claims are answered with {@link RejectReason#POOL_REMOVED}, unclaimed
+   * members are deleted; bound claims keep their sandboxes until released (as upstream: claimed
+   * sandboxes belong to their claims).
+   */
+  public void remove(long nowNs) {
+    removed = true;
+    List<ParkedClaim> waiting = new ArrayList<>(parkedById.values());
+    for (ParkedClaim p : waiting) endParked(p, RejectReason.POOL_REMOVED, "pool " + key() + " was removed", 0);
+    Member m;
+    while ((m = ready.pollFirst()) != null) deleteMember(m);
+    for (Member s : new ArrayList<>(starting.values())) {
+      starting.remove(s.name);
+      deleteMember(s);
+    }
+    startingCold = 0;
+  }
+
+  /** Answers every waiting claim with {@code reason}; used at shutdown. */
+  public void rejectAllWaiting(RejectReason reason, String message) {
+    for (ParkedClaim p : new ArrayList<>(parkedById.values())) endParked(p, reason, message, 0);
+  }
+
+  /** True when the pool was removed and holds no claims and no sandboxes any more. */
+  public boolean isDrained() {
+    return removed && claimed.isEmpty() && members.isEmpty();
+  }
+
+  public boolean isRemoved() {
+    return removed;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  public int readyCount() {
+    return ready.size();
+  }
+
+  public int startingCount() {
+    return starting.size();
+  }
+
+  public int claimedCount() {
+    return claimed.size();
+  }
+
+  public int pendingCount() {
+    return parkedById.size();
+  }
+
+  public int deletingCount() {
+    return deleting;
+  }
+
+  /** Publishes the counts for other threads. */
+  public void publish(PoolStats stats) {
+    stats.publish(
+        ready.size(),
+        starting.size(),
+        claimed.size(),
+        desired(),
+        parkedById.size(),
+        deleting,
+        warmAssigned,
+        coldAssigned,
+        hits);
+  }
+}
