@@ -355,6 +355,7 @@ public final class WarmPool {
   }
 
   private void replaceStuck(long nowNs) {
+    List<ParkedClaim> coldToRestart = null;
     Iterator<Member> it = starting.values().iterator();
     while (it.hasNext()) {
       Member m = it.next();
@@ -365,16 +366,23 @@ public final class WarmPool {
       if (cold != null) {
         startingCold--;
         m.coldFor = null;
-        // The claim keeps waiting until its own deadline; give it a fresh cold start.
-        Member replacement = startMember(nowNs);
-        replacement.coldFor = cold;
-        startingCold++;
-        rebindCold(cold, replacement);
-        actions.createSandbox(key(), replacement.name, spec.blueprint());
+        if (coldToRestart == null) coldToRestart = new ArrayList<>();
+        coldToRestart.add(cold);
       }
       m.state = Member.State.DELETING;
       deleting++;
       actions.deleteSandbox(key(), m.name);
+    }
+    // NOTE: replacements are started after the loop: startMember adds to `starting`, which the
+    // iterator above walks (adding during the walk threw ConcurrentModificationException).
+    if (coldToRestart == null) return;
+    for (ParkedClaim cold : coldToRestart) {
+      // The claim keeps waiting until its own deadline; give it a fresh cold start.
+      Member replacement = startMember(nowNs);
+      replacement.coldFor = cold;
+      startingCold++;
+      rebindCold(cold, replacement);
+      actions.createSandbox(key(), replacement.name, spec.blueprint());
     }
   }
 
@@ -402,11 +410,13 @@ public final class WarmPool {
       if (createBackoff && nowNs - nextCreateAtNs < 0) return;
       int room = policy.maxStarting() - starting.size();
       int creates = Math.min(needed - have, room);
+      // NOTE: during backoff, one probe create at a time until one succeeds.
+      if (createBackoff) creates = Math.min(creates, 1);
       for (int i = 0; i < creates; i++) {
         Member m = startMember(nowNs);
         actions.createSandbox(key(), m.name, spec.blueprint());
       }
-      // NOTE: during backoff, one probe create at a time until one succeeds.
+      // The probe's result (ready or failed) ends or extends the backoff; until then, no other.
       if (createBackoff && creates > 0) nextCreateAtNs = nowNs + policy.createBackoffMaxNs();
     } else if (have > needed) {
       int excess = Math.min(have - needed, ready.size());

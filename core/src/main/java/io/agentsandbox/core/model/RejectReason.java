@@ -19,7 +19,9 @@ public enum RejectReason {
   /** The claim was released (cancelled) while it waited ({@code 409}). */
   CANCELLED(409, "cancelled"),
   /** The scheduler is shutting down ({@code 503}). */
-  SHUTTING_DOWN(503, "shutting_down");
+  SHUTTING_DOWN(503, "shutting_down"),
+  /** A bug: the scheduler failed while handling the claim; counted and logged ({@code 500}). */
+  INTERNAL_ERROR(500, "internal_error");
 
   private final int httpStatus;
   private final String code;

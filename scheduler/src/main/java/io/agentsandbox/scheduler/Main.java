@@ -1,0 +1,205 @@
+package io.agentsandbox.scheduler;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The server's entry point: parses flags and environment into a {@link SchedulerConfig}, starts. */
+@Command(
+    name = "agent-sandbox-server",
+    mixinStandardHelpOptions = true,
+    version = "agent-sandbox-server 0.1.0",
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    description = {
+      "Hands out pre-started, isolated sandboxes to AI agents from warm pools, over an HTTP claim API.",
+      "Pools are SandboxTemplate + SandboxWarmPool YAML (extensions.agents.x-k8s.io/v1beta1) read from --pools-dir.",
+      "Every option can also be set by the environment variable shown in its description.",
+      ""
+    },
+    footer = {
+      "",
+      "Example: claim a sandbox from the example gVisor pool, then release it:",
+      "  curl -s -XPOST localhost:8080/v1/claims -H 'content-type: application/json' -d '{\"pool\":\"python-gvisor\"}'",
+      "  curl -s -XDELETE localhost:8080/v1/claims/<claimId>",
+      "API reference: GET /openapi.yaml on the running server."
+    })
+public final class Main implements Callable<Integer> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  @Option(names = "--host", defaultValue = "${env:AGENT_SANDBOX_HOST:-127.0.0.1}",
+      description = "Address to bind (env AGENT_SANDBOX_HOST; default ${DEFAULT-VALUE}; 0.0.0.0 for all interfaces).")
+  String host;
+
+  @Option(names = "--port", defaultValue = "${env:AGENT_SANDBOX_PORT:-8080}",
+      description = "HTTP port of the claim API (env AGENT_SANDBOX_PORT; default ${DEFAULT-VALUE}; 0 picks a free port).")
+  int port;
+
+  @Option(names = "--pools-dir", defaultValue = "${env:AGENT_SANDBOX_POOLS_DIR:-crds/examples}",
+      description = "Directory of SandboxTemplate/SandboxWarmPool YAML to load at start (env AGENT_SANDBOX_POOLS_DIR; default ${DEFAULT-VALUE}).")
+  Path poolsDir;
+
+  @Option(names = "--backend", defaultValue = "${env:AGENT_SANDBOX_BACKEND:-simulated}",
+      description = "Sandbox backend (env AGENT_SANDBOX_BACKEND; default ${DEFAULT-VALUE}). 'simulated' starts no real sandbox: each becomes ready after a latency drawn per runtime class.")
+  String backend;
+
+  @Option(names = "--shards", defaultValue = "${env:AGENT_SANDBOX_SHARDS:-0}",
+      description = "Claim shards, each owned by one event loop (env AGENT_SANDBOX_SHARDS; default: number of CPUs).")
+  int shards;
+
+  @Option(names = "--http-instances", defaultValue = "${env:AGENT_SANDBOX_HTTP_INSTANCES:-0}",
+      description = "HTTP verticle instances (env AGENT_SANDBOX_HTTP_INSTANCES; default: number of CPUs).")
+  int httpInstances;
+
+  @Option(names = "--claim-queue-capacity", defaultValue = "${env:AGENT_SANDBOX_CLAIM_QUEUE_CAPACITY:-8192}",
+      description = "Bound of each shard's claim queue; when full, claims get 503 + Retry-After at once (env AGENT_SANDBOX_CLAIM_QUEUE_CAPACITY; default ${DEFAULT-VALUE}).")
+  int claimQueueCapacity;
+
+  @Option(names = "--drain-limit", defaultValue = "${env:AGENT_SANDBOX_DRAIN_LIMIT:-256}",
+      description = "Most claims a shard handles per event-loop turn (env AGENT_SANDBOX_DRAIN_LIMIT; default ${DEFAULT-VALUE}).")
+  int drainLimit;
+
+  @Option(names = "--tick-ms", defaultValue = "${env:AGENT_SANDBOX_TICK_MS:-10}",
+      description = "Period of each shard's timer for deadlines and TTLs (env AGENT_SANDBOX_TICK_MS; default ${DEFAULT-VALUE}).")
+  long tickMs;
+
+  @Option(names = "--default-wait-ms", defaultValue = "${env:AGENT_SANDBOX_DEFAULT_WAIT_MS:-10000}",
+      description = "How long a claim waits for a sandbox when it does not say (env AGENT_SANDBOX_DEFAULT_WAIT_MS; default ${DEFAULT-VALUE}).")
+  long defaultWaitMs;
+
+  @Option(names = "--max-wait-ms", defaultValue = "${env:AGENT_SANDBOX_MAX_WAIT_MS:-300000}",
+      description = "Largest waitMs a claim may ask for (env AGENT_SANDBOX_MAX_WAIT_MS; default ${DEFAULT-VALUE}).")
+  long maxWaitMs;
+
+  @Option(names = "--default-ttl-seconds", defaultValue = "${env:AGENT_SANDBOX_DEFAULT_TTL_SECONDS:-3600}",
+      description = "How long a claim holds its sandbox when it does not say; 0 = until released (env AGENT_SANDBOX_DEFAULT_TTL_SECONDS; default ${DEFAULT-VALUE}).")
+  long defaultTtlSeconds;
+
+  @Option(names = "--max-ttl-seconds", defaultValue = "${env:AGENT_SANDBOX_MAX_TTL_SECONDS:-604800}",
+      description = "Largest ttlSeconds a claim may ask for (env AGENT_SANDBOX_MAX_TTL_SECONDS; default ${DEFAULT-VALUE}).")
+  long maxTtlSeconds;
+
+  @Option(names = "--max-claims-per-tenant", defaultValue = "${env:AGENT_SANDBOX_MAX_CLAIMS_PER_TENANT:-1000}",
+      description = "Default cap of one tenant's concurrent claims per pool, 429 above it; a pool may set its own (env AGENT_SANDBOX_MAX_CLAIMS_PER_TENANT; default ${DEFAULT-VALUE}).")
+  int maxClaimsPerTenant;
+
+  @Option(names = "--readiness-grace-seconds", defaultValue = "${env:AGENT_SANDBOX_READINESS_GRACE_SECONDS:-300}",
+      description = "Pool members not ready this long after creation are replaced (env AGENT_SANDBOX_READINESS_GRACE_SECONDS; default ${DEFAULT-VALUE}).")
+  long readinessGraceSeconds;
+
+  @Option(names = "--max-starting-per-pool", defaultValue = "${env:AGENT_SANDBOX_MAX_STARTING_PER_POOL:-512}",
+      description = "Most sandboxes one pool starts at once (env AGENT_SANDBOX_MAX_STARTING_PER_POOL; default ${DEFAULT-VALUE}).")
+  int maxStartingPerPool;
+
+  @Option(names = "--queue-full-retry-after-ms", defaultValue = "${env:AGENT_SANDBOX_QUEUE_FULL_RETRY_AFTER_MS:-1000}",
+      description = "Retry-After sent with 503 when a shard's queue is full (env AGENT_SANDBOX_QUEUE_FULL_RETRY_AFTER_MS; default ${DEFAULT-VALUE}).")
+  long queueFullRetryAfterMs;
+
+  @Option(names = "--max-body-bytes", defaultValue = "${env:AGENT_SANDBOX_MAX_BODY_BYTES:-65536}",
+      description = "Largest request body; larger gets 413 (env AGENT_SANDBOX_MAX_BODY_BYTES; default ${DEFAULT-VALUE}).")
+  int maxBodyBytes;
+
+  @Option(names = "--simulated-latency", defaultValue = "${env:AGENT_SANDBOX_SIMULATED_LATENCY:-" + SchedulerConfig.DEFAULT_SIMULATED_LATENCY + "}",
+      description = "Simulated backend: median start latency per runtime class in ms, 'default' = unset class, '*' = any other (env AGENT_SANDBOX_SIMULATED_LATENCY; default ${DEFAULT-VALUE}).")
+  String simulatedLatency;
+
+  @Option(names = "--simulated-failure-rate", defaultValue = "${env:AGENT_SANDBOX_SIMULATED_FAILURE_RATE:-0}",
+      description = "Simulated backend: fraction of starts that fail, 0..1 (env AGENT_SANDBOX_SIMULATED_FAILURE_RATE; default ${DEFAULT-VALUE}).")
+  double simulatedFailureRate;
+
+  /** The validated configuration these flags describe. */
+  SchedulerConfig toConfig() {
+    int cpus = Math.max(1, Runtime.getRuntime().availableProcessors());
+    return new SchedulerConfig(
+            host,
+            port,
+            poolsDir,
+            backend,
+            shards == 0 ? cpus : shards,
+            httpInstances == 0 ? cpus : httpInstances,
+            claimQueueCapacity,
+            drainLimit,
+            tickMs,
+            defaultWaitMs,
+            maxWaitMs,
+            defaultTtlSeconds,
+            maxTtlSeconds,
+            maxClaimsPerTenant,
+            readinessGraceSeconds,
+            maxStartingPerPool,
+            queueFullRetryAfterMs,
+            maxBodyBytes,
+            SchedulerConfig.parseLatencies(simulatedLatency),
+            simulatedFailureRate)
+        .validate();
+  }
+
+  /**
+   * Parses flags (and the environment) into a validated configuration.
+   *
+   * @throws IllegalArgumentException naming the flag at fault
+   */
+  public static SchedulerConfig parseConfig(String... args) {
+    Main main = new Main();
+    try {
+      new CommandLine(main).parseArgs(args);
+    } catch (CommandLine.ParameterException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    return main.toConfig();
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    SchedulerConfig config;
+    try {
+      config = toConfig();
+    } catch (IllegalArgumentException e) {
+      System.err.println("invalid configuration: " + e.getMessage());
+      return 2;
+    }
+    SchedulerServer server;
+    try {
+      server = SchedulerServer.start(config).toCompletionStage().toCompletableFuture().get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause();
+      System.err.println("start-up failed: " + (cause.getMessage() == null ? cause : cause.getMessage()));
+      LOG.debug("start-up failure", cause);
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  LOG.info("shutting down");
+                  try {
+                    server.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                  } catch (Exception e) {
+                    LOG.warn("shutdown did not finish cleanly: {}", e.toString());
+                  }
+                  stopped.countDown();
+                },
+                "shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  public static void main(String[] args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setParameterExceptionHandler(
+        (ex, a) -> {
+          System.err.println(ex.getMessage());
+          System.err.println("Run with --help for the options.");
+          return 2;
+        });
+    int rc = cli.execute(args);
+    if (rc != 0) System.exit(rc);
+  }
+}

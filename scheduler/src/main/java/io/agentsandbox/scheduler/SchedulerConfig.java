@@ -1,0 +1,145 @@
+package io.agentsandbox.scheduler;
+
+import io.agentsandbox.core.model.RuntimeClass;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The server's whole configuration, built once from flags and environment by {@link Main},
+ * validated by {@link #validate()} and logged once at start-up. Immutable.
+ *
+ * @param host address the HTTP API binds to
+ * @param port HTTP port (0 picks a free one)
+ * @param poolsDir directory of {@code SandboxTemplate}/{@code SandboxWarmPool} YAML loaded at start
+ * @param backend sandbox backend: {@code simulated}
+ * @param shards number of claim shards (each owned by one event loop)
+ * @param httpInstances number of HTTP verticle instances
+ * @param claimQueueCapacity bound of each shard's claim queue; a full queue answers {@code 503}
+ * @param drainLimit most claims a shard handles per event-loop turn
+ * @param tickMs period of each shard's single timer (deadlines, TTLs, stuck members)
+ * @param defaultWaitMs wait deadline of a claim that does not say
+ * @param maxWaitMs largest {@code waitMs} a claim may ask for
+ * @param defaultTtlSeconds TTL of a claim that does not say (0: none)
+ * @param maxTtlSeconds largest {@code ttlSeconds} a claim may ask for
+ * @param maxClaimsPerTenant default cap of one tenant's concurrent claims per pool ({@code 429})
+ * @param readinessGraceSeconds members not ready this long are replaced
+ * @param maxStartingPerPool most sandboxes one pool starts at once
+ * @param queueFullRetryAfterMs {@code Retry-After} when a shard queue is full
+ * @param maxBodyBytes largest request body accepted ({@code 413} above)
+ * @param simulatedLatencyMs median start latency per runtime class of the simulated backend ({@code
+ *     default} for an unset class, {@code *} for any other)
+ * @param simulatedFailureRate fraction of simulated starts that fail
+ */
+public record SchedulerConfig(
+    String host,
+    int port,
+    Path poolsDir,
+    String backend,
+    int shards,
+    int httpInstances,
+    int claimQueueCapacity,
+    int drainLimit,
+    long tickMs,
+    long defaultWaitMs,
+    long maxWaitMs,
+    long defaultTtlSeconds,
+    long maxTtlSeconds,
+    int maxClaimsPerTenant,
+    long readinessGraceSeconds,
+    int maxStartingPerPool,
+    long queueFullRetryAfterMs,
+    int maxBodyBytes,
+    Map<String, Long> simulatedLatencyMs,
+    double simulatedFailureRate) {
+
+  /** Default port of the claim API. */
+  public static final int DEFAULT_PORT = 8080;
+  /** Default wait for warm capacity: 10 s. */
+  public static final long DEFAULT_WAIT_MS = 10_000;
+  /** Upper bound of any claim's wait: 5 min. */
+  public static final long MAX_WAIT_MS = 300_000;
+  /** Default claim TTL: 1 h. */
+  public static final long DEFAULT_TTL_SECONDS = 3_600;
+  /** Upper bound of any claim's TTL: 7 days. */
+  public static final long MAX_TTL_SECONDS = 7 * 24 * 3_600;
+  /** Request bodies above 64 KiB are refused with 413. */
+  public static final int MAX_BODY_BYTES = 64 * 1024;
+  /** Seed figures: gVisor ~0.1 s, Kata ~1.5 s (the seed articles), runc ~0.3 s. */
+  public static final String DEFAULT_SIMULATED_LATENCY = "gvisor=100,kata=1500,default=300,*=500";
+
+  public SchedulerConfig {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(poolsDir, "poolsDir");
+    Objects.requireNonNull(backend, "backend");
+    simulatedLatencyMs = Map.copyOf(simulatedLatencyMs);
+  }
+
+  /**
+   * Checks every value; the message names the flag at fault.
+   *
+   * @throws IllegalArgumentException on the first invalid value
+   */
+  public SchedulerConfig validate() {
+    check(!host.isBlank(), "--host must not be empty");
+    check(port >= 0 && port <= 65_535, "--port must be 0..65535: " + port);
+    check(backend.equals("simulated"), "--backend must be 'simulated' (the local and kubernetes backends are not built yet): " + backend);
+    check(shards >= 1 && shards <= 256, "--shards must be 1..256: " + shards);
+    check(httpInstances >= 1 && httpInstances <= 256, "--http-instances must be 1..256: " + httpInstances);
+    check(claimQueueCapacity >= 2 && claimQueueCapacity <= (1 << 24), "--claim-queue-capacity must be 2..16777216: " + claimQueueCapacity);
+    check(drainLimit >= 1 && drainLimit <= 1 << 20, "--drain-limit must be 1..1048576: " + drainLimit);
+    check(tickMs >= 1 && tickMs <= 10_000, "--tick-ms must be 1..10000: " + tickMs);
+    check(maxWaitMs >= 0 && maxWaitMs <= 24L * 3_600_000, "--max-wait-ms must be 0..86400000: " + maxWaitMs);
+    check(defaultWaitMs >= 0 && defaultWaitMs <= maxWaitMs, "--default-wait-ms must be 0..--max-wait-ms (" + maxWaitMs + "): " + defaultWaitMs);
+    check(maxTtlSeconds >= 0 && maxTtlSeconds <= 365L * 24 * 3_600, "--max-ttl-seconds must be 0..31536000: " + maxTtlSeconds);
+    check(defaultTtlSeconds >= 0 && defaultTtlSeconds <= maxTtlSeconds, "--default-ttl-seconds must be 0..--max-ttl-seconds (" + maxTtlSeconds + "): " + defaultTtlSeconds);
+    check(maxClaimsPerTenant >= 1, "--max-claims-per-tenant must be >= 1: " + maxClaimsPerTenant);
+    check(readinessGraceSeconds >= 1, "--readiness-grace-seconds must be >= 1: " + readinessGraceSeconds);
+    check(maxStartingPerPool >= 1, "--max-starting-per-pool must be >= 1: " + maxStartingPerPool);
+    check(queueFullRetryAfterMs >= 0, "--queue-full-retry-after-ms must be >= 0: " + queueFullRetryAfterMs);
+    check(maxBodyBytes >= 1_024 && maxBodyBytes <= 16 << 20, "--max-body-bytes must be 1024..16777216: " + maxBodyBytes);
+    check(simulatedFailureRate >= 0 && simulatedFailureRate <= 1, "--simulated-failure-rate must be 0..1: " + simulatedFailureRate);
+    for (var e : simulatedLatencyMs.entrySet()) {
+      check(e.getValue() >= 0 && e.getValue() <= 600_000, "--simulated-latency " + e.getKey() + " must be 0..600000 ms: " + e.getValue());
+    }
+    return this;
+  }
+
+  private static void check(boolean ok, String message) {
+    if (!ok) throw new IllegalArgumentException(message);
+  }
+
+  /**
+   * Parses {@code class=ms,...}, e.g. {@code gvisor=100,kata=1500,default=300,*=500}.
+   *
+   * @throws IllegalArgumentException naming the bad entry
+   */
+  public static Map<String, Long> parseLatencies(String spec) {
+    Map<String, Long> out = new LinkedHashMap<>();
+    if (spec == null || spec.isBlank()) return out;
+    for (String part : spec.split(",")) {
+      String p = part.trim();
+      int eq = p.indexOf('=');
+      if (eq <= 0 || eq == p.length() - 1) {
+        throw new IllegalArgumentException("--simulated-latency entry must be class=millis: '" + p + "'");
+      }
+      String value = p.substring(eq + 1).trim();
+      if (value.endsWith("ms")) value = value.substring(0, value.length() - 2);
+      try {
+        out.put(p.substring(0, eq).trim(), Long.parseLong(value));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("--simulated-latency entry must be class=millis: '" + p + "'");
+      }
+    }
+    return out;
+  }
+
+  /** The simulated median start latency of a runtime class, in ms. */
+  public long simulatedLatencyMs(RuntimeClass runtimeClass) {
+    Long v = simulatedLatencyMs.get(runtimeClass.isDefault() ? "default" : runtimeClass.name());
+    if (v == null && runtimeClass.isKata()) v = simulatedLatencyMs.get("kata");
+    if (v == null) v = simulatedLatencyMs.get("*");
+    return v == null ? 500 : v;
+  }
+}

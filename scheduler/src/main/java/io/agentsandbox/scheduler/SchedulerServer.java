@@ -1,0 +1,195 @@
+package io.agentsandbox.scheduler;
+
+import io.agentsandbox.core.port.NanoClock;
+import io.agentsandbox.core.port.SandboxProvisioner;
+import io.agentsandbox.scheduler.backend.SimulatedProvisioner;
+import io.agentsandbox.scheduler.http.ApiContext;
+import io.agentsandbox.scheduler.http.HttpVerticle;
+import io.agentsandbox.scheduler.metrics.MicrometerSchedulerMetrics;
+import io.agentsandbox.scheduler.pools.PoolCatalog;
+import io.agentsandbox.scheduler.pools.PoolDeclarationLoader;
+import io.agentsandbox.scheduler.shard.PoolShard;
+import io.agentsandbox.scheduler.shard.ShardCommand;
+import io.agentsandbox.scheduler.shard.ShardProxy;
+import io.agentsandbox.scheduler.shard.ShardRouter;
+import io.agentsandbox.core.model.PoolSpec;
+import io.agentsandbox.warmpool.WarmPoolPolicy;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: builds Vert.x with Micrometer, the backend, the shards (each on its own
+ * event-loop context with one periodic timer), declares the pools, deploys the HTTP verticles.
+ */
+public final class SchedulerServer {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SchedulerServer.class);
+
+  private final SchedulerConfig config;
+  private final Vertx vertx;
+  private final PrometheusMeterRegistry registry;
+  private final PoolCatalog catalog;
+  private final List<ShardProxy> shards;
+  private final SandboxProvisioner provisioner;
+  private volatile boolean ready;
+
+  private SchedulerServer(SchedulerConfig config, Vertx vertx, PrometheusMeterRegistry registry, PoolCatalog catalog,
+      List<ShardProxy> shards, SandboxProvisioner provisioner) {
+    this.config = config;
+    this.vertx = vertx;
+    this.registry = registry;
+    this.catalog = catalog;
+    this.shards = shards;
+    this.provisioner = provisioner;
+  }
+
+  /**
+   * Starts a server. Blocking work (reading pool YAML) happens on the calling thread, so do not call
+   * this from an event loop.
+   *
+   * @return completes once the HTTP API listens, or fails naming the problem
+   */
+  public static Future<SchedulerServer> start(SchedulerConfig config) {
+    config.validate();
+    LOG.info("configuration: {}", config);
+    PoolCatalog catalog;
+    try {
+      catalog = new PoolDeclarationLoader().load(config.poolsDir());
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    if (config.port() == 0) config = withFreePort(config);
+
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+    MicrometerSchedulerMetrics metrics = new MicrometerSchedulerMetrics(registry);
+    SandboxProvisioner provisioner = backend(config, vertx);
+    WarmPoolPolicy policy = new WarmPoolPolicy(
+        TimeUnit.SECONDS.toNanos(config.readinessGraceSeconds()),
+        config.maxStartingPerPool(),
+        config.maxClaimsPerTenant(),
+        1_000,
+        WarmPoolPolicy.DEFAULTS.createBackoffBaseNs(),
+        WarmPoolPolicy.DEFAULTS.createBackoffMaxNs());
+
+    NanoClock clock = NanoClock.SYSTEM;
+    List<ShardProxy> proxies = new ArrayList<>();
+    for (int k = 0; k < config.shards(); k++) {
+      ContextInternal ctx = ((VertxInternal) vertx).createEventLoopContext();
+      Executor onShardLoop = task -> ctx.runOnContext(v -> task.run());
+      PoolShard shard = new PoolShard(k, config.claimQueueCapacity(), config.drainLimit(), onShardLoop, clock, provisioner, metrics, policy);
+      long tickMs = config.tickMs();
+      ctx.runOnContext(v -> vertx.setPeriodic(tickMs, id -> shard.onTick(clock.nanoTime())));
+      ShardProxy proxy = new ShardProxy(shard);
+      proxies.add(proxy);
+      Gauge.builder(MicrometerSchedulerMetrics.PREFIX + "shard_queue_depth", proxy, ShardProxy::claimQueueDepth)
+          .description("Claims queued in a shard's inbox").tag("shard", Integer.toString(k)).tag("queue", "claims").register(registry);
+      Gauge.builder(MicrometerSchedulerMetrics.PREFIX + "shard_queue_depth", proxy, ShardProxy::controlQueueDepth)
+          .description("Claims queued in a shard's inbox").tag("shard", Integer.toString(k)).tag("queue", "control").register(registry);
+    }
+    ShardRouter router = new ShardRouter(proxies.size());
+    for (PoolSpec spec : catalog.pools()) proxies.get(router.shardOf(spec.key())).send(new ShardCommand.DeclarePool(spec));
+
+    SchedulerServer server = new SchedulerServer(config, vertx, registry, catalog, proxies, provisioner);
+    ApiContext api = new ApiContext(config, router, proxies, catalog, registry, clock, () -> server.ready);
+    SchedulerConfig cfg = config;
+    return vertx
+        .deployVerticle(() -> new HttpVerticle(api), new DeploymentOptions().setInstances(config.httpInstances()))
+        .map(id -> {
+          server.ready = true;
+          server.logStarted(cfg);
+          return server;
+        })
+        .recover(e -> vertx.close().transform(x -> Future.failedFuture(
+            new IllegalStateException("cannot listen on " + cfg.host() + ":" + cfg.port() + ": " + e.getMessage(), e))));
+  }
+
+  private static SandboxProvisioner backend(SchedulerConfig config, Vertx vertx) {
+    // validate() admits only "simulated" until the local and kubernetes backends land.
+    LOG.warn("backend: SIMULATED: no real sandbox is started; each becomes 'ready' after a latency drawn per runtime class {}",
+        config.simulatedLatencyMs());
+    return new SimulatedProvisioner(vertx, config::simulatedLatencyMs, config.simulatedFailureRate());
+  }
+
+  private static SchedulerConfig withFreePort(SchedulerConfig c) {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(c.host()))) {
+      int port = s.getLocalPort();
+      return new SchedulerConfig(c.host(), port, c.poolsDir(), c.backend(), c.shards(), c.httpInstances(),
+          c.claimQueueCapacity(), c.drainLimit(), c.tickMs(), c.defaultWaitMs(), c.maxWaitMs(), c.defaultTtlSeconds(),
+          c.maxTtlSeconds(), c.maxClaimsPerTenant(), c.readinessGraceSeconds(), c.maxStartingPerPool(),
+          c.queueFullRetryAfterMs(), c.maxBodyBytes(), c.simulatedLatencyMs(), c.simulatedFailureRate());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot find a free port on " + c.host() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void logStarted(SchedulerConfig c) {
+    String base = "http://" + (c.host().equals("0.0.0.0") ? "127.0.0.1" : c.host()) + ":" + c.port();
+    StringBuilder pools = new StringBuilder();
+    for (PoolSpec p : catalog.pools()) {
+      pools.append("\n  pool ").append(p.key()).append(": ").append(p.replicas()).append(" warm, runtime class ")
+          .append(p.runtimeClass().displayName()).append(", template ").append(p.blueprint().templateName());
+    }
+    String first = catalog.pools().isEmpty() ? "<pool>" : catalog.pools().get(0).key().name();
+    LOG.info("agent-sandbox server listening on {} ({} shards, backend {}{}){}\n"
+            + "  claim:   curl -s -XPOST {}/v1/claims -H 'content-type: application/json' -d '{\"pool\":\"{}\"}'\n"
+            + "  release: curl -s -XDELETE {}/v1/claims/<claimId>\n"
+            + "  pools:   curl -s {}/v1/pools",
+        base, shards.size(), provisioner.backendName(), provisioner.isSimulated() ? ", SIMULATED" : "", pools,
+        base, first, base, base);
+  }
+
+  public int port() {
+    return config.port();
+  }
+
+  public SchedulerConfig config() {
+    return config;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public PoolCatalog catalog() {
+    return catalog;
+  }
+
+  public List<ShardProxy> shards() {
+    return shards;
+  }
+
+  /** Stops taking traffic, answers waiting claims with 503, and closes Vert.x. Any thread. */
+  public Future<Void> close() {
+    ready = false;
+    List<Future<Void>> stops = new ArrayList<>();
+    for (ShardProxy s : shards) {
+      Promise<Void> p = Promise.promise();
+      s.send(new ShardCommand.Shutdown(p));
+      stops.add(p.future());
+    }
+    return Future.all(stops).transform(x -> vertx.close()).onComplete(x -> registry.close());
+  }
+}

@@ -1,0 +1,269 @@
+package io.agentsandbox.scheduler.http;
+
+import io.agentsandbox.core.model.ClaimOutcome;
+import io.agentsandbox.core.model.ClaimRequest;
+import io.agentsandbox.core.model.PoolKey;
+import io.agentsandbox.core.model.RejectReason;
+import io.agentsandbox.scheduler.shard.PoolSnapshot;
+import io.agentsandbox.scheduler.shard.ShardCommand;
+import io.agentsandbox.scheduler.shard.ShardProxy;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.PromiseInternal;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP claim API's routes ({@code /v1/claims}, {@code /v1/pools}, {@code /metrics}, {@code
+ * /healthz}, {@code /readyz}, {@code /openapi.yaml}). One instance per HTTP verticle; used only on
+ * that verticle's event loop.
+ */
+public final class ClaimRoutes {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ClaimRoutes.class);
+  static final String OPENAPI_RESOURCE = "/openapi.yaml";
+
+  private final ApiContext api;
+  private final ClaimJsonCodec codec;
+  private final SecureRandom random = new SecureRandom();
+  private final Buffer openApi;
+
+  public ClaimRoutes(ApiContext api) {
+    this.api = api;
+    this.codec = new ClaimJsonCodec(api.config(), api.catalog());
+    this.openApi = loadOpenApi();
+  }
+
+  /** The API's OpenAPI 3 document, as served at {@code /openapi.yaml}. */
+  public static Buffer loadOpenApi() {
+    try (InputStream in = ClaimRoutes.class.getResourceAsStream(OPENAPI_RESOURCE)) {
+      if (in == null) throw new IllegalStateException("missing resource " + OPENAPI_RESOURCE);
+      return Buffer.buffer(in.readAllBytes());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + OPENAPI_RESOURCE, e);
+    }
+  }
+
+  /** Builds the router. */
+  public Router router(Vertx vertx) {
+    Router router = Router.router(vertx);
+    router.post("/v1/claims").handler(BodyHandler.create(false).setBodyLimit(api.config().maxBodyBytes())).handler(this::postClaim);
+    router.get("/v1/claims/:id").handler(this::getClaim);
+    router.delete("/v1/claims/:id").handler(this::deleteClaim);
+    router.get("/v1/pools").handler(this::getPools);
+    router.get("/v1/pools/:namespace/:name").handler(this::getPool);
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(api.registry()));
+    router.get("/healthz").handler(rc -> json(rc.response(), 200, new JsonObject().put("status", "ok")));
+    router.get("/readyz").handler(this::readyz);
+    router.get("/openapi.yaml").handler(rc -> rc.response().putHeader("content-type", "application/yaml").end(openApi));
+    router.errorHandler(404, rc -> HttpErrors.write(rc.response(), 404, "not_found", null, "no route " + rc.request().method() + " " + rc.request().path(), 0));
+    router.errorHandler(405, rc -> HttpErrors.write(rc.response(), 405, "method_not_allowed", null, "method " + rc.request().method() + " is not allowed on " + rc.request().path(), 0));
+    router.errorHandler(413, rc -> HttpErrors.write(rc.response(), 413, "body_too_large", "body", "request body is larger than " + api.config().maxBodyBytes() + " bytes", 0));
+    router.errorHandler(400, rc -> HttpErrors.write(rc.response(), 400, "bad_request", null, "malformed request", 0));
+    router.errorHandler(500, rc -> {
+      LOG.error("unhandled failure on {} {}", rc.request().method(), rc.request().path(), rc.failure());
+      HttpErrors.write(rc.response(), 500, "internal_error", null, "internal error", 0);
+    });
+    return router;
+  }
+
+  // ---------------------------------------------------------------- claims
+
+  private void postClaim(RoutingContext rc) {
+    HttpServerResponse response = rc.response();
+    String contentType = rc.request().getHeader("content-type");
+    if (contentType != null && !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+      HttpErrors.write(response, 415, "unsupported_media_type", "content-type", "must be application/json", 0);
+      return;
+    }
+    long now = api.clock().nanoTime();
+    ClaimRequest request;
+    String claimId;
+    ShardProxy shard;
+    try {
+      // NOTE: the id names its shard, but the shard depends on the pool; decode once with a
+      // placeholder to learn the pool, then mint the id for that pool's shard.
+      ClaimRequest decoded = codec.decodeClaim(rc.body().buffer(), rc.request().getHeader("X-Tenant"), "pending", now);
+      int k = api.router().shardOf(decoded.pool());
+      shard = api.shards().get(k);
+      claimId = api.router().newClaimId(k, random);
+      request = new ClaimRequest(claimId, decoded.pool(), decoded.tenant(), decoded.priority(), decoded.onEmpty(),
+          decoded.waitNs(), decoded.ttlNs(), decoded.receivedAtNs());
+    } catch (BadRequestException e) {
+      HttpErrors.badRequest(response, e);
+      return;
+    } catch (NotFoundException e) {
+      HttpErrors.notFound(response, e.field(), e.getMessage());
+      return;
+    }
+    HttpClaimTicket ticket = new HttpClaimTicket(request, rc, (ContextInternal) rc.vertx().getOrCreateContext(), this);
+    if (!shard.submitClaim(ticket)) {
+      HttpErrors.write(response, 503, RejectReason.QUEUE_FULL.code(), null,
+          "scheduler shard " + shard.index() + " is at capacity; retry later", api.config().queueFullRetryAfterMs());
+    }
+  }
+
+  /** HTTP loop: answers a claim with its outcome. */
+  void respond(HttpClaimTicket ticket, RoutingContext rc, ClaimOutcome outcome) {
+    HttpServerResponse response = rc.response();
+    if (outcome instanceof ClaimOutcome.Assigned a) {
+      if (response.closed()) {
+        // The client is gone and never learned of its sandbox: release it rather than leak it.
+        ClaimRequest r = ticket.request();
+        api.shards().get(api.router().shardOfClaim(r.claimId()))
+            .send(new ShardCommand.ReleaseClaim(r.claimId(), r.tenant(), ((ContextInternal) rc.vertx().getOrCreateContext()).promise()));
+        return;
+      }
+      response.putHeader("Location", "/v1/claims/" + a.claimId());
+      json(response, 201, codec.encodeBound(ticket.request(), a, api.clock().nanoTime()));
+    } else if (outcome instanceof ClaimOutcome.Rejected r) {
+      HttpErrors.rejected(response, r);
+    }
+  }
+
+  private void getClaim(RoutingContext rc) {
+    ShardProxy shard = claimShard(rc);
+    if (shard == null) return;
+    String tenant = tenantOf(rc);
+    if (tenant == null) return;
+    PromiseInternal<ShardCommand.ReadReply> reply = context(rc).promise();
+    String id = rc.pathParam("id");
+    shard.send(new ShardCommand.ReadClaim(id, tenant, reply));
+    reply.future().onComplete(ar -> {
+      if (ar.failed()) {
+        HttpErrors.write(rc.response(), 500, "internal_error", null, "internal error", 0);
+        return;
+      }
+      switch (ar.result().status()) {
+        case FOUND -> json(rc.response(), 200, codec.encodeView(ar.result().view(), api.clock().nanoTime()));
+        case FORBIDDEN -> HttpErrors.write(rc.response(), 403, "forbidden", "X-Tenant", "claim " + id + " belongs to another tenant", 0);
+        case NOT_FOUND -> HttpErrors.notFound(rc.response(), "id", "no claim " + id);
+      }
+    });
+  }
+
+  private void deleteClaim(RoutingContext rc) {
+    ShardProxy shard = claimShard(rc);
+    if (shard == null) return;
+    String tenant = tenantOf(rc);
+    if (tenant == null) return;
+    PromiseInternal<ShardCommand.ReleaseReply> reply = context(rc).promise();
+    String id = rc.pathParam("id");
+    shard.send(new ShardCommand.ReleaseClaim(id, tenant, reply));
+    reply.future().onComplete(ar -> {
+      if (ar.failed()) {
+        HttpErrors.write(rc.response(), 500, "internal_error", null, "internal error", 0);
+        return;
+      }
+      switch (ar.result()) {
+        case RELEASED, CANCELLED -> rc.response().setStatusCode(204).end();
+        case FORBIDDEN -> HttpErrors.write(rc.response(), 403, "forbidden", "X-Tenant", "claim " + id + " belongs to another tenant", 0);
+        case NOT_FOUND -> HttpErrors.notFound(rc.response(), "id", "no claim " + id);
+      }
+    });
+  }
+
+  private ShardProxy claimShard(RoutingContext rc) {
+    String id = rc.pathParam("id");
+    int k = api.router().shardOfClaim(id);
+    if (k < 0) {
+      HttpErrors.notFound(rc.response(), "id", "no claim " + truncate(id));
+      return null;
+    }
+    return api.shards().get(k);
+  }
+
+  private static String tenantOf(RoutingContext rc) {
+    try {
+      return ClaimJsonCodec.tenant(null, rc.request().getHeader("X-Tenant"));
+    } catch (BadRequestException e) {
+      HttpErrors.badRequest(rc.response(), e);
+      return null;
+    }
+  }
+
+  // ---------------------------------------------------------------- pools
+
+  private void getPools(RoutingContext rc) {
+    List<Future<List<PoolSnapshot>>> replies = new ArrayList<>();
+    for (ShardProxy shard : api.shards()) {
+      PromiseInternal<List<PoolSnapshot>> p = context(rc).promise();
+      shard.send(new ShardCommand.ReadPools(p));
+      replies.add(p.future());
+    }
+    Future.all(replies).onComplete(ar -> {
+      if (ar.failed()) {
+        HttpErrors.write(rc.response(), 500, "internal_error", null, "internal error", 0);
+        return;
+      }
+      List<PoolSnapshot> all = new ArrayList<>();
+      for (Future<List<PoolSnapshot>> f : replies) all.addAll(f.result());
+      all.sort(Comparator.comparing((PoolSnapshot p) -> p.spec().key().namespace()).thenComparing(p -> p.spec().key().name()));
+      JsonArray pools = new JsonArray();
+      for (PoolSnapshot p : all) pools.add(ClaimJsonCodec.encodePool(p));
+      json(rc.response(), 200, new JsonObject().put("pools", pools));
+    });
+  }
+
+  private void getPool(RoutingContext rc) {
+    PoolKey key;
+    try {
+      key = new PoolKey(rc.pathParam("namespace"), rc.pathParam("name"));
+    } catch (IllegalArgumentException e) {
+      HttpErrors.notFound(rc.response(), "pool", "no warm pool");
+      return;
+    }
+    PromiseInternal<List<PoolSnapshot>> p = context(rc).promise();
+    api.shards().get(api.router().shardOf(key)).send(new ShardCommand.ReadPools(p));
+    p.future().onComplete(ar -> {
+      if (ar.failed()) {
+        HttpErrors.write(rc.response(), 500, "internal_error", null, "internal error", 0);
+        return;
+      }
+      for (PoolSnapshot s : ar.result()) {
+        if (s.spec().key().equals(key)) {
+          json(rc.response(), 200, ClaimJsonCodec.encodePool(s));
+          return;
+        }
+      }
+      HttpErrors.notFound(rc.response(), "pool", "no warm pool " + truncate(key.toString()));
+    });
+  }
+
+  private void readyz(RoutingContext rc) {
+    if (api.ready().getAsBoolean()) json(rc.response(), 200, new JsonObject().put("status", "ready"));
+    else HttpErrors.write(rc.response(), 503, "not_ready", null, "the scheduler is starting or stopping", 1_000);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static ContextInternal context(RoutingContext rc) {
+    return (ContextInternal) rc.vertx().getOrCreateContext();
+  }
+
+  private static void json(HttpServerResponse response, int status, JsonObject body) {
+    if (response.ended() || response.closed()) return;
+    response.setStatusCode(status).putHeader("content-type", "application/json").end(body.toBuffer());
+  }
+
+  private static String truncate(String s) {
+    if (s == null) return "";
+    String clean = s.replaceAll("[^\\x20-\\x7e]", "?");
+    return clean.length() > 80 ? clean.substring(0, 80) + "..." : clean;
+  }
+}

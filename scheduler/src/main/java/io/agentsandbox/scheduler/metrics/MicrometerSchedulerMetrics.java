@@ -1,0 +1,143 @@
+package io.agentsandbox.scheduler.metrics;
+
+import io.agentsandbox.core.model.LaunchType;
+import io.agentsandbox.core.model.PoolKey;
+import io.agentsandbox.core.model.PoolStats;
+import io.agentsandbox.core.model.RejectReason;
+import io.agentsandbox.core.model.RuntimeClass;
+import io.agentsandbox.core.port.PoolMetrics;
+import io.agentsandbox.core.port.SchedulerMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Micrometer implementation of the scheduler's metrics. Meters are resolved once per pool in {@link
+ * #registerPool} (on the pool's owner thread); the per-event methods only touch those references.
+ * Gauges read the owner-published {@link PoolStats}. Thread-safe.
+ */
+public final class MicrometerSchedulerMetrics implements SchedulerMetrics {
+
+  public static final String PREFIX = "agent_sandbox_";
+
+  private final MeterRegistry registry;
+  private final Map<PoolKey, List<Meter>> meters = new ConcurrentHashMap<>();
+  private final Map<String, Counter> errors = new ConcurrentHashMap<>();
+
+  public MicrometerSchedulerMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  @Override
+  public PoolMetrics registerPool(PoolKey pool, RuntimeClass runtimeClass, PoolStats stats) {
+    Tags tags = Tags.of("namespace", pool.namespace(), "pool", pool.name(), "runtime_class", runtimeClass.displayName());
+    List<Meter> list = new ArrayList<>();
+    gauge(list, "pool_ready", "Ready, unclaimed sandboxes", tags, stats, PoolStats::ready);
+    gauge(list, "pool_starting", "Sandboxes starting", tags, stats, PoolStats::starting);
+    gauge(list, "pool_claimed", "Sandboxes bound to a claim", tags, stats, PoolStats::claimed);
+    gauge(list, "pool_desired", "Unclaimed sandboxes the pool aims to hold", tags, stats, PoolStats::desired);
+    gauge(list, "pool_pending_claims", "Claims waiting for a sandbox (queue depth)", tags, stats, PoolStats::pending);
+    gauge(list, "pool_deleting", "Sandboxes being deleted", tags, stats, PoolStats::deleting);
+    gauge(list, "pool_warm_hit_ratio", "Claims answered at once from a ready sandbox over all claims answered", tags, stats, PoolStats::warmHitRatio);
+
+    Counter warm = counter(list, "claims_total", "Claims by outcome", tags.and("outcome", "assigned", "launch_type", "warm"));
+    Counter cold = counter(list, "claims_total", "Claims by outcome", tags.and("outcome", "assigned", "launch_type", "cold"));
+    EnumMap<RejectReason, Counter> rejected = new EnumMap<>(RejectReason.class);
+    for (RejectReason r : RejectReason.values()) {
+      rejected.put(r, counter(list, "claims_total", "Claims by outcome", tags.and("outcome", r.code(), "launch_type", "none")));
+    }
+    Timer waitWarm = timer(list, "claim_wait", "Time from a claim's arrival to its binding", tags.and("launch_type", "warm"));
+    Timer waitCold = timer(list, "claim_wait", "Time from a claim's arrival to its binding", tags.and("launch_type", "cold"));
+    Timer start = timer(list, "sandbox_start", "Time from asking the backend for a sandbox to it being ready", tags);
+    Counter released = counter(list, "claims_released_total", "Claims released", tags.and("by", "client"));
+    Counter expired = counter(list, "claims_released_total", "Claims released", tags.and("by", "ttl"));
+    Counter failed = counter(list, "sandbox_failures_total", "Sandboxes that failed", tags.and("kind", "failed"));
+    Counter stuck = counter(list, "sandbox_failures_total", "Sandboxes that failed", tags.and("kind", "not_ready_in_time"));
+    meters.put(pool, list);
+
+    return new PoolMetrics() {
+      @Override
+      public void claimAssigned(LaunchType launchType, long waitedNs) {
+        if (launchType == LaunchType.WARM) {
+          warm.increment();
+          waitWarm.record(waitedNs, TimeUnit.NANOSECONDS);
+        } else {
+          cold.increment();
+          waitCold.record(waitedNs, TimeUnit.NANOSECONDS);
+        }
+      }
+
+      @Override
+      public void claimRejected(RejectReason reason) {
+        rejected.get(reason).increment();
+      }
+
+      @Override
+      public void claimReleased(boolean byTtl) {
+        (byTtl ? expired : released).increment();
+      }
+
+      @Override
+      public void sandboxReady(long startNs) {
+        start.record(startNs, TimeUnit.NANOSECONDS);
+      }
+
+      @Override
+      public void sandboxFailed(boolean isStuck) {
+        (isStuck ? stuck : failed).increment();
+      }
+    };
+  }
+
+  @Override
+  public void unregisterPool(PoolKey pool) {
+    List<Meter> list = meters.remove(pool);
+    if (list != null) list.forEach(registry::remove);
+  }
+
+  @Override
+  public void errorCaught(String where) {
+    errors.computeIfAbsent(where, w -> Counter.builder(PREFIX + "errors_total")
+            .description("Unexpected failures caught on an owner loop, which carried on")
+            .tag("where", w)
+            .register(registry))
+        .increment();
+  }
+
+  private void gauge(List<Meter> list, String name, String help, Tags tags, PoolStats stats, ToDoubleFunction<PoolStats> f) {
+    list.add(Gauge.builder(PREFIX + name, stats, f).description(help).tags(tags).strongReference(true).register(registry));
+  }
+
+  private Counter counter(List<Meter> list, String name, String help, Tags tags) {
+    Counter c = Counter.builder(PREFIX + name).description(help).tags(tags).register(registry);
+    list.add(c);
+    return c;
+  }
+
+  private Timer timer(List<Meter> list, String name, String help, Tags tags) {
+    Timer t = Timer.builder(PREFIX + name)
+        .description(help)
+        .tags(tags)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(1_000))
+        .maximumExpectedValue(Duration.ofMinutes(5))
+        .register(registry);
+    list.add(t);
+    return t;
+  }
+}

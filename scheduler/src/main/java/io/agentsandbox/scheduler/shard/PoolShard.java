@@ -1,0 +1,317 @@
+package io.agentsandbox.scheduler.shard;
+
+import io.agentsandbox.core.concurrent.MpscInbox;
+import io.agentsandbox.core.concurrent.OwnerCheck;
+import io.agentsandbox.core.model.ClaimOutcome;
+import io.agentsandbox.core.model.ClaimTicket;
+import io.agentsandbox.core.model.PoolKey;
+import io.agentsandbox.core.model.PoolSpec;
+import io.agentsandbox.core.model.PoolStats;
+import io.agentsandbox.core.model.RejectReason;
+import io.agentsandbox.core.model.SandboxBlueprint;
+import io.agentsandbox.core.port.NanoClock;
+import io.agentsandbox.core.port.ProvisionListener;
+import io.agentsandbox.core.port.SandboxProvisioner;
+import io.agentsandbox.core.port.SchedulerMetrics;
+import io.agentsandbox.scheduler.shard.ShardCommand.ReadReply;
+import io.agentsandbox.scheduler.shard.ShardCommand.ReleaseReply;
+import io.agentsandbox.warmpool.ClaimView;
+import io.agentsandbox.warmpool.PoolActions;
+import io.agentsandbox.warmpool.WarmPool;
+import io.agentsandbox.warmpool.WarmPoolPolicy;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One shard of the claim scheduler: owns the warm pools routed to it and the index of their claims.
+ * Owned by its shard's event loop; not thread-safe. Other threads reach it only through its {@link
+ * MpscInbox} ({@link ShardProxy} for claims and commands, {@link #provisionListener()} for backend
+ * results).
+ */
+public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTicket>, PoolActions {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PoolShard.class);
+
+  private record PoolEntry(WarmPool pool, PoolStats stats) {}
+
+  private final int index;
+  private final NanoClock clock;
+  private final SandboxProvisioner provisioner;
+  private final SchedulerMetrics metrics;
+  private final WarmPoolPolicy policy;
+  private final MpscInbox<ShardCommand, ClaimTicket> inbox;
+  private final OwnerCheck ownerCheck = new OwnerCheck();
+  private final ProvisionListener provisionListener = new InboxProvisionListener();
+
+  // Shard loop only
+  private final HashMap<PoolKey, PoolEntry> pools = new HashMap<>();
+  /** Pools removed while claims still hold their sandboxes. */
+  private final List<PoolEntry> draining = new ArrayList<>();
+  private final HashMap<String, WarmPool> claims = new HashMap<>();
+  private boolean shutDown;
+  private long seed;
+
+  /**
+   * @param index this shard's number
+   * @param claimQueueCapacity bound of the claim queue
+   * @param drainLimit claims per drain turn
+   * @param executor runs the drain task on this shard's event loop, one task at a time
+   */
+  public PoolShard(
+      int index,
+      int claimQueueCapacity,
+      int drainLimit,
+      Executor executor,
+      NanoClock clock,
+      SandboxProvisioner provisioner,
+      SchedulerMetrics metrics,
+      WarmPoolPolicy policy) {
+    this.index = index;
+    this.clock = clock;
+    this.provisioner = provisioner;
+    this.metrics = metrics;
+    this.policy = policy;
+    this.seed = 0x5DEECE66DL * (index + 1);
+    this.inbox = new MpscInbox<>(claimQueueCapacity, drainLimit, executor, this);
+  }
+
+  public int index() {
+    return index;
+  }
+
+  public MpscInbox<ShardCommand, ClaimTicket> inbox() {
+    return inbox;
+  }
+
+  /** Where the backend posts results for this shard's sandboxes. Any thread. */
+  public ProvisionListener provisionListener() {
+    return provisionListener;
+  }
+
+  /** True when the calling thread is this shard's owner (never binds the owner). Any thread. */
+  public boolean isOwnerThread() {
+    return ownerCheck.isBoundTo(Thread.currentThread());
+  }
+
+  // ---------------------------------------------------------------- inbox handler
+
+  @Override
+  public void onClaim(ClaimTicket ticket) {
+    assert ownerCheck.isOwnerThread() : "shard " + index + " claim off its loop";
+    onSubmitClaim(ticket);
+  }
+
+  /** Handles one claim; the drain and the same-thread shortcut both come here. Shard loop only. */
+  void onSubmitClaim(ClaimTicket ticket) {
+    if (shutDown) {
+      ticket.complete(new ClaimOutcome.Rejected(RejectReason.SHUTTING_DOWN, "the scheduler is shutting down", 1_000));
+      return;
+    }
+    PoolKey key = ticket.request().pool();
+    PoolEntry entry = pools.get(key);
+    if (entry == null) {
+      ticket.complete(new ClaimOutcome.Rejected(RejectReason.UNKNOWN_POOL, "no warm pool " + key, 0));
+      return;
+    }
+    ClaimOutcome outcome = entry.pool.tryAssign(ticket, clock.nanoTime());
+    if (!(outcome instanceof ClaimOutcome.Rejected)) claims.put(ticket.request().claimId(), entry.pool);
+  }
+
+  @Override
+  public void onControl(ShardCommand command) {
+    assert ownerCheck.isOwnerThread() : "shard " + index + " command off its loop";
+    long now = clock.nanoTime();
+    if (command instanceof ShardCommand.SandboxReady c) {
+      WarmPool pool = poolOf(c.pool());
+      if (pool != null) pool.onSandboxReady(c.sandboxName(), c.addresses(), now);
+      else orphan(c.pool(), c.sandboxName());
+    } else if (command instanceof ShardCommand.SandboxFailed c) {
+      WarmPool pool = poolOf(c.pool());
+      if (pool != null) pool.onSandboxFailed(c.sandboxName(), c.reason(), now);
+      LOG.debug("pool {} sandbox {} failed: {}", c.pool(), c.sandboxName(), c.reason());
+    } else if (command instanceof ShardCommand.SandboxDeleted c) {
+      WarmPool pool = poolOf(c.pool());
+      if (pool != null) pool.onSandboxDeleted(c.sandboxName(), now);
+    } else if (command instanceof ShardCommand.ReleaseClaim c) {
+      c.reply().complete(release(c.claimId(), c.tenant(), now));
+    } else if (command instanceof ShardCommand.ReadClaim c) {
+      c.reply().complete(read(c.claimId(), c.tenant()));
+    } else if (command instanceof ShardCommand.ReadPools c) {
+      c.reply().complete(snapshots());
+    } else if (command instanceof ShardCommand.DeclarePool c) {
+      declare(c.spec(), now);
+    } else if (command instanceof ShardCommand.RemovePool c) {
+      remove(c.pool(), now);
+    } else if (command instanceof ShardCommand.Shutdown c) {
+      shutDown = true;
+      for (PoolEntry e : pools.values()) e.pool.rejectAllWaiting(RejectReason.SHUTTING_DOWN, "the scheduler is shutting down");
+      c.reply().complete();
+    }
+  }
+
+  @Override
+  public void onDrainTurnEnd() {
+    publish();
+  }
+
+  @Override
+  public void onHandlerFailure(Object message, Throwable failure) {
+    metrics.errorCaught("shard");
+    LOG.error("shard {} failed on {}: {}", index, message == null ? "turn end" : message.getClass().getSimpleName(), failure.toString(), failure);
+    if (message instanceof ClaimTicket t && !t.isCompleted()) {
+      t.complete(new ClaimOutcome.Rejected(RejectReason.INTERNAL_ERROR, "internal error", 0));
+    } else if (message instanceof ShardCommand.ReleaseClaim c) {
+      c.reply().tryFail(failure);
+    } else if (message instanceof ShardCommand.ReadClaim c) {
+      c.reply().tryFail(failure);
+    } else if (message instanceof ShardCommand.ReadPools c) {
+      c.reply().tryFail(failure);
+    }
+  }
+
+  // ---------------------------------------------------------------- time
+
+  /** Expires deadlines and TTLs and replenishes every pool. Shard loop only (the shard's timer). */
+  public void onTick(long nowNs) {
+    assert ownerCheck.isOwnerThread() : "shard " + index + " tick off its loop";
+    for (PoolEntry e : pools.values()) {
+      try {
+        e.pool.onTick(nowNs);
+      } catch (RuntimeException ex) {
+        onHandlerFailure(null, ex);
+      }
+    }
+    for (Iterator<PoolEntry> it = draining.iterator(); it.hasNext(); ) {
+      PoolEntry e = it.next();
+      e.pool.onTick(nowNs);
+      if (e.pool.isDrained()) {
+        it.remove();
+        metrics.unregisterPool(e.pool.key());
+      }
+    }
+    publish();
+  }
+
+  // ---------------------------------------------------------------- PoolActions
+
+  @Override
+  public void createSandbox(PoolKey pool, String sandboxName, SandboxBlueprint blueprint) {
+    provisioner.create(pool, sandboxName, blueprint, provisionListener);
+  }
+
+  @Override
+  public void deleteSandbox(PoolKey pool, String sandboxName) {
+    provisioner.delete(pool, sandboxName, provisionListener);
+  }
+
+  @Override
+  public void claimEnded(String claimId) {
+    claims.remove(claimId);
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private WarmPool poolOf(PoolKey key) {
+    PoolEntry e = pools.get(key);
+    if (e != null) return e.pool;
+    for (PoolEntry d : draining) {
+      if (d.pool.key().equals(key)) return d.pool;
+    }
+    return null;
+  }
+
+  private void orphan(PoolKey pool, String sandboxName) {
+    LOG.debug("sandbox {} of unknown pool {} is ready; deleting it", sandboxName, pool);
+    provisioner.delete(pool, sandboxName, provisionListener);
+  }
+
+  private void declare(PoolSpec spec, long now) {
+    PoolEntry existing = pools.get(spec.key());
+    if (existing != null) {
+      existing.pool.updateSpec(spec, now);
+      return;
+    }
+    PoolStats stats = new PoolStats();
+    var poolMetrics = metrics.registerPool(spec.key(), spec.runtimeClass(), stats);
+    WarmPool pool = new WarmPool(spec, policy, this, poolMetrics, provisioner.backendName(), seed++);
+    pools.put(spec.key(), new PoolEntry(pool, stats));
+    pool.onTick(now);
+    LOG.info("shard {}: pool {} ({} replicas, runtime class {}, template {}) declared",
+        index, spec.key(), spec.replicas(), spec.runtimeClass().displayName(), spec.blueprint().templateName());
+  }
+
+  private void remove(PoolKey key, long now) {
+    PoolEntry e = pools.remove(key);
+    if (e == null) return;
+    e.pool.remove(now);
+    draining.add(e);
+    LOG.info("shard {}: pool {} removed", index, key);
+  }
+
+  private ReleaseReply release(String claimId, String tenant, long now) {
+    WarmPool pool = claims.get(claimId);
+    if (pool == null) return ReleaseReply.NOT_FOUND;
+    ClaimView view = pool.findClaim(claimId);
+    if (view == null) return ReleaseReply.NOT_FOUND;
+    if (!view.request().tenant().equals(tenant)) return ReleaseReply.FORBIDDEN;
+    return switch (pool.release(claimId, now)) {
+      case RELEASED -> ReleaseReply.RELEASED;
+      case CANCELLED -> ReleaseReply.CANCELLED;
+      case UNKNOWN -> ReleaseReply.NOT_FOUND;
+    };
+  }
+
+  private ReadReply read(String claimId, String tenant) {
+    WarmPool pool = claims.get(claimId);
+    ClaimView view = pool == null ? null : pool.findClaim(claimId);
+    if (view == null) return new ReadReply(ReadReply.Status.NOT_FOUND, null);
+    if (!view.request().tenant().equals(tenant)) return new ReadReply(ReadReply.Status.FORBIDDEN, null);
+    return new ReadReply(ReadReply.Status.FOUND, view);
+  }
+
+  private List<PoolSnapshot> snapshots() {
+    publish();
+    List<PoolSnapshot> out = new ArrayList<>(pools.size());
+    int depth = inbox.claimDepth();
+    for (PoolEntry e : pools.values()) {
+      PoolStats s = e.stats;
+      out.add(new PoolSnapshot(
+          e.pool.spec(), provisioner.backendName(), provisioner.isSimulated(),
+          (int) s.ready(), (int) s.starting(), (int) s.claimed(), (int) s.desired(), (int) s.pending(),
+          (int) s.deleting(), s.warmAssigned(), s.coldAssigned(), s.warmHitRatio(), index, depth));
+    }
+    return out;
+  }
+
+  private void publish() {
+    for (PoolEntry e : pools.values()) e.pool.publish(e.stats);
+  }
+
+  /** Test hook: the pool's state machine. Shard loop only. */
+  WarmPool pool(PoolKey key) {
+    return poolOf(key);
+  }
+
+  /** Posts backend results into this shard's control queue; never blocks. Any thread. */
+  private final class InboxProvisionListener implements ProvisionListener {
+    @Override
+    public void onSandboxReady(PoolKey pool, String sandboxName, List<String> addresses) {
+      inbox.offerControl(new ShardCommand.SandboxReady(pool, sandboxName, addresses));
+    }
+
+    @Override
+    public void onSandboxFailed(PoolKey pool, String sandboxName, String reason) {
+      inbox.offerControl(new ShardCommand.SandboxFailed(pool, sandboxName, reason));
+    }
+
+    @Override
+    public void onSandboxDeleted(PoolKey pool, String sandboxName) {
+      inbox.offerControl(new ShardCommand.SandboxDeleted(pool, sandboxName));
+    }
+  }
+}

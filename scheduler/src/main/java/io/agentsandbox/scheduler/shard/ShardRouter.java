@@ -1,0 +1,61 @@
+package io.agentsandbox.scheduler.shard;
+
+import io.agentsandbox.core.model.PoolKey;
+import java.security.SecureRandom;
+
+/**
+ * Pure routing: which shard owns a pool, and which shard a claim id belongs to. No shared state.
+ *
+ * <p>Claim ids carry their shard: {@code cl-<shard>-<20 random base32 chars>} (100 bits from a
+ * {@link SecureRandom}), so {@code GET/DELETE /v1/claims/{id}} reach the owner without a lookup.
+ */
+public final class ShardRouter {
+  private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
+  private static final int RANDOM_CHARS = 20;
+
+  private final int shardCount;
+
+  public ShardRouter(int shardCount) {
+    if (shardCount < 1) throw new IllegalArgumentException("shardCount must be > 0: " + shardCount);
+    this.shardCount = shardCount;
+  }
+
+  public int shardCount() {
+    return shardCount;
+  }
+
+  /** The shard owning {@code pool}. */
+  public int shardOf(PoolKey pool) {
+    // NOTE: spread the record's hash so pools with similar names do not pile on one shard.
+    int h = pool.hashCode();
+    h ^= (h >>> 16);
+    return Math.floorMod(h * 0x9E3779B9, shardCount);
+  }
+
+  /** A new claim id owned by {@code shard}. Any thread. */
+  public String newClaimId(int shard, SecureRandom random) {
+    byte[] bytes = new byte[RANDOM_CHARS];
+    random.nextBytes(bytes);
+    StringBuilder sb = new StringBuilder(8 + RANDOM_CHARS).append("cl-").append(shard).append('-');
+    for (byte b : bytes) sb.append(ALPHABET[b & 31]);
+    return sb.toString();
+  }
+
+  /** The shard a claim id belongs to, or -1 when the id is not one of ours. */
+  public int shardOfClaim(String claimId) {
+    if (claimId == null || claimId.length() < 5 + RANDOM_CHARS || !claimId.startsWith("cl-")) return -1;
+    int dash = claimId.indexOf('-', 3);
+    if (dash < 4 || dash > 6 || claimId.length() != dash + 1 + RANDOM_CHARS) return -1;
+    int shard = 0;
+    for (int i = 3; i < dash; i++) {
+      char c = claimId.charAt(i);
+      if (c < '0' || c > '9') return -1;
+      shard = shard * 10 + (c - '0');
+    }
+    for (int i = dash + 1; i < claimId.length(); i++) {
+      char c = claimId.charAt(i);
+      if (!((c >= 'a' && c <= 'z') || (c >= '2' && c <= '7'))) return -1;
+    }
+    return shard < shardCount ? shard : -1;
+  }
+}
