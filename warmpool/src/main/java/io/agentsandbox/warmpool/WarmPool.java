@@ -46,12 +46,15 @@ public final class WarmPool {
   }
 
   private static final char[] NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789".toCharArray();
+  /** 27^5: the first this many names of a pool are 5-character suffixes, none repeated. */
+  private static final long NAME_SPACE = 14_348_907L;
+  /** Coprime with NAME_SPACE (not a multiple of 3), so the scramble below is a bijection. */
+  private static final long NAME_STRIDE = 7_368_787L;
 
   private final WarmPoolPolicy policy;
   private final PoolActions actions;
   private final PoolMetrics metrics;
   private final String backendName;
-  private final SplittableRandom random;
 
   // Owner thread only
   private PoolSpec spec;
@@ -74,6 +77,8 @@ public final class WarmPool {
   private int consecutiveCreateFailures;
   private long nextCreateAtNs;
   private boolean createBackoff;
+  private final long nameOffset;
+  private long nameSeq;
 
   /**
    * @param spec the pool as declared
@@ -81,7 +86,7 @@ public final class WarmPool {
    * @param actions where creates, deletes and ended claims go
    * @param metrics the pool's counters
    * @param backendName shown in every {@link SandboxRef}
-   * @param seed seeds the generator of sandbox name suffixes
+   * @param seed picks where this pool's sequence of sandbox names starts
    */
   public WarmPool(
       PoolSpec spec,
@@ -95,7 +100,7 @@ public final class WarmPool {
     this.actions = Objects.requireNonNull(actions, "actions");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.backendName = Objects.requireNonNull(backendName, "backendName");
-    this.random = new SplittableRandom(seed);
+    this.nameOffset = new SplittableRandom(seed).nextLong(NAME_SPACE);
   }
 
   public PoolKey key() {
@@ -435,11 +440,20 @@ public final class WarmPool {
     return m;
   }
 
+  /**
+   * A name never used before by this pool object: upstream's {@code <pool>-<5 chars>} shape, from a
+   * scrambled sequence, so a released sandbox's name is not handed out again (a client holding an
+   * old name must never reach a new tenant's sandbox).
+   */
   private String newName() {
-    String base = key().name();
-    char[] suffix = new char[5];
-    for (int i = 0; i < suffix.length; i++) suffix[i] = NAME_CHARS[random.nextInt(NAME_CHARS.length)];
-    return base + "-" + new String(suffix);
+    long seq = nameSeq++;
+    long v = seq < NAME_SPACE ? Math.floorMod(seq * NAME_STRIDE + nameOffset, NAME_SPACE) : seq;
+    char[] suffix = new char[v < NAME_SPACE ? 5 : 14];
+    for (int i = suffix.length - 1; i >= 0; i--) {
+      suffix[i] = NAME_CHARS[(int) (v % NAME_CHARS.length)];
+      v /= NAME_CHARS.length;
+    }
+    return key().name() + "-" + new String(suffix);
   }
 
   private void deleteMember(Member member) {

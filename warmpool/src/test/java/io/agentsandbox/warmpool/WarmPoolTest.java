@@ -60,6 +60,22 @@ class WarmPoolTest {
   // ---------------------------------------------------------------- warm path
 
   @Test
+  void shouldNeverReuseASandboxNameWhenMembersChurn() {
+    WarmPool pool = warmPool(4);
+    java.util.Set<String> seen = new java.util.HashSet<>(actions.creates);
+    for (int i = 0; i < 50_000; i++) {
+      io.agentsandbox.core.testing.RecordingTicket t = claim().ticket();
+      pool.tryAssign(t, now());
+      String name = t.assigned().sandbox().name();
+      pool.release(t.assigned().claimId(), now());
+      pool.onSandboxDeleted(name, now());
+      for (String created : readyAll(pool)) assertThat(seen.add(created)).as("name reused: " + created).isTrue();
+    }
+    assertThat(seen).hasSizeGreaterThan(50_000);
+    assertThat(seen).allMatch(n -> n.matches("python-gvisor-[b-z2-9]{5}"));
+  }
+
+  @Test
   void shouldCreateReplicasOnFirstTickAssignWarmAndReplenish() {
     WarmPool pool = pool(3);
     assertThat(actions.creates).isEmpty();

@@ -330,6 +330,26 @@ class ClaimApiTest {
   }
 
   @Test
+  void shouldAnswer413WhenChunkedBodyIsLargerThan64KiB() throws Exception {
+    String big = "{\"pool\":\"" + QUIET + "\",\"x\":\"" + "a".repeat(64 * 1024) + "\"}";
+    io.vertx.core.http.HttpClient http = clientVertx.createHttpClient();
+    try {
+      io.vertx.core.http.HttpClientResponse response = http
+          .request(HttpMethod.POST, server.port(), "127.0.0.1", "/v1/claims")
+          .compose(req -> {
+            req.setChunked(true).putHeader("content-type", "application/json");
+            for (int i = 0; i < big.length(); i += 4096) req.write(big.substring(i, Math.min(big.length(), i + 4096)));
+            return req.end().compose(v -> req.response());
+          })
+          .toCompletionStage().toCompletableFuture().get(10, SECONDS);
+      Buffer body = response.body().toCompletionStage().toCompletableFuture().get(10, SECONDS);
+      assertError(new Resp(response.statusCode(), response.headers(), body), 413, "body");
+    } finally {
+      http.close();
+    }
+  }
+
+  @Test
   void shouldAnswer415WhenContentTypeIsNotJson() {
     assertError(post("{\"pool\":\"" + QUIET + "\"}", "text/plain", null), 415, "content-type");
   }
