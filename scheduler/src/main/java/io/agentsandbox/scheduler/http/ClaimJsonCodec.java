@@ -93,7 +93,7 @@ public final class ClaimJsonCodec {
       }
       if (runtime != null) {
         PoolSpec spec = catalog.get(new PoolKey(namespace, pool));
-        if (spec != null && !spec.runtimeClass().equals(RuntimeClass.of(runtime))) {
+        if (spec != null && !spec.runtimeClass().equals(runtimeClass(runtime))) {
           throw new BadRequestException("runtimeClassName", "pool " + namespace + "/" + pool + " runs " + spec.runtimeClass().displayName() + ", not " + runtime);
         }
       }
@@ -101,12 +101,17 @@ public final class ClaimJsonCodec {
     }
     if (template == null) throw new BadRequestException("pool", "required (or template, with optional runtimeClassName)");
     if (!DNS_SUBDOMAIN.matcher(template).matches()) throw new BadRequestException("template", "must be a template name (a DNS subdomain)");
-    PoolSpec spec = catalog.findByTemplate(namespace, template, runtime == null ? null : RuntimeClass.of(runtime));
+    PoolSpec spec = catalog.findByTemplate(namespace, template, runtime == null ? null : runtimeClass(runtime));
     if (spec == null) {
       throw new NotFoundException("template", "no warm pool serves template " + namespace + "/" + template
           + (runtime == null ? "" : " with runtime class " + runtime));
     }
     return spec.key();
+  }
+
+  /** A runtime class as clients write it; {@code default} (as responses show it) means unset. */
+  private static RuntimeClass runtimeClass(String name) {
+    return name.equals("default") ? RuntimeClass.DEFAULT : RuntimeClass.of(name);
   }
 
   /** The tenant of a request: the {@code X-Tenant} header, else the body's field, else {@code default}. */

@@ -87,7 +87,7 @@ public final class ClaimRoutes {
   private void postClaim(RoutingContext rc) {
     HttpServerResponse response = rc.response();
     String contentType = rc.request().getHeader("content-type");
-    if (contentType != null && !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+    if (contentType != null && !isJson(contentType)) {
       HttpErrors.write(response, 415, "unsupported_media_type", "content-type", "must be application/json", 0);
       return;
     }
@@ -251,6 +251,13 @@ public final class ClaimRoutes {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** {@code application/json}, with or without parameters such as {@code ; charset=utf-8}. */
+  static boolean isJson(String contentType) {
+    int semi = contentType.indexOf(';');
+    String mediaType = (semi < 0 ? contentType : contentType.substring(0, semi)).trim();
+    return mediaType.equalsIgnoreCase("application/json");
+  }
 
   private static ContextInternal context(RoutingContext rc) {
     return (ContextInternal) rc.vertx().getOrCreateContext();
