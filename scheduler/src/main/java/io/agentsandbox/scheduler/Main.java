@@ -113,6 +113,18 @@ public final class Main implements Callable<Integer> {
       description = "Simulated backend: fraction of starts that fail, 0..1 (env AGENT_SANDBOX_SIMULATED_FAILURE_RATE; default ${DEFAULT-VALUE}).")
   double simulatedFailureRate;
 
+  @Option(names = "--create-concurrency", defaultValue = "${env:AGENT_SANDBOX_CREATE_CONCURRENCY:-" + SchedulerConfig.DEFAULT_CREATE_CONCURRENCY + "}",
+      description = "Most sandboxes of a runtime class starting at once, shared fairly by its pools (env AGENT_SANDBOX_CREATE_CONCURRENCY; default ${DEFAULT-VALUE}).")
+  String createConcurrency;
+
+  @Option(names = "--create-rate", defaultValue = "${env:AGENT_SANDBOX_CREATE_RATE:-" + SchedulerConfig.DEFAULT_CREATE_RATE + "}",
+      description = "Most creates per second of a runtime class, over all its pools (env AGENT_SANDBOX_CREATE_RATE; default ${DEFAULT-VALUE}).")
+  String createRate;
+
+  @Option(names = "--lead-time-seed", defaultValue = "${env:AGENT_SANDBOX_LEAD_TIME_SEED:-" + SchedulerConfig.DEFAULT_LEAD_TIME_SEED + "}",
+      description = "Autoscaled pools: create-to-ready time in ms assumed per runtime class until observed (env AGENT_SANDBOX_LEAD_TIME_SEED; default ${DEFAULT-VALUE}).")
+  String leadTimeSeed;
+
   /** The validated configuration these flags describe. */
   SchedulerConfig toConfig() {
     int cpus = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -136,7 +148,10 @@ public final class Main implements Callable<Integer> {
             queueFullRetryAfterMs,
             maxBodyBytes,
             SchedulerConfig.parseLatencies(simulatedLatency),
-            simulatedFailureRate)
+            simulatedFailureRate,
+            SchedulerConfig.parseClassMap("--create-concurrency", createConcurrency),
+            SchedulerConfig.parseClassMap("--create-rate", createRate),
+            SchedulerConfig.parseClassMap("--lead-time-seed", leadTimeSeed))
         .validate();
   }
 

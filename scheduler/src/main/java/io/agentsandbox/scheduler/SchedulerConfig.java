@@ -31,6 +31,9 @@ import java.util.Objects;
  * @param simulatedLatencyMs median start latency per runtime class of the simulated backend ({@code
  *     default} for an unset class, {@code *} for any other)
  * @param simulatedFailureRate fraction of simulated starts that fail
+ * @param createConcurrency most sandboxes of a runtime class starting at once, over all pools
+ * @param createRatePerSecond most creates per second of a runtime class, over all pools
+ * @param leadTimeSeedMs assumed create-to-ready time per runtime class until observed (sizing)
  */
 public record SchedulerConfig(
     String host,
@@ -52,7 +55,10 @@ public record SchedulerConfig(
     long queueFullRetryAfterMs,
     int maxBodyBytes,
     Map<String, Long> simulatedLatencyMs,
-    double simulatedFailureRate) {
+    double simulatedFailureRate,
+    Map<String, Long> createConcurrency,
+    Map<String, Long> createRatePerSecond,
+    Map<String, Long> leadTimeSeedMs) {
 
   /** Default port of the claim API. */
   public static final int DEFAULT_PORT = 8080;
@@ -68,12 +74,20 @@ public record SchedulerConfig(
   public static final int MAX_BODY_BYTES = 64 * 1024;
   /** Seed figures: gVisor ~0.1 s, Kata ~1.5 s (the seed articles), runc ~0.3 s. */
   public static final String DEFAULT_SIMULATED_LATENCY = "gvisor=100,kata=1500,default=300,*=500";
+  /** Kata sandboxes are VMs: far fewer at once than gVisor or runc. */
+  public static final String DEFAULT_CREATE_CONCURRENCY = "gvisor=256,kata=32,default=256,*=64";
+  public static final String DEFAULT_CREATE_RATE = "gvisor=1000,kata=50,default=1000,*=100";
+  /** Seed figures: gVisor ~0.1–0.2 s, Kata ~1–2 s (the seed articles). */
+  public static final String DEFAULT_LEAD_TIME_SEED = "gvisor=150,kata=1500,default=300,*=500";
 
   public SchedulerConfig {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(poolsDir, "poolsDir");
     Objects.requireNonNull(backend, "backend");
     simulatedLatencyMs = Map.copyOf(simulatedLatencyMs);
+    createConcurrency = Map.copyOf(createConcurrency);
+    createRatePerSecond = Map.copyOf(createRatePerSecond);
+    leadTimeSeedMs = Map.copyOf(leadTimeSeedMs);
   }
 
   /**
@@ -100,6 +114,15 @@ public record SchedulerConfig(
     check(queueFullRetryAfterMs >= 0, "--queue-full-retry-after-ms must be >= 0: " + queueFullRetryAfterMs);
     check(maxBodyBytes >= 1_024 && maxBodyBytes <= 16 << 20, "--max-body-bytes must be 1024..16777216: " + maxBodyBytes);
     check(simulatedFailureRate >= 0 && simulatedFailureRate <= 1, "--simulated-failure-rate must be 0..1: " + simulatedFailureRate);
+    for (var e : createConcurrency.entrySet()) {
+      check(e.getValue() >= 1 && e.getValue() <= 100_000, "--create-concurrency " + e.getKey() + " must be 1..100000: " + e.getValue());
+    }
+    for (var e : createRatePerSecond.entrySet()) {
+      check(e.getValue() >= 1 && e.getValue() <= 1_000_000, "--create-rate " + e.getKey() + " must be 1..1000000 per second: " + e.getValue());
+    }
+    for (var e : leadTimeSeedMs.entrySet()) {
+      check(e.getValue() >= 1 && e.getValue() <= 600_000, "--lead-time-seed " + e.getKey() + " must be 1..600000 ms: " + e.getValue());
+    }
     for (var e : simulatedLatencyMs.entrySet()) {
       check(e.getValue() >= 0 && e.getValue() <= 600_000, "--simulated-latency " + e.getKey() + " must be 0..600000 ms: " + e.getValue());
     }
@@ -116,20 +139,30 @@ public record SchedulerConfig(
    * @throws IllegalArgumentException naming the bad entry
    */
   public static Map<String, Long> parseLatencies(String spec) {
+    return parseClassMap("--simulated-latency", spec);
+  }
+
+  /**
+   * Parses {@code class=number,...} per runtime class ({@code default} = unset, {@code kata} = any
+   * Kata class, {@code *} = any other); a trailing {@code ms} is allowed.
+   *
+   * @throws IllegalArgumentException naming {@code flag} and the bad entry
+   */
+  public static Map<String, Long> parseClassMap(String flag, String spec) {
     Map<String, Long> out = new LinkedHashMap<>();
     if (spec == null || spec.isBlank()) return out;
     for (String part : spec.split(",")) {
       String p = part.trim();
       int eq = p.indexOf('=');
       if (eq <= 0 || eq == p.length() - 1) {
-        throw new IllegalArgumentException("--simulated-latency entry must be class=millis: '" + p + "'");
+        throw new IllegalArgumentException(flag + " entry must be class=number: '" + p + "'");
       }
       String value = p.substring(eq + 1).trim();
       if (value.endsWith("ms")) value = value.substring(0, value.length() - 2);
       try {
         out.put(p.substring(0, eq).trim(), Long.parseLong(value));
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("--simulated-latency entry must be class=millis: '" + p + "'");
+        throw new IllegalArgumentException(flag + " entry must be class=number: '" + p + "'");
       }
     }
     return out;
@@ -141,5 +174,13 @@ public record SchedulerConfig(
     if (v == null && runtimeClass.isKata()) v = simulatedLatencyMs.get("kata");
     if (v == null) v = simulatedLatencyMs.get("*");
     return v == null ? 500 : v;
+  }
+
+  /** The same configuration on another port. */
+  public SchedulerConfig withPort(int newPort) {
+    return new SchedulerConfig(host, newPort, poolsDir, backend, shards, httpInstances, claimQueueCapacity, drainLimit,
+        tickMs, defaultWaitMs, maxWaitMs, defaultTtlSeconds, maxTtlSeconds, maxClaimsPerTenant, readinessGraceSeconds,
+        maxStartingPerPool, queueFullRetryAfterMs, maxBodyBytes, simulatedLatencyMs, simulatedFailureRate,
+        createConcurrency, createRatePerSecond, leadTimeSeedMs);
   }
 }

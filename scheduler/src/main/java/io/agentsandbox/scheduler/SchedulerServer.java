@@ -13,7 +13,11 @@ import io.agentsandbox.scheduler.shard.ShardCommand;
 import io.agentsandbox.scheduler.shard.ShardProxy;
 import io.agentsandbox.scheduler.shard.ShardRouter;
 import io.agentsandbox.core.model.PoolSpec;
+import io.agentsandbox.scheduler.shard.RuntimeClassBudgets;
+import io.agentsandbox.warmpool.SizingPolicy;
 import io.agentsandbox.warmpool.WarmPoolPolicy;
+import java.util.HashMap;
+import java.util.Map;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -94,12 +98,21 @@ public final class SchedulerServer {
         WarmPoolPolicy.DEFAULTS.createBackoffBaseNs(),
         WarmPoolPolicy.DEFAULTS.createBackoffMaxNs());
 
+    SizingPolicy sizing = new SizingPolicy(
+        SizingPolicy.DEFAULTS.shortWindowNs(), SizingPolicy.DEFAULTS.longWindowNs(),
+        SizingPolicy.DEFAULTS.scaleDownDelayNs(), SizingPolicy.DEFAULTS.scaleDownStepNs(), config.leadTimeSeedMs());
+    Map<String, Integer> concurrency = new HashMap<>();
+    config.createConcurrency().forEach((k, v) -> concurrency.put(k, v.intValue()));
+    Map<String, Double> rates = new HashMap<>();
+    config.createRatePerSecond().forEach((k, v) -> rates.put(k, v.doubleValue()));
+    RuntimeClassBudgets budgets = new RuntimeClassBudgets(concurrency, rates);
     NanoClock clock = NanoClock.SYSTEM;
     List<ShardProxy> proxies = new ArrayList<>();
     for (int k = 0; k < config.shards(); k++) {
       ContextInternal ctx = ((VertxInternal) vertx).createEventLoopContext();
       Executor onShardLoop = task -> ctx.runOnContext(v -> task.run());
-      PoolShard shard = new PoolShard(k, config.claimQueueCapacity(), config.drainLimit(), onShardLoop, clock, provisioner, metrics, policy);
+      PoolShard shard = new PoolShard(k, config.claimQueueCapacity(), config.drainLimit(), onShardLoop, clock,
+          provisioner, metrics, policy, sizing, budgets);
       long tickMs = config.tickMs();
       ctx.runOnContext(v -> vertx.setPeriodic(tickMs, id -> shard.onTick(clock.nanoTime())));
       ShardProxy proxy = new ShardProxy(shard);
@@ -135,11 +148,7 @@ public final class SchedulerServer {
 
   private static SchedulerConfig withFreePort(SchedulerConfig c) {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(c.host()))) {
-      int port = s.getLocalPort();
-      return new SchedulerConfig(c.host(), port, c.poolsDir(), c.backend(), c.shards(), c.httpInstances(),
-          c.claimQueueCapacity(), c.drainLimit(), c.tickMs(), c.defaultWaitMs(), c.maxWaitMs(), c.defaultTtlSeconds(),
-          c.maxTtlSeconds(), c.maxClaimsPerTenant(), c.readinessGraceSeconds(), c.maxStartingPerPool(),
-          c.queueFullRetryAfterMs(), c.maxBodyBytes(), c.simulatedLatencyMs(), c.simulatedFailureRate());
+      return c.withPort(s.getLocalPort());
     } catch (IOException e) {
       throw new IllegalStateException("cannot find a free port on " + c.host() + ": " + e.getMessage(), e);
     }

@@ -25,6 +25,8 @@ final class Member extends DeadlineHeap.Entry {
   ClaimRequest claim;
 
   ClaimOutcome.Assigned assignment;
+  /** True while this member holds a {@link CreationGate} permit (a pool refill still starting). */
+  boolean permit;
 
   Member(String name, long createdAtNs) {
     this.name = name;

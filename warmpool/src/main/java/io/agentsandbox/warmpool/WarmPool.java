@@ -52,6 +52,8 @@ public final class WarmPool {
   private static final long NAME_STRIDE = 7_368_787L;
 
   private final WarmPoolPolicy policy;
+  private final SizingPolicy sizing;
+  private final CreationGate gate;
   private final PoolActions actions;
   private final PoolMetrics metrics;
   private final String backendName;
@@ -79,6 +81,14 @@ public final class WarmPool {
   private boolean createBackoff;
   private final long nameOffset;
   private long nameSeq;
+  private final DemandEstimator demand;
+  private final LeadTimeEstimator leadTime;
+  private int target;
+  private TargetReason targetReason = TargetReason.STATIC_REPLICAS;
+  private boolean autoTargetSet;
+  private long lastWantedAtOrAboveNs;
+  private long lastLoweredNs;
+  private double publishedDemandPerSecond;
 
   /**
    * @param spec the pool as declared
@@ -95,8 +105,30 @@ public final class WarmPool {
       PoolMetrics metrics,
       String backendName,
       long seed) {
+    this(spec, policy, SizingPolicy.DEFAULTS, CreationGate.UNLIMITED, actions, metrics, backendName, seed);
+  }
+
+  /**
+   * @param sizing knobs of demand-driven sizing (used when the spec has {@code autoscale})
+   * @param gate per-runtime-class creation limits shared with other pools
+   */
+  public WarmPool(
+      PoolSpec spec,
+      WarmPoolPolicy policy,
+      SizingPolicy sizing,
+      CreationGate gate,
+      PoolActions actions,
+      PoolMetrics metrics,
+      String backendName,
+      long seed) {
     this.spec = Objects.requireNonNull(spec, "spec");
     this.policy = Objects.requireNonNull(policy, "policy");
+    this.sizing = Objects.requireNonNull(sizing, "sizing");
+    this.gate = Objects.requireNonNull(gate, "gate");
+    this.demand = new DemandEstimator(sizing.shortWindowNs(), sizing.longWindowNs());
+    this.leadTime = new LeadTimeEstimator(sizing.leadTimeSeedNs(spec.runtimeClass()));
+    this.target = spec.replicas();
+    gate.registerPool(spec.runtimeClass());
     this.actions = Objects.requireNonNull(actions, "actions");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.backendName = Objects.requireNonNull(backendName, "backendName");
@@ -121,6 +153,7 @@ public final class WarmPool {
   public ClaimOutcome tryAssign(ClaimTicket ticket, long nowNs) {
     ClaimRequest request = ticket.request();
     if (removed) return reject(ticket, RejectReason.POOL_REMOVED, "pool was removed", 0);
+    demand.onArrival(nowNs);
     int cap = spec.maxClaimsPerTenant() > 0 ? spec.maxClaimsPerTenant() : policy.maxClaimsPerTenant();
     int[] held = claimsPerTenant.get(request.tenant());
     if (held != null && held[0] >= cap) {
@@ -255,7 +288,8 @@ public final class WarmPool {
   public void onSandboxReady(String sandboxName, List<String> addresses, long nowNs) {
     Member member = members.get(sandboxName);
     if (member == null || member.state != Member.State.STARTING) return;
-    starting.remove(sandboxName);
+    leaveStarting(member);
+    leadTime.onObserved(nowNs - member.createdAtNs);
     member.ref = new SandboxRef(sandboxName, key(), spec.runtimeClass(), addresses, backendName);
     metrics.sandboxReady(nowNs - member.createdAtNs);
     consecutiveCreateFailures = 0;
@@ -291,7 +325,7 @@ public final class WarmPool {
     if (member == null) return;
     switch (member.state) {
       case STARTING -> {
-        starting.remove(sandboxName);
+        leaveStarting(member);
         metrics.sandboxFailed(false);
         consecutiveCreateFailures++;
         createBackoff = true;
@@ -366,6 +400,7 @@ public final class WarmPool {
       Member m = it.next();
       if (nowNs - m.createdAtNs < policy.readinessGraceNs()) break;
       it.remove();
+      releasePermit(m);
       metrics.sandboxFailed(true);
       ParkedClaim cold = m.coldFor;
       if (cold != null) {
@@ -403,11 +438,70 @@ public final class WarmPool {
 
   /** Members wanted unclaimed: {@code replicas} plus one per claim waiting for a warm sandbox. */
   public int desired() {
-    return removed ? 0 : spec.replicas() + pending.size();
+    return removed ? 0 : target + pending.size();
+  }
+
+  /** The unclaimed stock the pool aims at, before waiting claims are added. */
+  public int target() {
+    return target;
+  }
+
+  public TargetReason targetReason() {
+    return targetReason;
+  }
+
+  /** The demand estimate used for sizing, claims per second. */
+  public double demandPerSecond(long nowNs) {
+    return demand.ratePerSecond(nowNs);
+  }
+
+  /** The p90 time from create to ready (seeded until observed). */
+  public long leadTimeP90Ns() {
+    return leadTime.p90Ns();
+  }
+
+  private void updateTarget(long nowNs) {
+    var autoscale = spec.autoscale();
+    if (autoscale == null) {
+      target = spec.replicas();
+      targetReason = TargetReason.STATIC_REPLICAS;
+      return;
+    }
+    double mean = demand.ratePerSecond(nowNs) * (leadTime.p90Ns() / 1e9);
+    int wanted = TargetRule.poissonQuantile(mean, autoscale.confidence());
+    TargetReason why = TargetReason.DEMAND;
+    if (wanted < autoscale.minReplicas()) {
+      wanted = autoscale.minReplicas();
+      why = TargetReason.MIN_REPLICAS;
+    } else if (wanted > autoscale.maxReplicas()) {
+      wanted = autoscale.maxReplicas();
+      why = TargetReason.MAX_REPLICAS;
+    }
+    if (!autoTargetSet) {
+      // Start from spec.replicas (clamped) and move from there like any other target.
+      autoTargetSet = true;
+      target = Math.max(autoscale.minReplicas(), Math.min(autoscale.maxReplicas(), spec.replicas()));
+      lastWantedAtOrAboveNs = nowNs;
+    }
+    if (wanted >= target) {
+      target = wanted;
+      targetReason = why;
+      lastWantedAtOrAboveNs = nowNs;
+      return;
+    }
+    // NOTE: scale down slowly: only after the delay, one step per period, a tenth at a time.
+    targetReason = TargetReason.SCALING_DOWN_SLOWLY;
+    if (nowNs - lastWantedAtOrAboveNs >= sizing.scaleDownDelayNs()
+        && nowNs - lastLoweredNs >= sizing.scaleDownStepNs()) {
+      target = Math.max(wanted, target - Math.max(1, target / 10));
+      lastLoweredNs = nowNs;
+      if (target == wanted) targetReason = why;
+    }
   }
 
   private void replenish(long nowNs) {
     if (removed) return;
+    updateTarget(nowNs);
     int needed = desired();
     int startingPool = starting.size() - startingCold;
     int have = ready.size() + startingPool;
@@ -417,8 +511,10 @@ public final class WarmPool {
       int creates = Math.min(needed - have, room);
       // NOTE: during backoff, one probe create at a time until one succeeds.
       if (createBackoff) creates = Math.min(creates, 1);
+      if (creates > 0) creates = gate.tryAcquire(spec.runtimeClass(), creates, starting.size(), nowNs);
       for (int i = 0; i < creates; i++) {
         Member m = startMember(nowNs);
+        m.permit = true;
         actions.createSandbox(key(), m.name, spec.blueprint());
       }
       // The probe's result (ready or failed) ends or extends the backoff; until then, no other.
@@ -426,6 +522,18 @@ public final class WarmPool {
     } else if (have > needed) {
       int excess = Math.min(have - needed, ready.size());
       for (int i = 0; i < excess; i++) deleteMember(ready.pollLast());
+    }
+  }
+
+  private void leaveStarting(Member m) {
+    starting.remove(m.name);
+    releasePermit(m);
+  }
+
+  private void releasePermit(Member m) {
+    if (m.permit) {
+      m.permit = false;
+      gate.release(spec.runtimeClass());
     }
   }
 
@@ -493,9 +601,10 @@ public final class WarmPool {
     Member m;
     while ((m = ready.pollFirst()) != null) deleteMember(m);
     for (Member s : new ArrayList<>(starting.values())) {
-      starting.remove(s.name);
+      leaveStarting(s);
       deleteMember(s);
     }
+    gate.unregisterPool(spec.runtimeClass());
     startingCold = 0;
   }
 
@@ -547,5 +656,12 @@ public final class WarmPool {
         warmAssigned,
         coldAssigned,
         hits);
+    stats.publishSizing(target, targetReason.ordinal(), publishedDemandPerSecond, leadTime.p90Ns());
+  }
+
+  /** Publishes the counts and the demand estimate as of {@code nowNs}. */
+  public void publish(PoolStats stats, long nowNs) {
+    publishedDemandPerSecond = demand.ratePerSecond(nowNs);
+    publish(stats);
   }
 }

@@ -11,8 +11,15 @@ import java.util.Objects;
  * @param replicas desired number of unclaimed members ({@code spec.replicas}, upstream semantics)
  * @param maxClaimsPerTenant cap on one tenant's concurrent claims (bound or waiting) on this pool;
  *     0 means "use the scheduler's default"
+ * @param autoscale demand-driven sizing, or null for a static target of {@code replicas}
  */
-public record PoolSpec(PoolKey key, SandboxBlueprint blueprint, int replicas, int maxClaimsPerTenant) {
+public record PoolSpec(
+    PoolKey key, SandboxBlueprint blueprint, int replicas, int maxClaimsPerTenant, Autoscale autoscale) {
+
+  /** A pool with a static target of {@code replicas}. */
+  public PoolSpec(PoolKey key, SandboxBlueprint blueprint, int replicas, int maxClaimsPerTenant) {
+    this(key, blueprint, replicas, maxClaimsPerTenant, null);
+  }
 
   public PoolSpec {
     Objects.requireNonNull(key, "key");

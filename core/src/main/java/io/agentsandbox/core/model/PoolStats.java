@@ -20,7 +20,11 @@ public final class PoolStats {
   private static final int COLD_ASSIGNED = 6;
   private static final int DELETING = 7;
   private static final int HITS = 8;
-  private static final int FIELDS = 9;
+  private static final int TARGET = 9;
+  private static final int TARGET_REASON = 10;
+  private static final int DEMAND_BITS = 11;
+  private static final int LEAD_TIME_NS = 12;
+  private static final int FIELDS = 13;
 
   // Owner writes (lazySet), any thread reads
   private final AtomicLongArray values = new AtomicLongArray(FIELDS);
@@ -45,6 +49,36 @@ public final class PoolStats {
     values.lazySet(WARM_ASSIGNED, warmAssigned);
     values.lazySet(COLD_ASSIGNED, coldAssigned);
     values.lazySet(HITS, hits);
+  }
+
+  /**
+   * Publishes the pool's sizing: its target, why (an ordinal the pool's owner defines), the demand
+   * estimate and the p90 lead time. Owner thread only.
+   */
+  public void publishSizing(int target, int reasonOrdinal, double demandPerSecond, long leadTimeP90Ns) {
+    values.lazySet(TARGET, target);
+    values.lazySet(TARGET_REASON, reasonOrdinal);
+    values.lazySet(DEMAND_BITS, Double.doubleToRawLongBits(demandPerSecond));
+    values.lazySet(LEAD_TIME_NS, leadTimeP90Ns);
+  }
+
+  /** Unclaimed stock the pool aims at, before waiting claims. */
+  public long target() {
+    return values.get(TARGET);
+  }
+
+  public int targetReasonOrdinal() {
+    return (int) values.get(TARGET_REASON);
+  }
+
+  /** Estimated claims per second. */
+  public double demandPerSecond() {
+    return Double.longBitsToDouble(values.get(DEMAND_BITS));
+  }
+
+  /** p90 time from create to ready, ns. */
+  public long leadTimeP90Ns() {
+    return values.get(LEAD_TIME_NS);
   }
 
   public long ready() {

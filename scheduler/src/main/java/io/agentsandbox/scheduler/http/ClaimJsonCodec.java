@@ -242,6 +242,18 @@ public final class ClaimJsonCodec {
         .put("warmHitRatio", p.warmHitRatio())
         .put("shard", p.shard())
         .put("shardQueueDepth", p.shardQueueDepth());
+    JsonObject sizing = new JsonObject()
+        .put("target", p.target())
+        .put("reason", p.targetReason())
+        .put("demandPerSecond", Math.round(p.demandPerSecond() * 1000) / 1000.0)
+        .put("leadTimeP90Ms", p.leadTimeP90Ns() / 1_000_000.0);
+    if (spec.autoscale() != null) {
+      sizing.put("autoscale", new JsonObject()
+          .put("minReplicas", spec.autoscale().minReplicas())
+          .put("maxReplicas", spec.autoscale().maxReplicas())
+          .put("confidence", spec.autoscale().confidence()));
+    }
+    o.put("sizing", sizing);
     if (p.simulated()) o.put("note", "SIMULATED backend: these sandboxes are not real");
     return o;
   }

@@ -53,6 +53,9 @@ public final class MicrometerSchedulerMetrics implements SchedulerMetrics {
     gauge(list, "pool_desired", "Unclaimed sandboxes the pool aims to hold", tags, stats, PoolStats::desired);
     gauge(list, "pool_pending_claims", "Claims waiting for a sandbox (queue depth)", tags, stats, PoolStats::pending);
     gauge(list, "pool_deleting", "Sandboxes being deleted", tags, stats, PoolStats::deleting);
+    gauge(list, "pool_target", "Unclaimed stock the pool aims at (replicas, or the demand-driven target)", tags, stats, PoolStats::target);
+    gauge(list, "pool_demand_per_second", "Estimated claims per second", tags, stats, PoolStats::demandPerSecond);
+    gauge(list, "pool_lead_time_p90_seconds", "p90 time from create to ready", tags, stats, s -> s.leadTimeP90Ns() / 1e9);
     gauge(list, "pool_warm_hit_ratio", "Claims answered at once from a ready sandbox over all claims answered", tags, stats, PoolStats::warmHitRatio);
 
     Counter warm = counter(list, "claims_total", "Claims by outcome", tags.and("outcome", "assigned", "launch_type", "warm"));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.agentsandbox.core.model.Autoscale;
 import io.agentsandbox.core.model.PoolKey;
 import io.agentsandbox.core.model.PoolSpec;
 import io.agentsandbox.core.model.RuntimeClass;
@@ -36,6 +37,13 @@ public final class PoolDeclarationLoader {
 
   public static final String EXTENSIONS_V1BETA1 = "extensions.agents.x-k8s.io/v1beta1";
   public static final String MAX_CLAIMS_PER_TENANT_ANNOTATION = "agentsandbox.io/max-claims-per-tenant";
+  /** {@code "true"} sizes the pool from demand instead of {@code spec.replicas}. */
+  public static final String AUTOSCALE_ANNOTATION = "agentsandbox.io/autoscale";
+  public static final String MIN_REPLICAS_ANNOTATION = "agentsandbox.io/min-replicas";
+  public static final String MAX_REPLICAS_ANNOTATION = "agentsandbox.io/max-replicas";
+  public static final String CONFIDENCE_ANNOTATION = "agentsandbox.io/autoscale-confidence";
+  /** Upper bound of an autoscaled pool that does not set {@value #MAX_REPLICAS_ANNOTATION}. */
+  public static final int DEFAULT_MAX_REPLICAS = 1_000;
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final Pattern DNS_SUBDOMAIN =
       Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
@@ -176,7 +184,48 @@ public final class PoolDeclarationLoader {
             where + ": metadata.annotations." + MAX_CLAIMS_PER_TENANT_ANNOTATION + ": must be an integer >= 1, got " + capNode);
       }
     }
-    return new PoolSpec(new PoolKey(ns, name), blueprint, replicas, cap);
+    return new PoolSpec(new PoolKey(ns, name), blueprint, replicas, cap, autoscale(where, d.node.path("metadata").path("annotations")));
+  }
+
+  private static Autoscale autoscale(String where, JsonNode annotations) {
+    JsonNode on = annotations.get(AUTOSCALE_ANNOTATION);
+    boolean any = on != null || annotations.has(MIN_REPLICAS_ANNOTATION) || annotations.has(MAX_REPLICAS_ANNOTATION)
+        || annotations.has(CONFIDENCE_ANNOTATION);
+    if (!any) return null;
+    if (on != null && !on.asText().equals("true") && !on.asText().equals("false")) {
+      throw new PoolDeclarationException(where + ": metadata.annotations." + AUTOSCALE_ANNOTATION + ": must be \"true\" or \"false\", got " + on);
+    }
+    if (on != null && on.asText().equals("false")) return null;
+    int min = intAnnotation(where, annotations, MIN_REPLICAS_ANNOTATION, 0);
+    int max = intAnnotation(where, annotations, MAX_REPLICAS_ANNOTATION, Math.max(min, DEFAULT_MAX_REPLICAS));
+    double confidence = Autoscale.DEFAULT_CONFIDENCE;
+    JsonNode c = annotations.get(CONFIDENCE_ANNOTATION);
+    if (c != null) {
+      try {
+        confidence = Double.parseDouble(c.asText());
+      } catch (NumberFormatException e) {
+        confidence = -1;
+      }
+      if (!(confidence >= 0.5 && confidence <= 0.9999)) {
+        throw new PoolDeclarationException(where + ": metadata.annotations." + CONFIDENCE_ANNOTATION + ": must be a number 0.5..0.9999, got " + c);
+      }
+    }
+    if (max < min) {
+      throw new PoolDeclarationException(where + ": metadata.annotations." + MAX_REPLICAS_ANNOTATION + ": must be >= " + MIN_REPLICAS_ANNOTATION + " (" + min + "), got " + max);
+    }
+    return new Autoscale(min, max, confidence);
+  }
+
+  private static int intAnnotation(String where, JsonNode annotations, String key, int dflt) {
+    JsonNode n = annotations.get(key);
+    if (n == null) return dflt;
+    try {
+      int v = Integer.parseInt(n.asText());
+      if (v >= 0) return v;
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new PoolDeclarationException(where + ": metadata.annotations." + key + ": must be an integer >= 0, got " + n);
   }
 
   private SandboxBlueprint template(Doc d, String name) {

@@ -16,6 +16,8 @@ import io.agentsandbox.core.port.SchedulerMetrics;
 import io.agentsandbox.scheduler.shard.ShardCommand.ReadReply;
 import io.agentsandbox.scheduler.shard.ShardCommand.ReleaseReply;
 import io.agentsandbox.warmpool.ClaimView;
+import io.agentsandbox.warmpool.CreationGate;
+import io.agentsandbox.warmpool.SizingPolicy;
 import io.agentsandbox.warmpool.PoolActions;
 import io.agentsandbox.warmpool.WarmPool;
 import io.agentsandbox.warmpool.WarmPoolPolicy;
@@ -44,6 +46,8 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
   private final SandboxProvisioner provisioner;
   private final SchedulerMetrics metrics;
   private final WarmPoolPolicy policy;
+  private final SizingPolicy sizing;
+  private final CreationGate gate;
   private final MpscInbox<ShardCommand, ClaimTicket> inbox;
   private final OwnerCheck ownerCheck = new OwnerCheck();
   private final ProvisionListener provisionListener = new InboxProvisionListener();
@@ -71,6 +75,27 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
       SandboxProvisioner provisioner,
       SchedulerMetrics metrics,
       WarmPoolPolicy policy) {
+    this(index, claimQueueCapacity, drainLimit, executor, clock, provisioner, metrics, policy,
+        SizingPolicy.DEFAULTS, CreationGate.UNLIMITED);
+  }
+
+  /**
+   * @param sizing demand-driven sizing knobs for autoscaled pools
+   * @param gate per-runtime-class creation limits, shared by every shard
+   */
+  public PoolShard(
+      int index,
+      int claimQueueCapacity,
+      int drainLimit,
+      Executor executor,
+      NanoClock clock,
+      SandboxProvisioner provisioner,
+      SchedulerMetrics metrics,
+      WarmPoolPolicy policy,
+      SizingPolicy sizing,
+      CreationGate gate) {
+    this.sizing = sizing;
+    this.gate = gate;
     this.index = index;
     this.clock = clock;
     this.provisioner = provisioner;
@@ -238,7 +263,7 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
     }
     PoolStats stats = new PoolStats();
     var poolMetrics = metrics.registerPool(spec.key(), spec.runtimeClass(), stats);
-    WarmPool pool = new WarmPool(spec, policy, this, poolMetrics, provisioner.backendName(), seed++);
+    WarmPool pool = new WarmPool(spec, policy, sizing, gate, this, poolMetrics, provisioner.backendName(), seed++);
     pools.put(spec.key(), new PoolEntry(pool, stats));
     pool.onTick(now);
     LOG.info("shard {}: pool {} ({} replicas, runtime class {}, template {}) declared",
@@ -283,13 +308,15 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
       out.add(new PoolSnapshot(
           e.pool.spec(), provisioner.backendName(), provisioner.isSimulated(),
           (int) s.ready(), (int) s.starting(), (int) s.claimed(), (int) s.desired(), (int) s.pending(),
-          (int) s.deleting(), s.warmAssigned(), s.coldAssigned(), s.warmHitRatio(), index, depth));
+          (int) s.deleting(), s.warmAssigned(), s.coldAssigned(), s.warmHitRatio(), index, depth,
+          e.pool.target(), e.pool.targetReason().code(), s.demandPerSecond(), s.leadTimeP90Ns()));
     }
     return out;
   }
 
   private void publish() {
-    for (PoolEntry e : pools.values()) e.pool.publish(e.stats);
+    long now = clock.nanoTime();
+    for (PoolEntry e : pools.values()) e.pool.publish(e.stats, now);
   }
 
   /** Test hook: the pool's state machine. Shard loop only. */

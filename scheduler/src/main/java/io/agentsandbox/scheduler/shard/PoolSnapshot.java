@@ -17,4 +17,8 @@ public record PoolSnapshot(
     long coldAssigned,
     double warmHitRatio,
     int shard,
-    int shardQueueDepth) {}
+    int shardQueueDepth,
+    int target,
+    String targetReason,
+    double demandPerSecond,
+    long leadTimeP90Ns) {}
