@@ -18,13 +18,16 @@ import java.util.concurrent.TimeUnit;
 public record SizingPolicy(
     long shortWindowNs, long longWindowNs, long scaleDownDelayNs, long scaleDownStepNs, Map<String, Long> leadTimeSeedMs) {
 
-  /** Windows of 5 s and 2 min; lower after 30 s, a step per 5 s; seeds from the seed articles. */
+  /**
+   * Windows of 5 s and 2 min; lower only after 2 min below (as long as the slow window remembers),
+   * then a tenth per 10 s; seeds from the seed articles.
+   */
   public static final SizingPolicy DEFAULTS =
       new SizingPolicy(
           TimeUnit.SECONDS.toNanos(5),
           TimeUnit.SECONDS.toNanos(120),
-          TimeUnit.SECONDS.toNanos(30),
-          TimeUnit.SECONDS.toNanos(5),
+          TimeUnit.SECONDS.toNanos(120),
+          TimeUnit.SECONDS.toNanos(10),
           Map.of("gvisor", 150L, "kata", 1_500L, "default", 300L, "*", 500L));
 
   public SizingPolicy {

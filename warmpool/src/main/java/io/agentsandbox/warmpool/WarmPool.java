@@ -489,7 +489,9 @@ public final class WarmPool {
       lastWantedAtOrAboveNs = nowNs;
       return;
     }
-    // NOTE: scale down slowly: only after the delay, one step per period, a tenth at a time.
+    // NOTE: scale down slowly: only after demand has stayed clearly below (under 90 % of the target)
+    // for the delay, then one step per period, a tenth at a time. Noise near the target holds it.
+    if (wanted * 10L >= target * 9L) lastWantedAtOrAboveNs = nowNs;
     targetReason = TargetReason.SCALING_DOWN_SLOWLY;
     if (nowNs - lastWantedAtOrAboveNs >= sizing.scaleDownDelayNs()
         && nowNs - lastLoweredNs >= sizing.scaleDownStepNs()) {

@@ -58,6 +58,7 @@ class PoolDeclarationLoaderTest {
     assertThat(gvisor).isNotNull();
     assertThat(gvisor.runtimeClass()).isEqualTo(RuntimeClass.GVISOR);
     assertThat(gvisor.replicas()).isEqualTo(10);
+    assertThat(gvisor.autoscale()).isEqualTo(new io.agentsandbox.core.model.Autoscale(2, 200, 0.99));
     assertThat(gvisor.maxClaimsPerTenant()).isZero();
     assertThat(gvisor.blueprint().templateName()).isEqualTo("python-gvisor");
     assertThat(gvisor.blueprint().image()).isEqualTo("python:3.12-slim");
@@ -234,6 +235,35 @@ class PoolDeclarationLoaderTest {
   @Test
   void shouldLoadNothingWhenDirectoryIsEmpty() {
     assertThat(loader.load(dir).pools()).isEmpty();
+  }
+
+  private static String autoscaledPool(String annotations) {
+    return POOL.replace("  name: shell\n", "  name: shell\n  annotations:\n" + annotations);
+  }
+
+  @Test
+  void shouldReadAutoscaleAnnotations() throws IOException {
+    write("p.yaml", TEMPLATE + "---\n" + autoscaledPool(
+        "    agentsandbox.io/autoscale: \"true\"\n    agentsandbox.io/max-replicas: \"40\"\n"));
+    var a = loader.load(dir).pools().get(0).autoscale();
+    assertThat(a).isEqualTo(new io.agentsandbox.core.model.Autoscale(0, 40, 0.99));
+  }
+
+  @Test
+  void shouldKeepStaticReplicasWithoutAutoscaleAnnotations() throws IOException {
+    write("p.yaml", TEMPLATE + "---\n" + POOL);
+    assertThat(loader.load(dir).pools().get(0).autoscale()).isNull();
+  }
+
+  @Test
+  void shouldRejectBadAutoscaleAnnotations() throws IOException {
+    write("p.yaml", TEMPLATE + "---\n" + autoscaledPool("    agentsandbox.io/autoscale-confidence: \"1.5\"\n"));
+    assertFails("autoscale-confidence", "0.5..0.9999");
+    write("p.yaml", TEMPLATE + "---\n" + autoscaledPool(
+        "    agentsandbox.io/min-replicas: \"9\"\n    agentsandbox.io/max-replicas: \"3\"\n"));
+    assertFails("max-replicas", "must be >=");
+    write("p.yaml", TEMPLATE + "---\n" + autoscaledPool("    agentsandbox.io/autoscale: \"yes\"\n"));
+    assertFails("agentsandbox.io/autoscale", "true");
   }
 
   private void write(String name, String text) throws IOException {
