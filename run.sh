@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Builds the server (once) and runs it on the embedded backend with the example pools in
-# crds/examples. Extra arguments go to the server: ./run.sh --help
+# Builds the server (once) and runs it with the example pools in crds/examples, on the embedded
+# local backend: real gVisor / bubblewrap sandboxes on this host (installed here when missing and
+# running as root; without them the server falls back to the simulated backend and says so).
+# Extra arguments go to the server: ./run.sh --help
 set -euo pipefail
 cd "$(dirname "$0")"
+if [ "$(id -u)" -eq 0 ] && ! { command -v runsc >/dev/null && command -v bwrap >/dev/null; }; then
+  echo "installing the sandbox runtimes (Debian packages runsc, bubblewrap)..." >&2
+  scripts/install-runtimes.sh >&2 || echo "could not install them; the server will say what it can use" >&2
+fi
 jar=scheduler/target/agent-sandbox-server.jar
-if [ ! -f "$jar" ] || [ -n "$(find core warmpool scheduler -newer "$jar" -name '*.java' -o -newer "$jar" -name '*.yaml' -path '*/resources/*' | head -1)" ]; then
-  echo "building the server (mvn -q -DskipTests package)..." >&2
-  mvn -B -q -ntp -DskipTests install >&2
+if [ ! -f "$jar" ] || [ -n "$(find core warmpool scheduler -newer "$jar" \( -name '*.java' -o -name '*.yaml' -o -name '*.xml' \) | head -1)" ]; then
+  echo "building the server (mvn -q -DskipTests install)..." >&2
+  mvn -B -q -ntp -DskipTests install -pl scheduler -am >&2
 fi
 exec java -jar "$jar" "$@"

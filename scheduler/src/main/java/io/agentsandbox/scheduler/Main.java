@@ -1,5 +1,6 @@
 package io.agentsandbox.scheduler;
 
+import io.agentsandbox.scheduler.backend.local.LocalBackendConfig;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -24,8 +25,10 @@ import picocli.CommandLine.Option;
     },
     footer = {
       "",
-      "Example: claim a sandbox from the example gVisor pool, then release it:",
+      "Example: claim a sandbox from the example gVisor pool, run a command in it, then release it:",
       "  curl -s -XPOST localhost:8080/v1/claims -H 'content-type: application/json' -d '{\"pool\":\"python-gvisor\"}'",
+      "  curl -s -XPOST localhost:8080/v1/sandboxes/<sandbox name>/exec -H 'authorization: Bearer <token>' \\",
+      "       -H 'content-type: application/json' -d '{\"command\":[\"python3\",\"-c\",\"print(1+1)\"]}'",
       "  curl -s -XDELETE localhost:8080/v1/claims/<claimId>",
       "API reference: GET /openapi.yaml on the running server."
     })
@@ -45,9 +48,40 @@ public final class Main implements Callable<Integer> {
       description = "Directory of SandboxTemplate/SandboxWarmPool YAML to load at start (env AGENT_SANDBOX_POOLS_DIR; default ${DEFAULT-VALUE}).")
   Path poolsDir;
 
-  @Option(names = "--backend", defaultValue = "${env:AGENT_SANDBOX_BACKEND:-simulated}",
-      description = "Sandbox backend (env AGENT_SANDBOX_BACKEND; default ${DEFAULT-VALUE}). 'simulated' starts no real sandbox: each becomes ready after a latency drawn per runtime class.")
+  @Option(names = "--backend", defaultValue = "${env:AGENT_SANDBOX_BACKEND:-auto}",
+      description = "Sandbox backend (env AGENT_SANDBOX_BACKEND; default ${DEFAULT-VALUE}). 'local' runs real sandboxes on this host: gVisor (runsc) for "
+          + "runtimeClassName gvisor, bubblewrap (bwrap) for unset/runc; 'simulated' starts no real sandbox: each becomes ready after a latency "
+          + "drawn per runtime class; 'auto' is local when runsc or bwrap works here, else simulated with a warning saying what to install "
+          + "(scripts/install-runtimes.sh).")
   String backend;
+
+  @Option(names = "--state-dir", defaultValue = "${env:AGENT_SANDBOX_STATE_DIR:-}",
+      description = "Local backend: directory for sandbox workspaces, bundles and runsc state; sandboxes left here by a crashed run are destroyed at start "
+          + "(env AGENT_SANDBOX_STATE_DIR; default $XDG_STATE_HOME/agent-sandbox, else ./.state).")
+  Path stateDir;
+
+  @Option(names = "--runtime-map", defaultValue = "${env:AGENT_SANDBOX_RUNTIME_MAP:-}",
+      description = "Local backend: run runtime classes on a local runtime, class=gvisor|bwrap|none,... e.g. kata=gvisor; 'default' = unset class, "
+          + "'kata' = any kata-* class, '*' = any other. Unmapped: gvisor -> runsc, unset/runc -> bwrap, others unavailable "
+          + "(env AGENT_SANDBOX_RUNTIME_MAP).")
+  String runtimeMap;
+
+  @Option(names = "--runsc-path", defaultValue = "${env:AGENT_SANDBOX_RUNSC_PATH:-runsc}",
+      description = "Local backend: the gVisor runsc binary (env AGENT_SANDBOX_RUNSC_PATH; default ${DEFAULT-VALUE}, from PATH).")
+  String runscPath;
+
+  @Option(names = "--bwrap-path", defaultValue = "${env:AGENT_SANDBOX_BWRAP_PATH:-bwrap}",
+      description = "Local backend: the bubblewrap binary (env AGENT_SANDBOX_BWRAP_PATH; default ${DEFAULT-VALUE}, from PATH).")
+  String bwrapPath;
+
+  @Option(names = "--exec-output-limit-bytes", defaultValue = "${env:AGENT_SANDBOX_EXEC_OUTPUT_LIMIT_BYTES:-16777216}",
+      description = "Local backend: bytes of stdout and of stderr kept per exec (and largest file download); more is cut and flagged "
+          + "(env AGENT_SANDBOX_EXEC_OUTPUT_LIMIT_BYTES; default ${DEFAULT-VALUE}).")
+  int execOutputLimitBytes;
+
+  @Option(names = "--exec-workers", defaultValue = "${env:AGENT_SANDBOX_EXEC_WORKERS:-0}",
+      description = "Local backend: execs running at once; 4x more may queue, then 503 (env AGENT_SANDBOX_EXEC_WORKERS; default 4 x CPUs, at least 8).")
+  int execWorkers;
 
   @Option(names = "--shards", defaultValue = "${env:AGENT_SANDBOX_SHARDS:-0}",
       description = "Claim shards, each owned by one event loop (env AGENT_SANDBOX_SHARDS; default: number of CPUs).")
@@ -155,6 +189,36 @@ public final class Main implements Callable<Integer> {
         .validate();
   }
 
+  /** The validated local-backend configuration these flags describe. */
+  LocalBackendConfig toLocalConfig() {
+    LocalBackendConfig d = LocalBackendConfig.defaults();
+    return new LocalBackendConfig(
+            stateDir == null || stateDir.toString().isEmpty() ? d.stateDir() : stateDir,
+            runscPath,
+            bwrapPath,
+            LocalBackendConfig.parseRuntimeMap(runtimeMap),
+            execOutputLimitBytes,
+            execWorkers == 0 ? d.execWorkers() : execWorkers,
+            d.lifecycleWorkers(),
+            d.readyTimeoutMs())
+        .validate();
+  }
+
+  /**
+   * Parses flags (and the environment) into a validated local-backend configuration.
+   *
+   * @throws IllegalArgumentException naming the flag at fault
+   */
+  public static LocalBackendConfig parseLocalConfig(String... args) {
+    Main main = new Main();
+    try {
+      new CommandLine(main).parseArgs(args);
+    } catch (CommandLine.ParameterException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    return main.toLocalConfig();
+  }
+
   /**
    * Parses flags (and the environment) into a validated configuration.
    *
@@ -173,15 +237,17 @@ public final class Main implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     SchedulerConfig config;
+    LocalBackendConfig localConfig;
     try {
       config = toConfig();
+      localConfig = toLocalConfig();
     } catch (IllegalArgumentException e) {
       System.err.println("invalid configuration: " + e.getMessage());
       return 2;
     }
     SchedulerServer server;
     try {
-      server = SchedulerServer.start(config).toCompletionStage().toCompletableFuture().get();
+      server = SchedulerServer.start(config, localConfig).toCompletionStage().toCompletableFuture().get();
     } catch (java.util.concurrent.ExecutionException e) {
       Throwable cause = e.getCause();
       System.err.println("start-up failed: " + (cause.getMessage() == null ? cause : cause.getMessage()));

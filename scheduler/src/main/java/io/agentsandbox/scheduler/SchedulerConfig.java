@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param host address the HTTP API binds to
  * @param port HTTP port (0 picks a free one)
  * @param poolsDir directory of {@code SandboxTemplate}/{@code SandboxWarmPool} YAML loaded at start
- * @param backend sandbox backend: {@code simulated}
+ * @param backend sandbox backend: {@code local}, {@code simulated}, or {@code auto} (local when runsc
+ *     or bwrap works on this host, else simulated with a warning)
  * @param shards number of claim shards (each owned by one event loop)
  * @param httpInstances number of HTTP verticle instances
  * @param claimQueueCapacity bound of each shard's claim queue; a full queue answers {@code 503}
@@ -98,7 +99,8 @@ public record SchedulerConfig(
   public SchedulerConfig validate() {
     check(!host.isBlank(), "--host must not be empty");
     check(port >= 0 && port <= 65_535, "--port must be 0..65535: " + port);
-    check(backend.equals("simulated"), "--backend must be 'simulated' (the local and kubernetes backends are not built yet): " + backend);
+    check(backend.equals("auto") || backend.equals("local") || backend.equals("simulated"),
+        "--backend must be auto, local or simulated (the kubernetes backend is not built yet): " + backend);
     check(shards >= 1 && shards <= 256, "--shards must be 1..256: " + shards);
     check(httpInstances >= 1 && httpInstances <= 256, "--http-instances must be 1..256: " + httpInstances);
     check(claimQueueCapacity >= 2 && claimQueueCapacity <= (1 << 24), "--claim-queue-capacity must be 2..16777216: " + claimQueueCapacity);

@@ -2,7 +2,11 @@ package io.agentsandbox.scheduler;
 
 import io.agentsandbox.core.port.NanoClock;
 import io.agentsandbox.core.port.SandboxProvisioner;
+import io.agentsandbox.core.port.SandboxExecutor;
 import io.agentsandbox.scheduler.backend.SimulatedProvisioner;
+import io.agentsandbox.scheduler.backend.local.LocalBackendConfig;
+import io.agentsandbox.scheduler.backend.local.LocalProvisioner;
+import io.agentsandbox.scheduler.http.ClaimTokens;
 import io.agentsandbox.scheduler.http.ApiContext;
 import io.agentsandbox.scheduler.http.HttpVerticle;
 import io.agentsandbox.scheduler.metrics.MicrometerSchedulerMetrics;
@@ -73,6 +77,17 @@ public final class SchedulerServer {
    * @return completes once the HTTP API listens, or fails naming the problem
    */
   public static Future<SchedulerServer> start(SchedulerConfig config) {
+    return start(config, LocalBackendConfig.defaults());
+  }
+
+  /**
+   * Starts a server; {@code localConfig} configures the local backend when it is used. Blocking work
+   * (reading pool YAML, probing and cleaning the local backend) happens on the calling thread, so do
+   * not call this from an event loop.
+   *
+   * @return completes once the HTTP API listens, or fails naming the problem
+   */
+  public static Future<SchedulerServer> start(SchedulerConfig config, LocalBackendConfig localConfig) {
     config.validate();
     LOG.info("configuration: {}", config);
     PoolCatalog catalog;
@@ -89,7 +104,12 @@ public final class SchedulerServer {
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
     MicrometerSchedulerMetrics metrics = new MicrometerSchedulerMetrics(registry);
-    SandboxProvisioner provisioner = backend(config, vertx);
+    SandboxProvisioner provisioner;
+    try {
+      provisioner = backend(config, localConfig, vertx);
+    } catch (RuntimeException e) {
+      return vertx.close().transform(x -> Future.failedFuture(e));
+    }
     WarmPoolPolicy policy = new WarmPoolPolicy(
         TimeUnit.SECONDS.toNanos(config.readinessGraceSeconds()),
         config.maxStartingPerPool(),
@@ -126,7 +146,9 @@ public final class SchedulerServer {
     for (PoolSpec spec : catalog.pools()) proxies.get(router.shardOf(spec.key())).send(new ShardCommand.DeclarePool(spec));
 
     SchedulerServer server = new SchedulerServer(config, vertx, registry, catalog, proxies, provisioner);
-    ApiContext api = new ApiContext(config, router, proxies, catalog, registry, clock, () -> server.ready);
+    ApiContext api = new ApiContext(config, router, proxies, catalog, registry, clock, () -> server.ready,
+        provisioner instanceof SandboxExecutor ex ? ex : null, provisioner::unavailableReason,
+        ClaimTokens.random(), localConfig.execOutputLimitBytes());
     SchedulerConfig cfg = config;
     return vertx
         .deployVerticle(() -> new HttpVerticle(api), new DeploymentOptions().setInstances(config.httpInstances()))
@@ -139,8 +161,20 @@ public final class SchedulerServer {
             new IllegalStateException("cannot listen on " + cfg.host() + ":" + cfg.port() + ": " + e.getMessage(), e))));
   }
 
-  private static SandboxProvisioner backend(SchedulerConfig config, Vertx vertx) {
-    // validate() admits only "simulated" until the local and kubernetes backends land.
+  private static SandboxProvisioner backend(SchedulerConfig config, LocalBackendConfig localConfig, Vertx vertx) {
+    if (!config.backend().equals("simulated")) {
+      LocalProvisioner local = LocalProvisioner.open(localConfig);
+      if (local.anyRuntimeUsable()) {
+        LOG.info("backend: local, state dir {}; {}", local.stateDir(), local.probe().describe());
+        return local;
+      }
+      local.close();
+      if (config.backend().equals("local")) {
+        throw new IllegalStateException("--backend local: no local runtime works on this host: " + local.probe().describe());
+      }
+      LOG.warn("backend auto: no local runtime works on this host ({}); FALLING BACK TO THE SIMULATED BACKEND. "
+          + "For real sandboxes run scripts/install-runtimes.sh as root (apt-get install -y runsc bubblewrap)", local.probe().describe());
+    }
     LOG.warn("backend: SIMULATED: no real sandbox is started; each becomes 'ready' after a latency drawn per runtime class {}",
         config.simulatedLatencyMs());
     return new SimulatedProvisioner(vertx, config::simulatedLatencyMs, config.simulatedFailureRate());
@@ -182,6 +216,11 @@ public final class SchedulerServer {
     return vertx;
   }
 
+  /** The sandbox backend in use. */
+  public SandboxProvisioner provisioner() {
+    return provisioner;
+  }
+
   public PoolCatalog catalog() {
     return catalog;
   }
@@ -199,6 +238,12 @@ public final class SchedulerServer {
       s.send(new ShardCommand.Shutdown(p));
       stops.add(p.future());
     }
-    return Future.all(stops).transform(x -> vertx.close()).onComplete(x -> registry.close());
+    Future<Void> shardsStopped = Future.all(stops).mapEmpty();
+    if (provisioner instanceof LocalProvisioner local) {
+      // Destroying sandboxes runs processes: off the event loops, on a thread of its own.
+      shardsStopped = shardsStopped.transform(x -> Future.fromCompletionStage(
+          java.util.concurrent.CompletableFuture.runAsync(local::close, r -> new Thread(r, "local-backend-close").start())));
+    }
+    return shardsStopped.transform(x -> vertx.close()).onComplete(x -> registry.close());
   }
 }

@@ -77,7 +77,7 @@ class ClaimBurstTest {
     }
     Files.writeString(dir.resolve("pools.yaml"), yaml);
     SchedulerServer server = TestPools.await(SchedulerServer.start(Main.parseConfig(
-        "--port", "0", "--pools-dir", dir.toString(), "--simulated-latency", "gvisor=0,default=0,*=0",
+        "--port", "0", "--backend", "simulated", "--pools-dir", dir.toString(), "--simulated-latency", "gvisor=0,default=0,*=0",
         "--max-starting-per-pool", "4096")));
     Vertx client = Vertx.vertx();
     try {

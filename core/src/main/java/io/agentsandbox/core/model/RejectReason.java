@@ -18,6 +18,11 @@ public enum RejectReason {
   POOL_REMOVED(404, "pool_removed"),
   /** The claim was released (cancelled) while it waited ({@code 409}). */
   CANCELLED(409, "cancelled"),
+  /**
+   * The pool's runtime class cannot run on this backend (for example Kata on a single host without
+   * a {@code --runtime-map}); retrying will not help ({@code 422}).
+   */
+  RUNTIME_CLASS_UNAVAILABLE(422, "runtime_class_unavailable"),
   /** The scheduler is shutting down ({@code 503}). */
   SHUTTING_DOWN(503, "shutting_down"),
   /** A bug: the scheduler failed while handling the claim; counted and logged ({@code 500}). */

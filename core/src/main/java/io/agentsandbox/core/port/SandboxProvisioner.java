@@ -1,6 +1,7 @@
 package io.agentsandbox.core.port;
 
 import io.agentsandbox.core.model.PoolKey;
+import io.agentsandbox.core.model.RuntimeClass;
 import io.agentsandbox.core.model.SandboxBlueprint;
 
 /**
@@ -36,6 +37,15 @@ public interface SandboxProvisioner {
 
   /** Short name of the backend: {@code simulated}, {@code local}, {@code kubernetes}. */
   String backendName();
+
+  /**
+   * Why this backend cannot run sandboxes of a runtime class, or null when it can. A pool of such a
+   * class shows the reason (condition {@code RuntimeClassUnavailable}) and its claims are refused.
+   * Any thread; must not block.
+   */
+  default String unavailableReason(RuntimeClass runtimeClass) {
+    return null;
+  }
 
   /** True when sandboxes are not real (the simulated backend); shown wherever pools are shown. */
   default boolean isSimulated() {

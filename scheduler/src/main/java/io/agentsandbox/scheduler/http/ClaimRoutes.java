@@ -71,7 +71,14 @@ public final class ClaimRoutes {
     router.get("/healthz").handler(rc -> json(rc.response(), 200, new JsonObject().put("status", "ok")));
     router.get("/readyz").handler(this::readyz);
     router.get("/openapi.yaml").handler(rc -> rc.response().putHeader("content-type", "application/yaml").end(openApi));
-    router.errorHandler(404, rc -> HttpErrors.write(rc.response(), 404, "not_found", null, "no route " + rc.request().method() + " " + rc.request().path(), 0));
+    new SandboxRoutes(api).register(router);
+    router.errorHandler(404, rc -> {
+      if (SandboxRoutes.isTraversal(rc.request().path())) {
+        HttpErrors.write(rc.response(), 400, "invalid_path", "path", "path must not contain '..' (traversal out of /workspace)", 0);
+      } else {
+        HttpErrors.write(rc.response(), 404, "not_found", null, "no route " + rc.request().method() + " " + rc.request().path(), 0);
+      }
+    });
     router.errorHandler(405, rc -> HttpErrors.write(rc.response(), 405, "method_not_allowed", null, "method " + rc.request().method() + " is not allowed on " + rc.request().path(), 0));
     router.errorHandler(413, rc -> HttpErrors.write(rc.response(), 413, "body_too_large", "body", "request body is larger than " + api.config().maxBodyBytes() + " bytes", 0));
     router.errorHandler(400, rc -> HttpErrors.write(rc.response(), 400, "bad_request", null, "malformed request", 0));
@@ -111,6 +118,13 @@ public final class ClaimRoutes {
       HttpErrors.notFound(response, e.field(), e.getMessage());
       return;
     }
+    var spec = api.catalog().get(request.pool());
+    String unavailable = spec == null ? null : api.unavailable().apply(spec.runtimeClass());
+    if (unavailable != null) {
+      HttpErrors.write(response, RejectReason.RUNTIME_CLASS_UNAVAILABLE.httpStatus(), RejectReason.RUNTIME_CLASS_UNAVAILABLE.code(),
+          "pool", "RuntimeClassUnavailable: pool " + request.pool() + ": " + unavailable, 0);
+      return;
+    }
     HttpClaimTicket ticket = new HttpClaimTicket(request, rc, (ContextInternal) rc.vertx().getOrCreateContext(), this);
     if (!shard.submitClaim(ticket)) {
       HttpErrors.write(response, 503, RejectReason.QUEUE_FULL.code(), null,
@@ -130,7 +144,8 @@ public final class ClaimRoutes {
         return;
       }
       response.putHeader("Location", "/v1/claims/" + a.claimId());
-      json(response, 201, codec.encodeBound(ticket.request(), a, api.clock().nanoTime()));
+      // The token is shown once, here; exec and files calls must present it.
+      json(response, 201, codec.encodeBound(ticket.request(), a, api.clock().nanoTime()).put("token", api.tokens().token(a.claimId())));
     } else if (outcome instanceof ClaimOutcome.Rejected r) {
       HttpErrors.rejected(response, r);
     }
@@ -215,7 +230,7 @@ public final class ClaimRoutes {
       for (Future<List<PoolSnapshot>> f : replies) all.addAll(f.result());
       all.sort(Comparator.comparing((PoolSnapshot p) -> p.spec().key().namespace()).thenComparing(p -> p.spec().key().name()));
       JsonArray pools = new JsonArray();
-      for (PoolSnapshot p : all) pools.add(ClaimJsonCodec.encodePool(p));
+      for (PoolSnapshot p : all) pools.add(encodePool(p));
       json(rc.response(), 200, new JsonObject().put("pools", pools));
     });
   }
@@ -237,12 +252,23 @@ public final class ClaimRoutes {
       }
       for (PoolSnapshot s : ar.result()) {
         if (s.spec().key().equals(key)) {
-          json(rc.response(), 200, ClaimJsonCodec.encodePool(s));
+          json(rc.response(), 200, encodePool(s));
           return;
         }
       }
       HttpErrors.notFound(rc.response(), "pool", "no warm pool " + truncate(key.toString()));
     });
+  }
+
+  /** A pool as JSON, with condition {@code RuntimeClassUnavailable} when the backend cannot run it. */
+  private JsonObject encodePool(PoolSnapshot p) {
+    JsonObject o = ClaimJsonCodec.encodePool(p);
+    String unavailable = api.unavailable().apply(p.spec().runtimeClass());
+    JsonArray conditions = new JsonArray();
+    if (unavailable != null) {
+      conditions.add(new JsonObject().put("type", "Ready").put("status", "False").put("reason", "RuntimeClassUnavailable").put("message", unavailable));
+    }
+    return o.put("conditions", conditions);
   }
 
   private void readyz(RoutingContext rc) {

@@ -168,6 +168,8 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
       c.reply().complete(read(c.claimId(), c.tenant()));
     } else if (command instanceof ShardCommand.ReadPools c) {
       c.reply().complete(snapshots());
+    } else if (command instanceof ShardCommand.FindClaimSandbox c) {
+      c.reply().complete(findSandbox(c.claimId()));
     } else if (command instanceof ShardCommand.DeclarePool c) {
       declare(c.spec(), now);
     } else if (command instanceof ShardCommand.RemovePool c) {
@@ -195,6 +197,8 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
     } else if (message instanceof ShardCommand.ReadClaim c) {
       c.reply().tryFail(failure);
     } else if (message instanceof ShardCommand.ReadPools c) {
+      c.reply().tryFail(failure);
+    } else if (message instanceof ShardCommand.FindClaimSandbox c) {
       c.reply().tryFail(failure);
     }
   }
@@ -297,6 +301,14 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
     if (view == null) return new ReadReply(ReadReply.Status.NOT_FOUND, null);
     if (!view.request().tenant().equals(tenant)) return new ReadReply(ReadReply.Status.FORBIDDEN, null);
     return new ReadReply(ReadReply.Status.FOUND, view);
+  }
+
+  private ShardCommand.SandboxLookup findSandbox(String claimId) {
+    WarmPool pool = claims.get(claimId);
+    ClaimView view = pool == null ? null : pool.findClaim(claimId);
+    if (view == null) return new ShardCommand.SandboxLookup(ShardCommand.SandboxLookup.Status.NOT_FOUND, null);
+    if (!view.isBound()) return new ShardCommand.SandboxLookup(ShardCommand.SandboxLookup.Status.PENDING, null);
+    return new ShardCommand.SandboxLookup(ShardCommand.SandboxLookup.Status.BOUND, view.assignment().sandbox());
   }
 
   private List<PoolSnapshot> snapshots() {

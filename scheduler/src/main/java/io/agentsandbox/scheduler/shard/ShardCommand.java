@@ -34,6 +34,9 @@ public sealed interface ShardCommand {
   /** Read a claim on behalf of {@code tenant}. */
   record ReadClaim(String claimId, String tenant, Promise<ReadReply> reply) implements ShardCommand {}
 
+  /** Find the sandbox bound to a claim (for exec and files; the caller has checked the claim's token). */
+  record FindClaimSandbox(String claimId, Promise<SandboxLookup> reply) implements ShardCommand {}
+
   /** Read every pool's state. */
   record ReadPools(Promise<List<PoolSnapshot>> reply) implements ShardCommand {}
 
@@ -46,6 +49,15 @@ public sealed interface ShardCommand {
     CANCELLED,
     NOT_FOUND,
     FORBIDDEN
+  }
+
+  /** Answer to {@link FindClaimSandbox}: {@code sandbox} is set only when {@code status} is BOUND. */
+  record SandboxLookup(Status status, io.agentsandbox.core.model.SandboxRef sandbox) {
+    public enum Status {
+      BOUND,
+      PENDING,
+      NOT_FOUND
+    }
   }
 
   /** Answer to {@link ReadClaim}: {@code view} is set only when {@code status} is FOUND. */

@@ -78,6 +78,7 @@ class ClaimApiTest {
         pool(QUIET, "shell", 2, null)));
     server = SchedulerServer.start(Main.parseConfig(
             "--port", "0",
+            "--backend", "simulated",
             "--pools-dir", poolsDir.toString(),
             "--shards", "2",
             "--http-instances", "2",

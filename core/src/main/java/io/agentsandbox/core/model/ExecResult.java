@@ -1,0 +1,21 @@
+package io.agentsandbox.core.model;
+
+/**
+ * What a command run in a sandbox did. Immutable (the arrays are handed over, not copied).
+ *
+ * @param exitCode the command's exit status ({@code 128 + signal} when killed)
+ * @param stdout its standard output, at most the backend's output limit
+ * @param stderr its standard error, at most the backend's output limit
+ * @param stdoutTruncated true when more output was produced than {@code stdout} holds
+ * @param stderrTruncated true when more error output was produced than {@code stderr} holds
+ * @param timedOut true when the command was killed for running past its timeout
+ * @param durationNs wall time from start to exit
+ */
+public record ExecResult(
+    int exitCode,
+    byte[] stdout,
+    byte[] stderr,
+    boolean stdoutTruncated,
+    boolean stderrTruncated,
+    boolean timedOut,
+    long durationNs) {}

@@ -1,0 +1,106 @@
+package io.agentsandbox.scheduler.backend.local;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Configuration of the {@code local} backend. Immutable.
+ *
+ * @param stateDir where sandboxes' workspaces, bundles and runsc's state live (created if missing)
+ * @param runscPath the {@code runsc} binary, or a bare name looked up on {@code PATH}
+ * @param bwrapPath the {@code bwrap} binary, or a bare name looked up on {@code PATH}
+ * @param runtimeMap runtime class to local runtime ({@code gvisor} or {@code bwrap}), e.g. {@code
+ *     kata=gvisor}; {@code default} names the unset class; {@code none} makes a class unavailable
+ * @param execOutputLimitBytes most bytes of stdout (and of stderr) kept per exec
+ * @param execWorkers most execs running at once (more queue up to {@code 4 ×} this, then 503)
+ * @param lifecycleWorkers threads that start, probe and delete sandboxes
+ * @param readyTimeoutMs a sandbox whose exec does not answer this long after start has failed
+ */
+public record LocalBackendConfig(
+    Path stateDir,
+    String runscPath,
+    String bwrapPath,
+    Map<String, String> runtimeMap,
+    int execOutputLimitBytes,
+    int execWorkers,
+    int lifecycleWorkers,
+    long readyTimeoutMs) {
+
+  /** 16 MiB of stdout and of stderr per exec. */
+  public static final int DEFAULT_EXEC_OUTPUT_LIMIT = 16 << 20;
+
+  public LocalBackendConfig {
+    Objects.requireNonNull(stateDir, "stateDir");
+    Objects.requireNonNull(runscPath, "runscPath");
+    Objects.requireNonNull(bwrapPath, "bwrapPath");
+    runtimeMap = Map.copyOf(runtimeMap);
+  }
+
+  /** Defaults: state under {@link #defaultStateDir()}, binaries from {@code PATH}. */
+  public static LocalBackendConfig defaults() {
+    int cpus = Math.max(1, Runtime.getRuntime().availableProcessors());
+    return new LocalBackendConfig(defaultStateDir(), "runsc", "bwrap", Map.of(), DEFAULT_EXEC_OUTPUT_LIMIT,
+        Math.max(8, 4 * cpus), Math.max(4, 2 * cpus), 30_000);
+  }
+
+  /** {@code $XDG_STATE_HOME/agent-sandbox} when set, else {@code ./.state}. */
+  public static Path defaultStateDir() {
+    String xdg = System.getenv("XDG_STATE_HOME");
+    return xdg != null && !xdg.isBlank() ? Path.of(xdg, "agent-sandbox") : Path.of(".state");
+  }
+
+  /** The same configuration with another state directory. */
+  public LocalBackendConfig withStateDir(Path dir) {
+    return new LocalBackendConfig(dir, runscPath, bwrapPath, runtimeMap, execOutputLimitBytes, execWorkers,
+        lifecycleWorkers, readyTimeoutMs);
+  }
+
+  /**
+   * Checks every value; the message names the flag at fault.
+   *
+   * @throws IllegalArgumentException on the first invalid value
+   */
+  public LocalBackendConfig validate() {
+    check(!runscPath.isBlank(), "--runsc-path must not be empty");
+    check(!bwrapPath.isBlank(), "--bwrap-path must not be empty");
+    for (var e : runtimeMap.entrySet()) {
+      check(LocalRuntime.parse(e.getValue()) != null || e.getValue().equals("none"),
+          "--runtime-map " + e.getKey() + " must map to gvisor, bwrap or none: " + e.getValue());
+    }
+    check(execOutputLimitBytes >= 1_024 && execOutputLimitBytes <= 256 << 20,
+        "--exec-output-limit-bytes must be 1024..268435456: " + execOutputLimitBytes);
+    check(execWorkers >= 1 && execWorkers <= 1_024, "--exec-workers must be 1..1024: " + execWorkers);
+    check(lifecycleWorkers >= 1 && lifecycleWorkers <= 256, "lifecycle workers must be 1..256: " + lifecycleWorkers);
+    check(readyTimeoutMs >= 100, "ready timeout must be >= 100 ms: " + readyTimeoutMs);
+    return this;
+  }
+
+  /**
+   * Parses {@code class=runtime,...}, e.g. {@code kata=gvisor,default=bwrap}.
+   *
+   * @throws IllegalArgumentException naming the bad entry
+   */
+  public static Map<String, String> parseRuntimeMap(String spec) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (spec == null || spec.isBlank()) return out;
+    for (String part : spec.split(",")) {
+      String p = part.trim();
+      int eq = p.indexOf('=');
+      if (eq <= 0 || eq == p.length() - 1) {
+        throw new IllegalArgumentException("--runtime-map entry must be class=gvisor|bwrap|none: '" + p + "'");
+      }
+      String runtime = p.substring(eq + 1).trim();
+      if (LocalRuntime.parse(runtime) == null && !runtime.equals("none")) {
+        throw new IllegalArgumentException("--runtime-map entry must be class=gvisor|bwrap|none: '" + p + "'");
+      }
+      out.put(p.substring(0, eq).trim(), runtime);
+    }
+    return out;
+  }
+
+  private static void check(boolean ok, String message) {
+    if (!ok) throw new IllegalArgumentException(message);
+  }
+}

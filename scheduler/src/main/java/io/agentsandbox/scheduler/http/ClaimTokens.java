@@ -1,0 +1,62 @@
+package io.agentsandbox.scheduler.http;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Claim tokens: {@code <claimId>.<base64url HMAC-SHA256(secret, claimId)>}, with a 256-bit secret
+ * drawn at start-up. Only the claimant learns its token (in the {@code 201}); exec and files calls
+ * must present it. Stateless to check (no table of tokens); compared in constant time; never logged.
+ * Immutable and thread-safe (a {@link Mac} is made per call).
+ */
+public final class ClaimTokens {
+
+  private static final String ALGORITHM = "HmacSHA256";
+  private final SecretKeySpec key;
+
+  private ClaimTokens(byte[] secret) {
+    this.key = new SecretKeySpec(secret, ALGORITHM);
+  }
+
+  /** Tokens with a fresh random secret: tokens of an earlier server process are invalid. */
+  public static ClaimTokens random() {
+    byte[] secret = new byte[32];
+    new SecureRandom().nextBytes(secret);
+    return new ClaimTokens(secret);
+  }
+
+  /** The token of a claim. */
+  public String token(String claimId) {
+    return claimId + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(mac(claimId));
+  }
+
+  /** The claim id a token was minted for, or null when the token is not one of ours. */
+  public String verify(String token) {
+    if (token == null || token.length() > 200) return null;
+    int dot = token.lastIndexOf('.');
+    if (dot <= 0 || dot == token.length() - 1) return null;
+    String claimId = token.substring(0, dot);
+    byte[] given;
+    try {
+      given = Base64.getUrlDecoder().decode(token.substring(dot + 1));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    return MessageDigest.isEqual(given, mac(claimId)) ? claimId : null;
+  }
+
+  private byte[] mac(String claimId) {
+    try {
+      Mac mac = Mac.getInstance(ALGORITHM);
+      mac.init(key);
+      return mac.doFinal(claimId.getBytes(StandardCharsets.UTF_8));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 unavailable", e);
+    }
+  }
+}
