@@ -1,0 +1,262 @@
+package io.agentsandbox.k8s.provision;
+
+import io.agentsandbox.core.model.PoolKey;
+import io.agentsandbox.core.model.SandboxBlueprint;
+import io.agentsandbox.core.port.ProvisionListener;
+import io.agentsandbox.core.port.SandboxProvisioner;
+import io.agentsandbox.k8s.crd.PodTemplate;
+import io.agentsandbox.k8s.crd.Sandbox;
+import io.agentsandbox.k8s.crd.SandboxConditions;
+import io.agentsandbox.k8s.crd.SandboxSpec;
+import io.agentsandbox.k8s.crd.UpstreamKeys;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Kubernetes backend of {@link SandboxProvisioner}: a sandbox is an
+ * {@code agents.x-k8s.io/v1beta1 Sandbox} named {@code sandboxName} in the pool's namespace,
+ * labelled as a member of the pool ({@code agents.x-k8s.io/warm-pool-sandbox=<NameHash(pool)>}).
+ * The {@code SandboxReconciler} (run separately) turns it into a pod; this class reports
+ * {@link ProvisionListener#onSandboxReady} when the Sandbox's {@code Ready} condition is
+ * {@code True}, with its {@code status.podIPs}.
+ *
+ * <p>Threads: {@link #create} and {@link #delete} return at once on any thread; the API calls run
+ * on a bounded pool of {@code k8s-io-<n>} threads (queue full → the create fails / the delete is
+ * reported at once); readiness comes from a fabric8 informer. Listeners are called on those
+ * threads, never on the caller's (except the queue-full rejections). Thread-safe.
+ *
+ * <p>Contract details: each create is reported exactly once as ready or failed, unless it is
+ * deleted first (then only {@code onSandboxDeleted} follows); a delete of an unknown sandbox (404)
+ * is reported as deleted. Not yet: owner references to the {@code SandboxWarmPool} (the pool
+ * reconciler is issue 4's next step).
+ */
+public final class Fabric8SandboxProvisioner implements SandboxProvisioner, AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Fabric8SandboxProvisioner.class);
+
+  /** Container name used for the blueprint's single container. */
+  public static final String CONTAINER_NAME = "sandbox";
+
+  /**
+   * Settings.
+   *
+   * @param namespace the namespace to watch, or null for all (pools may live in any namespace)
+   * @param ioThreads size of the {@code k8s-io} pool (at least 1)
+   * @param ioQueueCapacity bound of its work queue (at least 1)
+   */
+  public record Options(String namespace, int ioThreads, int ioQueueCapacity) {
+    public Options {
+      if (ioThreads < 1) throw new IllegalArgumentException("ioThreads must be >= 1: " + ioThreads);
+      if (ioQueueCapacity < 1) throw new IllegalArgumentException("ioQueueCapacity must be >= 1: " + ioQueueCapacity);
+    }
+
+    public static Options defaults() {
+      return new Options(null, 4, 10_000);
+    }
+  }
+
+  private record Pending(PoolKey pool, ProvisionListener listener) {}
+
+  private final KubernetesClient client;
+  private final Options options;
+  private final ThreadPoolExecutor io;
+  private final Map<String, Pending> pending = new ConcurrentHashMap<>(); // ns/name -> waiting create
+  private volatile SharedIndexInformer<Sandbox> informer;
+
+  public Fabric8SandboxProvisioner(KubernetesClient client, Options options) {
+    this.client = Objects.requireNonNull(client, "client");
+    this.options = Objects.requireNonNull(options, "options");
+    AtomicInteger n = new AtomicInteger();
+    this.io = new ThreadPoolExecutor(options.ioThreads(), options.ioThreads(), 60, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(options.ioQueueCapacity()), r -> {
+          Thread t = new Thread(r, "k8s-io-" + n.getAndIncrement());
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  /**
+   * Starts watching pool-member Sandboxes.
+   *
+   * @return completes when the informer has synced
+   */
+  public CompletableFuture<Void> start() {
+    var op = client.resources(Sandbox.class);
+    informer = (options.namespace() == null ? op.inAnyNamespace() : op.inNamespace(options.namespace()))
+        .withLabel(UpstreamKeys.WARM_POOL_SANDBOX)
+        .runnableInformer(0);
+    informer.addEventHandler(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Sandbox s) {
+        onSandboxObserved(s);
+      }
+
+      @Override
+      public void onUpdate(Sandbox oldS, Sandbox s) {
+        onSandboxObserved(s);
+      }
+
+      @Override
+      public void onDelete(Sandbox s, boolean finalStateUnknown) {
+        Pending p = pending.remove(key(s.getMetadata().getNamespace(), s.getMetadata().getName()));
+        if (p != null) p.listener().onSandboxFailed(p.pool(), s.getMetadata().getName(), "the Sandbox was deleted before it was ready");
+      }
+    });
+    return informer.start().toCompletableFuture().thenApply(x -> null);
+  }
+
+  private static String key(String ns, String name) {
+    return ns + "/" + name;
+  }
+
+  /** Informer thread: report a waiting create once its Sandbox is Ready (or terminally failed). */
+  private void onSandboxObserved(Sandbox s) {
+    String k = key(s.getMetadata().getNamespace(), s.getMetadata().getName());
+    if (!pending.containsKey(k) || s.getStatus() == null || s.getStatus().getConditions() == null) return;
+    Condition ready = null;
+    Condition finished = null;
+    for (Condition c : s.getStatus().getConditions()) {
+      if (SandboxConditions.READY.equals(c.getType())) ready = c;
+      if (SandboxConditions.FINISHED.equals(c.getType())) finished = c;
+    }
+    if (ready != null && "True".equals(ready.getStatus())) {
+      Pending p = pending.remove(k);
+      List<String> ips = s.getStatus().getPodIPs() == null ? List.of() : List.copyOf(s.getStatus().getPodIPs());
+      if (p != null) p.listener().onSandboxReady(p.pool(), s.getMetadata().getName(), ips);
+    } else if (finished != null && "True".equals(finished.getStatus())) {
+      Pending p = pending.remove(k);
+      if (p != null) {
+        p.listener().onSandboxFailed(p.pool(), s.getMetadata().getName(), "the sandbox's pod ended: " + finished.getReason());
+      }
+    }
+  }
+
+  @Override
+  public void create(PoolKey pool, String sandboxName, SandboxBlueprint blueprint, ProvisionListener listener) {
+    Sandbox sandbox = sandbox(pool, sandboxName, blueprint);
+    String k = key(pool.namespace(), sandboxName);
+    if (pending.putIfAbsent(k, new Pending(pool, listener)) != null) {
+      listener.onSandboxFailed(pool, sandboxName, "a create of " + k + " is already in flight");
+      return;
+    }
+    try {
+      io.execute(() -> {
+        try {
+          client.resources(Sandbox.class).inNamespace(pool.namespace()).resource(sandbox).create();
+        } catch (KubernetesClientException e) {
+          Pending p = pending.remove(k);
+          LOG.debug("sandbox {}: create failed: {}", k, e.getMessage());
+          if (p != null) listener.onSandboxFailed(pool, sandboxName, "create failed (" + e.getCode() + "): " + e.getMessage());
+        } catch (RuntimeException e) {
+          pending.remove(k);
+          listener.onSandboxFailed(pool, sandboxName, "create failed: " + e);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      pending.remove(k);
+      listener.onSandboxFailed(pool, sandboxName, "the Kubernetes backend is overloaded (k8s-io queue full)");
+    }
+  }
+
+  @Override
+  public void delete(PoolKey pool, String sandboxName, ProvisionListener listener) {
+    String k = key(pool.namespace(), sandboxName);
+    pending.remove(k); // NOTE: a delete supersedes a waiting create: only onSandboxDeleted follows
+    try {
+      io.execute(() -> {
+        try {
+          client.resources(Sandbox.class).inNamespace(pool.namespace()).withName(sandboxName).delete();
+        } catch (KubernetesClientException e) {
+          if (e.getCode() != 404) {
+            LOG.warn("sandbox {}: delete failed ({}); reported as deleted, garbage collection of the pool cleans up: {}",
+                k, e.getCode(), e.getMessage());
+          }
+        }
+        listener.onSandboxDeleted(pool, sandboxName);
+      });
+    } catch (RejectedExecutionException e) {
+      LOG.warn("sandbox {}: k8s-io queue full; delete dropped", k);
+      listener.onSandboxDeleted(pool, sandboxName);
+    }
+  }
+
+  /** The Sandbox object for a pool member: blueprint → single-container pod template. */
+  static Sandbox sandbox(PoolKey pool, String sandboxName, SandboxBlueprint blueprint) {
+    ContainerBuilder c = new ContainerBuilder().withName(CONTAINER_NAME).withImage(blueprint.image());
+    if (!blueprint.command().isEmpty()) c.withCommand(blueprint.command());
+    if (!blueprint.args().isEmpty()) c.withArgs(blueprint.args());
+    List<EnvVar> env = new ArrayList<>();
+    blueprint.env().forEach((n, v) -> env.add(new EnvVar(n, v, null)));
+    if (!env.isEmpty()) c.withEnv(env);
+    Map<String, Quantity> limits = new LinkedHashMap<>();
+    if (blueprint.cpuMillis() > 0) limits.put("cpu", new Quantity(blueprint.cpuMillis() + "m"));
+    if (blueprint.memoryBytes() > 0) limits.put("memory", new Quantity(Long.toString(blueprint.memoryBytes())));
+    if (!limits.isEmpty()) c.withNewResources().withLimits(limits).endResources();
+    PodSpec podSpec = new PodSpec();
+    podSpec.setContainers(List.of(c.build()));
+    if (!blueprint.runtimeClass().isDefault()) podSpec.setRuntimeClassName(blueprint.runtimeClass().name());
+    podSpec.setAutomountServiceAccountToken(false);
+
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(UpstreamKeys.WARM_POOL_SANDBOX, UpstreamKeys.nameHash(pool.name()));
+    labels.put(UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH, UpstreamKeys.nameHash(blueprint.templateName()));
+    labels.put(UpstreamKeys.CREATED_BY, "controller");
+    ObjectMeta meta = new ObjectMeta();
+    meta.setName(sandboxName);
+    meta.setNamespace(pool.namespace());
+    meta.setLabels(labels);
+    meta.setAnnotations(Map.of(UpstreamKeys.SANDBOX_TEMPLATE_REF, blueprint.templateName()));
+
+    SandboxSpec spec = new SandboxSpec();
+    spec.setPodTemplate(new PodTemplate(null, podSpec));
+    Sandbox s = new Sandbox();
+    s.setMetadata(meta);
+    s.setSpec(spec);
+    return s;
+  }
+
+  @Override
+  public String backendName() {
+    return "kubernetes";
+  }
+
+  /** Creates still waiting for readiness. */
+  public int pendingCreates() {
+    return pending.size();
+  }
+
+  @Override
+  public void close() {
+    SharedIndexInformer<Sandbox> i = informer;
+    if (i != null) i.close();
+    io.shutdown();
+    try {
+      if (!io.awaitTermination(5, TimeUnit.SECONDS)) io.shutdownNow();
+    } catch (InterruptedException e) {
+      io.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,297 @@
+package io.agentsandbox.k8s.reconcile;
+
+import io.agentsandbox.k8s.crd.OperatingMode;
+import io.agentsandbox.k8s.crd.Sandbox;
+import io.agentsandbox.k8s.crd.SandboxStatus;
+import io.agentsandbox.k8s.crd.ShutdownPolicy;
+import io.agentsandbox.k8s.crd.UpstreamKeys;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sandbox → Pod (same name), headless Service (when {@code service: true}), PVCs
+ * ({@code <vct>-<sandbox>}), status (conditions {@code Ready}/{@code Suspended}/{@code PodScheduled}/
+ * {@code Finished}, {@code podIPs}, {@code serviceFQDN}), expiry ({@code shutdownTime} +
+ * {@code shutdownPolicy}) and suspend/resume ({@code operatingMode}). Level-based and idempotent:
+ * each pass compares the observed objects with the desired ones and writes only the difference.
+ *
+ * <p>Threads: fabric8 informer dispatch runs the thin handlers, which only queue the Sandbox's key;
+ * {@code workers} threads named {@code sandbox-reconciler-<n>} run the passes (blocking fabric8
+ * calls are fine there; they are not event loops); one {@code sandbox-reconciler-timer} thread
+ * fires retries and expiry requeues. A key is never processed by two workers at once. Objects from
+ * the informer caches are never mutated (copies are made).
+ */
+public final class SandboxReconciler implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SandboxReconciler.class);
+  private static final KubernetesSerialization JSON = new KubernetesSerialization();
+
+  /**
+   * Settings.
+   *
+   * @param namespace the namespace to watch, or null for all
+   * @param workers reconcile threads (at least 1)
+   * @param clusterDomain for {@code serviceFQDN} (default {@code cluster.local})
+   * @param clock wall clock for expiry and condition times
+   */
+  public record Options(String namespace, int workers, String clusterDomain, Clock clock) {
+    public Options {
+      if (workers < 1) throw new IllegalArgumentException("workers must be >= 1: " + workers);
+      Objects.requireNonNull(clusterDomain, "clusterDomain");
+      Objects.requireNonNull(clock, "clock");
+    }
+
+    public static Options defaults() {
+      return new Options(null, 4, "cluster.local", Clock.systemUTC());
+    }
+
+    public Options inNamespace(String ns) {
+      return new Options(ns, workers, clusterDomain, clock);
+    }
+  }
+
+  private final KubernetesClient client;
+  private final Options options;
+  private final ReconcileLoop loop;
+  private final AtomicLong apiWrites = new AtomicLong();
+  private SharedIndexInformer<Sandbox> sandboxes;
+  private SharedIndexInformer<Pod> pods;
+  private SharedIndexInformer<Service> services;
+
+  public SandboxReconciler(KubernetesClient client, Options options) {
+    this.client = Objects.requireNonNull(client, "client");
+    this.options = Objects.requireNonNull(options, "options");
+    this.loop = new ReconcileLoop("sandbox-reconciler", options.workers(), this::reconcile, this::surfaceError, LOG);
+  }
+
+  /**
+   * Starts the informers and the workers.
+   *
+   * @return completes when all three informers have synced
+   */
+  public CompletableFuture<Void> start() {
+    String ns = options.namespace();
+    sandboxes = ns == null
+        ? client.resources(Sandbox.class).inAnyNamespace().runnableInformer(0)
+        : client.resources(Sandbox.class).inNamespace(ns).runnableInformer(0);
+    sandboxes.addEventHandler(loop.handler(SandboxReconciler::key));
+    pods = ns == null
+        ? client.pods().inAnyNamespace().withLabel(UpstreamKeys.SANDBOX_NAME_HASH).runnableInformer(0)
+        : client.pods().inNamespace(ns).withLabel(UpstreamKeys.SANDBOX_NAME_HASH).runnableInformer(0);
+    pods.addEventHandler(loop.handler(SandboxReconciler::ownerKey));
+    services = ns == null
+        ? client.services().inAnyNamespace().withLabel(UpstreamKeys.SANDBOX_NAME_HASH).runnableInformer(0)
+        : client.services().inNamespace(ns).withLabel(UpstreamKeys.SANDBOX_NAME_HASH).runnableInformer(0);
+    services.addEventHandler(loop.handler(SandboxReconciler::ownerKey));
+    CompletableFuture<Void> synced = CompletableFuture.allOf(
+        pods.start().toCompletableFuture(), services.start().toCompletableFuture(),
+        sandboxes.start().toCompletableFuture());
+    loop.start();
+    return synced;
+  }
+
+  static String key(HasMetadata o) {
+    return o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
+  }
+
+  static String ownerKey(HasMetadata o) {
+    if (o.getMetadata().getOwnerReferences() == null) return null;
+    for (OwnerReference r : o.getMetadata().getOwnerReferences()) {
+      if (Boolean.TRUE.equals(r.getController()) && "Sandbox".equals(r.getKind())
+          && r.getApiVersion() != null && r.getApiVersion().startsWith(Sandbox.GROUP + "/")) {
+        return o.getMetadata().getNamespace() + "/" + r.getName();
+      }
+    }
+    return null;
+  }
+
+  /** One level-based pass over the Sandbox {@code namespace/name}. Worker threads only. */
+  void reconcile(String key) {
+    Sandbox sb = sandboxes.getIndexer().getByKey(key);
+    if (sb == null || sb.getMetadata().getDeletionTimestamp() != null) return; // GC removes children
+    String ns = sb.getMetadata().getNamespace();
+    String name = sb.getMetadata().getName();
+    Instant now = options.clock().instant().truncatedTo(ChronoUnit.SECONDS);
+
+    Instant shutdownAt = parseTime(sb.getSpec().getShutdownTime());
+    if (shutdownAt != null && !now.isBefore(shutdownAt)) {
+      expire(sb, now);
+      return;
+    }
+    if (shutdownAt != null) {
+      loop.enqueueAfter(key, Duration.between(options.clock().instant(), shutdownAt).toMillis() + 10);
+    }
+
+    String pvcError = ensurePvcs(sb);
+
+    Pod pod = pods.getIndexer().getByKey(key);
+    boolean podNotOwned = pod != null && !SandboxResources.isControlledBy(pod, sb);
+    Pod owned = podNotOwned ? null : pod;
+    boolean suspended = sb.getSpec().getOperatingMode() == OperatingMode.Suspended;
+    if (suspended) {
+      if (owned != null && owned.getMetadata().getDeletionTimestamp() == null) {
+        delete(client.pods().inNamespace(ns).withName(name));
+      }
+    } else if (pod == null && pvcError == null) {
+      create(SandboxResources.pod(sb));
+    }
+
+    String serviceName = ensureService(sb);
+
+    String error = pvcError != null ? pvcError
+        : podNotOwned && !suspended ? "pod " + name + " exists and is not controlled by this sandbox" : null;
+    boolean serviceRequired = Boolean.TRUE.equals(sb.getSpec().getService());
+    writeStatus(sb, SandboxStatusCalculator.compute(sb,
+        new SandboxStatusCalculator.Observation(owned, podNotOwned, serviceName, serviceRequired, false, error),
+        options.clusterDomain(), now));
+  }
+
+  private void expire(Sandbox sb, Instant now) {
+    String ns = sb.getMetadata().getNamespace();
+    String name = sb.getMetadata().getName();
+    Pod pod = pods.getIndexer().getByKey(key(sb));
+    if (pod != null && SandboxResources.isControlledBy(pod, sb) && pod.getMetadata().getDeletionTimestamp() == null) {
+      delete(client.pods().inNamespace(ns).withName(name));
+    }
+    Service svc = services.getIndexer().getByKey(key(sb));
+    if (svc != null && SandboxResources.isControlledBy(svc, sb)) {
+      delete(client.services().inNamespace(ns).withName(name));
+    }
+    if (sb.getSpec().getShutdownPolicy() == ShutdownPolicy.Delete) {
+      delete(client.resources(Sandbox.class).inNamespace(ns).withName(name));
+      return;
+    }
+    writeStatus(sb, SandboxStatusCalculator.compute(sb,
+        new SandboxStatusCalculator.Observation(null, false, null, false, true, null), options.clusterDomain(), now));
+  }
+
+  /** Creates missing PVCs; returns an error message when one belongs to someone else. */
+  private String ensurePvcs(Sandbox sb) {
+    for (PersistentVolumeClaim want : SandboxResources.pvcs(sb)) {
+      String ns = sb.getMetadata().getNamespace();
+      PersistentVolumeClaim have =
+          client.persistentVolumeClaims().inNamespace(ns).withName(want.getMetadata().getName()).get();
+      if (have == null) {
+        create(want);
+      } else if (!SandboxResources.isControlledBy(have, sb)) {
+        return "persistentvolumeclaim " + want.getMetadata().getName() + " exists and is not controlled by this sandbox";
+      }
+    }
+    return null;
+  }
+
+  /** Applies {@code spec.service}; returns the owned Service's name when it exists. */
+  private String ensureService(Sandbox sb) {
+    String ns = sb.getMetadata().getNamespace();
+    String name = sb.getMetadata().getName();
+    Service svc = services.getIndexer().getByKey(key(sb));
+    boolean owned = svc != null && SandboxResources.isControlledBy(svc, sb);
+    Boolean want = sb.getSpec().getService();
+    if (Boolean.TRUE.equals(want)) {
+      if (svc == null) {
+        create(SandboxResources.service(sb));
+        return name;
+      }
+      return owned ? name : null;
+    }
+    if (Boolean.FALSE.equals(want)) {
+      if (owned) delete(client.services().inNamespace(ns).withName(name));
+      return null;
+    }
+    return owned ? name : null; // null: keep an existing Service, never create one
+  }
+
+  private void writeStatus(Sandbox sb, SandboxStatus desired) {
+    if (sb.getStatus() != null && JSON.asJson(desired).equals(JSON.asJson(sb.getStatus()))) return;
+    Sandbox copy = JSON.clone(sb);
+    copy.setStatus(desired);
+    apiWrites.incrementAndGet();
+    if (LOG.isDebugEnabled()) LOG.debug("sandbox {}: status {}", key(sb), JSON.asJson(copy));
+    client.resources(Sandbox.class).inNamespace(sb.getMetadata().getNamespace()).resource(copy).updateStatus();
+  }
+
+  private void surfaceError(String key, Exception e) {
+    if (sandboxes == null) return;
+    try {
+      Sandbox sb = sandboxes.getIndexer().getByKey(key);
+      if (sb == null || sb.getMetadata().getDeletionTimestamp() != null) return;
+      Pod pod = pods.getIndexer().getByKey(key);
+      Pod owned = pod != null && SandboxResources.isControlledBy(pod, sb) ? pod : null;
+      writeStatus(sb, SandboxStatusCalculator.compute(sb,
+          new SandboxStatusCalculator.Observation(owned, false, null, Boolean.TRUE.equals(sb.getSpec().getService()),
+              false, String.valueOf(e.getMessage())),
+          options.clusterDomain(), options.clock().instant().truncatedTo(ChronoUnit.SECONDS)));
+    } catch (RuntimeException ignored) {
+      // best effort: the retry will surface it again
+    }
+  }
+
+  private void create(HasMetadata obj) {
+    apiWrites.incrementAndGet();
+    try {
+      client.resource(obj).inNamespace(obj.getMetadata().getNamespace()).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) throw e; // already exists: the informer will show it
+    }
+  }
+
+  private void delete(Resource<? extends HasMetadata> r) {
+    apiWrites.incrementAndGet();
+    r.delete(); // 404 counts as success (fabric8 returns an empty list)
+  }
+
+  private static Instant parseTime(String t) {
+    if (t == null || t.isEmpty()) return null;
+    try {
+      return OffsetDateTime.parse(t).toInstant();
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  /** API writes issued so far (creates, deletes, status updates). */
+  public long apiWrites() {
+    return apiWrites.get();
+  }
+
+  /** Failed reconcile passes so far (each is retried). */
+  public long errors() {
+    return loop.errors();
+  }
+
+  /** Keys waiting to be reconciled. */
+  public int queueDepth() {
+    return loop.depth();
+  }
+
+  @Override
+  public void close() {
+    List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    if (sandboxes != null) informers.add(sandboxes);
+    if (pods != null) informers.add(pods);
+    if (services != null) informers.add(services);
+    informers.forEach(SharedIndexInformer::close);
+    loop.close();
+  }
+}

@@ -1,0 +1,64 @@
+package io.agentsandbox.k8s.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.agentsandbox.k8s.crd.Sandbox;
+import io.agentsandbox.k8s.crd.SandboxConditions;
+import io.agentsandbox.k8s.testing.Kubelet;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fast check of the reconciler's wiring against fabric8's CRUD mock (no schema, no GC, no
+ * defaulting: everything else is covered by {@code SandboxReconcilerIT} on the real server).
+ */
+@EnableKubernetesMockClient(crud = true)
+class SandboxReconcilerMockTest {
+
+  KubernetesClient client;
+  private SandboxReconciler reconciler;
+
+  @BeforeEach
+  void start() throws Exception {
+    // NOTE: the mock honours the status subresource only once the CRD object exists (platform.md §2)
+    Path crd = Path.of(System.getProperty("agentsandbox.crds.dir", "../crds"), "agents.x-k8s.io_sandboxes.yaml");
+    CustomResourceDefinition def = client.apiextensions().v1().customResourceDefinitions().load(crd.toFile()).item();
+    client.apiextensions().v1().customResourceDefinitions().resource(def).create();
+    reconciler = new SandboxReconciler(client, SandboxReconciler.Options.defaults().inNamespace("test"));
+    reconciler.start().get(10, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void stop() {
+    reconciler.close();
+  }
+
+  @Test
+  void shouldCreateThePodAndReportReadyOnceItRuns() {
+    client.resource("""
+        apiVersion: agents.x-k8s.io/v1beta1
+        kind: Sandbox
+        metadata: {name: sb, namespace: test}
+        spec:
+          podTemplate: {spec: {containers: [{name: c, image: busybox}]}}
+        """).inNamespace("test").create();
+    Pod pod = client.pods().inNamespace("test").withName("sb").waitUntilCondition(p -> p != null, 10, TimeUnit.SECONDS);
+    assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
+
+    Kubelet.markRunning(client, "test", "sb", "10.0.0.5");
+    Sandbox ready = client.resources(Sandbox.class).inNamespace("test").withName("sb").waitUntilCondition(
+        s -> s != null && s.getStatus() != null && s.getStatus().getConditions() != null
+            && s.getStatus().getConditions().stream().anyMatch(c -> c.getType().equals(SandboxConditions.READY)
+                && c.getStatus().equals("True")),
+        10, TimeUnit.SECONDS);
+    assertThat(ready.getStatus().getPodIPs()).containsExactly("10.0.0.5");
+    assertThat(reconciler.apiWrites()).isPositive();
+  }
+}
