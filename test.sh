@@ -9,4 +9,6 @@ set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install-runtimes.sh
 scripts/kube-apiserver-build.sh
-exec mvn -B -ntp verify "$@"
+mvn -B -ntp verify "$@"
+# Every JMH benchmark once, briefly, and a tiny load-harness run: benchmarks must not rot.
+benchmarks/smoke.sh
