@@ -10,5 +10,8 @@ cd "$(dirname "$0")"
 scripts/install-runtimes.sh
 scripts/kube-apiserver-build.sh
 mvn -B -ntp verify "$@"
+# The Helm chart: lint, template, server-side dry-run against the real API server, RBAC coverage,
+# CRD copies identical; and the distribution tarball starts and answers /readyz.
+scripts/chart-check.sh
 # Every JMH benchmark once, briefly, and a tiny load-harness run: benchmarks must not rot.
 benchmarks/smoke.sh
