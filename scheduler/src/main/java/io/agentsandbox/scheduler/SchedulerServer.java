@@ -1,5 +1,8 @@
 package io.agentsandbox.scheduler;
 
+import io.agentsandbox.core.model.PoolKey;
+import io.agentsandbox.core.model.SandboxBlueprint;
+import io.agentsandbox.core.port.BindingStore;
 import io.agentsandbox.core.port.NanoClock;
 import io.agentsandbox.core.port.SandboxProvisioner;
 import io.agentsandbox.core.port.SandboxExecutor;
@@ -127,12 +130,13 @@ public final class SchedulerServer {
     config.createRatePerSecond().forEach((k, v) -> rates.put(k, v.doubleValue()));
     RuntimeClassBudgets budgets = new RuntimeClassBudgets(concurrency, rates);
     NanoClock clock = NanoClock.SYSTEM;
+    BindingStore bindingStore = provisioner instanceof BindingStore store ? store : BindingStore.NOOP;
     List<ShardProxy> proxies = new ArrayList<>();
     for (int k = 0; k < config.shards(); k++) {
       ContextInternal ctx = ((VertxInternal) vertx).createEventLoopContext();
       Executor onShardLoop = task -> ctx.runOnContext(v -> task.run());
       PoolShard shard = new PoolShard(k, config.claimQueueCapacity(), config.drainLimit(), onShardLoop, clock,
-          provisioner, metrics, policy, sizing, budgets);
+          provisioner, metrics, policy, sizing, budgets, bindingStore);
       long tickMs = config.tickMs();
       ctx.runOnContext(v -> vertx.setPeriodic(tickMs, id -> shard.onTick(clock.nanoTime())));
       ShardProxy proxy = new ShardProxy(shard);
@@ -143,12 +147,38 @@ public final class SchedulerServer {
           .description("Claims queued in a shard's inbox").tag("shard", Integer.toString(k)).tag("queue", "control").register(registry);
     }
     ShardRouter router = new ShardRouter(proxies.size());
-    for (PoolSpec spec : catalog.pools()) proxies.get(router.shardOf(spec.key())).send(new ShardCommand.DeclarePool(spec));
+    Map<PoolKey, LocalProvisioner.RecoveredPool> recovered = new HashMap<>();
+    ClaimTokens tokens = ClaimTokens.random();
+    if (provisioner instanceof LocalProvisioner local) {
+      // Restart recovery, before any pool is declared: keep what still runs, destroy the rest.
+      try {
+        // The key first: tokens of restored claims must verify (and a bad key file stops start-up before anything is kept).
+        tokens = ClaimTokens.persistent(local.stateDir().resolve("claim-token.key"));
+        Map<PoolKey, SandboxBlueprint> declared = new HashMap<>();
+        for (PoolSpec spec : catalog.pools()) declared.put(spec.key(), spec.blueprint());
+        recovered.putAll(local.recover(new LocalProvisioner.RecoveryPlan(declared,
+            b -> router.shardOfClaim(b.claimId()) == router.shardOf(b.pool()),
+            key -> proxies.get(router.shardOf(key)).provisionListener())));
+      } catch (RuntimeException e) {
+        local.close();
+        return vertx.close().transform(x -> Future.failedFuture(e));
+      }
+    }
+    for (PoolSpec spec : catalog.pools()) {
+      var kept = recovered.remove(spec.key());
+      proxies.get(router.shardOf(spec.key())).send(new ShardCommand.DeclarePool(spec, kept == null ? List.of() : kept.sandboxes()));
+    }
+    for (LocalProvisioner.RecoveredPool gone : recovered.values()) {
+      // Only bound sandboxes are kept for a pool no longer declared: they stay until released or expired.
+      LOG.warn("pool {} is no longer declared; keeping its {} sandbox(es) bound to claims until they are released or expire",
+          gone.pool(), gone.sandboxes().size());
+      proxies.get(router.shardOf(gone.pool())).send(new ShardCommand.AdoptRemovedPool(new PoolSpec(gone.pool(), gone.blueprint(), 0, 0), gone.sandboxes()));
+    }
 
     SchedulerServer server = new SchedulerServer(config, vertx, registry, catalog, proxies, provisioner);
     ApiContext api = new ApiContext(config, router, proxies, catalog, registry, clock, () -> server.ready,
         provisioner instanceof SandboxExecutor ex ? ex : null, provisioner::unavailableReason,
-        ClaimTokens.random(), localConfig.execOutputLimitBytes());
+        tokens, localConfig.execOutputLimitBytes());
     SchedulerConfig cfg = config;
     return vertx
         .deployVerticle(() -> new HttpVerticle(api), new DeploymentOptions().setInstances(config.httpInstances()))
@@ -163,11 +193,12 @@ public final class SchedulerServer {
 
   private static SandboxProvisioner backend(SchedulerConfig config, LocalBackendConfig localConfig, Vertx vertx) {
     if (!config.backend().equals("simulated")) {
-      LocalProvisioner local = LocalProvisioner.open(localConfig);
+      LocalProvisioner local = LocalProvisioner.openForRecovery(localConfig);
       if (local.anyRuntimeUsable()) {
         LOG.info("backend: local, state dir {}; {}", local.stateDir(), local.probe().describe());
         return local;
       }
+      local.recover(LocalProvisioner.RecoveryPlan.NONE);
       local.close();
       if (config.backend().equals("local")) {
         throw new IllegalStateException("--backend local: no local runtime works on this host: " + local.probe().describe());

@@ -1,5 +1,7 @@
 package io.agentsandbox.warmpool;
 
+import io.agentsandbox.core.model.ClaimOutcome;
+import io.agentsandbox.core.model.ClaimTicket;
 import io.agentsandbox.core.model.PoolKey;
 import io.agentsandbox.core.model.SandboxBlueprint;
 
@@ -14,6 +16,16 @@ public interface PoolActions {
 
   /** Stop a sandbox; completion comes back as {@link WarmPool#onSandboxDeleted}. */
   void deleteSandbox(PoolKey pool, String sandboxName);
+
+  /**
+   * A claim was bound to a sandbox: the owner acknowledges it by completing the ticket with {@code
+   * assigned}, at once or later (for example once the binding is durable). Until then the claim is
+   * already bound in the pool (it can be read, released or expire); if it ends before the owner
+   * acknowledges it, the owner must complete the ticket with a rejection instead.
+   */
+  default void bindingMade(ClaimTicket ticket, ClaimOutcome.Assigned assigned) {
+    ticket.complete(assigned);
+  }
 
   /** A claim this pool admitted has ended (released, expired, cancelled or its sandbox died). */
   default void claimEnded(String claimId) {}

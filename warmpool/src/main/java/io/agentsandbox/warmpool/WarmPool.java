@@ -50,6 +50,9 @@ public final class WarmPool {
   private static final long NAME_SPACE = 14_348_907L;
   /** Coprime with NAME_SPACE (not a multiple of 3), so the scramble below is a bijection. */
   private static final long NAME_STRIDE = 7_368_787L;
+  /** NAME_STRIDE's inverse modulo NAME_SPACE: turns an adopted name back into its sequence number. */
+  private static final long NAME_STRIDE_INVERSE =
+      java.math.BigInteger.valueOf(NAME_STRIDE).modInverse(java.math.BigInteger.valueOf(NAME_SPACE)).longValueExact();
 
   private final WarmPoolPolicy policy;
   private final SizingPolicy sizing;
@@ -81,6 +84,8 @@ public final class WarmPool {
   private boolean createBackoff;
   private final long nameOffset;
   private long nameSeq;
+  /** Names of adopted sandboxes (from a previous run): never handed out again by {@link #newName}. */
+  private java.util.HashSet<String> adoptedNames;
   private final DemandEstimator demand;
   private final LeadTimeEstimator leadTime;
   private int target;
@@ -146,9 +151,10 @@ public final class WarmPool {
   // ---------------------------------------------------------------- claims
 
   /**
-   * Takes a ready sandbox for the claim, or parks it, or turns it away, per its policy. A final
-   * outcome is also handed to {@link ClaimTicket#complete}; {@link ClaimOutcome.Pending} means the
-   * ticket is completed later (by {@link #onSandboxReady}, {@link #onTick} or {@link #release}).
+   * Takes a ready sandbox for the claim, or parks it, or turns it away, per its policy. A rejection
+   * is handed to {@link ClaimTicket#complete}; a binding to {@link PoolActions#bindingMade}, whose
+   * owner completes the ticket; {@link ClaimOutcome.Pending} means the ticket is completed later (by
+   * {@link #onSandboxReady}, {@link #onTick} or {@link #release}).
    */
   public ClaimOutcome tryAssign(ClaimTicket ticket, long nowNs) {
     ClaimRequest request = ticket.request();
@@ -218,7 +224,7 @@ public final class WarmPool {
     if (launchType == LaunchType.WARM) warmAssigned++;
     else coldAssigned++;
     metrics.claimAssigned(launchType, assigned.waitedNs());
-    ticket.complete(assigned);
+    actions.bindingMade(ticket, assigned);
     return assigned;
   }
 
@@ -543,7 +549,7 @@ public final class WarmPool {
     String name;
     do {
       name = newName();
-    } while (members.containsKey(name));
+    } while (members.containsKey(name) || (adoptedNames != null && adoptedNames.contains(name)));
     Member m = new Member(name, nowNs);
     members.put(name, m);
     starting.put(name, m);
@@ -580,6 +586,75 @@ public final class WarmPool {
     }
     held[0] += delta;
     if (held[0] <= 0) claimsPerTenant.remove(tenant);
+  }
+
+  // ---------------------------------------------------------------- adoption (restart recovery)
+
+  /**
+   * Adopts a running, unclaimed sandbox that a previous run of the scheduler started (found and
+   * checked by the backend at start-up). It counts toward the target like any ready member. Call
+   * before the pool's first {@link #onTick}, so that no replacement is started for it.
+   */
+  public void adoptReady(String sandboxName, List<String> addresses, long nowNs) {
+    Member member = adopt(sandboxName, addresses, nowNs);
+    if (member == null) return;
+    offerReady(member, nowNs);
+  }
+
+  /**
+   * Adopts a running sandbox bound to an acknowledged claim of a previous run: the claim is bound
+   * again (readable, releasable, counted against its tenant) and expires at {@code expiresAtNs}
+   * (0 for never; a past instant expires it at the next tick). The claim is not acknowledged again.
+   */
+  public void adoptBound(
+      String sandboxName, List<String> addresses, ClaimRequest claim, LaunchType launchType, long expiresAtNs, long nowNs) {
+    if (claimed.containsKey(claim.claimId()) || parkedById.containsKey(claim.claimId())) {
+      throw new IllegalArgumentException("claim " + claim.claimId() + " is already in pool " + key());
+    }
+    Member member = adopt(sandboxName, addresses, nowNs);
+    if (member == null) return;
+    ClaimOutcome.Assigned assigned = new ClaimOutcome.Assigned(claim.claimId(), member.ref, launchType, 0, expiresAtNs);
+    member.state = Member.State.CLAIMED;
+    member.claim = claim;
+    member.assignment = assigned;
+    claimed.put(claim.claimId(), member);
+    if (expiresAtNs != 0) ttlDeadlines.add(member, expiresAtNs);
+    countTenant(claim.tenant(), +1);
+  }
+
+  private Member adopt(String sandboxName, List<String> addresses, long nowNs) {
+    if (members.containsKey(sandboxName)) {
+      throw new IllegalArgumentException("sandbox " + sandboxName + " is already in pool " + key());
+    }
+    if (removed) return null;
+    if (adoptedNames == null) adoptedNames = new java.util.HashSet<>();
+    adoptedNames.add(sandboxName);
+    long seq = sequenceOf(sandboxName);
+    if (seq >= nameSeq) nameSeq = seq + 1;
+    Member member = new Member(sandboxName, nowNs);
+    member.ref = new SandboxRef(sandboxName, key(), spec.runtimeClass(), addresses, backendName);
+    members.put(sandboxName, member);
+    return member;
+  }
+
+  /** The position of a name in this pool's sequence (see {@link #newName}), or -1 when it is not one of its 5-char names. */
+  private long sequenceOf(String sandboxName) {
+    String prefix = key().name() + "-";
+    if (!sandboxName.startsWith(prefix) || sandboxName.length() != prefix.length() + 5) return -1;
+    long v = 0;
+    for (int i = prefix.length(); i < sandboxName.length(); i++) {
+      int digit = indexOfNameChar(sandboxName.charAt(i));
+      if (digit < 0) return -1;
+      v = v * NAME_CHARS.length + digit;
+    }
+    return Math.floorMod(v - nameOffset, NAME_SPACE) * NAME_STRIDE_INVERSE % NAME_SPACE;
+  }
+
+  private static int indexOfNameChar(char c) {
+    for (int i = 0; i < NAME_CHARS.length; i++) {
+      if (NAME_CHARS[i] == c) return i;
+    }
+    return -1;
   }
 
   // ---------------------------------------------------------------- lifecycle

@@ -14,6 +14,11 @@ public enum RejectReason {
   DEADLINE(504, "deadline_exceeded"),
   /** A cold start failed in the backend ({@code 503}). */
   PROVISION_FAILED(503, "provision_failed"),
+  /**
+   * The binding could not be made durable (the backend's binding store failed), so the claim was
+   * released rather than acknowledged; retry ({@code 503}).
+   */
+  BINDING_NOT_DURABLE(503, "binding_not_durable"),
   /** The pool was removed while the claim waited ({@code 404}). */
   POOL_REMOVED(404, "pool_removed"),
   /** The claim was released (cancelled) while it waited ({@code 409}). */

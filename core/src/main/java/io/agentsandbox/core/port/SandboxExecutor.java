@@ -19,6 +19,31 @@ public interface SandboxExecutor {
    */
   CompletionStage<ExecResult> exec(SandboxRef sandbox, ExecRequest request);
 
+  /** Receives a command's output while it runs. Called on the executor's threads, possibly two at once (stdout and stderr). */
+  @FunctionalInterface
+  interface OutputListener {
+    /**
+     * A chunk of output, in order within its stream; never called after the stage of {@link
+     * #execStreaming} completes. Must not block.
+     *
+     * @param stderr true for stderr, false for stdout
+     */
+    void onOutput(boolean stderr, byte[] chunk);
+  }
+
+  /**
+   * Runs one command and hands its output to {@code listener} as it comes (up to the output limit per
+   * stream). The result's {@code stdout}/{@code stderr} then hold what was kept, as with {@link #exec}.
+   * The default runs {@link #exec} and hands the whole output over at the end.
+   */
+  default CompletionStage<ExecResult> execStreaming(SandboxRef sandbox, ExecRequest request, OutputListener listener) {
+    return exec(sandbox, request).thenApply(r -> {
+      if (r.stdout().length > 0) listener.onOutput(false, r.stdout());
+      if (r.stderr().length > 0) listener.onOutput(true, r.stderr());
+      return r;
+    });
+  }
+
   /** Why an exec could not run (as opposed to a command that ran and failed). */
   final class ExecException extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -1,6 +1,14 @@
 package io.agentsandbox.scheduler.http;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -10,7 +18,8 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Claim tokens: {@code <claimId>.<base64url HMAC-SHA256(secret, claimId)>}, with a 256-bit secret
- * drawn at start-up. Only the claimant learns its token (in the {@code 201}); exec and files calls
+ * drawn once: per process ({@link #random}) or kept in a file of the state directory ({@link
+ * #persistent}), so that tokens of claims restored after a restart still work. Only the claimant learns its token (in the {@code 201}); exec and files calls
  * must present it. Stateless to check (no table of tokens); compared in constant time; never logged.
  * Immutable and thread-safe (a {@link Mac} is made per call).
  */
@@ -28,6 +37,34 @@ public final class ClaimTokens {
     byte[] secret = new byte[32];
     new SecureRandom().nextBytes(secret);
     return new ClaimTokens(secret);
+  }
+
+  /**
+   * Tokens whose secret lives in {@code file} (mode 0600): read when it exists, else drawn and written
+   * once (temp file created 0600, fsync, atomic rename). Blocking file I/O: call at start-up only.
+   *
+   * @throws IllegalStateException when the file cannot be read or written, or is not a 32-byte key
+   */
+  public static ClaimTokens persistent(Path file) {
+    try {
+      if (!Files.exists(file)) {
+        byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+          ch.write(ByteBuffer.wrap(secret));
+          ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+      }
+      byte[] secret = Files.readAllBytes(file);
+      if (secret.length != 32) throw new IllegalStateException("claim token key " + file + " is not 32 bytes; delete it to draw a new one");
+      return new ClaimTokens(secret);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot use claim token key " + file + ": " + e.getMessage(), e);
+    }
   }
 
   /** The token of a claim. */

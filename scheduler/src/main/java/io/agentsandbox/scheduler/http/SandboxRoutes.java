@@ -3,6 +3,7 @@ package io.agentsandbox.scheduler.http;
 import io.agentsandbox.core.model.ExecRequest;
 import io.agentsandbox.core.model.ExecResult;
 import io.agentsandbox.core.model.SandboxRef;
+import io.agentsandbox.core.port.SandboxExecutor;
 import io.agentsandbox.core.port.SandboxExecutor.ExecException;
 import io.agentsandbox.scheduler.shard.ShardCommand;
 import io.agentsandbox.scheduler.shard.ShardProxy;
@@ -85,7 +86,57 @@ final class SandboxRoutes {
       HttpErrors.badRequest(rc.response(), e);
       return;
     }
+    String stream = rc.request().getParam("stream");
+    if (stream != null && !stream.equals("true") && !stream.equals("false")) {
+      HttpErrors.write(rc.response(), 400, "invalid_value", "stream", "must be true or false", 0);
+      return;
+    }
+    if ("true".equals(stream)) {
+      withSandbox(rc, (sandbox, ctx) -> runStreaming(rc, ctx, sandbox, request));
+      return;
+    }
     withSandbox(rc, (sandbox, ctx) -> run(rc, ctx, sandbox, request, r -> ClaimRoutesJson.write(rc.response(), 200, encodeResult(r))));
+  }
+
+  /**
+   * {@code ?stream=true}: answers {@code 200} with chunked NDJSON, one {@code {"stream": "stdout"|"stderr",
+   * "data": "..."}} line per chunk of output as it comes (UTF-8, a multi-byte character split
+   * between chunks shows as U+FFFD), then a last line with the result without its output ({@code
+   * exitCode}, {@code timedOut}, {@code durationMs}, truncation flags). Errors found before the
+   * command starts are ordinary error responses; a failure after the first chunk ends the stream
+   * with an {@code {"error": {...}}} line. Output chunks hop from the exec threads to this loop in
+   * order; the last line comes after them.
+   */
+  private void runStreaming(RoutingContext rc, ContextInternal ctx, SandboxRef sandbox, ExecRequest request) {
+    HttpServerResponse response = rc.response();
+    SandboxExecutor.OutputListener listener = (stderr, chunk) -> ctx.runOnContext(v -> {
+      if (response.ended() || response.closed()) return;
+      startStream(response);
+      JsonObject line = new JsonObject().put("stream", stderr ? "stderr" : "stdout").put("data", new String(chunk, StandardCharsets.UTF_8));
+      response.write(line.toBuffer().appendByte((byte) '\n'));
+    });
+    Future.fromCompletionStage(api.executor().execStreaming(sandbox, request, listener), ctx).onComplete(ar -> {
+      if (response.ended() || response.closed()) return;
+      if (ar.succeeded()) {
+        JsonObject last = encodeResult(ar.result());
+        last.remove("stdout");
+        last.remove("stderr");
+        startStream(response);
+        response.end(last.toBuffer().appendByte((byte) '\n'));
+        return;
+      }
+      if (!response.headWritten()) {
+        failExec(rc, ar.cause());
+        return;
+      }
+      response.end(new JsonObject().put("error", new JsonObject().put("status", 500).put("code", "exec_failed")
+          .put("message", String.valueOf(ar.cause().getMessage()))).toBuffer().appendByte((byte) '\n'));
+    });
+  }
+
+  private static void startStream(HttpServerResponse response) {
+    if (response.headWritten()) return;
+    response.setStatusCode(200).setChunked(true).putHeader("content-type", "application/x-ndjson");
   }
 
   static ExecRequest decodeExec(Buffer body) {
@@ -297,18 +348,23 @@ final class SandboxRoutes {
         onResult.accept(ar.result());
         return;
       }
-      Throwable t = ar.cause();
-      if (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) t = t.getCause();
-      if (t instanceof ExecException e) {
-        switch (e.kind()) {
-          case GONE -> HttpErrors.write(rc.response(), 409, "sandbox_gone", "id", e.getMessage(), 0);
-          case BUSY -> HttpErrors.write(rc.response(), 503, "exec_busy", null, e.getMessage(), 1_000);
-          case RUNTIME_ERROR -> HttpErrors.write(rc.response(), 502, "runtime_error", null, e.getMessage(), 0);
-        }
-      } else {
-        HttpErrors.write(rc.response(), 500, "internal_error", null, "internal error", 0);
-      }
+      failExec(rc, ar.cause());
     });
+  }
+
+  /** Answers an exec that could not run. HTTP loop. */
+  private static void failExec(RoutingContext rc, Throwable cause) {
+    Throwable t = cause;
+    if (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) t = t.getCause();
+    if (t instanceof ExecException e) {
+      switch (e.kind()) {
+        case GONE -> HttpErrors.write(rc.response(), 409, "sandbox_gone", "id", e.getMessage(), 0);
+        case BUSY -> HttpErrors.write(rc.response(), 503, "exec_busy", null, e.getMessage(), 1_000);
+        case RUNTIME_ERROR -> HttpErrors.write(rc.response(), 502, "runtime_error", null, e.getMessage(), 0);
+      }
+    } else {
+      HttpErrors.write(rc.response(), 500, "internal_error", null, "internal error", 0);
+    }
   }
 
   private static String truncate(String s) {

@@ -2,13 +2,17 @@ package io.agentsandbox.scheduler.shard;
 
 import io.agentsandbox.core.concurrent.MpscInbox;
 import io.agentsandbox.core.concurrent.OwnerCheck;
+import io.agentsandbox.core.model.BindingRecord;
 import io.agentsandbox.core.model.ClaimOutcome;
+import io.agentsandbox.core.model.ClaimRequest;
 import io.agentsandbox.core.model.ClaimTicket;
 import io.agentsandbox.core.model.PoolKey;
 import io.agentsandbox.core.model.PoolSpec;
 import io.agentsandbox.core.model.PoolStats;
+import io.agentsandbox.core.model.RecoveredSandbox;
 import io.agentsandbox.core.model.RejectReason;
 import io.agentsandbox.core.model.SandboxBlueprint;
+import io.agentsandbox.core.port.BindingStore;
 import io.agentsandbox.core.port.NanoClock;
 import io.agentsandbox.core.port.ProvisionListener;
 import io.agentsandbox.core.port.SandboxProvisioner;
@@ -26,6 +30,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +39,11 @@ import org.slf4j.LoggerFactory;
  * Owned by its shard's event loop; not thread-safe. Other threads reach it only through its {@link
  * MpscInbox} ({@link ShardProxy} for claims and commands, {@link #provisionListener()} for backend
  * results).
+ *
+ * <p>Persist before reply: when a {@link BindingStore} is configured, a claim's binding is made
+ * durable before its ticket is completed (the store's answer comes back as a {@link
+ * ShardCommand.BindingPersisted} control message); with {@link BindingStore#NOOP} the ticket is
+ * completed at once, on the shard's thread.
  */
 public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTicket>, PoolActions {
 
@@ -48,6 +58,7 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
   private final WarmPoolPolicy policy;
   private final SizingPolicy sizing;
   private final CreationGate gate;
+  private final BindingStore bindingStore;
   private final MpscInbox<ShardCommand, ClaimTicket> inbox;
   private final OwnerCheck ownerCheck = new OwnerCheck();
   private final ProvisionListener provisionListener = new InboxProvisionListener();
@@ -76,7 +87,7 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
       SchedulerMetrics metrics,
       WarmPoolPolicy policy) {
     this(index, claimQueueCapacity, drainLimit, executor, clock, provisioner, metrics, policy,
-        SizingPolicy.DEFAULTS, CreationGate.UNLIMITED);
+        SizingPolicy.DEFAULTS, CreationGate.UNLIMITED, BindingStore.NOOP);
   }
 
   /**
@@ -94,7 +105,28 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
       WarmPoolPolicy policy,
       SizingPolicy sizing,
       CreationGate gate) {
+    this(index, claimQueueCapacity, drainLimit, executor, clock, provisioner, metrics, policy, sizing, gate, BindingStore.NOOP);
+  }
+
+  /**
+   * @param sizing demand-driven sizing knobs for autoscaled pools
+   * @param gate per-runtime-class creation limits, shared by every shard
+   * @param bindingStore where bindings are made durable before claims are acknowledged
+   */
+  public PoolShard(
+      int index,
+      int claimQueueCapacity,
+      int drainLimit,
+      Executor executor,
+      NanoClock clock,
+      SandboxProvisioner provisioner,
+      SchedulerMetrics metrics,
+      WarmPoolPolicy policy,
+      SizingPolicy sizing,
+      CreationGate gate,
+      BindingStore bindingStore) {
     this.sizing = sizing;
+    this.bindingStore = bindingStore;
     this.gate = gate;
     this.index = index;
     this.clock = clock;
@@ -170,8 +202,12 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
       c.reply().complete(snapshots());
     } else if (command instanceof ShardCommand.FindClaimSandbox c) {
       c.reply().complete(findSandbox(c.claimId()));
+    } else if (command instanceof ShardCommand.BindingPersisted c) {
+      bindingPersisted(c, now);
     } else if (command instanceof ShardCommand.DeclarePool c) {
-      declare(c.spec(), now);
+      declare(c.spec(), c.recovered(), now);
+    } else if (command instanceof ShardCommand.AdoptRemovedPool c) {
+      adoptRemovedPool(c.spec(), c.recovered(), now);
     } else if (command instanceof ShardCommand.RemovePool c) {
       remove(c.pool(), now);
     } else if (command instanceof ShardCommand.Shutdown c) {
@@ -190,7 +226,9 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
   public void onHandlerFailure(Object message, Throwable failure) {
     metrics.errorCaught("shard");
     LOG.error("shard {} failed on {}: {}", index, message == null ? "turn end" : message.getClass().getSimpleName(), failure.toString(), failure);
-    if (message instanceof ClaimTicket t && !t.isCompleted()) {
+    if (message instanceof ShardCommand.BindingPersisted c && !c.ticket().isCompleted()) {
+      c.ticket().complete(new ClaimOutcome.Rejected(RejectReason.INTERNAL_ERROR, "internal error", 0));
+    } else if (message instanceof ClaimTicket t && !t.isCompleted()) {
       t.complete(new ClaimOutcome.Rejected(RejectReason.INTERNAL_ERROR, "internal error", 0));
     } else if (message instanceof ShardCommand.ReleaseClaim c) {
       c.reply().tryFail(failure);
@@ -241,6 +279,49 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
   @Override
   public void claimEnded(String claimId) {
     claims.remove(claimId);
+    if (!bindingStore.isNoop()) bindingStore.remove(claimId);
+  }
+
+  @Override
+  public void bindingMade(ClaimTicket ticket, ClaimOutcome.Assigned assigned) {
+    assert ownerCheck.isOwnerThread() : "shard " + index + " binding off its loop";
+    if (bindingStore.isNoop()) {
+      ticket.complete(assigned);
+      return;
+    }
+    ClaimRequest r = ticket.request();
+    long expiresAtEpochMs = 0;
+    if (assigned.expiresAtNs() != 0) {
+      long left = Math.max(0, assigned.expiresAtNs() - clock.nanoTime());
+      expiresAtEpochMs = System.currentTimeMillis() + TimeUnit.NANOSECONDS.toMillis(left);
+    }
+    BindingRecord record = new BindingRecord(r.claimId(), r.pool(), assigned.sandbox().name(), r.tenant(), r.priority(),
+        r.onEmpty(), assigned.launchType(), TimeUnit.NANOSECONDS.toMillis(r.ttlNs()), expiresAtEpochMs);
+    // The ticket stays the shard's: it travels back into this inbox with the store's answer (R4).
+    bindingStore.persist(record, failure -> inbox.offerControl(new ShardCommand.BindingPersisted(ticket, assigned, failure)));
+  }
+
+  /** The store answered: acknowledge the claim, unless it ended meanwhile or the store failed. */
+  private void bindingPersisted(ShardCommand.BindingPersisted c, long now) {
+    ClaimTicket ticket = c.ticket();
+    String claimId = ticket.request().claimId();
+    WarmPool pool = claims.get(claimId);
+    ClaimView view = pool == null ? null : pool.findClaim(claimId);
+    boolean stillBound = view != null && view.assignment() == c.assigned();
+    if (c.failure() == null && stillBound) {
+      ticket.complete(c.assigned());
+      return;
+    }
+    if (c.failure() != null) {
+      LOG.warn("shard {}: binding of claim {} could not be made durable; releasing it: {}", index, claimId, c.failure().toString());
+      if (stillBound) pool.release(claimId, now);
+      ticket.complete(new ClaimOutcome.Rejected(RejectReason.BINDING_NOT_DURABLE,
+          "the claim's binding could not be recorded durably: " + c.failure().getMessage(), policy.emptyRetryAfterMs()));
+    } else {
+      bindingStore.remove(claimId);
+      ticket.complete(new ClaimOutcome.Rejected(RejectReason.PROVISION_FAILED,
+          "the claim's sandbox ended before the claim was acknowledged", policy.emptyRetryAfterMs()));
+    }
   }
 
   // ---------------------------------------------------------------- internals
@@ -259,19 +340,60 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
     provisioner.delete(pool, sandboxName, provisionListener);
   }
 
-  private void declare(PoolSpec spec, long now) {
+  private void declare(PoolSpec spec, List<RecoveredSandbox> recovered, long now) {
     PoolEntry existing = pools.get(spec.key());
     if (existing != null) {
       existing.pool.updateSpec(spec, now);
       return;
     }
+    PoolEntry entry = newPool(spec);
+    pools.put(spec.key(), entry);
+    adopt(entry.pool, recovered, now);
+    entry.pool.onTick(now);
+    LOG.info("shard {}: pool {} ({} replicas, runtime class {}, template {}) declared",
+        index, spec.key(), spec.replicas(), spec.runtimeClass().displayName(), spec.blueprint().templateName());
+  }
+
+  private PoolEntry newPool(PoolSpec spec) {
     PoolStats stats = new PoolStats();
     var poolMetrics = metrics.registerPool(spec.key(), spec.runtimeClass(), stats);
     WarmPool pool = new WarmPool(spec, policy, sizing, gate, this, poolMetrics, provisioner.backendName(), seed++);
-    pools.put(spec.key(), new PoolEntry(pool, stats));
-    pool.onTick(now);
-    LOG.info("shard {}: pool {} ({} replicas, runtime class {}, template {}) declared",
-        index, spec.key(), spec.replicas(), spec.runtimeClass().displayName(), spec.blueprint().templateName());
+    return new PoolEntry(pool, stats);
+  }
+
+  /** Re-adopts sandboxes of a previous run (restart recovery), before the pool's first tick. */
+  private void adopt(WarmPool pool, List<RecoveredSandbox> recovered, long now) {
+    if (recovered.isEmpty()) return;
+    long wallNow = System.currentTimeMillis();
+    int bound = 0;
+    for (RecoveredSandbox sb : recovered) {
+      BindingRecord b = sb.binding();
+      if (b == null) {
+        pool.adoptReady(sb.sandboxName(), sb.addresses(), now);
+        continue;
+      }
+      long expiresAtNs = 0;
+      if (b.expiresAtEpochMs() != 0) expiresAtNs = now + TimeUnit.MILLISECONDS.toNanos(Math.max(0, b.expiresAtEpochMs() - wallNow));
+      ClaimRequest claim = new ClaimRequest(b.claimId(), pool.key(), b.tenant(), b.priority(), b.onEmpty(), 0,
+          TimeUnit.MILLISECONDS.toNanos(b.ttlMs()), now);
+      pool.adoptBound(sb.sandboxName(), sb.addresses(), claim, b.launchType(), expiresAtNs, now);
+      claims.put(b.claimId(), pool);
+      bound++;
+    }
+    LOG.info("shard {}: pool {} re-adopted {} sandbox(es) of the previous run ({} bound to claims)",
+        index, pool.key(), recovered.size(), bound);
+  }
+
+  /**
+   * A pool gone from the declarations since the previous run still has sandboxes bound to
+   * acknowledged claims: keep them until released or expired, in a removed (draining) pool.
+   */
+  private void adoptRemovedPool(PoolSpec spec, List<RecoveredSandbox> recovered, long now) {
+    if (pools.containsKey(spec.key()) || poolOf(spec.key()) != null) return;
+    PoolEntry entry = newPool(spec);
+    adopt(entry.pool, recovered, now);
+    entry.pool.remove(now);
+    draining.add(entry);
   }
 
   private void remove(PoolKey key, long now) {

@@ -1,7 +1,10 @@
 package io.agentsandbox.scheduler.shard;
 
+import io.agentsandbox.core.model.ClaimOutcome;
+import io.agentsandbox.core.model.ClaimTicket;
 import io.agentsandbox.core.model.PoolKey;
 import io.agentsandbox.core.model.PoolSpec;
+import io.agentsandbox.core.model.RecoveredSandbox;
 import io.agentsandbox.warmpool.ClaimView;
 import io.vertx.core.Promise;
 import java.util.List;
@@ -13,8 +16,35 @@ import java.util.List;
  */
 public sealed interface ShardCommand {
 
-  /** Create or update a pool. */
-  record DeclarePool(PoolSpec spec) implements ShardCommand {}
+  /**
+   * Create or update a pool; a new pool first re-adopts {@code recovered}, the sandboxes of it that a
+   * previous run left running (restart recovery; ignored when the pool exists).
+   */
+  record DeclarePool(PoolSpec spec, List<RecoveredSandbox> recovered) implements ShardCommand {
+    public DeclarePool {
+      recovered = List.copyOf(recovered);
+    }
+
+    public DeclarePool(PoolSpec spec) {
+      this(spec, List.of());
+    }
+  }
+
+  /**
+   * Restart recovery for a pool no longer declared: its sandboxes bound to acknowledged claims are
+   * kept until released or expired, in a removed pool made from {@code spec} (0 replicas).
+   */
+  record AdoptRemovedPool(PoolSpec spec, List<RecoveredSandbox> recovered) implements ShardCommand {
+    public AdoptRemovedPool {
+      recovered = List.copyOf(recovered);
+    }
+  }
+
+  /**
+   * The binding store answered for a claim's binding ({@code failure} null when it is durable). The
+   * ticket is the shard's own, travelling back into its inbox; it is completed on the shard loop.
+   */
+  record BindingPersisted(ClaimTicket ticket, ClaimOutcome.Assigned assigned, Throwable failure) implements ShardCommand {}
 
   /** Delete a pool; bound claims keep their sandboxes until released. */
   record RemovePool(PoolKey pool) implements ShardCommand {}

@@ -37,6 +37,11 @@ public final class ShardProxy {
     shard.inbox().offerControl(command);
   }
 
+  /** Where the backend posts results for this shard's sandboxes. Any thread. */
+  public io.agentsandbox.core.port.ProvisionListener provisionListener() {
+    return shard.provisionListener();
+  }
+
   /** Claims queued in this shard now (approximate). */
   public int claimQueueDepth() {
     return shard.inbox().claimDepth();

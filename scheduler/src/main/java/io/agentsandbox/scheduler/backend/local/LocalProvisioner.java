@@ -1,11 +1,16 @@
 package io.agentsandbox.scheduler.backend.local;
 
+import io.agentsandbox.core.model.BindingRecord;
 import io.agentsandbox.core.model.ExecRequest;
 import io.agentsandbox.core.model.ExecResult;
+import io.agentsandbox.core.model.LaunchType;
+import io.agentsandbox.core.model.OnEmpty;
 import io.agentsandbox.core.model.PoolKey;
+import io.agentsandbox.core.model.RecoveredSandbox;
 import io.agentsandbox.core.model.RuntimeClass;
 import io.agentsandbox.core.model.SandboxBlueprint;
 import io.agentsandbox.core.model.SandboxRef;
+import io.agentsandbox.core.port.BindingStore;
 import io.agentsandbox.core.port.ProvisionListener;
 import io.agentsandbox.core.port.SandboxExecutor;
 import io.agentsandbox.core.port.SandboxProvisioner;
@@ -45,6 +50,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -62,11 +70,46 @@ import org.slf4j.LoggerFactory;
  * never on the caller's thread. Results reach the {@link ProvisionListener} from those threads.
  *
  * <p>Lifecycle: sandboxes are started detached (they are not children that die with the server).
- * A clean {@link #close()} destroys them all. After a crash, the next {@link #open} finds every
- * sandbox of the previous run in the state directory and destroys it (process tree, runsc state and
- * workspace), so nothing is orphaned; claims do not survive a restart.
+ * A clean {@link #close()} destroys them all. After a crash ({@code kill -9}), the next start
+ * ({@link #openForRecovery} then {@link #recover}, before any pool is declared) finds every sandbox of
+ * the previous run in the state directory: a sandbox whose processes are still the ones started and
+ * whose exec answers is kept, unclaimed ones are re-adopted by their pool (when it is still declared
+ * with the same template), ones bound to an acknowledged claim are re-bound to it with the rest of
+ * its TTL; everything else is destroyed (process tree, runsc state and workspace), so nothing is
+ * orphaned. {@link #open} destroys everything instead.
+ *
+ * <p>As a {@link BindingStore}, it writes each claim's binding into the sandbox's own directory
+ * ({@code binding.properties}: temp file, fsync, atomic rename, fsync of the directory) on its
+ * {@code local-binding-<n>} threads before the claim is acknowledged; a release writes a {@code
+ * released} marker, so a released sandbox is never adopted again.
  */
-public final class LocalProvisioner implements SandboxProvisioner, SandboxExecutor {
+public final class LocalProvisioner implements SandboxProvisioner, SandboxExecutor, BindingStore {
+
+  /**
+   * What restart recovery needs from the scheduler. Immutable.
+   *
+   * @param declared the pools declared now, with their blueprints
+   * @param routable false for a binding whose claim id cannot reach its pool's shard any more (the
+   *     shard count changed): such a sandbox is destroyed
+   * @param listeners where each pool's events go (its shard's listener)
+   */
+  public record RecoveryPlan(
+      Map<PoolKey, SandboxBlueprint> declared,
+      Predicate<BindingRecord> routable,
+      Function<PoolKey, ProvisionListener> listeners) {
+    /** Keeps nothing: destroys every leftover. */
+    public static final RecoveryPlan NONE = new RecoveryPlan(Map.of(), b -> false, k -> null);
+  }
+
+  /**
+   * The sandboxes of one pool kept by {@link #recover}.
+   *
+   * @param blueprint the pool's blueprint as the sandboxes were started (for a pool no longer declared)
+   */
+  public record RecoveredPool(PoolKey pool, SandboxBlueprint blueprint, List<RecoveredSandbox> sandboxes) {}
+
+  static final String BINDING_FILE = "binding.properties";
+  static final String RELEASED_FILE = "released";
 
   private static final Logger LOG = LoggerFactory.getLogger(LocalProvisioner.class);
 
@@ -93,6 +136,8 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
   private final ThreadPoolExecutor lifecycle;
   private final ThreadPoolExecutor execs;
   private final ThreadPoolExecutor pipes;
+  private final ThreadPoolExecutor bindings;
+  private final ConcurrentHashMap<String, LocalSandbox> byClaim = new ConcurrentHashMap<>();
   private final ProcessRunner runner;
   private final ConcurrentHashMap<String, LocalSandbox> sandboxes = new ConcurrentHashMap<>();
   private final AtomicBoolean runscCgroups;
@@ -116,6 +161,7 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
     this.lifecycle = pool("local-runtime-", config.lifecycleWorkers(), new LinkedBlockingQueue<>(100_000));
     this.execs = pool("local-exec-", config.execWorkers(), new ArrayBlockingQueue<>(4 * config.execWorkers()));
     this.pipes = pool("local-exec-io-", 2 * config.execWorkers() + 2 * config.lifecycleWorkers(), new LinkedBlockingQueue<>());
+    this.bindings = pool("local-binding-", 2, new LinkedBlockingQueue<>());
     this.runner = new ProcessRunner(pipes);
     this.bwrapStateProblem = probe.root() ? unreachableByOthers(stateDir) : null;
   }
@@ -143,6 +189,16 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
    *     server
    */
   public static LocalProvisioner open(LocalBackendConfig config) {
+    LocalProvisioner p = openForRecovery(config);
+    p.recover(RecoveryPlan.NONE);
+    return p;
+  }
+
+  /**
+   * Opens the backend like {@link #open} but leaves what a previous run left for {@link #recover},
+   * which must be called next, before any sandbox is created. Blocking.
+   */
+  public static LocalProvisioner openForRecovery(LocalBackendConfig config) {
     config.validate();
     HostProbe probe = HostProbe.run(config);
     Path dir = config.stateDir().toAbsolutePath().normalize();
@@ -256,10 +312,257 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
     return "local";
   }
 
+  // ---------------------------------------------------------------- binding store
+
+  @Override
+  public void persist(BindingRecord binding, Consumer<Throwable> done) {
+    LocalSandbox sb = sandboxes.get(idOf(binding.pool(), binding.sandboxName()));
+    if (sb == null || sb.deleteRequested) {
+      done.accept(new IOException("sandbox " + binding.sandboxName() + " is gone"));
+      return;
+    }
+    byClaim.put(binding.claimId(), sb);
+    try {
+      bindings.execute(() -> {
+        Throwable failure = null;
+        try {
+          synchronized (sb) {
+            if (sb.destroyed || sb.released) throw new IOException("sandbox " + sb.name + " was released or destroyed");
+            writeDurably(sb.dir.resolve(BINDING_FILE), bindingProperties(binding));
+          }
+        } catch (IOException | RuntimeException e) {
+          failure = e;
+        }
+        done.accept(failure);
+      });
+    } catch (RejectedExecutionException e) {
+      byClaim.remove(binding.claimId(), sb);
+      done.accept(new IOException("the local backend is shut down"));
+    }
+  }
+
+  @Override
+  public void remove(String claimId) {
+    LocalSandbox sb = byClaim.remove(claimId);
+    if (sb == null) return;
+    sb.released = true;
+    try {
+      bindings.execute(() -> {
+        synchronized (sb) {
+          if (sb.destroyed) return;
+          try {
+            writeDurably(sb.dir.resolve(RELEASED_FILE), new byte[0]);
+          } catch (IOException e) {
+            LOG.warn("cannot mark sandbox {} released: {}", sb.id, e.toString());
+          }
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      // shutting down: close() destroys the sandbox
+    }
+  }
+
+  /** Writes a file so that it survives a crash: temp file, fsync, atomic rename, fsync of the directory. */
+  static void writeDurably(Path target, byte[] bytes) throws IOException {
+    Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+      java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
+      while (buf.hasRemaining()) ch.write(buf);
+      ch.force(true);
+    }
+    Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    try (FileChannel dir = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+      dir.force(true);
+    } catch (IOException e) {
+      // some file systems cannot fsync a directory; the rename is still atomic
+    }
+  }
+
+  private static byte[] bindingProperties(BindingRecord b) throws IOException {
+    Properties p = new Properties();
+    p.setProperty("claimId", b.claimId());
+    p.setProperty("namespace", b.pool().namespace());
+    p.setProperty("pool", b.pool().name());
+    p.setProperty("sandbox", b.sandboxName());
+    p.setProperty("tenant", b.tenant());
+    p.setProperty("priority", Integer.toString(b.priority()));
+    p.setProperty("onEmpty", b.onEmpty().name());
+    p.setProperty("launchType", b.launchType().name());
+    p.setProperty("ttlMs", Long.toString(b.ttlMs()));
+    p.setProperty("expiresAtEpochMs", Long.toString(b.expiresAtEpochMs()));
+    var out = new java.io.ByteArrayOutputStream();
+    p.store(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), "agent-sandbox claim binding");
+    return out.toByteArray();
+  }
+
+  private static BindingRecord readBinding(Path file) throws IOException {
+    Properties p = new Properties();
+    try (var r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      p.load(r);
+    }
+    try {
+      return new BindingRecord(p.getProperty("claimId"), new PoolKey(p.getProperty("namespace"), p.getProperty("pool")),
+          p.getProperty("sandbox"), p.getProperty("tenant"), Integer.parseInt(p.getProperty("priority")),
+          OnEmpty.valueOf(p.getProperty("onEmpty")), LaunchType.valueOf(p.getProperty("launchType")),
+          Long.parseLong(p.getProperty("ttlMs")), Long.parseLong(p.getProperty("expiresAtEpochMs")));
+    } catch (RuntimeException e) {
+      throw new IOException("unreadable binding " + file + ": " + e, e);
+    }
+  }
+
+  // ---------------------------------------------------------------- restart recovery
+
+  /**
+   * Restart recovery: walks the sandboxes a previous run left in the state directory, keeps those
+   * whose processes are still the ones started and whose exec answers (unclaimed ones only when their
+   * pool is still declared with the same template; bound ones when their claim was acknowledged, was
+   * not released, has TTL left and is {@code routable}), and destroys everything else, including
+   * runsc containers without a directory. Call once, right after {@link #openForRecovery}, before any
+   * pool is declared. Blocking (runs processes).
+   *
+   * @return the kept sandboxes by pool
+   */
+  public Map<PoolKey, RecoveredPool> recover(RecoveryPlan plan) {
+    Map<PoolKey, RecoveredPool> kept = new LinkedHashMap<>();
+    int reaped = 0;
+    List<CompletableFuture<Void>> reaping = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(sandboxesDir)) {
+      for (Path dir : ds) {
+        LocalSandbox sb = null;
+        String why;
+        try {
+          why = null;
+          Properties meta = loadMeta(dir);
+          PoolKey pool = new PoolKey(meta.getProperty("namespace"), meta.getProperty("pool"));
+          String name = meta.getProperty("sandbox");
+          SandboxBlueprint bp = blueprintOf(meta);
+          LocalRuntime runtime = LocalRuntime.parse(meta.getProperty("runtime"));
+          BindingRecord binding = Files.exists(dir.resolve(BINDING_FILE)) ? readBinding(dir.resolve(BINDING_FILE)) : null;
+          SandboxBlueprint declared = plan.declared().get(pool);
+          if (runtime == null || name == null || !dir.getFileName().toString().equals(idOf(pool, name))) why = "incomplete metadata";
+          else if (Files.exists(dir.resolve(RELEASED_FILE))) why = "its claim was released";
+          else if (binding == null && declared == null) why = "its pool is no longer declared";
+          else if (binding == null && !declared.equals(bp)) why = "its pool's template changed";
+          else if (binding == null && runtimeOf(bp.runtimeClass()) != runtime) why = "its runtime class now maps to another runtime";
+          else if (binding != null && (!binding.sandboxName().equals(name) || !binding.pool().equals(pool))) why = "its binding names another sandbox";
+          else if (binding != null && binding.expiresAtEpochMs() != 0 && binding.expiresAtEpochMs() <= System.currentTimeMillis()) why = "its claim's TTL has passed";
+          else if (binding != null && !plan.routable().test(binding)) why = "its claim id no longer routes to its pool's shard (--shards changed)";
+          if (why == null) {
+            ProvisionListener listener = plan.listeners().apply(pool);
+            sb = new LocalSandbox(idOf(pool, name), pool, name, runtime, bp, listener, dir);
+            sb.outerPid = Long.parseLong(meta.getProperty("outerPid", "0"));
+            sb.outerStart = Long.parseLong(meta.getProperty("outerStart", "0"));
+            sb.initPid = Long.parseLong(meta.getProperty("initPid", "0"));
+            sb.initStart = Long.parseLong(meta.getProperty("initStart", "0"));
+            why = aliveProblem(sb);
+            if (why == null) {
+              sb.ready = true;
+              sandboxes.put(sb.id, sb);
+              if (binding != null) byClaim.put(binding.claimId(), sb);
+              SandboxBlueprint poolBlueprint = declared != null ? declared : bp;
+              kept.computeIfAbsent(pool, k -> new RecoveredPool(k, poolBlueprint, new ArrayList<>()))
+                  .sandboxes().add(new RecoveredSandbox(name, List.of(), binding));
+              LOG.info("local backend: kept sandbox {} ({}) of the previous run{}", sb.id, runtime.wireName(),
+                  binding == null ? ", unclaimed" : ", bound to claim " + binding.claimId());
+              continue;
+            }
+          }
+        } catch (IOException | RuntimeException e) {
+          why = "unreadable state: " + e.getMessage();
+        }
+        LOG.info("local backend: destroying sandbox {} left by the previous run: {}", dir.getFileName(), why);
+        reaped++;
+        // In parallel: killing a process that is not our child is confirmed by polling (about a second).
+        reaping.add(CompletableFuture.runAsync(() -> reap(dir), lifecycle));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot scan " + sandboxesDir, e);
+    }
+    CompletableFuture.allOf(reaping.toArray(new CompletableFuture<?>[0])).join();
+    // runsc containers whose directory is gone
+    if (probe.gvisorReason() == null) {
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(runscRoot, "*.state")) {
+        for (Path state : ds) {
+          String name = state.getFileName().toString();
+          String id = name.substring(0, name.length() - ".state".length());
+          int sep = id.indexOf("_sandbox:");
+          if (sep >= 0) id = id.substring(0, sep);
+          if (sandboxes.containsKey(id)) continue;
+          runner.run(List.of(probe.runsc(), "--root", runscRoot.toString(), "delete", "-force", id), null, hostEnv(), 4_096, DELETE_TIMEOUT_MS);
+          reaped++;
+        }
+      } catch (IOException e) {
+        LOG.warn("cannot clean runsc state in {}: {}", runscRoot, e.toString());
+      }
+    }
+    if (reaped > 0) LOG.warn("local backend: destroyed {} sandbox(es) left by a previous run in {}", reaped, stateDir);
+    // Watch only once everything kept is registered: a death now reaches the pool that adopts it.
+    for (LocalSandbox sb : sandboxes.values()) watch(sb);
+    return kept;
+  }
+
+  /** Null when a sandbox of a previous run is still the one started and its exec answers, else why not. */
+  private String aliveProblem(LocalSandbox sb) throws IOException {
+    if (sb.outerPid <= 1 || sb.outerStart <= 0 || startTimeOf(sb.outerPid) != sb.outerStart) return "its process is gone";
+    // bwrap: exec enters the namespaces of initPid: it must be the very process started (pids are reused).
+    if (sb.runtime == LocalRuntime.BWRAP && (sb.initPid <= 1 || sb.initStart <= 0 || startTimeOf(sb.initPid) != sb.initStart)) {
+      return "its init process is gone";
+    }
+    ExecResult r = runner.run(execCommand(sb, new ExecRequest(List.of("true"), null, null, null, 5_000)), null, hostEnv(), 4_096, 10_000);
+    return r.exitCode() == 0 ? null : "its exec does not answer (exit " + r.exitCode() + ": " + firstLine(r.stderr()) + ")";
+  }
+
+  private static Properties loadMeta(Path dir) throws IOException {
+    Properties meta = new Properties();
+    try (var r = Files.newBufferedReader(dir.resolve("meta.properties"))) {
+      meta.load(r);
+    }
+    return meta;
+  }
+
+  private static void putBlueprint(Properties p, SandboxBlueprint bp) {
+    p.setProperty("template", bp.templateName());
+    p.setProperty("runtimeClass", bp.runtimeClass().name());
+    p.setProperty("image", bp.image());
+    p.setProperty("cpuMillis", Long.toString(bp.cpuMillis()));
+    p.setProperty("memoryBytes", Long.toString(bp.memoryBytes()));
+    putList(p, "command.", bp.command());
+    putList(p, "args.", bp.args());
+    for (var e : bp.env().entrySet()) p.setProperty("env." + e.getKey(), e.getValue());
+  }
+
+  private static void putList(Properties p, String prefix, List<String> values) {
+    p.setProperty(prefix + "n", Integer.toString(values.size()));
+    for (int i = 0; i < values.size(); i++) p.setProperty(prefix + i, values.get(i));
+  }
+
+  private static List<String> getList(Properties p, String prefix) {
+    int n = Integer.parseInt(p.getProperty(prefix + "n", "0"));
+    List<String> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) out.add(p.getProperty(prefix + i, ""));
+    return out;
+  }
+
+  /** The blueprint a sandbox was started from, as written into its metadata. */
+  private static SandboxBlueprint blueprintOf(Properties p) {
+    Map<String, String> env = new LinkedHashMap<>();
+    for (String k : p.stringPropertyNames()) {
+      if (k.startsWith("env.")) env.put(k.substring(4), p.getProperty(k));
+    }
+    return new SandboxBlueprint(p.getProperty("template", ""), RuntimeClass.of(p.getProperty("runtimeClass", "")),
+        p.getProperty("image", ""), getList(p, "command."), getList(p, "args."), env,
+        Long.parseLong(p.getProperty("cpuMillis", "0")), Long.parseLong(p.getProperty("memoryBytes", "0")));
+  }
+
   // ---------------------------------------------------------------- exec
 
   @Override
   public CompletionStage<ExecResult> exec(SandboxRef sandbox, ExecRequest request) {
+    return execStreaming(sandbox, request, null);
+  }
+
+  @Override
+  public CompletionStage<ExecResult> execStreaming(SandboxRef sandbox, ExecRequest request, OutputListener listener) {
     LocalSandbox sb = sandboxes.get(idOf(sandbox.pool(), sandbox.name()));
     if (sb == null || sb.deleteRequested || !sb.ready) {
       return CompletableFuture.failedFuture(new ExecException(ExecException.Kind.GONE, "sandbox " + sandbox.name() + " is not running"));
@@ -268,7 +571,7 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
     try {
       execs.execute(() -> {
         try {
-          result.complete(execBlocking(sb, request));
+          result.complete(execBlocking(sb, request, listener));
         } catch (ExecException e) {
           result.completeExceptionally(e);
         } catch (IOException | RuntimeException e) {
@@ -283,7 +586,7 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
   }
 
   /** Runs one command in a sandbox. Worker threads only. */
-  private ExecResult execBlocking(LocalSandbox sb, ExecRequest request) throws IOException {
+  private ExecResult execBlocking(LocalSandbox sb, ExecRequest request, OutputListener listener) throws IOException {
     File stdin = null;
     try {
       if (request.stdin().length > 0) {
@@ -291,7 +594,7 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
         Files.write(stdin.toPath(), request.stdin());
       }
       List<String> command = execCommand(sb, request);
-      ExecResult r = runner.run(command, stdin, hostEnv(), config.execOutputLimitBytes(), request.timeoutMs() + 5_000);
+      ExecResult r = runner.run(command, stdin, hostEnv(), config.execOutputLimitBytes(), request.timeoutMs() + 5_000, listener);
       if (sb.deleteRequested || sb.dead) {
         throw new ExecException(ExecException.Kind.GONE, "sandbox " + sb.name + " stopped while the command ran");
       }
@@ -650,36 +953,19 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
     Files.setPosixFilePermissions(sandboxesDir, PosixFilePermissions.fromString("rwx--x--x"));
     Files.createDirectories(runscRoot);
     Files.setPosixFilePermissions(runscRoot, PosixFilePermissions.fromString("rwx------"));
-    deleteTree(rootfs);
+    // NOTE: the rootfs skeleton is kept, not rebuilt: kept gVisor sandboxes of a previous run use it.
     Files.createDirectories(rootfs);
     for (String entry : hostRootEntries()) {
       Path host = Path.of("/", entry);
-      if (Files.isSymbolicLink(host)) Files.createSymbolicLink(rootfs.resolve(entry), Files.readSymbolicLink(host));
-      else if (HOST_DIRS.contains(entry) && Files.isDirectory(host)) Files.createDirectories(rootfs.resolve(entry));
+      Path skeleton = rootfs.resolve(entry);
+      if (Files.isSymbolicLink(host)) {
+        if (!Files.exists(skeleton, LinkOption.NOFOLLOW_LINKS)) Files.createSymbolicLink(skeleton, Files.readSymbolicLink(host));
+      } else if (HOST_DIRS.contains(entry) && Files.isDirectory(host)) {
+        Files.createDirectories(skeleton);
+      }
     }
     for (String d : List.of("proc", "tmp", "dev", "sys", "workspace")) Files.createDirectories(rootfs.resolve(d));
     Files.setPosixFilePermissions(rootfs, PosixFilePermissions.fromString("rwxr-xr-x"));
-    int reaped = 0;
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(sandboxesDir)) {
-      for (Path dir : ds) {
-        reaped++;
-        reap(dir);
-      }
-    }
-    // runsc containers whose directory is gone
-    if (probe.gvisorReason() == null) {
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(runscRoot, "*.state")) {
-        for (Path state : ds) {
-          String name = state.getFileName().toString();
-          String id = name.substring(0, name.length() - ".state".length());
-          int sep = id.indexOf("_sandbox:");
-          if (sep >= 0) id = id.substring(0, sep);
-          runner.run(List.of(probe.runsc(), "--root", runscRoot.toString(), "delete", "-force", id), null, hostEnv(), 4_096, DELETE_TIMEOUT_MS);
-          reaped++;
-        }
-      }
-    }
-    if (reaped > 0) LOG.warn("local backend: destroyed {} sandbox(es) left by a previous run in {}", reaped, stateDir);
   }
 
   private void reap(Path dir) {
@@ -705,6 +991,7 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
     p.setProperty("outerStart", Long.toString(sb.outerStart));
     p.setProperty("initPid", Long.toString(sb.initPid));
     p.setProperty("initStart", Long.toString(sb.initStart));
+    putBlueprint(p, sb.blueprint);
     Path tmp = sb.dir.resolve("meta.properties.tmp");
     try (var w = Files.newBufferedWriter(tmp)) {
       p.store(w, "agent-sandbox local sandbox");
@@ -774,6 +1061,7 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
     lifecycle.shutdownNow();
     execs.shutdownNow();
     pipes.shutdownNow();
+    bindings.shutdownNow();
     try {
       lock.release();
     } catch (IOException e) {
@@ -792,6 +1080,7 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
     lifecycle.shutdownNow();
     execs.shutdownNow();
     pipes.shutdownNow();
+    bindings.shutdownNow();
     lock.release();
     lockChannel.close();
   }
@@ -861,6 +1150,8 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
     volatile boolean deleteRequested;
     volatile boolean ready;
     volatile boolean dead;
+    /** Set when its claim ended: a binding is no longer written for it. */
+    volatile boolean released;
     volatile Process process;
     volatile long outerPid;
     volatile long outerStart;

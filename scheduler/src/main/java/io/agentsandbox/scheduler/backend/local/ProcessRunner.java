@@ -1,6 +1,7 @@
 package io.agentsandbox.scheduler.backend.local;
 
 import io.agentsandbox.core.model.ExecResult;
+import io.agentsandbox.core.port.SandboxExecutor;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -39,6 +40,15 @@ final class ProcessRunner {
    */
   ExecResult run(List<String> command, File stdin, Map<String, String> env, int outputLimit, long hardTimeoutMs)
       throws IOException {
+    return run(command, stdin, env, outputLimit, hardTimeoutMs, null);
+  }
+
+  /**
+   * Like {@link #run(List, File, Map, int, long)}, and hands each chunk kept (within the limit) to
+   * {@code listener} as it is read, from the pump threads; every call happens before this returns.
+   */
+  ExecResult run(List<String> command, File stdin, Map<String, String> env, int outputLimit, long hardTimeoutMs,
+      SandboxExecutor.OutputListener listener) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(command).redirectInput(stdin == null ? DEV_NULL : stdin);
     if (env != null) {
       pb.environment().clear();
@@ -46,8 +56,8 @@ final class ProcessRunner {
     }
     long start = System.nanoTime();
     Process p = pb.start();
-    BoundedSink out = new BoundedSink(outputLimit);
-    BoundedSink err = new BoundedSink(outputLimit);
+    BoundedSink out = new BoundedSink(outputLimit, listener, false);
+    BoundedSink err = new BoundedSink(outputLimit, listener, true);
     FutureTask<Void> outPump = pump(p.getInputStream(), out);
     FutureTask<Void> errPump = pump(p.getErrorStream(), err);
     try {
@@ -70,6 +80,9 @@ final class ProcessRunner {
       // open does not hold the answer: take what was read so far.
       await(outPump, PUMP_GRACE_MS);
       await(errPump, PUMP_GRACE_MS);
+      // A pump still running (output held open by a grandchild) must not reach the listener any more.
+      out.close();
+      err.close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       destroyTree(p);
@@ -107,21 +120,35 @@ final class ProcessRunner {
   /** Keeps the first {@code limit} bytes, counts the rest. */
   static final class BoundedSink {
     private final int limit;
+    private final SandboxExecutor.OutputListener listener;
+    private final boolean stderr;
     private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
     private boolean truncated;
+    private boolean closed;
 
     BoundedSink(int limit) {
+      this(limit, null, false);
+    }
+
+    BoundedSink(int limit, SandboxExecutor.OutputListener listener, boolean stderr) {
       this.limit = limit;
+      this.listener = listener;
+      this.stderr = stderr;
     }
 
     synchronized void write(byte[] b, int n) {
+      if (closed) return;
       int room = limit - kept.size();
-      if (room >= n) {
-        kept.write(b, 0, n);
-      } else {
-        if (room > 0) kept.write(b, 0, room);
-        truncated = true;
+      int keep = Math.min(Math.max(room, 0), n);
+      if (keep > 0) {
+        kept.write(b, 0, keep);
+        if (listener != null) listener.onOutput(stderr, java.util.Arrays.copyOf(b, keep));
       }
+      if (keep < n) truncated = true;
+    }
+
+    synchronized void close() {
+      closed = true;
     }
 
     void drain(InputStream in) throws IOException {

@@ -246,6 +246,84 @@ class LocalBackendHttpTest {
     }
   }
 
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {GVISOR, BWRAP})
+  void shouldDestroySandboxProcessesAndWorkspaceWhenClaimTtlExpires(String pool) throws Exception {
+    LocalProvisioner local = (LocalProvisioner) server.provisioner();
+    HttpResponse<Buffer> r = await(web.post("/v1/claims").putHeader("content-type", "application/json")
+        .sendBuffer(Buffer.buffer(new JsonObject().put("pool", pool).put("waitMs", 30_000).put("ttlSeconds", 1).encode())));
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201);
+    String claimId = r.bodyAsJsonObject().getString("claimId");
+    String sandbox = r.bodyAsJsonObject().getJsonObject("sandbox").getString("name");
+    Path dir = local.stateDir().resolve("sandboxes").resolve(LocalProvisioner.idOf(new io.agentsandbox.core.model.PoolKey("default", pool), sandbox));
+    assertThat(dir.resolve(LocalProvisioner.BINDING_FILE)).as("binding made durable before the 201").exists();
+    java.util.Properties meta = new java.util.Properties();
+    try (var in = Files.newBufferedReader(dir.resolve("meta.properties"))) {
+      meta.load(in);
+    }
+    List<Long> pids = new java.util.ArrayList<>();
+    for (String k : List.of("outerPid", "initPid")) {
+      long pid = Long.parseLong(meta.getProperty(k, "0"));
+      if (pid > 1) pids.add(pid);
+    }
+    assertThat(pids).isNotEmpty();
+    assertThat(pids).allMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+
+    TestPools.awaitCondition(() -> !Files.exists(dir)
+        && pids.stream().noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)), 30);
+    assertThat(await(web.get("/v1/claims/" + claimId).send()).statusCode()).isEqualTo(404);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {GVISOR, BWRAP})
+  void shouldStreamExecOutputAsNdjsonWhileTheCommandRuns(String pool) throws Exception {
+    Claim c = claim(pool);
+    try {
+      var http = client.createHttpClient();
+      java.util.concurrent.CompletableFuture<Long> firstChunkAt = new java.util.concurrent.CompletableFuture<>();
+      java.util.concurrent.CompletableFuture<Long> endAt = new java.util.concurrent.CompletableFuture<>();
+      Buffer body = Buffer.buffer();
+      JsonObject cmd = new JsonObject().put("command",
+          new JsonArray().add("/bin/sh").add("-c").add("echo first; echo oops >&2; sleep 2; echo second; exit 3"));
+      var response = await(http.request(io.vertx.core.http.HttpMethod.POST, server.port(), "127.0.0.1",
+              "/v1/sandboxes/" + c.sandbox() + "/exec?stream=true")
+          .compose(req -> req.putHeader("content-type", "application/json").putHeader("Authorization", "Bearer " + c.token())
+              .send(cmd.toBuffer()))
+          .map(resp -> {
+            resp.handler(chunk -> {
+              firstChunkAt.complete(System.nanoTime());
+              synchronized (body) {
+                body.appendBuffer(chunk);
+              }
+            });
+            resp.endHandler(v -> endAt.complete(System.nanoTime()));
+            return resp;
+          }));
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.getHeader("content-type")).isEqualTo("application/x-ndjson");
+      long end = endAt.get(30, TimeUnit.SECONDS);
+      assertThat(end - firstChunkAt.get()).as("output arrives while the command runs").isGreaterThan(TimeUnit.MILLISECONDS.toNanos(1_000));
+      List<JsonObject> lines = new java.util.ArrayList<>();
+      synchronized (body) {
+        for (String l : body.toString().split("\n")) lines.add(new JsonObject(l));
+      }
+      StringBuilder out = new StringBuilder();
+      StringBuilder err = new StringBuilder();
+      for (JsonObject l : lines.subList(0, lines.size() - 1)) {
+        (l.getString("stream").equals("stdout") ? out : err).append(l.getString("data"));
+      }
+      assertThat(out.toString()).isEqualTo("first\nsecond\n");
+      assertThat(err.toString()).isEqualTo("oops\n");
+      JsonObject last = lines.get(lines.size() - 1);
+      assertThat(last.getInteger("exitCode")).isEqualTo(3);
+      assertThat(last.getBoolean("timedOut")).isFalse();
+      assertThat(last.containsKey("stdout")).isFalse();
+      http.close();
+    } finally {
+      release(c);
+    }
+  }
+
   @Test
   void shouldReportKataUnavailableAndRefuseItsClaims() throws Exception {
     JsonObject pool = await(web.get("/v1/pools/default/" + KATA).send()).bodyAsJsonObject();
