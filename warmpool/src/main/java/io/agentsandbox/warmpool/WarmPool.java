@@ -396,6 +396,7 @@ public final class WarmPool {
       deleteMember(expired);
     }
     replaceStuck(nowNs);
+    sweepTenants();
     replenish(nowNs);
   }
 
@@ -564,12 +565,16 @@ public final class WarmPool {
   private String newName() {
     long seq = nameSeq++;
     long v = seq < NAME_SPACE ? Math.floorMod(seq * NAME_STRIDE + nameOffset, NAME_SPACE) : seq;
-    char[] suffix = new char[v < NAME_SPACE ? 5 : 14];
-    for (int i = suffix.length - 1; i >= 0; i--) {
-      suffix[i] = NAME_CHARS[(int) (v % NAME_CHARS.length)];
+    String base = key().name();
+    int suffixLength = v < NAME_SPACE ? 5 : 14;
+    char[] name = new char[base.length() + 1 + suffixLength];
+    base.getChars(0, base.length(), name, 0);
+    name[base.length()] = '-';
+    for (int i = name.length - 1; i > base.length(); i--) {
+      name[i] = NAME_CHARS[(int) (v % NAME_CHARS.length)];
       v /= NAME_CHARS.length;
     }
-    return key().name() + "-" + new String(suffix);
+    return new String(name);
   }
 
   private void deleteMember(Member member) {
@@ -584,8 +589,13 @@ public final class WarmPool {
       held = new int[1];
       claimsPerTenant.put(tenant, held);
     }
+    // NOTE: an entry at 0 is kept (no allocation for a returning tenant); sweepTenants drops them.
     held[0] += delta;
-    if (held[0] <= 0) claimsPerTenant.remove(tenant);
+  }
+
+  /** Drops tenants holding nothing, once there are many, so arbitrary tenant names cannot pile up. */
+  private void sweepTenants() {
+    if (claimsPerTenant.size() > 256) claimsPerTenant.values().removeIf(held -> held[0] <= 0);
   }
 
   // ---------------------------------------------------------------- adoption (restart recovery)
