@@ -36,7 +36,8 @@ import java.util.stream.Stream;
  *   <li>verbs: {@code runnableInformer/inform/informer} = list + watch, {@code get()}, {@code
  *       list()}, {@code watch(}, {@code create(}, {@code update()}, {@code replace()}, {@code
  *       patch(}/{@code edit(}, {@code delete(}, {@code serverSideApply()} (= patch + create), and the
- *       {@code updateStatus()/patchStatus(}/{@code editStatus(} forms on {@code <resource>/status};
+ *       {@code updateStatus()/patchStatus(}/{@code editStatus(} and {@code subresource("status").patch(}
+ *       forms on {@code <resource>/status};
  *       a chain passed to a helper method gets the verbs the helper calls on its parameter;
  *   <li>an owner reference built with {@code blockOwnerDeletion(true)} for type X needs {@code
  *       update} on {@code X/finalizers} (the OwnerReferencesPermissionEnforcement admission plugin).
@@ -87,6 +88,7 @@ public class RbacCoverageCheck {
     VERBS.put(Pattern.compile("\\.(runnableInformer|inform|informer)\\("), List.of("list", "watch"));
     VERBS.put(Pattern.compile("\\.updateStatus\\(\\)"), List.of("status:update"));
     VERBS.put(Pattern.compile("\\.(patchStatus|editStatus)\\("), List.of("status:patch"));
+    VERBS.put(Pattern.compile("\\.subresource\\(\\s*\"status\"\\s*\\)\\s*\\.(patch|edit)\\("), List.of("status:patch"));
     VERBS.put(Pattern.compile("\\.serverSideApply\\(\\)"), List.of("patch", "create"));
     VERBS.put(Pattern.compile("\\.get\\(\\)"), List.of("get"));
     VERBS.put(Pattern.compile("\\.list\\("), List.of("list"));

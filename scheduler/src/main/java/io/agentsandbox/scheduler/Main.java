@@ -52,7 +52,8 @@ public final class Main implements Callable<Integer> {
       description = "Sandbox backend (env AGENT_SANDBOX_BACKEND; default ${DEFAULT-VALUE}). 'local' runs real sandboxes on this host: gVisor (runsc) for "
           + "runtimeClassName gvisor, bubblewrap (bwrap) for unset/runc; 'simulated' starts no real sandbox: each becomes ready after a latency "
           + "drawn per runtime class; 'auto' is local when runsc or bwrap works here, else simulated with a warning saying what to install "
-          + "(scripts/install-runtimes.sh).")
+          + "(scripts/install-runtimes.sh); 'kubernetes' serves the cluster's SandboxWarmPool/SandboxClaim objects (pools from the cluster, "
+          + "not --pools-dir; see --kubeconfig, --watch-namespace).")
   String backend;
 
   @Option(names = "--state-dir", defaultValue = "${env:AGENT_SANDBOX_STATE_DIR:-}",
@@ -159,6 +160,110 @@ public final class Main implements Callable<Integer> {
       description = "Autoscaled pools: create-to-ready time in ms assumed per runtime class until observed (env AGENT_SANDBOX_LEAD_TIME_SEED; default ${DEFAULT-VALUE}).")
   String leadTimeSeed;
 
+  @Option(names = "--kubeconfig", defaultValue = "${env:AGENT_SANDBOX_KUBECONFIG:-}",
+      description = "Kubernetes backend: kubeconfig file (env AGENT_SANDBOX_KUBECONFIG; default: in-cluster service account, then $KUBECONFIG / ~/.kube/config).")
+  String kubeconfig;
+
+  @Option(names = "--watch-namespace", defaultValue = "${env:AGENT_SANDBOX_WATCH_NAMESPACE:-}",
+      description = "Kubernetes backend: the one namespace whose pools, claims and sandboxes are served (env AGENT_SANDBOX_WATCH_NAMESPACE; default: all).")
+  String watchNamespace;
+
+  @Option(names = "--leader-election", defaultValue = "${env:AGENT_SANDBOX_LEADER_ELECTION:-false}", arity = "0..1",
+      description = "Kubernetes backend: only the holder of a coordination.k8s.io Lease serves; other replicas stand by, not ready "
+          + "(env AGENT_SANDBOX_LEADER_ELECTION; default ${DEFAULT-VALUE}).")
+  boolean leaderElection;
+
+  @Option(names = "--lease-name", defaultValue = "${env:AGENT_SANDBOX_LEASE_NAME:-agent-sandbox-leader}",
+      description = "Kubernetes backend: the leader-election Lease (env AGENT_SANDBOX_LEASE_NAME; default ${DEFAULT-VALUE}).")
+  String leaseName;
+
+  @Option(names = "--lease-namespace", defaultValue = "${env:AGENT_SANDBOX_LEASE_NAMESPACE:-}",
+      description = "Kubernetes backend: namespace of the Lease (env AGENT_SANDBOX_LEASE_NAMESPACE; default: the pod's namespace, else 'default'). "
+          + "The replica's identity is env POD_NAME, else the host name.")
+  String leaseNamespace;
+
+  /** The validated Kubernetes-backend configuration these flags describe. */
+  io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendConfig toKubernetesConfig() {
+    return new io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendConfig(
+        kubeconfig == null || kubeconfig.isBlank() ? null : Path.of(kubeconfig), watchNamespace, leaderElection, leaseName,
+        leaseNamespace, null).validate();
+  }
+
+  /**
+   * Parses flags (and the environment) into a validated Kubernetes-backend configuration.
+   *
+   * @throws IllegalArgumentException naming the flag at fault
+   */
+  public static io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendConfig parseKubernetesConfig(String... args) {
+    Main main = new Main();
+    try {
+      new CommandLine(main).parseArgs(args);
+    } catch (CommandLine.ParameterException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    return main.toKubernetesConfig();
+  }
+
+  // ---------------------------------------------------------------- security (issue 7): API auth, TLS, slow clients
+
+  @Option(names = "--auth", defaultValue = "${env:AGENT_SANDBOX_AUTH:-}",
+      description = "API authentication: 'token' (every /v1 call needs Authorization: Bearer <API token>; the token names the tenant) or 'none' "
+          + "(anyone reaching the port may claim as any tenant; a warning at start-up) (env AGENT_SANDBOX_AUTH; default: token when --api-tokens-file is given, else none).")
+  String auth;
+
+  @Option(names = "--api-tokens-file", defaultValue = "${env:AGENT_SANDBOX_API_TOKENS_FILE:-}",
+      description = "API tokens, one 'token [tenant]' per line (a bare token is tenant 'default'; # comments); re-read when it changes, "
+          + "no restart (env AGENT_SANDBOX_API_TOKENS_FILE).")
+  Path apiTokensFile;
+
+  @Option(names = "--tls-cert", defaultValue = "${env:AGENT_SANDBOX_TLS_CERT:-}",
+      description = "PEM certificate chain: serve HTTPS; re-read when it changes (env AGENT_SANDBOX_TLS_CERT; needs --tls-key).")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", defaultValue = "${env:AGENT_SANDBOX_TLS_KEY:-}",
+      description = "PEM private key of --tls-cert (env AGENT_SANDBOX_TLS_KEY).")
+  Path tlsKey;
+
+  @Option(names = "--security-reload-ms", defaultValue = "${env:AGENT_SANDBOX_SECURITY_RELOAD_MS:-2000}",
+      description = "How often the tokens file and TLS files are checked for changes (env AGENT_SANDBOX_SECURITY_RELOAD_MS; default ${DEFAULT-VALUE}).")
+  long securityReloadMs;
+
+  @Option(names = "--idle-timeout-seconds", defaultValue = "${env:AGENT_SANDBOX_IDLE_TIMEOUT_SECONDS:-60}",
+      description = "Connections without a complete request or answer this long are closed; a request head trickled byte by byte is cut then (env AGENT_SANDBOX_IDLE_TIMEOUT_SECONDS; default ${DEFAULT-VALUE}).")
+  int idleTimeoutSeconds;
+
+  @Option(names = "--request-read-timeout-ms", defaultValue = "${env:AGENT_SANDBOX_REQUEST_READ_TIMEOUT_MS:-10000}",
+      description = "A request whose body has not arrived this long after its head gets 408 and its connection is closed: "
+          + "slow (trickling) uploads are cut off (env AGENT_SANDBOX_REQUEST_READ_TIMEOUT_MS; default ${DEFAULT-VALUE}).")
+  long requestReadTimeoutMs;
+
+  /** The validated security configuration these flags describe. */
+  SecurityConfig toSecurityConfig() {
+    Path tokens = emptyToNull(apiTokensFile);
+    String mode = auth == null || auth.isBlank() ? (tokens != null ? "token" : "none") : auth.trim();
+    return new SecurityConfig(mode, tokens, emptyToNull(tlsCert), emptyToNull(tlsKey), securityReloadMs, idleTimeoutSeconds, requestReadTimeoutMs)
+        .validate();
+  }
+
+  private static Path emptyToNull(Path p) {
+    return p == null || p.toString().isEmpty() ? null : p;
+  }
+
+  /**
+   * Parses flags (and the environment) into a validated security configuration.
+   *
+   * @throws IllegalArgumentException naming the flag at fault
+   */
+  public static SecurityConfig parseSecurityConfig(String... args) {
+    Main main = new Main();
+    try {
+      new CommandLine(main).parseArgs(args);
+    } catch (CommandLine.ParameterException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    return main.toSecurityConfig();
+  }
+
   /** The validated configuration these flags describe. */
   SchedulerConfig toConfig() {
     int cpus = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -238,16 +343,20 @@ public final class Main implements Callable<Integer> {
   public Integer call() throws Exception {
     SchedulerConfig config;
     LocalBackendConfig localConfig;
+    SecurityConfig security;
+    io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendConfig kubeConfig;
     try {
       config = toConfig();
+      kubeConfig = toKubernetesConfig();
       localConfig = toLocalConfig();
+      security = toSecurityConfig();
     } catch (IllegalArgumentException e) {
       System.err.println("invalid configuration: " + e.getMessage());
       return 2;
     }
     SchedulerServer server;
     try {
-      server = SchedulerServer.start(config, localConfig).toCompletionStage().toCompletableFuture().get();
+      server = SchedulerServer.start(config, localConfig, security, kubeConfig).toCompletionStage().toCompletableFuture().get();
     } catch (java.util.concurrent.ExecutionException e) {
       Throwable cause = e.getCause();
       System.err.println("start-up failed: " + (cause.getMessage() == null ? cause : cause.getMessage()));

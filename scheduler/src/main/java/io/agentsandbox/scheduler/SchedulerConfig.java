@@ -99,8 +99,8 @@ public record SchedulerConfig(
   public SchedulerConfig validate() {
     check(!host.isBlank(), "--host must not be empty");
     check(port >= 0 && port <= 65_535, "--port must be 0..65535: " + port);
-    check(backend.equals("auto") || backend.equals("local") || backend.equals("simulated"),
-        "--backend must be auto, local or simulated (the kubernetes backend is not built yet): " + backend);
+    check(backend.equals("auto") || backend.equals("local") || backend.equals("simulated") || backend.equals("kubernetes"),
+        "--backend must be auto, local, simulated or kubernetes: " + backend);
     check(shards >= 1 && shards <= 256, "--shards must be 1..256: " + shards);
     check(httpInstances >= 1 && httpInstances <= 256, "--http-instances must be 1..256: " + httpInstances);
     check(claimQueueCapacity >= 2 && claimQueueCapacity <= (1 << 24), "--claim-queue-capacity must be 2..16777216: " + claimQueueCapacity);

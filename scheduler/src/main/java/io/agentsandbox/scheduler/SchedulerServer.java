@@ -7,8 +7,16 @@ import io.agentsandbox.core.port.NanoClock;
 import io.agentsandbox.core.port.SandboxProvisioner;
 import io.agentsandbox.core.port.SandboxExecutor;
 import io.agentsandbox.scheduler.backend.SimulatedProvisioner;
+import io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendConfig;
+import io.agentsandbox.k8s.backend.KubernetesBackend;
+import io.agentsandbox.core.model.ClaimTicket;
+import io.agentsandbox.core.model.RecoveredSandbox;
+import io.agentsandbox.core.port.ClaimSubmitter;
+import io.agentsandbox.core.port.PoolCatalogListener;
+import io.agentsandbox.scheduler.shard.PoolSnapshot;
 import io.agentsandbox.scheduler.backend.local.LocalBackendConfig;
 import io.agentsandbox.scheduler.backend.local.LocalProvisioner;
+import io.agentsandbox.scheduler.http.ApiAuth;
 import io.agentsandbox.scheduler.http.ClaimTokens;
 import io.agentsandbox.scheduler.http.ApiContext;
 import io.agentsandbox.scheduler.http.HttpVerticle;
@@ -62,6 +70,12 @@ public final class SchedulerServer {
   private final List<ShardProxy> shards;
   private final SandboxProvisioner provisioner;
   private volatile boolean ready;
+  private KubernetesBackend kubernetes;
+  /** Leader election: not (yet) the Lease holder, so not serving; /readyz says 503. */
+  private volatile boolean standby;
+  private volatile boolean closing;
+  private final java.util.concurrent.CompletableFuture<Void> serving = new java.util.concurrent.CompletableFuture<>();
+  private io.agentsandbox.scheduler.backend.kubernetes.LeaderElection election;
 
   private SchedulerServer(SchedulerConfig config, Vertx vertx, PrometheusMeterRegistry registry, PoolCatalog catalog,
       List<ShardProxy> shards, SandboxProvisioner provisioner) {
@@ -91,11 +105,46 @@ public final class SchedulerServer {
    * @return completes once the HTTP API listens, or fails naming the problem
    */
   public static Future<SchedulerServer> start(SchedulerConfig config, LocalBackendConfig localConfig) {
+    return start(config, localConfig, SecurityConfig.DEFAULTS);
+  }
+
+  /**
+   * Starts a server with the given API authentication, TLS and slow-client settings. Blocking work
+   * happens on the calling thread, so do not call this from an event loop.
+   *
+   * @return completes once the HTTP API listens, or fails naming the problem
+   */
+  public static Future<SchedulerServer> start(SchedulerConfig config, LocalBackendConfig localConfig, SecurityConfig security) {
+    return start(config, localConfig, security, KubernetesBackendConfig.defaults());
+  }
+
+  /**
+   * Starts a server; {@code kubeConfig} configures {@code --backend kubernetes} (pools then come from
+   * the cluster's SandboxWarmPool/SandboxTemplate objects, not from {@code --pools-dir}). Blocking
+   * work happens on the calling thread, so do not call this from an event loop.
+   */
+  public static Future<SchedulerServer> start(SchedulerConfig config, LocalBackendConfig localConfig, SecurityConfig security,
+      KubernetesBackendConfig kubeConfig) {
     config.validate();
     LOG.info("configuration: {}", config);
+    // --- security (issue 7): API tokens read here, before anything starts; re-read on a worker.
+    security.validate();
+    LOG.info("security: {}", security);
+    ApiAuth apiAuth;
+    try {
+      apiAuth = security.authEnabled() ? ApiAuth.fromFile(security.apiTokensFile()) : ApiAuth.none();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    if (!apiAuth.enabled()) {
+      LOG.warn("API AUTHENTICATION IS OFF (--auth none): anyone who reaches {}:{} can claim sandboxes as any tenant (X-Tenant). "
+          + "Give --api-tokens-file (env AGENT_SANDBOX_API_TOKENS_FILE) to turn it on", config.host(), config.port());
+    }
+    boolean onKubernetes = config.backend().equals("kubernetes");
     PoolCatalog catalog;
     try {
-      catalog = new PoolDeclarationLoader().load(config.poolsDir());
+      kubeConfig = kubeConfig.validate();
+      catalog = onKubernetes ? new PoolCatalog(List.of()) : new PoolDeclarationLoader().load(config.poolsDir());
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
@@ -108,8 +157,14 @@ public final class SchedulerServer {
         .build();
     MicrometerSchedulerMetrics metrics = new MicrometerSchedulerMetrics(registry);
     SandboxProvisioner provisioner;
+    KubernetesBackend kube = null;
     try {
-      provisioner = backend(config, localConfig, vertx);
+      if (onKubernetes) {
+        kube = kubernetesBackend(config, kubeConfig);
+        provisioner = kube.provisioner();
+      } else {
+        provisioner = backend(config, localConfig, vertx);
+      }
     } catch (RuntimeException e) {
       return vertx.close().transform(x -> Future.failedFuture(e));
     }
@@ -130,7 +185,8 @@ public final class SchedulerServer {
     config.createRatePerSecond().forEach((k, v) -> rates.put(k, v.doubleValue()));
     RuntimeClassBudgets budgets = new RuntimeClassBudgets(concurrency, rates);
     NanoClock clock = NanoClock.SYSTEM;
-    BindingStore bindingStore = provisioner instanceof BindingStore store ? store : BindingStore.NOOP;
+    BindingStore bindingStore = kube != null ? kube.bindingStore()
+        : provisioner instanceof BindingStore store ? store : BindingStore.NOOP;
     List<ShardProxy> proxies = new ArrayList<>();
     for (int k = 0; k < config.shards(); k++) {
       ContextInternal ctx = ((VertxInternal) vertx).createEventLoopContext();
@@ -176,19 +232,134 @@ public final class SchedulerServer {
     }
 
     SchedulerServer server = new SchedulerServer(config, vertx, registry, catalog, proxies, provisioner);
-    ApiContext api = new ApiContext(config, router, proxies, catalog, registry, clock, () -> server.ready,
+    if (kube != null && kubeConfig.leaderElection()) {
+      // Stand by (not ready) until this replica holds the Lease; then recover and serve.
+      server.kubernetes = kube;
+      server.standby = true;
+      KubernetesBackend k = kube;
+      KubernetesBackendConfig kc = kubeConfig;
+      server.election = new io.agentsandbox.scheduler.backend.kubernetes.LeaderElection(kube.client(), kubeConfig,
+          () -> new Thread(() -> {
+            try {
+              k.start(submitter(router, proxies), poolListener(router, proxies));
+              server.standby = false;
+              server.serving.complete(null);
+              LOG.info("leading: serving pools and claims");
+            } catch (RuntimeException e) {
+              LOG.error("--backend kubernetes: cannot start after winning the election; exiting: {}", e.toString(), e);
+              if (!server.closing) Runtime.getRuntime().halt(1);
+            }
+          }, "kubernetes-backend-start").start(),
+          () -> {
+            if (server.closing) return;
+            // Another replica may already bind claims: stop at once rather than risk double binding.
+            LOG.error("lost the Lease {}/{}; exiting so the new leader alone serves", kc.leaseNamespace(), kc.leaseName());
+            Runtime.getRuntime().halt(1);
+          });
+      vertx.setPeriodic(1_000, id -> writePoolStatus(k, proxies));
+    } else if (kube != null) {
+      // Pools and SandboxClaims come from the cluster: recovery from the informer caches, then declarations.
+      try {
+        kube.start(submitter(router, proxies), poolListener(router, proxies));
+      } catch (RuntimeException e) {
+        kube.close();
+        return vertx.close().transform(x -> Future.failedFuture(
+            new IllegalStateException("--backend kubernetes: cannot start: " + e.getMessage(), e)));
+      }
+      server.kubernetes = kube;
+      KubernetesBackend k = kube;
+      vertx.setPeriodic(1_000, id -> writePoolStatus(k, proxies));
+    }
+    ApiContext api = new ApiContext(config, router, proxies, catalog, registry, clock, () -> server.ready && !server.standby,
         provisioner instanceof SandboxExecutor ex ? ex : null, provisioner::unavailableReason,
         tokens, localConfig.execOutputLimitBytes());
     SchedulerConfig cfg = config;
     return vertx
-        .deployVerticle(() -> new HttpVerticle(api), new DeploymentOptions().setInstances(config.httpInstances()))
+        .deployVerticle(() -> new HttpVerticle(api, security, apiAuth), new DeploymentOptions().setInstances(config.httpInstances()))
         .map(id -> {
+          if (apiAuth.enabled()) {
+            vertx.setPeriodic(security.reloadIntervalMs(), t -> vertx.executeBlocking(apiAuth::reloadIfChanged));
+          }
           server.ready = true;
           server.logStarted(cfg);
           return server;
         })
         .recover(e -> vertx.close().transform(x -> Future.failedFuture(
             new IllegalStateException("cannot listen on " + cfg.host() + ":" + cfg.port() + ": " + e.getMessage(), e))));
+  }
+
+  private static KubernetesBackend kubernetesBackend(SchedulerConfig config, KubernetesBackendConfig kc) {
+    io.fabric8.kubernetes.client.Config fabric8;
+    try {
+      fabric8 = kc.kubeconfig() == null ? io.fabric8.kubernetes.client.Config.autoConfigure(null)
+          : io.fabric8.kubernetes.client.Config.fromKubeconfig(java.nio.file.Files.readString(kc.kubeconfig()));
+    } catch (IOException e) {
+      throw new IllegalStateException("--kubeconfig: cannot read " + kc.kubeconfig() + ": " + e.getMessage(), e);
+    }
+    KubernetesBackend.Options d = KubernetesBackend.Options.defaults();
+    LOG.info("backend: kubernetes, API server {}, namespace {}", fabric8.getMasterUrl(),
+        kc.watchNamespace() == null ? "<all>" : kc.watchNamespace());
+    return new KubernetesBackend(fabric8, new KubernetesBackend.Options(kc.watchNamespace(), d.ioThreads(),
+        config.defaultWaitMs(), config.maxWaitMs()));
+  }
+
+  /** SandboxClaims → the shard owning their pool. */
+  private static ClaimSubmitter submitter(ShardRouter router, List<ShardProxy> proxies) {
+    return new ClaimSubmitter() {
+      @Override
+      public boolean submit(ClaimTicket ticket) {
+        return proxies.get(router.shardOf(ticket.request().pool())).submitClaim(ticket);
+      }
+
+      @Override
+      public void release(PoolKey pool, String claimId, String tenant) {
+        proxies.get(router.shardOf(pool)).send(new ShardCommand.ReleaseClaim(claimId, tenant, Promise.promise()));
+      }
+    };
+  }
+
+  /** SandboxWarmPool declarations → the shard owning the pool. */
+  private static PoolCatalogListener poolListener(ShardRouter router, List<ShardProxy> proxies) {
+    return new PoolCatalogListener() {
+      @Override
+      public void declare(PoolSpec spec, List<RecoveredSandbox> recovered) {
+        proxies.get(router.shardOf(spec.key())).send(new ShardCommand.DeclarePool(spec, recovered));
+      }
+
+      @Override
+      public void remove(PoolKey pool) {
+        proxies.get(router.shardOf(pool)).send(new ShardCommand.RemovePool(pool));
+      }
+    };
+  }
+
+  /** Once a second: each pool's replicas / readyReplicas into its SandboxWarmPool status (written only on change). */
+  private static void writePoolStatus(KubernetesBackend kube, List<ShardProxy> proxies) {
+    for (ShardProxy shard : proxies) {
+      Promise<List<PoolSnapshot>> reply = Promise.promise();
+      shard.send(new ShardCommand.ReadPools(reply));
+      reply.future().onSuccess(list -> {
+        for (PoolSnapshot p : list) {
+          kube.writePoolStatus(p.spec().key(), p.ready() + p.starting(), p.ready(), p.spec().runtimeClass().name());
+        }
+      });
+    }
+  }
+
+  /** Completes when this replica serves pools and claims (at once without leader election). */
+  public java.util.concurrent.CompletionStage<Void> whenServing() {
+    if (!standby) serving.complete(null);
+    return serving;
+  }
+
+  /** True while this replica waits for the Lease (leader election). */
+  public boolean isStandby() {
+    return standby;
+  }
+
+  /** The Kubernetes backend, or null on another backend. */
+  public KubernetesBackend kubernetes() {
+    return kubernetes;
   }
 
   private static SandboxProvisioner backend(SchedulerConfig config, LocalBackendConfig localConfig, Vertx vertx) {
@@ -274,6 +445,13 @@ public final class SchedulerServer {
       // Destroying sandboxes runs processes: off the event loops, on a thread of its own.
       shardsStopped = shardsStopped.transform(x -> Future.fromCompletionStage(
           java.util.concurrent.CompletableFuture.runAsync(local::close, r -> new Thread(r, "local-backend-close").start())));
+    }
+    closing = true;
+    if (election != null) election.close();
+    KubernetesBackend kube = kubernetes;
+    if (kube != null) {
+      shardsStopped = shardsStopped.transform(x -> Future.fromCompletionStage(
+          java.util.concurrent.CompletableFuture.runAsync(kube::close, r -> new Thread(r, "kubernetes-backend-close").start())));
     }
     return shardsStopped.transform(x -> vertx.close()).onComplete(x -> registry.close());
   }

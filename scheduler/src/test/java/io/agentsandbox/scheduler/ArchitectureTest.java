@@ -37,4 +37,17 @@ class ArchitectureTest {
         .should().dependOnClassesThat().resideInAnyPackage("io.agentsandbox.scheduler..", "io.agentsandbox.k8s..")
         .check(PURE);
   }
+
+  @Test
+  void shouldKeepTheKubernetesAdapterOnCoreAndFabric8Only() {
+    JavaClasses k8s = new ClassFileImporter()
+        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        .importPackages("io.agentsandbox.k8s");
+    org.assertj.core.api.Assertions.assertThat(k8s.containPackage("io.agentsandbox.k8s.backend")).isTrue();
+    noClasses()
+        .that().resideInAnyPackage("io.agentsandbox.k8s..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.agentsandbox.scheduler..", "io.agentsandbox.warmpool..",
+            "io.vertx..", "io.micrometer..")
+        .check(k8s);
+  }
 }

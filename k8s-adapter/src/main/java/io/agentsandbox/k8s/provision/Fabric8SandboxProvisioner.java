@@ -84,6 +84,18 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
   private final ThreadPoolExecutor io;
   private final Map<String, Pending> pending = new ConcurrentHashMap<>(); // ns/name -> waiting create
   private volatile SharedIndexInformer<Sandbox> informer;
+  private volatile java.util.function.Function<PoolKey, io.fabric8.kubernetes.api.model.OwnerReference> poolOwner = k -> null;
+
+  /** Annotation on every member: the pool it was created for ({@code namespace/name}); kept after adoption. */
+  public static final String POOL_ANNOTATION = "agentsandbox.io/pool";
+
+  /**
+   * Where the controller owner reference of a pool's members comes from (the pool's
+   * {@code SandboxWarmPool}); null from the function means no owner. Any thread.
+   */
+  public void setPoolOwner(java.util.function.Function<PoolKey, io.fabric8.kubernetes.api.model.OwnerReference> lookup) {
+    this.poolOwner = Objects.requireNonNull(lookup, "lookup");
+  }
 
   public Fabric8SandboxProvisioner(KubernetesClient client, Options options) {
     this.client = Objects.requireNonNull(client, "client");
@@ -156,6 +168,8 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
   @Override
   public void create(PoolKey pool, String sandboxName, SandboxBlueprint blueprint, ProvisionListener listener) {
     Sandbox sandbox = sandbox(pool, sandboxName, blueprint);
+    io.fabric8.kubernetes.api.model.OwnerReference owner = poolOwner.apply(pool);
+    if (owner != null) sandbox.getMetadata().setOwnerReferences(List.of(owner));
     String k = key(pool.namespace(), sandboxName);
     if (pending.putIfAbsent(k, new Pending(pool, listener)) != null) {
       listener.onSandboxFailed(pool, sandboxName, "a create of " + k + " is already in flight");
@@ -227,10 +241,13 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
     meta.setName(sandboxName);
     meta.setNamespace(pool.namespace());
     meta.setLabels(labels);
-    meta.setAnnotations(Map.of(UpstreamKeys.SANDBOX_TEMPLATE_REF, blueprint.templateName()));
+    meta.setAnnotations(Map.of(UpstreamKeys.SANDBOX_TEMPLATE_REF, blueprint.templateName(),
+        POOL_ANNOTATION, pool.namespace() + "/" + pool.name()));
 
     SandboxSpec spec = new SandboxSpec();
-    spec.setPodTemplate(new PodTemplate(null, podSpec));
+    io.agentsandbox.k8s.crd.PodMetadata podMeta = new io.agentsandbox.k8s.crd.PodMetadata();
+    podMeta.setAnnotations(new LinkedHashMap<>(Map.of(UpstreamKeys.SAFE_TO_EVICT, "true")));
+    spec.setPodTemplate(new PodTemplate(podMeta, podSpec));
     Sandbox s = new Sandbox();
     s.setMetadata(meta);
     s.setSpec(spec);

@@ -123,7 +123,7 @@ public final class ClaimJsonCodec {
       throw new BadRequestException("tenant", "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -");
     }
     if (headerTenant != null && bodyTenant != null && !headerTenant.equals(bodyTenant)) {
-      throw new BadRequestException("tenant", "differs from the X-Tenant header");
+      throw new BadRequestException.TenantMismatch("differs from the X-Tenant header");
     }
     return headerTenant != null ? headerTenant : bodyTenant != null ? bodyTenant : "default";
   }

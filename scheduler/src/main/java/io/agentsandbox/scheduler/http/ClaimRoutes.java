@@ -18,6 +18,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.SecurityPolicyHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,9 +43,17 @@ public final class ClaimRoutes {
   private final ClaimJsonCodec codec;
   private final SecureRandom random = new SecureRandom();
   private final Buffer openApi;
+  private final ApiAuth auth;
 
+  /** Routes without API authentication. */
   public ClaimRoutes(ApiContext api) {
+    this(api, ApiAuth.none());
+  }
+
+  /** Routes whose {@code /v1/claims} and {@code /v1/pools} calls need an API token when {@code auth} is enabled. */
+  public ClaimRoutes(ApiContext api, ApiAuth auth) {
     this.api = api;
+    this.auth = auth;
     this.codec = new ClaimJsonCodec(api.config(), api.catalog());
     this.openApi = loadOpenApi();
   }
@@ -62,24 +71,32 @@ public final class ClaimRoutes {
   /** Builds the router. */
   public Router router(Vertx vertx) {
     Router router = Router.router(vertx);
-    router.post("/v1/claims").handler(BodyHandler.create(false).setBodyLimit(api.config().maxBodyBytes())).handler(this::postClaim);
-    router.get("/v1/claims/:id").handler(this::getClaim);
-    router.delete("/v1/claims/:id").handler(this::deleteClaim);
-    router.get("/v1/pools").handler(this::getPools);
-    router.get("/v1/pools/:namespace/:name").handler(this::getPool);
+    // A security-policy handler may run before the body handler (Vert.x Web orders handler kinds).
+    SecurityPolicyHandler authenticate = this::authenticate;
+    // Authentication runs first, so an unauthenticated body is never buffered. The sandbox routes
+    // authenticate with the claim's own token instead (SandboxRoutes).
+    router.post("/v1/claims").handler(authenticate).handler(BodyHandler.create(false).setBodyLimit(api.config().maxBodyBytes())).handler(this::postClaim);
+    router.get("/v1/claims/:id").handler(authenticate).handler(this::getClaim);
+    router.delete("/v1/claims/:id").handler(authenticate).handler(this::deleteClaim);
+    router.get("/v1/pools").handler(authenticate).handler(this::getPools);
+    router.get("/v1/pools/:namespace/:name").handler(authenticate).handler(this::getPool);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(api.registry()));
     router.get("/healthz").handler(rc -> json(rc.response(), 200, new JsonObject().put("status", "ok")));
     router.get("/readyz").handler(this::readyz);
     router.get("/openapi.yaml").handler(rc -> rc.response().putHeader("content-type", "application/yaml").end(openApi));
     new SandboxRoutes(api).register(router);
     router.errorHandler(404, rc -> {
+      if (needsApiToken(rc) && identify(rc) == null) return; // no route details for strangers
       if (SandboxRoutes.isTraversal(rc.request().path())) {
         HttpErrors.write(rc.response(), 400, "invalid_path", "path", "path must not contain '..' (traversal out of /workspace)", 0);
       } else {
         HttpErrors.write(rc.response(), 404, "not_found", null, "no route " + rc.request().method() + " " + rc.request().path(), 0);
       }
     });
-    router.errorHandler(405, rc -> HttpErrors.write(rc.response(), 405, "method_not_allowed", null, "method " + rc.request().method() + " is not allowed on " + rc.request().path(), 0));
+    router.errorHandler(405, rc -> {
+      if (needsApiToken(rc) && identify(rc) == null) return;
+      HttpErrors.write(rc.response(), 405, "method_not_allowed", null, "method " + rc.request().method() + " is not allowed on " + rc.request().path(), 0);
+    });
     router.errorHandler(413, rc -> HttpErrors.write(rc.response(), 413, "body_too_large", "body", "request body is larger than " + api.config().maxBodyBytes() + " bytes", 0));
     router.errorHandler(400, rc -> HttpErrors.write(rc.response(), 400, "bad_request", null, "malformed request", 0));
     router.errorHandler(500, rc -> {
@@ -105,7 +122,24 @@ public final class ClaimRoutes {
     try {
       // NOTE: the id names its shard, but the shard depends on the pool; decode once with a
       // placeholder to learn the pool, then mint the id for that pool's shard.
-      ClaimRequest decoded = codec.decodeClaim(rc.body().buffer(), rc.request().getHeader("X-Tenant"), "pending", now);
+      String identity = rc.get(IDENTITY);
+      String headerTenant = rc.request().getHeader("X-Tenant");
+      if (identity != null) {
+        // The tenant is the API token's: a header or body naming another one is refused, not obeyed.
+        if (headerTenant != null && !headerTenant.equals(identity)) {
+          forbidTenant(response, "X-Tenant", identity);
+          return;
+        }
+        headerTenant = identity;
+      }
+      ClaimRequest decoded;
+      try {
+        decoded = codec.decodeClaim(rc.body().buffer(), headerTenant, "pending", now);
+      } catch (BadRequestException.TenantMismatch e) {
+        if (identity == null) throw e;
+        forbidTenant(response, "tenant", identity);
+        return;
+      }
       int k = api.router().shardOf(decoded.pool());
       shard = api.shards().get(k);
       claimId = api.router().newClaimId(k, random);
@@ -204,12 +238,67 @@ public final class ClaimRoutes {
   }
 
   private static String tenantOf(RoutingContext rc) {
+    String identity = rc.get(IDENTITY);
+    if (identity != null) {
+      String header = rc.request().getHeader("X-Tenant");
+      if (header != null && !header.equals(identity)) {
+        forbidTenant(rc.response(), "X-Tenant", identity);
+        return null;
+      }
+      return identity;
+    }
     try {
       return ClaimJsonCodec.tenant(null, rc.request().getHeader("X-Tenant"));
     } catch (BadRequestException e) {
       HttpErrors.badRequest(rc.response(), e);
       return null;
     }
+  }
+
+  // ---------------------------------------------------------------- identity
+
+  /** Routing-context key of the authenticated tenant (absent when auth is off). */
+  static final String IDENTITY = "agentsandbox.identity.tenant";
+
+  /** First handler of every {@code /v1} claim and pool route: 401 unless a valid API token is presented. */
+  private void authenticate(RoutingContext rc) {
+    if (!auth.enabled()) {
+      rc.next();
+      return;
+    }
+    String tenant = identify(rc);
+    if (tenant != null) {
+      rc.put(IDENTITY, tenant);
+      rc.next();
+    }
+  }
+
+  /** True for paths the API token guards when auth is on: {@code /v1/**} except the sandbox routes (claim tokens). */
+  private boolean needsApiToken(RoutingContext rc) {
+    String path = rc.request().path();
+    return auth.enabled() && path != null && path.startsWith("/v1/") && !path.startsWith("/v1/sandboxes/");
+  }
+
+  /** The tenant of the request's API token; else writes {@code 401} with {@code WWW-Authenticate} and returns null. */
+  private String identify(RoutingContext rc) {
+    String header = rc.request().getHeader("Authorization");
+    HttpServerResponse response = rc.response();
+    if (header == null || header.length() < 8 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      response.putHeader("WWW-Authenticate", "Bearer realm=\"agent-sandbox\"");
+      HttpErrors.write(response, 401, "unauthorized", "Authorization", "an API token is required: Authorization: Bearer <token from --api-tokens-file>", 0);
+      return null;
+    }
+    String tenant = auth.tenantOf(header.substring(7).trim());
+    if (tenant == null) {
+      response.putHeader("WWW-Authenticate", "Bearer realm=\"agent-sandbox\", error=\"invalid_token\"");
+      HttpErrors.write(response, 401, "unauthorized", "Authorization", "invalid API token", 0);
+    }
+    return tenant;
+  }
+
+  private static void forbidTenant(HttpServerResponse response, String field, String identity) {
+    HttpErrors.write(response, 403, "tenant_mismatch", field,
+        "the API token is tenant " + identity + "; " + field + " must be absent or name that tenant", 0);
   }
 
   // ---------------------------------------------------------------- pools

@@ -22,6 +22,24 @@ public final class HttpErrors {
     response.end(new JsonObject().put("error", error).toBuffer());
   }
 
+  /**
+   * Answers with an error and closes the connection once the answer is on the wire: for requests
+   * the server will not read further (malformed HTTP, a body that did not arrive in time).
+   */
+  static void writeAndClose(io.vertx.core.http.HttpServerRequest request, int status, String code, String field, String message) {
+    HttpServerResponse response = request.response();
+    if (response.ended() || response.closed()) {
+      request.connection().close();
+      return;
+    }
+    JsonObject error = new JsonObject().put("status", status).put("code", code);
+    if (field != null) error.put("field", field);
+    error.put("message", message);
+    response.setStatusCode(status).putHeader("content-type", "application/json").putHeader("Connection", "close")
+        .end(new JsonObject().put("error", error).toBuffer())
+        .onComplete(ar -> request.connection().close());
+  }
+
   static void badRequest(HttpServerResponse response, BadRequestException e) {
     write(response, 400, "invalid_field", e.field(), e.getMessage(), 0);
   }

@@ -1,0 +1,67 @@
+package io.agentsandbox.scheduler;
+
+import java.nio.file.Path;
+
+/**
+ * Identity, TLS and slow-client settings of the HTTP API, built once by {@link Main} and kept apart
+ * from {@link SchedulerConfig} so that either can grow on its own. Immutable.
+ *
+ * @param auth {@code token} (every {@code /v1} call needs {@code Authorization: Bearer <API token>})
+ *     or {@code none} (no API authentication; a loud warning at start-up)
+ * @param apiTokensFile file of API tokens, one {@code token [tenant]} per line; null when none
+ * @param tlsCert PEM certificate chain; null for plain HTTP
+ * @param tlsKey PEM private key of {@code tlsCert}; null for plain HTTP
+ * @param reloadIntervalMs how often the tokens file and the TLS files are checked for changes
+ * @param idleTimeoutSeconds connections without a complete request or answer this long are closed
+ *     (a request head trickled byte by byte is cut then)
+ * @param requestReadTimeoutMs a request whose body has not fully arrived this long after its head
+ *     gets {@code 408} and its connection is closed
+ */
+public record SecurityConfig(
+    String auth,
+    Path apiTokensFile,
+    Path tlsCert,
+    Path tlsKey,
+    long reloadIntervalMs,
+    int idleTimeoutSeconds,
+    long requestReadTimeoutMs) {
+
+  /** Auth off, plain HTTP: what {@code ./run.sh} gets without a tokens file. */
+  public static final SecurityConfig DEFAULTS = new SecurityConfig("none", null, null, null, 2_000, 60, 10_000);
+
+  /** True when {@code /v1} calls need an API token. */
+  public boolean authEnabled() {
+    return auth.equals("token");
+  }
+
+  /** True when the server speaks TLS. */
+  public boolean tlsEnabled() {
+    return tlsCert != null;
+  }
+
+  /**
+   * Checks every value; the message names the flag at fault.
+   *
+   * @throws IllegalArgumentException on the first invalid value
+   */
+  public SecurityConfig validate() {
+    check(auth.equals("token") || auth.equals("none"), "--auth must be token or none: " + auth);
+    check(!authEnabled() || apiTokensFile != null, "--auth token needs --api-tokens-file (env AGENT_SANDBOX_API_TOKENS_FILE)");
+    check((tlsCert == null) == (tlsKey == null), "--tls-cert and --tls-key go together: give both or neither");
+    check(reloadIntervalMs >= 100 && reloadIntervalMs <= 3_600_000, "--security-reload-ms must be 100..3600000: " + reloadIntervalMs);
+    check(idleTimeoutSeconds >= 1 && idleTimeoutSeconds <= 86_400, "--idle-timeout-seconds must be 1..86400: " + idleTimeoutSeconds);
+    check(requestReadTimeoutMs >= 100 && requestReadTimeoutMs <= 3_600_000, "--request-read-timeout-ms must be 100..3600000: " + requestReadTimeoutMs);
+    return this;
+  }
+
+  private static void check(boolean ok, String message) {
+    if (!ok) throw new IllegalArgumentException(message);
+  }
+
+  /** Never prints token values (there are none here; only the file's path). */
+  @Override
+  public String toString() {
+    return "SecurityConfig[auth=" + auth + ", apiTokensFile=" + apiTokensFile + ", tls=" + (tlsEnabled() ? tlsCert + " + " + tlsKey : "off")
+        + ", reloadIntervalMs=" + reloadIntervalMs + ", idleTimeoutSeconds=" + idleTimeoutSeconds + ", requestReadTimeoutMs=" + requestReadTimeoutMs + "]";
+  }
+}
