@@ -237,6 +237,9 @@ public final class KubernetesBackend implements AutoCloseable {
     for (SandboxWarmPool p : pools.getStore().list()) declare(p, List.of()); // events missed meanwhile; idempotent
     claimsActive = true;
     for (SandboxClaim c : claims.getStore().list()) onClaim(c);
+    // Sandbox events before claimsActive were not forwarded (e.g. a member that became Ready while
+    // its claim's status still said otherwise across a restart); forward now, idempotently.
+    for (Sandbox sb : sandboxes.getStore().list()) forwardReady(sb);
     LOG.info("kubernetes backend started: namespace {}, {} pool(s) declared, {} sandbox(es) re-adopted",
         options.namespace() == null ? "<all>" : options.namespace(), declared,
         recovered.values().stream().mapToInt(List::size).sum());

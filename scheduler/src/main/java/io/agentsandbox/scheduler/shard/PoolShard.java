@@ -93,24 +93,6 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
   /**
    * @param sizing demand-driven sizing knobs for autoscaled pools
    * @param gate per-runtime-class creation limits, shared by every shard
-   */
-  public PoolShard(
-      int index,
-      int claimQueueCapacity,
-      int drainLimit,
-      Executor executor,
-      NanoClock clock,
-      SandboxProvisioner provisioner,
-      SchedulerMetrics metrics,
-      WarmPoolPolicy policy,
-      SizingPolicy sizing,
-      CreationGate gate) {
-    this(index, claimQueueCapacity, drainLimit, executor, clock, provisioner, metrics, policy, sizing, gate, BindingStore.NOOP);
-  }
-
-  /**
-   * @param sizing demand-driven sizing knobs for autoscaled pools
-   * @param gate per-runtime-class creation limits, shared by every shard
    * @param bindingStore where bindings are made durable before claims are acknowledged
    */
   public PoolShard(
