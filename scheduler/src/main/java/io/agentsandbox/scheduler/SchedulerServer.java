@@ -9,6 +9,7 @@ import io.agentsandbox.core.port.SandboxExecutor;
 import io.agentsandbox.scheduler.backend.SimulatedProvisioner;
 import io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendConfig;
 import io.agentsandbox.k8s.backend.KubernetesBackend;
+import io.agentsandbox.k8s.exec.PodExecExecutor;
 import io.agentsandbox.core.model.ClaimTicket;
 import io.agentsandbox.core.model.RecoveredSandbox;
 import io.agentsandbox.core.port.ClaimSubmitter;
@@ -76,6 +77,8 @@ public final class SchedulerServer {
   private volatile boolean closing;
   private final java.util.concurrent.CompletableFuture<Void> serving = new java.util.concurrent.CompletableFuture<>();
   private io.agentsandbox.scheduler.backend.kubernetes.LeaderElection election;
+  /** Exec in pods on {@code --backend kubernetes}, else null. */
+  private volatile PodExecExecutor podExec;
 
   private SchedulerServer(SchedulerConfig config, Vertx vertx, PrometheusMeterRegistry registry, PoolCatalog catalog,
       List<ShardProxy> shards, SandboxProvisioner provisioner) {
@@ -270,8 +273,15 @@ public final class SchedulerServer {
       KubernetesBackend k = kube;
       vertx.setPeriodic(1_000, id -> writePoolStatus(k, proxies));
     }
+    SandboxExecutor executor = provisioner instanceof SandboxExecutor ex ? ex : null;
+    if (kube != null) {
+      // Exec and files in pods: the API server's pods/exec; the same claim-token rules as locally (SandboxRoutes).
+      server.podExec = new PodExecExecutor(kube.client(), new PodExecExecutor.Options(
+          localConfig.execOutputLimitBytes(), localConfig.execWorkers(), Math.min(8, localConfig.execWorkers())));
+      executor = server.podExec;
+    }
     ApiContext api = new ApiContext(config, router, proxies, catalog, registry, clock, () -> server.ready && !server.standby,
-        provisioner instanceof SandboxExecutor ex ? ex : null, provisioner::unavailableReason,
+        executor, provisioner::unavailableReason,
         tokens, localConfig.execOutputLimitBytes());
     SchedulerConfig cfg = config;
     return vertx
@@ -449,6 +459,8 @@ public final class SchedulerServer {
     closing = true;
     if (election != null) election.close();
     KubernetesBackend kube = kubernetes;
+    PodExecExecutor exec = podExec;
+    if (exec != null) exec.close();
     if (kube != null) {
       shardsStopped = shardsStopped.transform(x -> Future.fromCompletionStage(
           java.util.concurrent.CompletableFuture.runAsync(kube::close, r -> new Thread(r, "kubernetes-backend-close").start())));
