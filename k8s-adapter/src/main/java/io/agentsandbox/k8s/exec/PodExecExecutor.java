@@ -105,6 +105,9 @@ public final class PodExecExecutor implements SandboxExecutor, AutoCloseable {
   private final ThreadPoolExecutor connect;
   private final ScheduledThreadPoolExecutor timer;
   private final AtomicInteger inFlight = new AtomicInteger();
+  /** Execs not completed yet, so that {@link #close} can answer them. */
+  private final java.util.Set<Run> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
 
   public PodExecExecutor(KubernetesClient client, Options options) {
     this.client = Objects.requireNonNull(client, "client");
@@ -140,11 +143,16 @@ public final class PodExecExecutor implements SandboxExecutor, AutoCloseable {
       return busy();
     }
     Run run = new Run(sandbox, request, listener);
+    live.add(run);
+    if (closed) {
+      run.fail(new ExecException(ExecException.Kind.RUNTIME_ERROR, "the server is shutting down"));
+      return run.result;
+    }
     try {
       connect.execute(run::start);
     } catch (RejectedExecutionException e) {
-      inFlight.decrementAndGet();
-      return busy();
+      run.fail(new ExecException(ExecException.Kind.BUSY,
+          "all " + options.maxConcurrent() + " exec slots of the kubernetes backend are busy; retry later"));
     }
     return run.result;
   }
@@ -190,8 +198,11 @@ public final class PodExecExecutor implements SandboxExecutor, AutoCloseable {
     return containers.isEmpty() ? null : containers.get(0).getName();
   }
 
+  /** Answers every exec still running with RUNTIME_ERROR and stops the threads. Any thread. */
   @Override
   public void close() {
+    closed = true;
+    for (Run run : live) run.fail(new ExecException(ExecException.Kind.RUNTIME_ERROR, "the server is shutting down"));
     connect.shutdownNow();
     timer.shutdownNow();
   }
@@ -295,8 +306,7 @@ public final class PodExecExecutor implements SandboxExecutor, AutoCloseable {
         fail(c instanceof KubernetesClientException k ? apiFailure("exec in pod " + pod(), k)
             : new ExecException(ExecException.Kind.RUNTIME_ERROR, "exec in pod " + pod() + " failed: " + c.getMessage()));
       } else if (code == null) {
-        fail(new ExecException(ExecException.Kind.RUNTIME_ERROR,
-            "exec in pod " + pod() + ": the stream closed without an exit status (pod stopped or API server connection lost)"));
+        lostStream();
       } else if (code < 0) {
         Status s = exitStatus;
         fail(new ExecException(ExecException.Kind.RUNTIME_ERROR, "the runtime could not run the command in pod " + pod() + ": "
@@ -306,6 +316,34 @@ public final class PodExecExecutor implements SandboxExecutor, AutoCloseable {
         // the in-container reaper fired (only if the server-side deadline did not)
         boolean timedOut = code == 137 && durationNs >= TimeUnit.MILLISECONDS.toNanos(request.timeoutMs());
         complete(code, timedOut);
+      }
+    }
+
+    /**
+     * The stream closed without an exit status: GONE when the pod is gone or stopped meanwhile (as the
+     * local backend answers for a sandbox that stopped during the command), else RUNTIME_ERROR. The
+     * pod read is blocking: it runs on a {@code k8s-exec} thread, not on fabric8's.
+     */
+    void lostStream() {
+      String lost = "exec in pod " + pod() + ": the stream closed without an exit status";
+      try {
+        connect.execute(() -> {
+          Pod pod;
+          try {
+            pod = client.pods().inNamespace(sandbox.pool().namespace()).withName(sandbox.name()).get();
+          } catch (KubernetesClientException e) {
+            fail(new ExecException(ExecException.Kind.RUNTIME_ERROR, lost + " (API server connection lost?)"));
+            return;
+          }
+          if (pod == null || pod.getMetadata().getDeletionTimestamp() != null
+              || pod.getStatus() == null || !"Running".equals(pod.getStatus().getPhase())) {
+            fail(new ExecException(ExecException.Kind.GONE, "sandbox " + sandbox.name() + " stopped while the command ran (" + lost + ")"));
+          } else {
+            fail(new ExecException(ExecException.Kind.RUNTIME_ERROR, lost + " (the pod still runs: API server or kubelet connection lost?)"));
+          }
+        });
+      } catch (RejectedExecutionException e) {
+        fail(new ExecException(ExecException.Kind.RUNTIME_ERROR, lost));
       }
     }
 
@@ -344,6 +382,7 @@ public final class PodExecExecutor implements SandboxExecutor, AutoCloseable {
 
     /** Stops output (no listener call after the stage completes), frees the slot, closes the stream. */
     private void release() {
+      live.remove(this);
       out.close();
       err.close();
       inFlight.decrementAndGet();

@@ -44,6 +44,9 @@ final class FakeExecApiServer implements AutoCloseable {
   final Map<String, Integer> execStatus = new ConcurrentHashMap<>();
   /** Pod name → Status JSON sent instead of running anything. */
   final Map<String, String> execStatusMessage = new ConcurrentHashMap<>();
+  /** Pod names whose exec stream closes without an exit status (the pod is deleted first when also in {@link #deleteOnExec}). */
+  final java.util.Set<String> closeWithoutStatus = ConcurrentHashMap.newKeySet();
+  final java.util.Set<String> deleteOnExec = ConcurrentHashMap.newKeySet();
   /** Query strings of the exec requests seen. */
   final List<String> execQueries = new CopyOnWriteArrayList<>();
   /** Processes started. */
@@ -111,7 +114,14 @@ final class FakeExecApiServer implements AutoCloseable {
     }
     String statusMessage = execStatusMessage.get(name);
     return new MockResponse().setResponseCode(101).addHeader("Sec-WebSocket-Protocol", "v4.channel.k8s.io")
-        .withWebSocketUpgrade(new Kubelet(argvRewrite.apply(argv), stdin, statusMessage));
+        .withWebSocketUpgrade(closeWithoutStatus.contains(name) ? new WebSocketListener() {
+          @Override
+          public void onOpen(WebSocket ws, Response response) {
+            if (deleteOnExec.contains(name)) pods.remove(name);
+            send(ws, 1, "partial".getBytes(StandardCharsets.UTF_8));
+            ws.close(1000, "");
+          }
+        } : new Kubelet(argvRewrite.apply(argv), stdin, statusMessage));
   }
 
   private static MockResponse status(int code, String message) {

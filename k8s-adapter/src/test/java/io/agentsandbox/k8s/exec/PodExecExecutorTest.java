@@ -238,6 +238,39 @@ class PodExecExecutorTest {
   }
 
   @Test
+  void aPodDeletedWhileTheCommandRunsIsGone() {
+    api.closeWithoutStatus.add("sb-1");
+    api.deleteOnExec.add("sb-1");
+
+    ExecException e = failure("sb-1", request(List.of("true"), null, null, 10_000));
+
+    assertThat(e.kind()).isEqualTo(ExecException.Kind.GONE);
+    assertThat(e.getMessage()).contains("stopped while the command ran");
+  }
+
+  @Test
+  void aStreamLostWhileThePodStillRunsIsARuntimeError() {
+    api.closeWithoutStatus.add("sb-1");
+
+    ExecException e = failure("sb-1", request(List.of("true"), null, null, 10_000));
+
+    assertThat(e.kind()).isEqualTo(ExecException.Kind.RUNTIME_ERROR);
+    assertThat(e.getMessage()).contains("without an exit status").contains("still runs");
+  }
+
+  @Test
+  void closeAnswersExecsStillRunning() throws Exception {
+    CompletableFuture<ExecResult> f = executor.exec(ref("sb-1"), request(List.of("sleep", "30"), null, null, 60_000)).toCompletableFuture();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (api.processes.isEmpty() && System.nanoTime() < deadline) java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+
+    executor.close();
+
+    assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(ExecException.class).hasMessageContaining("shutting down");
+    assertThat(executor.inFlight()).isZero();
+  }
+
+  @Test
   void moreExecsThanSlotsAreBusy() throws Exception {
     List<CompletableFuture<ExecResult>> running = new ArrayList<>();
     for (int i = 0; i < 4; i++) running.add(executor.exec(ref("sb-1"), request(List.of("sleep", "30"), null, null, 2_000)).toCompletableFuture());
