@@ -79,6 +79,7 @@ public final class PodExecExecutor implements SandboxExecutor, AutoCloseable {
       + "if command -v timeout >/dev/null 2>&1; then set -- timeout -s KILL \"$t\" \"$@\"; fi; "
       + "if [ \"$n\" -gt 0 ]; then head -c \"$n\" | \"$@\"; else exec \"$@\" </dev/null; fi";
 
+  private static final int STDIN_FRAME = 32 * 1024 - 1; // + the channel byte: within a 32 KiB websocket frame
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   /**
@@ -289,8 +290,13 @@ public final class PodExecExecutor implements SandboxExecutor, AutoCloseable {
       w.exitCode().whenComplete(this::exited);
       if (stdin) {
         try {
+          // In 32 KiB frames: one websocket message per write, and API servers and
+          // proxies between here and the kubelet need not take a 16 MiB file upload as one message.
           OutputStream in = w.getInput();
-          in.write(request.stdin());
+          byte[] bytes = request.stdin();
+          for (int off = 0; off < bytes.length && !finished.get(); off += STDIN_FRAME) {
+            in.write(bytes, off, Math.min(STDIN_FRAME, bytes.length - off));
+          }
           in.flush();
         } catch (IOException | RuntimeException e) {
           // the command may have exited without reading it all: its exit status still decides

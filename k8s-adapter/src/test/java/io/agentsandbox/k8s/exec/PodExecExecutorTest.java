@@ -116,6 +116,15 @@ class PodExecExecutorTest {
   }
 
   @Test
+  void feedsALargeStdinInFull() throws Exception {
+    String big = "a".repeat(3 << 20);
+    ExecResult r = run("sb-1", request(List.of("wc", "-c"), big, null, 20_000));
+
+    assertThat(r.exitCode()).isZero();
+    assertThat(out(r).trim()).isEqualTo(Integer.toString(3 << 20));
+  }
+
+  @Test
   void setsEnvAndWorkingDirectory() throws Exception {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("GREETING", "hello world");
