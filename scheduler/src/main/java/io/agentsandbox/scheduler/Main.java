@@ -58,7 +58,7 @@ public final class Main implements Callable<Integer> {
 
   @Option(names = "--state-dir", defaultValue = "${env:AGENT_SANDBOX_STATE_DIR:-}",
       description = "Local backend: directory for sandbox workspaces, bundles and runsc state; after a crash, the next start re-adopts the sandboxes that still answer (claims that got 201 stay bound) and destroys the rest "
-          + "(env AGENT_SANDBOX_STATE_DIR; default $XDG_STATE_HOME/agent-sandbox, else ./.state).")
+          + "Kubernetes backend: keeps only the claim-token key there (env AGENT_SANDBOX_STATE_DIR; default $XDG_STATE_HOME/agent-sandbox, else ./.state).")
   Path stateDir;
 
   @Option(names = "--runtime-map", defaultValue = "${env:AGENT_SANDBOX_RUNTIME_MAP:-}",

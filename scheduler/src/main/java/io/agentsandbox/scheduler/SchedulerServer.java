@@ -207,7 +207,7 @@ public final class SchedulerServer {
     }
     ShardRouter router = new ShardRouter(proxies.size());
     Map<PoolKey, LocalProvisioner.RecoveredPool> recovered = new HashMap<>();
-    ClaimTokens tokens = ClaimTokens.random();
+    ClaimTokens tokens = kube != null ? kubernetesClaimTokens(localConfig.stateDir()) : ClaimTokens.random();
     if (provisioner instanceof LocalProvisioner local) {
       // Restart recovery, before any pool is declared: keep what still runs, destroy the rest.
       try {
@@ -296,6 +296,22 @@ public final class SchedulerServer {
         })
         .recover(e -> vertx.close().transform(x -> Future.failedFuture(
             new IllegalStateException("cannot listen on " + cfg.host() + ":" + cfg.port() + ": " + e.getMessage(), e))));
+  }
+
+  /**
+   * Claim tokens on {@code --backend kubernetes}: the key is kept in the state dir (as the local
+   * backend keeps it), so tokens of claims bound before a restart of this process still open exec and
+   * files; a replica elsewhere (another pod) has its own key. Per-process key when the dir is not writable.
+   */
+  private static ClaimTokens kubernetesClaimTokens(java.nio.file.Path stateDir) {
+    try {
+      java.nio.file.Files.createDirectories(stateDir);
+      return ClaimTokens.persistent(stateDir.resolve("claim-token.key"));
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("claim tokens: cannot keep the key in {} ({}); using a per-process key: tokens will not survive a restart",
+          stateDir, e.getMessage());
+      return ClaimTokens.random();
+    }
   }
 
   private static KubernetesBackend kubernetesBackend(SchedulerConfig config, KubernetesBackendConfig kc) {

@@ -77,6 +77,12 @@ class KubernetesExecIT {
     assertThat(f.statusCode()).as(f.body()).isIn(409, 502);
     assertThat(send("GET", "/v1/sandboxes/" + sandbox + "/files/../etc/passwd", token, null).statusCode()).isEqualTo(400);
 
+    // a restart of the process keeps the claim bound (SandboxClaim) and its token valid (key in --state-dir)
+    server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    server = KubernetesBackendIT.start(api, tmp.resolve("kubeconfig"), new KubernetesBackendConfig(tmp.resolve("kubeconfig"), ns));
+    HttpResponse<String> again = send("POST", exec, token, command);
+    assertThat(again.statusCode()).as(again.body()).isIn(409, 502);
+
     assertThat(send("DELETE", "/v1/claims/" + body.get("claimId").asText(), null, null).statusCode()).isIn(200, 202, 204);
     assertThat(send("POST", exec, token, command).statusCode()).isEqualTo(404);
   }
