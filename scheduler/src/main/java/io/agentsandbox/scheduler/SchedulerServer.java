@@ -174,7 +174,9 @@ public final class SchedulerServer {
         config.maxClaimsPerTenant(),
         1_000,
         WarmPoolPolicy.DEFAULTS.createBackoffBaseNs(),
-        WarmPoolPolicy.DEFAULTS.createBackoffMaxNs());
+        WarmPoolPolicy.DEFAULTS.createBackoffMaxNs(),
+        TimeUnit.MILLISECONDS.toNanos(config.maxAdmittedWaitMs()),
+        config.maxWaitingPerPool());
 
     SizingPolicy sizing = new SizingPolicy(
         SizingPolicy.DEFAULTS.shortWindowNs(), SizingPolicy.DEFAULTS.longWindowNs(),
@@ -192,7 +194,7 @@ public final class SchedulerServer {
       ContextInternal ctx = ((VertxInternal) vertx).createEventLoopContext();
       Executor onShardLoop = task -> ctx.runOnContext(v -> task.run());
       PoolShard shard = new PoolShard(k, config.claimQueueCapacity(), config.drainLimit(), onShardLoop, clock,
-          provisioner, metrics, policy, sizing, budgets, bindingStore);
+          provisioner, metrics, policy, sizing, budgets, bindingStore, config.maxWaitingPerShard());
       long tickMs = config.tickMs();
       ctx.runOnContext(v -> vertx.setPeriodic(tickMs, id -> shard.onTick(clock.nanoTime())));
       ShardProxy proxy = new ShardProxy(shard);
