@@ -219,7 +219,9 @@ public final class Main implements Callable<Integer> {
   // ---------------------------------------------------------------- security (issue 7): API auth, TLS, slow clients
 
   @Option(names = "--auth", defaultValue = "${env:AGENT_SANDBOX_AUTH:-}",
-      description = "API authentication: 'token' (every /v1 call needs Authorization: Bearer <API token>; the token names the tenant) or 'none' "
+      description = "API authentication: 'token' (every /v1 call needs Authorization: Bearer <API token>; the token names the tenant), "
+          + "'tokenreview' (--backend kubernetes: the token is checked with a Kubernetes TokenReview; the tenant is the user's group "
+          + "agent-sandbox:tenant:<name>, else its username), 'tokenreview,token' (the tokens file first, then TokenReview) or 'none' "
           + "(anyone reaching the port may claim as any tenant; a warning at start-up) (env AGENT_SANDBOX_AUTH; default: token when --api-tokens-file is given, else none).")
   String auth;
 

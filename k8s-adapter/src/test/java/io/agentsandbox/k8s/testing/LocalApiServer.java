@@ -150,7 +150,9 @@ public final class LocalApiServer implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(server.shutdownHook);
     try {
       Files.createDirectories(dir.resolve("certs"));
-      Files.writeString(dir.resolve("tokens.csv"), token + ",admin,admin,system:masters\n");
+      Files.writeString(dir.resolve("tokens.csv"), token + ",admin,admin,system:masters\n"
+          + server.userToken("alice") + ",alice,alice-uid,\"agent-sandbox:tenant:team-a,developers\"\n"
+          + server.userToken("bob") + ",bob,bob-uid\n");
       writeServiceAccountKey(dir.resolve("sa.key"));
       Files.writeString(dir.resolve("kubeconfig.yaml"), kubeconfig(url, token));
 
@@ -259,6 +261,16 @@ public final class LocalApiServer implements AutoCloseable {
   /** The API server's URL, {@code https://127.0.0.1:<port>}. */
   public String url() {
     return url;
+  }
+
+  /**
+   * The bearer token of an unprivileged user known to the API server (no RBAC bindings): {@code
+   * alice} (groups {@code agent-sandbox:tenant:team-a}, {@code developers}) or {@code bob} (no
+   * groups). For authentication tests (TokenReview); derived from {@link #token()}, so unique per server.
+   */
+  public String userToken(String user) {
+    if (!user.equals("alice") && !user.equals("bob")) throw new IllegalArgumentException("no such test user: " + user);
+    return UUID.nameUUIDFromBytes((token + "/" + user).getBytes(StandardCharsets.UTF_8)).toString();
   }
 
   /** The bearer token of a {@code system:masters} user. */
