@@ -136,6 +136,18 @@ public final class Main implements Callable<Integer> {
       description = "Retry-After sent with 503 when a shard's queue is full (env AGENT_SANDBOX_QUEUE_FULL_RETRY_AFTER_MS; default ${DEFAULT-VALUE}).")
   long queueFullRetryAfterMs;
 
+  @Option(names = "--max-admitted-wait-ms", defaultValue = "${env:AGENT_SANDBOX_MAX_ADMITTED_WAIT_MS:-2000}",
+      description = "Admission bound: a claim may wait on an empty pool only while the claims ahead of it can be served by the pool's starting sandboxes plus what it creates in this time; else 503 overloaded + Retry-After at once; 0 = only the caps (env AGENT_SANDBOX_MAX_ADMITTED_WAIT_MS; default ${DEFAULT-VALUE}).")
+  long maxAdmittedWaitMs;
+
+  @Option(names = "--max-waiting-per-pool", defaultValue = "${env:AGENT_SANDBOX_MAX_WAITING_PER_POOL:-10000}",
+      description = "Most claims waiting in one pool; 503 overloaded above (env AGENT_SANDBOX_MAX_WAITING_PER_POOL; default ${DEFAULT-VALUE}).")
+  int maxWaitingPerPool;
+
+  @Option(names = "--max-waiting-per-shard", defaultValue = "${env:AGENT_SANDBOX_MAX_WAITING_PER_SHARD:-50000}",
+      description = "Most claims waiting over one shard's pools; 503 overloaded above (env AGENT_SANDBOX_MAX_WAITING_PER_SHARD; default ${DEFAULT-VALUE}).")
+  int maxWaitingPerShard;
+
   @Option(names = "--max-body-bytes", defaultValue = "${env:AGENT_SANDBOX_MAX_BODY_BYTES:-65536}",
       description = "Largest request body; larger gets 413 (env AGENT_SANDBOX_MAX_BODY_BYTES; default ${DEFAULT-VALUE}).")
   int maxBodyBytes;
@@ -207,7 +219,9 @@ public final class Main implements Callable<Integer> {
   // ---------------------------------------------------------------- security (issue 7): API auth, TLS, slow clients
 
   @Option(names = "--auth", defaultValue = "${env:AGENT_SANDBOX_AUTH:-}",
-      description = "API authentication: 'token' (every /v1 call needs Authorization: Bearer <API token>; the token names the tenant) or 'none' "
+      description = "API authentication: 'token' (every /v1 call needs Authorization: Bearer <API token>; the token names the tenant), "
+          + "'tokenreview' (--backend kubernetes: the token is checked with a Kubernetes TokenReview; the tenant is the user's group "
+          + "agent-sandbox:tenant:<name>, else its username), 'tokenreview,token' (the tokens file first, then TokenReview) or 'none' "
           + "(anyone reaching the port may claim as any tenant; a warning at start-up) (env AGENT_SANDBOX_AUTH; default: token when --api-tokens-file is given, else none).")
   String auth;
 
@@ -290,7 +304,10 @@ public final class Main implements Callable<Integer> {
             simulatedFailureRate,
             SchedulerConfig.parseClassMap("--create-concurrency", createConcurrency),
             SchedulerConfig.parseClassMap("--create-rate", createRate),
-            SchedulerConfig.parseClassMap("--lead-time-seed", leadTimeSeed))
+            SchedulerConfig.parseClassMap("--lead-time-seed", leadTimeSeed),
+            maxAdmittedWaitMs,
+            maxWaitingPerPool,
+            maxWaitingPerShard)
         .validate();
   }
 

@@ -35,6 +35,11 @@ import java.util.Objects;
  * @param createConcurrency most sandboxes of a runtime class starting at once, over all pools
  * @param createRatePerSecond most creates per second of a runtime class, over all pools
  * @param leadTimeSeedMs assumed create-to-ready time per runtime class until observed (sizing)
+ * @param maxAdmittedWaitMs admission bound: a claim may wait on an empty pool only while the claims
+ *     ahead of it can be served by the pool's starting sandboxes plus what it creates in this time;
+ *     else {@code 503 overloaded} + {@code Retry-After} at once (0: only the caps below)
+ * @param maxWaitingPerPool hard cap on claims waiting in one pool ({@code 503 overloaded} above)
+ * @param maxWaitingPerShard hard cap on claims waiting over one shard's pools
  */
 public record SchedulerConfig(
     String host,
@@ -59,7 +64,10 @@ public record SchedulerConfig(
     double simulatedFailureRate,
     Map<String, Long> createConcurrency,
     Map<String, Long> createRatePerSecond,
-    Map<String, Long> leadTimeSeedMs) {
+    Map<String, Long> leadTimeSeedMs,
+    long maxAdmittedWaitMs,
+    int maxWaitingPerPool,
+    int maxWaitingPerShard) {
 
   /** Default port of the claim API. */
   public static final int DEFAULT_PORT = 8080;
@@ -114,6 +122,9 @@ public record SchedulerConfig(
     check(readinessGraceSeconds >= 1, "--readiness-grace-seconds must be >= 1: " + readinessGraceSeconds);
     check(maxStartingPerPool >= 1, "--max-starting-per-pool must be >= 1: " + maxStartingPerPool);
     check(queueFullRetryAfterMs >= 0, "--queue-full-retry-after-ms must be >= 0: " + queueFullRetryAfterMs);
+    check(maxAdmittedWaitMs >= 0 && maxAdmittedWaitMs <= 3_600_000, "--max-admitted-wait-ms must be 0..3600000: " + maxAdmittedWaitMs);
+    check(maxWaitingPerPool >= 1, "--max-waiting-per-pool must be >= 1: " + maxWaitingPerPool);
+    check(maxWaitingPerShard >= 1, "--max-waiting-per-shard must be >= 1: " + maxWaitingPerShard);
     check(maxBodyBytes >= 1_024 && maxBodyBytes <= 16 << 20, "--max-body-bytes must be 1024..16777216: " + maxBodyBytes);
     check(simulatedFailureRate >= 0 && simulatedFailureRate <= 1, "--simulated-failure-rate must be 0..1: " + simulatedFailureRate);
     for (var e : createConcurrency.entrySet()) {
@@ -183,6 +194,6 @@ public record SchedulerConfig(
     return new SchedulerConfig(host, newPort, poolsDir, backend, shards, httpInstances, claimQueueCapacity, drainLimit,
         tickMs, defaultWaitMs, maxWaitMs, defaultTtlSeconds, maxTtlSeconds, maxClaimsPerTenant, readinessGraceSeconds,
         maxStartingPerPool, queueFullRetryAfterMs, maxBodyBytes, simulatedLatencyMs, simulatedFailureRate,
-        createConcurrency, createRatePerSecond, leadTimeSeedMs);
+        createConcurrency, createRatePerSecond, leadTimeSeedMs, maxAdmittedWaitMs, maxWaitingPerPool, maxWaitingPerShard);
   }
 }

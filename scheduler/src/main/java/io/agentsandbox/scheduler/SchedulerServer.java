@@ -135,11 +135,14 @@ public final class SchedulerServer {
     LOG.info("security: {}", security);
     ApiAuth apiAuth;
     try {
-      apiAuth = security.authEnabled() ? ApiAuth.fromFile(security.apiTokensFile()) : ApiAuth.none();
+      apiAuth = security.fileTokens() ? ApiAuth.fromFile(security.apiTokensFile()) : ApiAuth.none();
+      if (security.tokenReview() && !config.backend().equals("kubernetes")) {
+        throw new IllegalArgumentException("--auth " + security.auth() + " needs --backend kubernetes (TokenReview asks its API server)");
+      }
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    if (!apiAuth.enabled()) {
+    if (!security.authEnabled()) {
       LOG.warn("API AUTHENTICATION IS OFF (--auth none): anyone who reaches {}:{} can claim sandboxes as any tenant (X-Tenant). "
           + "Give --api-tokens-file (env AGENT_SANDBOX_API_TOKENS_FILE) to turn it on", config.host(), config.port());
     }
@@ -165,6 +168,12 @@ public final class SchedulerServer {
       if (onKubernetes) {
         kube = kubernetesBackend(config, kubeConfig);
         provisioner = kube.provisioner();
+        if (security.tokenReview()) {
+          var verifier = new io.agentsandbox.scheduler.backend.kubernetes.TokenReviewVerifier(kube.client());
+          apiAuth = apiAuth.enabled() ? apiAuth.withRemote(verifier) : ApiAuth.remoteOnly(verifier);
+          LOG.info("API auth: tokens {}checked by the Kubernetes API server (TokenReview; answers cached 30 s, refusals 5 s)",
+              security.fileTokens() ? "not in the tokens file " : "");
+        }
       } else {
         provisioner = backend(config, localConfig, vertx);
       }
@@ -177,7 +186,9 @@ public final class SchedulerServer {
         config.maxClaimsPerTenant(),
         1_000,
         WarmPoolPolicy.DEFAULTS.createBackoffBaseNs(),
-        WarmPoolPolicy.DEFAULTS.createBackoffMaxNs());
+        WarmPoolPolicy.DEFAULTS.createBackoffMaxNs(),
+        TimeUnit.MILLISECONDS.toNanos(config.maxAdmittedWaitMs()),
+        config.maxWaitingPerPool());
 
     SizingPolicy sizing = new SizingPolicy(
         SizingPolicy.DEFAULTS.shortWindowNs(), SizingPolicy.DEFAULTS.longWindowNs(),
@@ -195,7 +206,7 @@ public final class SchedulerServer {
       ContextInternal ctx = ((VertxInternal) vertx).createEventLoopContext();
       Executor onShardLoop = task -> ctx.runOnContext(v -> task.run());
       PoolShard shard = new PoolShard(k, config.claimQueueCapacity(), config.drainLimit(), onShardLoop, clock,
-          provisioner, metrics, policy, sizing, budgets, bindingStore);
+          provisioner, metrics, policy, sizing, budgets, bindingStore, config.maxWaitingPerShard());
       long tickMs = config.tickMs();
       ctx.runOnContext(v -> vertx.setPeriodic(tickMs, id -> shard.onTick(clock.nanoTime())));
       ShardProxy proxy = new ShardProxy(shard);
@@ -284,11 +295,12 @@ public final class SchedulerServer {
         executor, provisioner::unavailableReason,
         tokens, localConfig.execOutputLimitBytes());
     SchedulerConfig cfg = config;
+    ApiAuth auth = apiAuth;
     return vertx
-        .deployVerticle(() -> new HttpVerticle(api, security, apiAuth), new DeploymentOptions().setInstances(config.httpInstances()))
+        .deployVerticle(() -> new HttpVerticle(api, security, auth), new DeploymentOptions().setInstances(config.httpInstances()))
         .map(id -> {
-          if (apiAuth.enabled()) {
-            vertx.setPeriodic(security.reloadIntervalMs(), t -> vertx.executeBlocking(apiAuth::reloadIfChanged));
+          if (security.fileTokens()) {
+            vertx.setPeriodic(security.reloadIntervalMs(), t -> vertx.executeBlocking(auth::reloadIfChanged));
           }
           server.ready = true;
           server.logStarted(cfg);

@@ -6,8 +6,10 @@ import java.nio.file.Path;
  * Identity, TLS and slow-client settings of the HTTP API, built once by {@link Main} and kept apart
  * from {@link SchedulerConfig} so that either can grow on its own. Immutable.
  *
- * @param auth {@code token} (every {@code /v1} call needs {@code Authorization: Bearer <API token>})
- *     or {@code none} (no API authentication; a loud warning at start-up)
+ * @param auth {@code token} (every {@code /v1} call needs {@code Authorization: Bearer <API token>}
+ *     from the tokens file), {@code tokenreview} (the token is checked by the Kubernetes API server's
+ *     TokenReview; {@code --backend kubernetes} only), {@code tokenreview,token} (the file first, then
+ *     TokenReview), or {@code none} (no API authentication; a loud warning at start-up)
  * @param apiTokensFile file of API tokens, one {@code token [tenant]} per line; null when none
  * @param tlsCert PEM certificate chain; null for plain HTTP
  * @param tlsKey PEM private key of {@code tlsCert}; null for plain HTTP
@@ -31,7 +33,17 @@ public record SecurityConfig(
 
   /** True when {@code /v1} calls need an API token. */
   public boolean authEnabled() {
-    return auth.equals("token");
+    return !auth.equals("none");
+  }
+
+  /** True when API tokens come from {@link #apiTokensFile}. */
+  public boolean fileTokens() {
+    return java.util.List.of(auth.split(",")).contains("token");
+  }
+
+  /** True when tokens not in the file are checked with a Kubernetes TokenReview. */
+  public boolean tokenReview() {
+    return java.util.List.of(auth.split(",")).contains("tokenreview");
   }
 
   /** True when the server speaks TLS. */
@@ -45,8 +57,9 @@ public record SecurityConfig(
    * @throws IllegalArgumentException on the first invalid value
    */
   public SecurityConfig validate() {
-    check(auth.equals("token") || auth.equals("none"), "--auth must be token or none: " + auth);
-    check(!authEnabled() || apiTokensFile != null, "--auth token needs --api-tokens-file (env AGENT_SANDBOX_API_TOKENS_FILE)");
+    check(java.util.Set.of("token", "none", "tokenreview", "tokenreview,token", "token,tokenreview").contains(auth),
+        "--auth must be token, tokenreview, tokenreview,token or none: " + auth);
+    check(!fileTokens() || apiTokensFile != null, "--auth " + auth + " needs --api-tokens-file (env AGENT_SANDBOX_API_TOKENS_FILE)");
     check((tlsCert == null) == (tlsKey == null), "--tls-cert and --tls-key go together: give both or neither");
     check(reloadIntervalMs >= 100 && reloadIntervalMs <= 3_600_000, "--security-reload-ms must be 100..3600000: " + reloadIntervalMs);
     check(idleTimeoutSeconds >= 1 && idleTimeoutSeconds <= 86_400, "--idle-timeout-seconds must be 1..86400: " + idleTimeoutSeconds);

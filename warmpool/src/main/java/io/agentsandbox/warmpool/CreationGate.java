@@ -22,6 +22,16 @@ public interface CreationGate {
       };
 
   /**
+   * Sandboxes per second one pool of this class can expect to have created and ready, given a
+   * create-to-ready lead time: its fair share of the concurrency cap over the lead time, and of the
+   * create rate, whichever is lower. Used to bound how many claims a pool lets wait. {@link
+   * Double#POSITIVE_INFINITY} when unlimited.
+   */
+  default double throughputPerSecond(RuntimeClass runtimeClass, long leadTimeNs) {
+    return Double.POSITIVE_INFINITY;
+  }
+
+  /**
    * Asks to start up to {@code wanted} sandboxes.
    *
    * @param poolStarting how many the asking pool has starting now (for its fair share)

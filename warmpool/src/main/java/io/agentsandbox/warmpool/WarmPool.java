@@ -186,6 +186,8 @@ public final class WarmPool {
       return reject(
           ticket, RejectReason.POOL_EMPTY, "pool " + key() + " has no ready sandbox", policy.emptyRetryAfterMs());
     }
+    ClaimOutcome refused = refuseToWait(ticket);
+    if (refused != null) return refused;
     countTenant(request.tenant(), +1);
     if (request.onEmpty() == OnEmpty.COLD) {
       Member member = startMember(nowNs);
@@ -201,6 +203,54 @@ public final class WarmPool {
       replenish(nowNs);
     }
     return ClaimOutcome.Pending.INSTANCE;
+  }
+
+  /**
+   * Admission of a claim that would wait: refused at once ({@link RejectReason#OVERLOADED}, with a
+   * {@code Retry-After} of about the time the queue ahead needs) when the pool's waiting-claim cap
+   * is reached, or when the claims already waiting for a warm sandbox are at least the pool's
+   * starting members plus what it can create within {@link WarmPoolPolicy#maxAdmittedWaitNs}. So an
+   * admitted claim waits about one lead time plus at most that bound, instead of sitting until its
+   * own deadline behind a queue that cannot drain in time. Null when admitted.
+   */
+  private ClaimOutcome refuseToWait(ClaimTicket ticket) {
+    int waiting = parkedById.size();
+    if (waiting >= policy.maxWaitingPerPool()) {
+      return reject(ticket, RejectReason.OVERLOADED,
+          "pool " + key() + " already has " + waiting + " claims waiting (its cap); retry later",
+          Math.max(policy.emptyRetryAfterMs(), retryAfterMs(pending.size())));
+    }
+    if (ticket.request().onEmpty() == OnEmpty.COLD || policy.maxAdmittedWaitNs() == 0) return null;
+    int warmWaiting = pending.size();
+    int startingPool = starting.size() - startingCold;
+    double perSecond = creationThroughputPerSecond();
+    double servable = startingPool + perSecond * (policy.maxAdmittedWaitNs() / 1e9);
+    if (warmWaiting < servable) return null;
+    return reject(ticket, RejectReason.OVERLOADED,
+        "pool " + key() + " has " + warmWaiting + " claims waiting for " + startingPool
+            + " starting sandboxes and creates about " + Math.round(perSecond)
+            + " per second: a new claim would wait over "
+            + TimeUnit.NANOSECONDS.toMillis(policy.maxAdmittedWaitNs()) + " ms beyond the start time; retry later",
+        Math.max(policy.emptyRetryAfterMs(), retryAfterMs(warmWaiting)));
+  }
+
+  /** About how long the claims waiting now need to be served, in ms. */
+  private long retryAfterMs(int warmWaiting) {
+    double perSecond = creationThroughputPerSecond();
+    int beyondStarting = Math.max(0, warmWaiting - (starting.size() - startingCold));
+    if (Double.isInfinite(perSecond) || perSecond <= 0) return 0;
+    return TimeUnit.NANOSECONDS.toMillis(leadTime.p90Ns()) + (long) Math.ceil(beyondStarting * 1_000 / perSecond);
+  }
+
+  /**
+   * Sandboxes per second this pool can expect to get ready: {@code maxStarting} over the learned
+   * lead time, capped by the creation gate's share for its runtime class. A slow backend shows up
+   * as a longer learned lead time, so the figure follows it.
+   */
+  public double creationThroughputPerSecond() {
+    long lead = Math.max(1, leadTime.p90Ns());
+    double byPool = policy.maxStarting() * 1e9 / lead;
+    return Math.min(byPool, gate.throughputPerSecond(spec.runtimeClass(), lead));
   }
 
   private void park(ParkedClaim parked) {
@@ -226,6 +276,11 @@ public final class WarmPool {
     metrics.claimAssigned(launchType, assigned.waitedNs());
     actions.bindingMade(ticket, assigned);
     return assigned;
+  }
+
+  /** Counts a claim for this pool that its owner turned away before it reached the pool. */
+  public void countRejected(RejectReason reason) {
+    metrics.claimRejected(reason);
   }
 
   private ClaimOutcome reject(ClaimTicket ticket, RejectReason reason, String message, long retryAfterMs) {

@@ -13,6 +13,13 @@ import java.util.concurrent.TimeUnit;
  * @param emptyRetryAfterMs {@code Retry-After} hint when a claim is turned away from an empty pool
  * @param createBackoffBaseNs first delay after a failed create; doubles per consecutive failure
  * @param createBackoffMaxNs cap of that delay
+ * @param maxAdmittedWaitNs admission bound for claims that wait on an empty pool: a claim is let
+ *     wait only while the claims already waiting fit in the pool's starting members plus what it
+ *     can create in this time (its creation throughput, from the creation gate, the pool's {@code
+ *     maxStarting} and the learned lead time); otherwise it is answered {@code OVERLOADED} at once.
+ *     An admitted claim so waits about one lead time plus at most this long. 0 turns the estimate
+ *     off (only the hard cap below applies)
+ * @param maxWaitingPerPool hard cap on claims waiting in one pool (warm waits and cold starts)
  */
 public record WarmPoolPolicy(
     long readinessGraceNs,
@@ -20,7 +27,14 @@ public record WarmPoolPolicy(
     int maxClaimsPerTenant,
     long emptyRetryAfterMs,
     long createBackoffBaseNs,
-    long createBackoffMaxNs) {
+    long createBackoffMaxNs,
+    long maxAdmittedWaitNs,
+    int maxWaitingPerPool) {
+
+  /** Admission bound of {@link #DEFAULTS}: 2 s beyond one lead time. */
+  public static final long DEFAULT_MAX_ADMITTED_WAIT_MS = 2_000;
+  /** Waiting-claim cap of {@link #DEFAULTS}, per pool. */
+  public static final int DEFAULT_MAX_WAITING_PER_POOL = 10_000;
 
   /** Upstream-like defaults. */
   public static final WarmPoolPolicy DEFAULTS =
@@ -30,7 +44,21 @@ public record WarmPoolPolicy(
           1_000,
           1_000,
           TimeUnit.MILLISECONDS.toNanos(100),
-          TimeUnit.SECONDS.toNanos(30));
+          TimeUnit.SECONDS.toNanos(30),
+          TimeUnit.MILLISECONDS.toNanos(DEFAULT_MAX_ADMITTED_WAIT_MS),
+          DEFAULT_MAX_WAITING_PER_POOL);
+
+  /** The knobs before admission control, with its defaults. */
+  public WarmPoolPolicy(
+      long readinessGraceNs,
+      int maxStarting,
+      int maxClaimsPerTenant,
+      long emptyRetryAfterMs,
+      long createBackoffBaseNs,
+      long createBackoffMaxNs) {
+    this(readinessGraceNs, maxStarting, maxClaimsPerTenant, emptyRetryAfterMs, createBackoffBaseNs, createBackoffMaxNs,
+        TimeUnit.MILLISECONDS.toNanos(DEFAULT_MAX_ADMITTED_WAIT_MS), DEFAULT_MAX_WAITING_PER_POOL);
+  }
 
   public WarmPoolPolicy {
     if (readinessGraceNs <= 0) throw new IllegalArgumentException("readinessGraceNs must be > 0: " + readinessGraceNs);
@@ -43,17 +71,27 @@ public record WarmPoolPolicy(
       throw new IllegalArgumentException(
           "need 0 < createBackoffBaseNs <= createBackoffMaxNs: " + createBackoffBaseNs + ", " + createBackoffMaxNs);
     }
+    if (maxAdmittedWaitNs < 0) throw new IllegalArgumentException("maxAdmittedWaitNs must be >= 0: " + maxAdmittedWaitNs);
+    if (maxWaitingPerPool < 1) throw new IllegalArgumentException("maxWaitingPerPool must be > 0: " + maxWaitingPerPool);
   }
 
   public WarmPoolPolicy withReadinessGraceNs(long ns) {
-    return new WarmPoolPolicy(ns, maxStarting, maxClaimsPerTenant, emptyRetryAfterMs, createBackoffBaseNs, createBackoffMaxNs);
+    return new WarmPoolPolicy(ns, maxStarting, maxClaimsPerTenant, emptyRetryAfterMs, createBackoffBaseNs, createBackoffMaxNs,
+        maxAdmittedWaitNs, maxWaitingPerPool);
   }
 
   public WarmPoolPolicy withMaxStarting(int n) {
-    return new WarmPoolPolicy(readinessGraceNs, n, maxClaimsPerTenant, emptyRetryAfterMs, createBackoffBaseNs, createBackoffMaxNs);
+    return new WarmPoolPolicy(readinessGraceNs, n, maxClaimsPerTenant, emptyRetryAfterMs, createBackoffBaseNs, createBackoffMaxNs,
+        maxAdmittedWaitNs, maxWaitingPerPool);
   }
 
   public WarmPoolPolicy withMaxClaimsPerTenant(int n) {
-    return new WarmPoolPolicy(readinessGraceNs, maxStarting, n, emptyRetryAfterMs, createBackoffBaseNs, createBackoffMaxNs);
+    return new WarmPoolPolicy(readinessGraceNs, maxStarting, n, emptyRetryAfterMs, createBackoffBaseNs, createBackoffMaxNs,
+        maxAdmittedWaitNs, maxWaitingPerPool);
+  }
+
+  public WarmPoolPolicy withAdmission(long maxAdmittedWaitNs, int maxWaitingPerPool) {
+    return new WarmPoolPolicy(readinessGraceNs, maxStarting, maxClaimsPerTenant, emptyRetryAfterMs, createBackoffBaseNs,
+        createBackoffMaxNs, maxAdmittedWaitNs, maxWaitingPerPool);
   }
 }

@@ -8,6 +8,13 @@ public enum RejectReason {
   QUEUE_FULL(503, "queue_full"),
   /** The pool has no ready sandbox and the claim said {@code onEmpty: reject} ({@code 503}). */
   POOL_EMPTY(503, "pool_empty"),
+  /**
+   * The pool cannot take another waiting claim: either the claims already waiting are more than its
+   * starting members plus what it can create within the scheduler's admitted-wait bound, or the
+   * pool's or shard's cap on waiting claims is reached. Answered at once, with {@code Retry-After},
+   * instead of letting the claim wait past any useful deadline ({@code 503}).
+   */
+  OVERLOADED(503, "overloaded"),
   /** The tenant already holds its cap of concurrent claims on this pool ({@code 429}). */
   TENANT_QUOTA(429, "tenant_quota"),
   /** No sandbox became ready before the claim's wait deadline ({@code 504}). */

@@ -582,6 +582,10 @@ public final class KubernetesBackend implements AutoCloseable {
       submit(current); // upstream claims wait until bound: wait another round (still in flight)
       return;
     }
+    if (r.reason() == RejectReason.OVERLOADED) {
+      inFlight.remove(k); // the pool's waiting room is full: like a full shard queue, the next resync (5 s) retries
+      return;
+    }
     LOG.info("claim {}: not bound: {} ({})", k, r.reason().code(), r.message());
     if (alive && !bound.containsKey(t.uid)) {
       String reason = switch (r.reason()) {

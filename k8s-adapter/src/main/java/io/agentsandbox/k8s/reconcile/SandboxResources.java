@@ -83,7 +83,8 @@ public final class SandboxResources {
 
   /**
    * The pod to create: the pod template's spec (deep copy) with secure defaults
-   * ({@code automountServiceAccountToken: false} unless set) and the PVC volumes; the template's
+   * ({@code automountServiceAccountToken: false} unless set, and {@link PodHardening}'s seccomp and
+   * capability defaults) and the PVC volumes; the template's
    * labels and annotations minus system-reserved keys, plus the name-hash label and the Sandbox's
    * synced labels.
    */
@@ -91,6 +92,7 @@ public final class SandboxResources {
     String name = sandbox.getMetadata().getName();
     PodSpec spec = JSON.clone(sandbox.getSpec().getPodTemplate().getSpec());
     if (spec.getAutomountServiceAccountToken() == null) spec.setAutomountServiceAccountToken(false);
+    PodHardening.apply(spec);
     List<PersistentVolumeClaimTemplate> vcts = sandbox.getSpec().getVolumeClaimTemplates();
     if (vcts != null && !vcts.isEmpty()) {
       List<Volume> volumes = new ArrayList<>();

@@ -64,6 +64,10 @@ public final class LocalApiServer implements AutoCloseable {
   private volatile long apiserverReadyMillis;
   private KubernetesClient client;
   private volatile boolean closed;
+  // restartApiServer (synchronized)
+  private List<String> apiserverCommand;
+  private Process apiserver;
+  private int apiserverRestarts;
 
   private LocalApiServer(Path workDir, String url, String token) {
     this.workDir = workDir;
@@ -150,7 +154,9 @@ public final class LocalApiServer implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(server.shutdownHook);
     try {
       Files.createDirectories(dir.resolve("certs"));
-      Files.writeString(dir.resolve("tokens.csv"), token + ",admin,admin,system:masters\n");
+      Files.writeString(dir.resolve("tokens.csv"), token + ",admin,admin,system:masters\n"
+          + server.userToken("alice") + ",alice,alice-uid,\"agent-sandbox:tenant:team-a,developers\"\n"
+          + server.userToken("bob") + ",bob,bob-uid\n");
       writeServiceAccountKey(dir.resolve("sa.key"));
       Files.writeString(dir.resolve("kubeconfig.yaml"), kubeconfig(url, token));
 
@@ -161,7 +167,7 @@ public final class LocalApiServer implements AutoCloseable {
           "--listen-client-urls", etcdUrl, "--advertise-client-urls", etcdUrl,
           "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
           "--initial-cluster", "t=" + peerUrl, "--log-level", "warn"));
-      server.launch("kube-apiserver", List.of(apiserverBin.toString(),
+      server.apiserverCommand = List.of(apiserverBin.toString(),
           "--etcd-servers", etcdUrl,
           "--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1",
           "--secure-port", Integer.toString(apiPort), "--insecure-port", "0",
@@ -176,7 +182,8 @@ public final class LocalApiServer implements AutoCloseable {
           // NOTE: APF would queue the tests' bursts of writes; these tests measure our code, not APF.
           "--enable-priority-and-fairness=false",
           "--max-requests-inflight", "2000", "--max-mutating-requests-inflight", "1000",
-          "--profiling=false"));
+          "--profiling=false");
+      server.apiserver = server.launch("kube-apiserver", server.apiserverCommand);
       server.awaitReady(t0);
       server.apiserverReadyMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
       if (crdsDir != null) server.applyCrds(crdsDir);
@@ -208,7 +215,49 @@ public final class LocalApiServer implements AutoCloseable {
           + "kill $c 2>/dev/null; for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 $c 2>/dev/null || break; sleep 1; done; "
           + "kill -9 $c 2>/dev/null; wait $c; if ! kill -0 $jvm 2>/dev/null; then rm -rf \"$dir\"; fi";
 
-  private void launch(String name, List<String> command) throws IOException {
+  /**
+   * Stops kube-apiserver (SIGTERM, then SIGKILL after 10 s) and starts it again with the same flags,
+   * on the same port and etcd; returns when it answers again. Every watch and connection breaks, no
+   * stored object is lost: what a control-plane restart or upgrade does to its clients.
+   *
+   * @return milliseconds the API server was unreachable (from the stop to ready again)
+   */
+  public synchronized long restartApiServer() {
+    long t0 = System.nanoTime();
+    Process old = apiserver;
+    old.destroy();
+    try {
+      if (!old.waitFor(10, TimeUnit.SECONDS)) {
+        old.descendants().forEach(ProcessHandle::destroyForcibly);
+        old.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+      // The bash watchdog has killed kube-apiserver when it exits; wait until the port is free.
+      URI uri = URI.create(url);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (System.nanoTime() < deadline) {
+        try (java.net.Socket probe = new java.net.Socket(uri.getHost(), uri.getPort())) {
+          pause(100);
+        } catch (IOException refused) {
+          break;
+        }
+      }
+      synchronized (processes) {
+        processes.remove(old);
+      }
+      apiserver = launch("kube-apiserver-" + (++apiserverRestarts), apiserverCommand);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while restarting kube-apiserver", e);
+    }
+    awaitReady(System.nanoTime());
+    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    LOG.info("kube-apiserver restarted on {}: unreachable for {} ms", url, ms);
+    return ms;
+  }
+
+  private Process launch(String name, List<String> command) throws IOException {
     List<String> wrapped = new ArrayList<>(List.of("/bin/bash", "-c", WATCHDOG, "watchdog",
         Long.toString(ProcessHandle.current().pid()), workDir.toString()));
     wrapped.addAll(command);
@@ -220,6 +269,7 @@ public final class LocalApiServer implements AutoCloseable {
     synchronized (processes) {
       processes.add(p);
     }
+    return p;
   }
 
   private void awaitReady(long t0) {
@@ -259,6 +309,16 @@ public final class LocalApiServer implements AutoCloseable {
   /** The API server's URL, {@code https://127.0.0.1:<port>}. */
   public String url() {
     return url;
+  }
+
+  /**
+   * The bearer token of an unprivileged user known to the API server (no RBAC bindings): {@code
+   * alice} (groups {@code agent-sandbox:tenant:team-a}, {@code developers}) or {@code bob} (no
+   * groups). For authentication tests (TokenReview); derived from {@link #token()}, so unique per server.
+   */
+  public String userToken(String user) {
+    if (!user.equals("alice") && !user.equals("bob")) throw new IllegalArgumentException("no such test user: " + user);
+    return UUID.nameUUIDFromBytes((token + "/" + user).getBytes(StandardCharsets.UTF_8)).toString();
   }
 
   /** The bearer token of a {@code system:masters} user. */

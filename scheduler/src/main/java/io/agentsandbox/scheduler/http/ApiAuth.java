@@ -67,9 +67,33 @@ public final class ApiAuth {
     }
   }
 
+  // Set once at start-up, before the HTTP verticles start (published by their deployment)
+  private volatile TokenVerifier remote;
+
+  /** No tokens file: every token is checked by {@code verifier} (Kubernetes TokenReview). */
+  public static ApiAuth remoteOnly(TokenVerifier verifier) {
+    ApiAuth auth = new ApiAuth(null, null);
+    auth.remote = verifier;
+    return auth;
+  }
+
+  /**
+   * Also checks tokens that are not in the file with {@code verifier} (Kubernetes TokenReview). Call
+   * at start-up, before the HTTP verticles start.
+   */
+  public ApiAuth withRemote(TokenVerifier verifier) {
+    this.remote = verifier;
+    return this;
+  }
+
+  /** The outside authority for tokens not in the file, or null. */
+  public TokenVerifier remote() {
+    return remote;
+  }
+
   /** True when {@code /v1} calls need a token. */
   public boolean enabled() {
-    return file != null;
+    return file != null || remote != null;
   }
 
   /** Number of tokens in the current table. */

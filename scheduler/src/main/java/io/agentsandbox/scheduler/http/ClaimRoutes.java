@@ -85,18 +85,15 @@ public final class ClaimRoutes {
     router.get("/readyz").handler(this::readyz);
     router.get("/openapi.yaml").handler(rc -> rc.response().putHeader("content-type", "application/yaml").end(openApi));
     new SandboxRoutes(api).register(router);
-    router.errorHandler(404, rc -> {
-      if (needsApiToken(rc) && identify(rc) == null) return; // no route details for strangers
+    router.errorHandler(404, rc -> afterIdentity(rc, () -> { // no route details for strangers
       if (SandboxRoutes.isTraversal(rc.request().path())) {
         HttpErrors.write(rc.response(), 400, "invalid_path", "path", "path must not contain '..' (traversal out of /workspace)", 0);
       } else {
         HttpErrors.write(rc.response(), 404, "not_found", null, "no route " + rc.request().method() + " " + rc.request().path(), 0);
       }
-    });
-    router.errorHandler(405, rc -> {
-      if (needsApiToken(rc) && identify(rc) == null) return;
-      HttpErrors.write(rc.response(), 405, "method_not_allowed", null, "method " + rc.request().method() + " is not allowed on " + rc.request().path(), 0);
-    });
+    }));
+    router.errorHandler(405, rc -> afterIdentity(rc, () ->
+        HttpErrors.write(rc.response(), 405, "method_not_allowed", null, "method " + rc.request().method() + " is not allowed on " + rc.request().path(), 0)));
     router.errorHandler(413, rc -> HttpErrors.write(rc.response(), 413, "body_too_large", "body", "request body is larger than " + api.config().maxBodyBytes() + " bytes", 0));
     router.errorHandler(400, rc -> HttpErrors.write(rc.response(), 400, "bad_request", null, "malformed request", 0));
     router.errorHandler(500, rc -> {
@@ -266,11 +263,16 @@ public final class ClaimRoutes {
       rc.next();
       return;
     }
-    String tenant = identify(rc);
-    if (tenant != null) {
+    identify(rc, tenant -> {
       rc.put(IDENTITY, tenant);
       rc.next();
-    }
+    });
+  }
+
+  /** Runs {@code then} at once, or once the caller is identified when the path needs an API token. */
+  private void afterIdentity(RoutingContext rc, Runnable then) {
+    if (needsApiToken(rc)) identify(rc, tenant -> then.run());
+    else then.run();
   }
 
   /** True for paths the API token guards when auth is on: {@code /v1/**} except the sandbox routes (claim tokens). */
@@ -279,21 +281,57 @@ public final class ClaimRoutes {
     return auth.enabled() && path != null && path.startsWith("/v1/") && !path.startsWith("/v1/sandboxes/");
   }
 
-  /** The tenant of the request's API token; else writes {@code 401} with {@code WWW-Authenticate} and returns null. */
-  private String identify(RoutingContext rc) {
+  /**
+   * Calls {@code then} with the tenant of the request's API token, on the request's event loop;
+   * else writes {@code 401} with {@code WWW-Authenticate} ({@code 503} + {@code Retry-After} when the
+   * token could not be checked because the Kubernetes API server did not answer). Tokens from the
+   * file are checked at once; others go to the {@link TokenVerifier} when there is one.
+   */
+  private void identify(RoutingContext rc, java.util.function.Consumer<String> then) {
     String header = rc.request().getHeader("Authorization");
     HttpServerResponse response = rc.response();
     if (header == null || header.length() < 8 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       response.putHeader("WWW-Authenticate", "Bearer realm=\"agent-sandbox\"");
-      HttpErrors.write(response, 401, "unauthorized", "Authorization", "an API token is required: Authorization: Bearer <token from --api-tokens-file>", 0);
-      return null;
+      HttpErrors.write(response, 401, "unauthorized", "Authorization",
+          "an API token is required: Authorization: Bearer <token>" + (auth.remote() == null ? " from --api-tokens-file" : ""), 0);
+      return;
     }
-    String tenant = auth.tenantOf(header.substring(7).trim());
-    if (tenant == null) {
-      response.putHeader("WWW-Authenticate", "Bearer realm=\"agent-sandbox\", error=\"invalid_token\"");
-      HttpErrors.write(response, 401, "unauthorized", "Authorization", "invalid API token", 0);
+    String token = header.substring(7).trim();
+    String tenant = auth.tenantOf(token);
+    if (tenant != null) {
+      then.accept(tenant);
+      return;
     }
-    return tenant;
+    TokenVerifier remote = auth.remote();
+    if (remote == null || token.isEmpty() || token.length() > ApiAuth.MAX_TOKEN_CHARS * 8) {
+      invalidToken(response, "invalid API token");
+      return;
+    }
+    ContextInternal ctx = context(rc);
+    // The body must wait for the BodyHandler after us (it resumes the request); without the pause it
+    // would arrive while the token is being checked and be lost.
+    rc.request().pause();
+    remote.verify(token).whenComplete((verdict, failure) -> ctx.runOnContext(v -> {
+      if (response.ended() || response.closed()) return;
+      if (failure != null) {
+        HttpErrors.write(response, 503, "auth_unavailable", "Authorization",
+            "the API token could not be checked: " + rootMessage(failure) + "; retry", 1_000);
+      } else if (verdict.isAuthenticated()) {
+        then.accept(verdict.tenant());
+      } else {
+        invalidToken(response, verdict.reason());
+      }
+    }));
+  }
+
+  private static void invalidToken(HttpServerResponse response, String message) {
+    response.putHeader("WWW-Authenticate", "Bearer realm=\"agent-sandbox\", error=\"invalid_token\"");
+    HttpErrors.write(response, 401, "unauthorized", "Authorization", message, 0);
+  }
+
+  private static String rootMessage(Throwable failure) {
+    Throwable t = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
   private static void forbidTenant(HttpServerResponse response, String field, String identity) {

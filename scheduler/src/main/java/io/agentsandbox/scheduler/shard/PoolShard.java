@@ -49,6 +49,9 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
 
   private static final Logger LOG = LoggerFactory.getLogger(PoolShard.class);
 
+  /** Default cap on claims waiting over all pools of one shard. */
+  public static final int DEFAULT_MAX_WAITING_PER_SHARD = 50_000;
+
   private record PoolEntry(WarmPool pool, PoolStats stats) {}
 
   private final int index;
@@ -59,6 +62,7 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
   private final SizingPolicy sizing;
   private final CreationGate gate;
   private final BindingStore bindingStore;
+  private final int maxWaitingPerShard;
   private final MpscInbox<ShardCommand, ClaimTicket> inbox;
   private final OwnerCheck ownerCheck = new OwnerCheck();
   private final ProvisionListener provisionListener = new InboxProvisionListener();
@@ -107,6 +111,29 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
       SizingPolicy sizing,
       CreationGate gate,
       BindingStore bindingStore) {
+    this(index, claimQueueCapacity, drainLimit, executor, clock, provisioner, metrics, policy, sizing, gate, bindingStore,
+        DEFAULT_MAX_WAITING_PER_SHARD);
+  }
+
+  /**
+   * @param maxWaitingPerShard hard cap on claims waiting over all of this shard's pools; a claim that
+   *     finds its pool empty beyond it is answered {@link RejectReason#OVERLOADED} at once
+   */
+  public PoolShard(
+      int index,
+      int claimQueueCapacity,
+      int drainLimit,
+      Executor executor,
+      NanoClock clock,
+      SandboxProvisioner provisioner,
+      SchedulerMetrics metrics,
+      WarmPoolPolicy policy,
+      SizingPolicy sizing,
+      CreationGate gate,
+      BindingStore bindingStore,
+      int maxWaitingPerShard) {
+    if (maxWaitingPerShard < 1) throw new IllegalArgumentException("maxWaitingPerShard must be > 0: " + maxWaitingPerShard);
+    this.maxWaitingPerShard = maxWaitingPerShard;
     this.sizing = sizing;
     this.bindingStore = bindingStore;
     this.gate = gate;
@@ -157,8 +184,26 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
       ticket.complete(new ClaimOutcome.Rejected(RejectReason.UNKNOWN_POOL, "no warm pool " + key, 0));
       return;
     }
+    if (entry.pool.readyCount() == 0 && waitingInShard() >= maxWaitingPerShard) {
+      refuseShardFull(entry.pool, ticket);
+      return;
+    }
     ClaimOutcome outcome = entry.pool.tryAssign(ticket, clock.nanoTime());
     if (!(outcome instanceof ClaimOutcome.Rejected)) claims.put(ticket.request().claimId(), entry.pool);
+  }
+
+  /** Claims waiting (warm or cold) over this shard's pools. Shard loop only; a short walk, slow path only. */
+  private int waitingInShard() {
+    int n = 0;
+    for (PoolEntry e : pools.values()) n += e.pool.pendingCount();
+    return n;
+  }
+
+  private void refuseShardFull(WarmPool pool, ClaimTicket ticket) {
+    pool.countRejected(RejectReason.OVERLOADED);
+    ticket.complete(new ClaimOutcome.Rejected(RejectReason.OVERLOADED,
+        "scheduler shard " + index + " already has " + maxWaitingPerShard + " claims waiting (its cap); retry later",
+        policy.emptyRetryAfterMs()));
   }
 
   @Override

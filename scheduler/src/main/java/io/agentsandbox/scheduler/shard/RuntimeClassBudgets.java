@@ -88,6 +88,15 @@ public final class RuntimeClassBudgets implements CreationGate {
   }
 
   @Override
+  public double throughputPerSecond(RuntimeClass runtimeClass, long leadTimeNs) {
+    Budget b = budget(runtimeClass);
+    int pools = Math.max(1, b.pools.get());
+    double share = Math.max(1.0, (double) b.concurrency / pools);
+    double byConcurrency = leadTimeNs <= 0 ? Double.POSITIVE_INFINITY : share * 1e9 / leadTimeNs;
+    return Math.min(byConcurrency, b.ratePerSecond / pools);
+  }
+
+  @Override
   public void release(RuntimeClass runtimeClass) {
     budget(runtimeClass).starting.decrementAndGet();
   }

@@ -230,4 +230,37 @@ class PoolShardTest {
     assertThat(cold.rejected().reason()).isEqualTo(RejectReason.INTERNAL_ERROR);
     assertThat(next.rejected().reason()).isEqualTo(RejectReason.POOL_EMPTY);
   }
+
+  @Test
+  void shouldRefuseWaitingClaimsOverTheShardCapButStillServeReadyPools() {
+    PoolShard capped = new PoolShard(2, 64, 64, executor, clock, provisioner, metrics, WarmPoolPolicy.DEFAULTS,
+        io.agentsandbox.warmpool.SizingPolicy.DEFAULTS, io.agentsandbox.warmpool.CreationGate.UNLIMITED,
+        io.agentsandbox.core.port.BindingStore.NOOP, 3);
+    ShardProxy p = new ShardProxy(capped);
+    p.send(new ShardCommand.DeclarePool(ClaimFixtures.pool(POOL, 0)));
+    p.send(new ShardCommand.DeclarePool(ClaimFixtures.pool(OTHER, 1)));
+    executor.runAll();
+    provisioner.readyAll();
+    executor.runAll();
+    assertThat(capped.pool(OTHER).readyCount()).isEqualTo(1);
+
+    List<RecordingTicket> waiting = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      RecordingTicket t = ClaimFixtures.claim().pool(POOL).at(clock.nanoTime()).ticket();
+      assertThat(capped.inbox().offerClaim(t)).isTrue();
+      waiting.add(t);
+    }
+    RecordingTicket refused = ClaimFixtures.claim().pool(POOL).at(clock.nanoTime()).ticket();
+    RecordingTicket served = ClaimFixtures.claim().pool(OTHER).at(clock.nanoTime()).ticket();
+    capped.inbox().offerClaim(refused);
+    capped.inbox().offerClaim(served);
+    executor.runAll();
+
+    assertThat(waiting).noneMatch(RecordingTicket::isAnswered);
+    assertThat(refused.rejected().reason()).isEqualTo(RejectReason.OVERLOADED);
+    assertThat(refused.rejected().message()).contains("shard 2", "3 claims waiting");
+    assertThat(refused.rejected().retryAfterMs()).isPositive();
+    assertThat(served.outcome()).isInstanceOf(ClaimOutcome.Assigned.class);
+    assertThat(capped.pool(POOL).pendingCount()).isEqualTo(3);
+  }
 }

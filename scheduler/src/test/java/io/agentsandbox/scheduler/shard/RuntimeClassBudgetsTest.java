@@ -56,4 +56,15 @@ class RuntimeClassBudgetsTest {
     assertThat(budgets.tryAcquire(RuntimeClass.GVISOR, 100, 2, T0)).isZero();
     assertThat(budgets.tryAcquire(RuntimeClass.GVISOR, 100, 0, T0)).isEqualTo(2);
   }
+
+  @Test
+  void shouldEstimateEachPoolsCreationThroughputFromItsShareAndTheLeadTime() {
+    budgets.registerPool(RuntimeClass.GVISOR);
+    // One pool: 8 at once over 0.5 s = 16/s, under the 1,000/s rate.
+    assertThat(budgets.throughputPerSecond(RuntimeClass.GVISOR, 500_000_000L)).isEqualTo(16.0);
+    budgets.registerPool(KATA);
+    budgets.registerPool(KATA);
+    // Kata, two pools: share 1 at once over 0.1 s = 10/s, but the 4/s rate halves to 2/s each.
+    assertThat(budgets.throughputPerSecond(KATA, 100_000_000L)).isEqualTo(2.0);
+  }
 }
