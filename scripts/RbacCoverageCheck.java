@@ -33,7 +33,8 @@ import java.util.stream.Stream;
  *       {@code @Plural} read from its source), {@code resource(obj)} (obj's static type resolved
  *       from its declaration or, inside a helper method, at each call site), ...; local aliases
  *       ({@code var op = client.resources(X.class)}) are followed;
- *   <li>verbs: {@code runnableInformer/inform/informer} = list + watch, {@code get()}, {@code
+ *   <li>verbs: {@code exec(} = create + get on {@code <resource>/exec} (the websocket upgrade is a GET),
+ *       {@code runnableInformer/inform/informer} = list + watch, {@code get()}, {@code
  *       list()}, {@code watch(}, {@code create(}, {@code update()}, {@code replace()}, {@code
  *       patch(}/{@code edit(}, {@code delete(}, {@code serverSideApply()} (= patch + create), and the
  *       {@code updateStatus()/patchStatus(}/{@code editStatus(} and {@code subresource("status").patch(}
@@ -85,6 +86,7 @@ public class RbacCoverageCheck {
   static final Map<Pattern, List<String>> VERBS = new LinkedHashMap<>();
 
   static {
+    VERBS.put(Pattern.compile("\\.exec\\("), List.of("exec:create", "exec:get"));
     VERBS.put(Pattern.compile("\\.(runnableInformer|inform|informer)\\("), List.of("list", "watch"));
     VERBS.put(Pattern.compile("\\.updateStatus\\(\\)"), List.of("status:update"));
     VERBS.put(Pattern.compile("\\.(patchStatus|editStatus)\\("), List.of("status:patch"));
@@ -326,9 +328,10 @@ public class RbacCoverageCheck {
   }
 
   void add(String target, String verb, String where) {
-    if (verb.startsWith("status:")) {
-      target = target + "/status";
-      verb = verb.substring("status:".length());
+    int sub = verb.indexOf(':');
+    if (sub > 0) { // "status:update" = update on <resource>/status; "exec:create" = create on <resource>/exec
+      target = target + "/" + verb.substring(0, sub);
+      verb = verb.substring(sub + 1);
     }
     derived.computeIfAbsent(target, k -> new TreeSet<>()).add(verb);
     why.computeIfAbsent(target + "|" + verb, k -> new TreeSet<>()).add(where);

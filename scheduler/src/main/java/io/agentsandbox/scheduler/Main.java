@@ -58,7 +58,7 @@ public final class Main implements Callable<Integer> {
 
   @Option(names = "--state-dir", defaultValue = "${env:AGENT_SANDBOX_STATE_DIR:-}",
       description = "Local backend: directory for sandbox workspaces, bundles and runsc state; after a crash, the next start re-adopts the sandboxes that still answer (claims that got 201 stay bound) and destroys the rest "
-          + "(env AGENT_SANDBOX_STATE_DIR; default $XDG_STATE_HOME/agent-sandbox, else ./.state).")
+          + "Kubernetes backend: keeps only the claim-token key there (env AGENT_SANDBOX_STATE_DIR; default $XDG_STATE_HOME/agent-sandbox, else ./.state).")
   Path stateDir;
 
   @Option(names = "--runtime-map", defaultValue = "${env:AGENT_SANDBOX_RUNTIME_MAP:-}",
@@ -76,12 +76,12 @@ public final class Main implements Callable<Integer> {
   String bwrapPath;
 
   @Option(names = "--exec-output-limit-bytes", defaultValue = "${env:AGENT_SANDBOX_EXEC_OUTPUT_LIMIT_BYTES:-16777216}",
-      description = "Local backend: bytes of stdout and of stderr kept per exec (and largest file download); more is cut and flagged "
+      description = "Local and kubernetes backends: bytes of stdout and of stderr kept per exec (and largest file download); more is cut and flagged "
           + "(env AGENT_SANDBOX_EXEC_OUTPUT_LIMIT_BYTES; default ${DEFAULT-VALUE}).")
   int execOutputLimitBytes;
 
   @Option(names = "--exec-workers", defaultValue = "${env:AGENT_SANDBOX_EXEC_WORKERS:-0}",
-      description = "Local backend: execs running at once; 4x more may queue, then 503 (env AGENT_SANDBOX_EXEC_WORKERS; default 4 x CPUs, at least 8).")
+      description = "Local backend: execs running at once; 4x more may queue, then 503. Kubernetes backend: execs in flight (pods/exec streams), then 503 (env AGENT_SANDBOX_EXEC_WORKERS; default 4 x CPUs, at least 8).")
   int execWorkers;
 
   @Option(names = "--shards", defaultValue = "${env:AGENT_SANDBOX_SHARDS:-0}",

@@ -9,6 +9,7 @@ import io.agentsandbox.core.port.SandboxExecutor;
 import io.agentsandbox.scheduler.backend.SimulatedProvisioner;
 import io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendConfig;
 import io.agentsandbox.k8s.backend.KubernetesBackend;
+import io.agentsandbox.k8s.exec.PodExecExecutor;
 import io.agentsandbox.core.model.ClaimTicket;
 import io.agentsandbox.core.model.RecoveredSandbox;
 import io.agentsandbox.core.port.ClaimSubmitter;
@@ -76,6 +77,8 @@ public final class SchedulerServer {
   private volatile boolean closing;
   private final java.util.concurrent.CompletableFuture<Void> serving = new java.util.concurrent.CompletableFuture<>();
   private io.agentsandbox.scheduler.backend.kubernetes.LeaderElection election;
+  /** Exec in pods on {@code --backend kubernetes}, else null. */
+  private volatile PodExecExecutor podExec;
 
   private SchedulerServer(SchedulerConfig config, Vertx vertx, PrometheusMeterRegistry registry, PoolCatalog catalog,
       List<ShardProxy> shards, SandboxProvisioner provisioner) {
@@ -204,7 +207,7 @@ public final class SchedulerServer {
     }
     ShardRouter router = new ShardRouter(proxies.size());
     Map<PoolKey, LocalProvisioner.RecoveredPool> recovered = new HashMap<>();
-    ClaimTokens tokens = ClaimTokens.random();
+    ClaimTokens tokens = kube != null ? kubernetesClaimTokens(localConfig.stateDir()) : ClaimTokens.random();
     if (provisioner instanceof LocalProvisioner local) {
       // Restart recovery, before any pool is declared: keep what still runs, destroy the rest.
       try {
@@ -270,8 +273,15 @@ public final class SchedulerServer {
       KubernetesBackend k = kube;
       vertx.setPeriodic(1_000, id -> writePoolStatus(k, proxies));
     }
+    SandboxExecutor executor = provisioner instanceof SandboxExecutor ex ? ex : null;
+    if (kube != null) {
+      // Exec and files in pods: the API server's pods/exec; the same claim-token rules as locally (SandboxRoutes).
+      server.podExec = new PodExecExecutor(kube.client(), new PodExecExecutor.Options(
+          localConfig.execOutputLimitBytes(), localConfig.execWorkers(), Math.min(8, localConfig.execWorkers())));
+      executor = server.podExec;
+    }
     ApiContext api = new ApiContext(config, router, proxies, catalog, registry, clock, () -> server.ready && !server.standby,
-        provisioner instanceof SandboxExecutor ex ? ex : null, provisioner::unavailableReason,
+        executor, provisioner::unavailableReason,
         tokens, localConfig.execOutputLimitBytes());
     SchedulerConfig cfg = config;
     return vertx
@@ -286,6 +296,22 @@ public final class SchedulerServer {
         })
         .recover(e -> vertx.close().transform(x -> Future.failedFuture(
             new IllegalStateException("cannot listen on " + cfg.host() + ":" + cfg.port() + ": " + e.getMessage(), e))));
+  }
+
+  /**
+   * Claim tokens on {@code --backend kubernetes}: the key is kept in the state dir (as the local
+   * backend keeps it), so tokens of claims bound before a restart of this process still open exec and
+   * files; a replica elsewhere (another pod) has its own key. Per-process key when the dir is not writable.
+   */
+  private static ClaimTokens kubernetesClaimTokens(java.nio.file.Path stateDir) {
+    try {
+      java.nio.file.Files.createDirectories(stateDir);
+      return ClaimTokens.persistent(stateDir.resolve("claim-token.key"));
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("claim tokens: cannot keep the key in {} ({}); using a per-process key: tokens will not survive a restart",
+          stateDir, e.getMessage());
+      return ClaimTokens.random();
+    }
   }
 
   private static KubernetesBackend kubernetesBackend(SchedulerConfig config, KubernetesBackendConfig kc) {
@@ -449,6 +475,8 @@ public final class SchedulerServer {
     closing = true;
     if (election != null) election.close();
     KubernetesBackend kube = kubernetes;
+    PodExecExecutor exec = podExec;
+    if (exec != null) exec.close();
     if (kube != null) {
       shardsStopped = shardsStopped.transform(x -> Future.fromCompletionStage(
           java.util.concurrent.CompletableFuture.runAsync(kube::close, r -> new Thread(r, "kubernetes-backend-close").start())));

@@ -47,13 +47,15 @@ final class SandboxRoutes {
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   // Scripts run by /bin/sh inside the sandbox; $1 is /workspace/<path>. Exit 3: escapes the
-  // workspace, 4: not found, 5: is a directory, 6: not a regular file.
-  static final String READ_SCRIPT = "f=$(realpath -e -- \"$1\" 2>/dev/null) || exit 4; case \"$f\" in /workspace/*) ;; *) exit 3;; esac; "
+  // workspace, 4: not found, 5: is a directory, 6: not a regular file. POSIX sh plus cat, dirname,
+  // basename, mkdir, rm and `readlink -f` (GNU coreutils or busybox: busybox's realpath has no -e, so
+  // `realpath -e X` is spelled `[ -e X ] && readlink -f -- X`, the same check).
+  static final String READ_SCRIPT = "f=$([ -e \"$1\" ] && readlink -f -- \"$1\" 2>/dev/null) || exit 4; case \"$f\" in /workspace/*) ;; *) exit 3;; esac; "
       + "[ -d \"$f\" ] && exit 5; [ -f \"$f\" ] || exit 6; exec cat -- \"$f\"";
-  static final String WRITE_SCRIPT = "d=$(dirname -- \"$1\"); mkdir -p -- \"$d\" 2>/dev/null; r=$(realpath -e -- \"$d\" 2>/dev/null) || exit 4; "
+  static final String WRITE_SCRIPT = "d=$(dirname -- \"$1\"); mkdir -p -- \"$d\" 2>/dev/null; r=$([ -e \"$d\" ] && readlink -f -- \"$d\" 2>/dev/null) || exit 4; "
       + "case \"$r/\" in /workspace/*) ;; *) exit 3;; esac; t=\"$r/$(basename -- \"$1\")\"; [ -L \"$t\" ] && exit 3; [ -d \"$t\" ] && exit 5; "
       + "cat > \"$t\"";
-  static final String DELETE_SCRIPT = "d=$(realpath -e -- \"$(dirname -- \"$1\")\" 2>/dev/null) || exit 4; case \"$d/\" in /workspace/*) ;; *) exit 3;; esac; "
+  static final String DELETE_SCRIPT = "d=$(p=$(dirname -- \"$1\"); [ -e \"$p\" ] && readlink -f -- \"$p\" 2>/dev/null) || exit 4; case \"$d/\" in /workspace/*) ;; *) exit 3;; esac; "
       + "t=\"$d/$(basename -- \"$1\")\"; [ \"$t\" = /workspace ] && exit 3; { [ -e \"$t\" ] || [ -L \"$t\" ]; } || exit 4; rm -rf -- \"$t\"";
 
   private final ApiContext api;
