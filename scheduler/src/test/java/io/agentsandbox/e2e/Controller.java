@@ -81,11 +81,31 @@ final class Controller implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + port + path);
   }
 
-  /** POST /v1/claims; returns the status code and the JSON body. */
+  /** POST with a JSON body; returns the status code and the body. */
   Http post(String path, String json) throws Exception {
-    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(120))
-        .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+    return post(path, json, null);
+  }
+
+  /** POST with a JSON body and, when not null, the claim's token (exec and files need it). */
+  Http post(String path, String json, String token) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(120))
+        .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
+    if (token != null) b.header("authorization", "Bearer " + token);
+    HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return new Http(r.statusCode(), r.body());
+  }
+
+  Http put(String path, String body, String token) throws Exception {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60))
+        .header("authorization", "Bearer " + token).PUT(HttpRequest.BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.ofString());
+    return new Http(r.statusCode(), r.body());
+  }
+
+  Http get(String path, String token) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60)).GET();
+    if (token != null) b.header("authorization", "Bearer " + token);
+    HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     return new Http(r.statusCode(), r.body());
   }
 

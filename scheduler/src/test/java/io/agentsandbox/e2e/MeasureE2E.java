@@ -82,9 +82,7 @@ class MeasureE2E {
       long t1 = System.nanoTime();
       assertThat(r.status()).as(r.body()).isEqualTo(201);
       assertThat(r.json().get("launchType").asText()).isEqualTo("warm");
-      Exec e = exec(c, ns, r.json().get("sandbox").get("name").asText(), "true");
-      long t2 = System.nanoTime();
-      assertThat(e.exitCode()).isZero();
+      long t2 = firstExec(r);
       warm[i] = (t2 - t0) / 1e6;
       warmClaim[i] = (t1 - t0) / 1e6;
       controller.delete("/v1/claims/" + r.json().get("claimId").asText());
@@ -100,9 +98,7 @@ class MeasureE2E {
       long t1 = System.nanoTime();
       assertThat(r.status()).as(r.body()).isEqualTo(201);
       assertThat(r.json().get("launchType").asText()).isEqualTo("cold");
-      Exec e = exec(c, ns, r.json().get("sandbox").get("name").asText(), "true");
-      long t2 = System.nanoTime();
-      assertThat(e.exitCode()).isZero();
+      long t2 = firstExec(r);
       cold[i] = (t2 - t0) / 1e6;
       coldClaim[i] = (t1 - t0) / 1e6;
       controller.delete("/v1/claims/" + r.json().get("claimId").asText());
@@ -140,6 +136,16 @@ class MeasureE2E {
     double s = (System.nanoTime() - t0) / 1e9;
     System.out.printf("MEASURE %s: refill of %d drained members to Ready in %.1f s = %.2f pods/s%n", label, REFILL, s, REFILL / s);
     scalePool(c, ns, tag + "-refill", 0);
+  }
+
+  /** The README's path: POST /v1/sandboxes/{id}/exec with the claim's token; returns when it has finished. */
+  private long firstExec(Controller.Http claim) throws Exception {
+    Controller.Http e = controller.post("/v1/sandboxes/" + claim.json().get("sandbox").get("name").asText() + "/exec",
+        "{\"command\":[\"true\"],\"timeoutMs\":20000}", claim.json().get("token").asText());
+    long t = System.nanoTime();
+    assertThat(e.status()).as(e.body()).isEqualTo(200);
+    assertThat(e.json().get("exitCode").asInt()).isZero();
+    return t;
   }
 
   /** Sum of PSS (kB) over the processes in the kubepods memory cgroups and the containerd shims. */

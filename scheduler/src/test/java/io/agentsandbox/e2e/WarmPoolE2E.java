@@ -73,11 +73,25 @@ class WarmPoolE2E {
     String httpSandbox = body.get("sandbox").get("name").asText();
     assertThat(body.get("launchType").asText()).isEqualTo("warm");
     assertThat(memberNames).contains(httpSandbox);
-    Exec version = exec(c, ns, httpSandbox, "cat", "/proc/version");
-    assertThat(version.exitCode()).as(version.stderr()).isZero();
-    assertThat(version.stdout()).startsWith("Linux version 4.4.0"); // gVisor's kernel, not the host's
-    Exec py = exec(c, ns, httpSandbox, "python3", "-c", "import platform; print(6 * 7, platform.release())");
-    assertThat(py.stdout().trim()).isEqualTo("42 4.4.0");
+    // the README's exec example, for real: POST /v1/sandboxes/{id}/exec with the claim's token,
+    // through the API server's pods/exec into the gVisor pod
+    String token = body.get("token").asText();
+    Controller.Http version = controller.post("/v1/sandboxes/" + httpSandbox + "/exec",
+        "{\"command\":[\"cat\",\"/proc/version\"],\"timeoutMs\":20000}", token);
+    assertThat(version.status()).as(version.body()).isEqualTo(200);
+    assertThat(version.json().get("exitCode").asInt()).as(version.body()).isZero();
+    assertThat(version.json().get("stdout").asText()).startsWith("Linux version 4.4.0"); // gVisor's kernel, not the host's
+    Controller.Http py = controller.post("/v1/sandboxes/" + httpSandbox + "/exec",
+        "{\"command\":[\"python3\",\"-c\",\"print(1+1)\"],\"timeoutMs\":20000}", token);
+    assertThat(py.status()).as(py.body()).isEqualTo(200);
+    assertThat(py.json().get("stdout").asText()).isEqualTo("2\n");
+    assertThat(controller.put("/v1/sandboxes/" + httpSandbox + "/files/data/in.txt", "hello", token).status()).isBetween(200, 204);
+    Controller.Http file = controller.get("/v1/sandboxes/" + httpSandbox + "/files/data/in.txt", token);
+    assertThat(file.status()).as(file.body()).isEqualTo(200);
+    assertThat(file.body()).isEqualTo("hello");
+    assertThat(controller.post("/v1/sandboxes/" + httpSandbox + "/exec", "{\"command\":[\"true\"]}", null).status()).isEqualTo(401);
+    // and the same kernel straight through fabric8's pods/exec
+    assertThat(exec(c, ns, httpSandbox, "python3", "-c", "import platform; print(platform.release())").stdout().trim()).isEqualTo("4.4.0");
 
     // a SandboxClaim binds the other warm member
     c.resources(SandboxClaim.class).inNamespace(ns).resource(claim(ns, "claim-a", "py")).create();
