@@ -35,6 +35,7 @@ class WarmPoolE2E {
   private KubernetesClient c;
   private String ns;
   private Controller controller;
+  private io.fabric8.kubernetes.api.model.node.v1.RuntimeClass noHandler;
 
   @BeforeAll
   void setUp() throws Exception {
@@ -192,7 +193,24 @@ class WarmPoolE2E {
               containers:
               - name: my-container
                 image: %2$s
+        ---
+        apiVersion: agents.x-k8s.io/v1alpha1
+        kind: Sandbox
+        metadata:
+          name: no-handler-sandbox
+        spec:
+          podTemplate:
+            spec:
+              runtimeClassName: e2e-no-handler
+              containers:
+              - name: agent-runtime
+                image: %1$s
         """.formatted(PYTHON_IMAGE, BUSYBOX_IMAGE);
+    // a RuntimeClass whose handler this node lacks (as kata-qemu-nvidia-gpu would be, installed
+    // cluster-wide but not on this node): the pod is created and the kubelet cannot start it
+    noHandler = new io.fabric8.kubernetes.api.model.node.v1.RuntimeClassBuilder()
+        .withNewMetadata().withName("e2e-no-handler").endMetadata().withHandler("no-such-handler").build();
+    c.resource(noHandler).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
     for (HasMetadata o : c.load(new java.io.ByteArrayInputStream(yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8))).items()) {
       c.resource(o).inNamespace(ns).create();
     }
@@ -216,6 +234,16 @@ class WarmPoolE2E {
           && ready[0].getMessage().contains("kata-qemu-nvidia-gpu");
     }, () -> String.valueOf(ready[0]));
     System.out.printf("E2E kata-ai-sandbox: Ready=%s reason=%s message=%s%n", ready[0].getStatus(), ready[0].getReason(), ready[0].getMessage());
+
+    // the RuntimeClass exists but the node has no handler: the kubelet's FailedCreatePodSandBox
+    // event reaches the Sandbox's Ready condition instead of an endless "pod is not ready"
+    await(60, "no-handler-sandbox's Ready condition names the missing handler", () -> {
+      ready[0] = condition(sandboxConditions("no-handler-sandbox"), "Ready");
+      return ready[0] != null && "False".equals(ready[0].getStatus()) && ready[0].getMessage() != null
+          && ready[0].getMessage().contains("no runtime for \"no-such-handler\" is configured");
+    }, () -> String.valueOf(ready[0]));
+    System.out.printf("E2E no-handler-sandbox: Ready=%s reason=%s message=%s%n", ready[0].getStatus(), ready[0].getReason(), ready[0].getMessage());
+    c.resource(noHandler).delete();
   }
 
   private List<Condition> sandboxConditions(String name) {
