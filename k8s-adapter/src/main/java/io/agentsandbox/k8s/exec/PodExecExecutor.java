@@ -268,9 +268,11 @@ public final class PodExecExecutor implements SandboxExecutor, AutoCloseable {
       boolean stdin = request.stdin().length > 0;
       ExecWatch w;
       try {
+        // resource(pod): fabric8 takes the container list from this pod instead of a second GET (it
+        // still starts its own pod-ready wait, a LIST with timeout 0, before the upgrade)
         w = (stdin
-            ? client.pods().inNamespace(ns).withName(name).inContainer(container).redirectingInput()
-            : client.pods().inNamespace(ns).withName(name).inContainer(container))
+            ? client.pods().inNamespace(ns).resource(pod).inContainer(container).redirectingInput()
+            : client.pods().inNamespace(ns).resource(pod).inContainer(container))
             .writingOutput(out).writingError(err).usingListener(this).exec(argv);
       } catch (KubernetesClientException e) {
         fail(apiFailure("exec in pod " + pod() + " container " + container, e));

@@ -47,6 +47,8 @@ final class FakeExecApiServer implements AutoCloseable {
   /** Pod names whose exec stream closes without an exit status (the pod is deleted first when also in {@link #deleteOnExec}). */
   final java.util.Set<String> closeWithoutStatus = ConcurrentHashMap.newKeySet();
   final java.util.Set<String> deleteOnExec = ConcurrentHashMap.newKeySet();
+  /** GETs of a pod by name. */
+  final java.util.concurrent.atomic.AtomicInteger podGets = new java.util.concurrent.atomic.AtomicInteger();
   /** Query strings of the exec requests seen. */
   final List<String> execQueries = new CopyOnWriteArrayList<>();
   /** Processes started. */
@@ -93,6 +95,7 @@ final class FakeExecApiServer implements AutoCloseable {
     if (p.length < 7 || !p[5].equals("pods")) return status(404, "not found: " + path);
     String name = p[6];
     if (p.length == 7) {
+      podGets.incrementAndGet();
       Integer forced = podGetStatus.get(name);
       if (forced != null) return status(forced, "forced " + forced);
       String pod = pods.get(name);

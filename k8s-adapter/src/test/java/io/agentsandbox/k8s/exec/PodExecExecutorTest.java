@@ -94,6 +94,7 @@ class PodExecExecutorTest {
     assertThat(r.timedOut()).isFalse();
     assertThat(api.execQueries).singleElement().asString().contains("container=main").contains("stdout=true").contains("stderr=true")
         .doesNotContain("stdin=true");
+    assertThat(api.podGets.get()).as("one pod GET per exec").isEqualTo(1);
     assertThat(executor.inFlight()).isZero();
   }
 
