@@ -13,5 +13,7 @@ mvn -B -ntp verify "$@"
 # The Helm chart: lint, template, server-side dry-run against the real API server, RBAC coverage,
 # CRD copies identical; and the distribution tarball starts and answers /readyz.
 scripts/chart-check.sh
+# End to end on a real single-node cluster (kubelet, containerd, gVisor), brought up and torn down.
+scripts/e2e.sh
 # Every JMH benchmark once, briefly, and a tiny load-harness run: benchmarks must not rot.
 benchmarks/smoke.sh

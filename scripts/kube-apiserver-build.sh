@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver + kube-controller-manager v1.20.2 from Debian bookworm's "kubernetes" source
-# package, offline (no GitHub, no Go proxy), into a cache directory OUTSIDE the repository, and installs
-# Debian's etcd-server. The k8s-adapter integration tests (*IT) start these binaries on loopback.
+# Builds kube-apiserver, kube-controller-manager, kube-scheduler, kubelet and kubectl v1.20.2 from
+# Debian bookworm's "kubernetes" source package, offline (no GitHub, no Go proxy), into a cache
+# directory OUTSIDE the repository, and installs Debian's etcd-server. The k8s-adapter integration
+# tests (*IT) start kube-apiserver (+ controller-manager) on loopback; scripts/real-node.sh starts all
+# five as a single-node cluster with a real kubelet.
 #
 #   scripts/kube-apiserver-build.sh            # -> ${AGENT_SANDBOX_CACHE:-$HOME/.cache/agent-sandbox}/kube-1.20.2/bin
 #   KEEP_BUILD_TREE=1 scripts/kube-apiserver-build.sh   # keep the 2.4 GB source/build tree for debugging
 #
-# Idempotent: exits at once when both binaries and etcd are already there. A clean run takes ~4-5 min
-# on 2 cores (apt + make), peaks at ~1.4 GB RSS and ~2.4 GB of disk (freed at the end).
+# Idempotent: exits at once when all five binaries and etcd are already there. A clean run takes
+# ~6-7 min on 2 cores (apt + one make of all five), peaks at ~1.4 GB RSS and ~3 GB of disk (freed at
+# the end). Binaries are replaced one by one with cp to a temporary name + mv, so tests running
+# concurrently from the cache always see a complete kube-apiserver.
 # Recipe and the reasons behind each step: ../shared/reference/platform.md §1.
 set -euo pipefail
 
@@ -29,14 +33,19 @@ as_root() {
   $SUDO "$@"
 }
 
+KUBE_BINARIES="kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl"
+
 have_binaries() {
-  [ -x "$BIN/kube-apiserver" ] && [ -x "$BIN/kube-controller-manager" ] \
-    && "$BIN/kube-apiserver" --version 2>/dev/null | grep -q 'v1.20.2'
+  local b
+  for b in $KUBE_BINARIES; do [ -x "$BIN/$b" ] || return 1; done
+  "$BIN/kube-apiserver" --version 2>/dev/null | grep -q 'v1.20.2' \
+    && "$BIN/kubelet" --version 2>/dev/null | grep -q 'v1.20.2'
 }
 
 link_etcd() {
   # the test launcher looks in $BIN first, then on PATH
-  if command -v etcd >/dev/null 2>&1; then ln -sfn "$(command -v etcd)" "$BIN/etcd"; fi
+  local e; e=$(command -v etcd 2>/dev/null) || return 0
+  [ "$(readlink "$BIN/etcd" 2>/dev/null)" = "$e" ] || ln -sfn "$e" "$BIN/etcd"
 }
 
 if have_binaries && command -v etcd >/dev/null 2>&1; then
@@ -91,15 +100,22 @@ rm -f "$V"/*_test.go
 
 # 4. GOPATH-mode build exactly like debian/rules (k8s 1.20 forces GO111MODULE=off; -mod=vendor fails).
 mkdir -p .go/src/k8s.io && ln -sfn ../../.. .go/src/k8s.io/kubernetes
-log "make WHAT='cmd/kube-apiserver cmd/kube-controller-manager' (takes ~3-4 min)"
+WHAT=""
+for b in $KUBE_BINARIES; do WHAT="$WHAT cmd/$b"; done
+log "make WHAT='${WHAT# }' (takes ~5-6 min)"
 mkdir -p "$WORK/home"
 GOPATH=$PWD/.go CGO_ENABLED=0 HOME=$WORK/home GOPROXY=off GOFLAGS= \
-  make WHAT="cmd/kube-apiserver cmd/kube-controller-manager" >"$WORK/make.log" 2>&1 \
+  make WHAT="${WHAT# }" >"$WORK/make.log" 2>&1 \
   || { tail -40 "$WORK/make.log" >&2; log "make failed; full log: $WORK/make.log"; exit 1; }
 
-mkdir -p "$BIN.tmp"
-cp _output/local/bin/linux/*/kube-apiserver _output/local/bin/linux/*/kube-controller-manager "$BIN.tmp/"
-rm -rf "$BIN" && mv "$BIN.tmp" "$BIN"
+# Replace each binary atomically (same file system: cp to a temporary name, then rename), so an IT
+# starting kube-apiserver from the cache right now never sees a missing or half-written file.
+mkdir -p "$BIN"
+for b in $KUBE_BINARIES; do
+  cp _output/local/bin/linux/*/"$b" "$BIN/.$b.tmp.$$"
+  chmod 755 "$BIN/.$b.tmp.$$"
+  mv -f "$BIN/.$b.tmp.$$" "$BIN/$b"
+done
 link_etcd
 cd "$OUT"
 if [ "${KEEP_BUILD_TREE:-0}" != "1" ]; then

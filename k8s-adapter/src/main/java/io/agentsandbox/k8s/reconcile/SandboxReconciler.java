@@ -5,6 +5,7 @@ import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.SandboxStatus;
 import io.agentsandbox.k8s.crd.ShutdownPolicy;
 import io.agentsandbox.k8s.crd.UpstreamKeys;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -22,7 +23,9 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -78,6 +81,11 @@ public final class SandboxReconciler implements AutoCloseable {
   private SharedIndexInformer<Sandbox> sandboxes;
   private SharedIndexInformer<Pod> pods;
   private SharedIndexInformer<Service> services;
+  private SharedIndexInformer<Event> podStartFailures;
+
+  /** The kubelet's event when a pod's sandbox cannot be created (e.g. no handler for its runtime class). */
+  static final String FAILED_CREATE_POD_SANDBOX = "FailedCreatePodSandBox";
+  private static final String BY_POD_UID = "involvedObject.uid";
 
   public SandboxReconciler(KubernetesClient client, Options options) {
     this.client = Objects.requireNonNull(client, "client");
@@ -104,9 +112,17 @@ public final class SandboxReconciler implements AutoCloseable {
         ? client.services().inAnyNamespace().withLabel(UpstreamKeys.SANDBOX_NAME_HASH).runnableInformer(0)
         : client.services().inNamespace(ns).withLabel(UpstreamKeys.SANDBOX_NAME_HASH).runnableInformer(0);
     services.addEventHandler(loop.handler(SandboxReconciler::ownerKey));
+    // a pod that cannot start says so only in events: the kubelet's FailedCreatePodSandBox (a node
+    // without the runtime class's handler, a CNI failure) would otherwise leave the Sandbox waiting
+    podStartFailures = ns == null
+        ? client.v1().events().inAnyNamespace().withField("reason", FAILED_CREATE_POD_SANDBOX).runnableInformer(0)
+        : client.v1().events().inNamespace(ns).withField("reason", FAILED_CREATE_POD_SANDBOX).runnableInformer(0);
+    podStartFailures.addIndexers(Map.of(BY_POD_UID, e -> e.getInvolvedObject() == null || e.getInvolvedObject().getUid() == null
+        ? List.of() : List.of(e.getInvolvedObject().getUid())));
+    podStartFailures.addEventHandler(loop.handler(SandboxReconciler::involvedPodKey));
     CompletableFuture<Void> synced = CompletableFuture.allOf(
         pods.start().toCompletableFuture(), services.start().toCompletableFuture(),
-        sandboxes.start().toCompletableFuture());
+        podStartFailures.start().toCompletableFuture(), sandboxes.start().toCompletableFuture());
     loop.start();
     return synced;
   }
@@ -124,6 +140,26 @@ public final class SandboxReconciler implements AutoCloseable {
       }
     }
     return null;
+  }
+
+  /** The pod an event is about, as a Sandbox key (a sandbox's pod has the sandbox's name); null otherwise. */
+  static String involvedPodKey(Event e) {
+    if (e.getInvolvedObject() == null || !"Pod".equals(e.getInvolvedObject().getKind())) return null;
+    return e.getInvolvedObject().getNamespace() + "/" + e.getInvolvedObject().getName();
+  }
+
+  /** The latest FailedCreatePodSandBox message for this pod, or null. */
+  private String podStartFailure(Pod pod) {
+    if (pod == null || podStartFailures == null || pod.getMetadata().getUid() == null) return null;
+    return podStartFailures.getIndexer().byIndex(BY_POD_UID, pod.getMetadata().getUid()).stream()
+        .max(Comparator.comparing(SandboxReconciler::eventTime))
+        .map(e -> e.getReason() + ": " + e.getMessage())
+        .orElse(null);
+  }
+
+  private static String eventTime(Event e) {
+    String t = e.getLastTimestamp() != null ? e.getLastTimestamp() : e.getEventTime() != null ? e.getEventTime().getTime() : null;
+    return t == null ? "" : t;
   }
 
   /** One level-based pass over the Sandbox {@code namespace/name}. Worker threads only. */
@@ -163,7 +199,8 @@ public final class SandboxReconciler implements AutoCloseable {
         : podNotOwned && !suspended ? "pod " + name + " exists and is not controlled by this sandbox" : null;
     boolean serviceRequired = Boolean.TRUE.equals(sb.getSpec().getService());
     writeStatus(sb, SandboxStatusCalculator.compute(sb,
-        new SandboxStatusCalculator.Observation(owned, podNotOwned, serviceName, serviceRequired, false, error),
+        new SandboxStatusCalculator.Observation(owned, podNotOwned, serviceName, serviceRequired, false, error,
+            podStartFailure(owned)),
         options.clusterDomain(), now));
   }
 
@@ -291,6 +328,7 @@ public final class SandboxReconciler implements AutoCloseable {
     if (sandboxes != null) informers.add(sandboxes);
     if (pods != null) informers.add(pods);
     if (services != null) informers.add(services);
+    if (podStartFailures != null) informers.add(podStartFailures);
     informers.forEach(SharedIndexInformer::close);
     loop.close();
   }

@@ -30,9 +30,17 @@ public final class SandboxStatusCalculator {
    * @param serviceRequired {@code spec.service == true}
    * @param expired {@code shutdownTime} has passed
    * @param error a reconcile error to surface as Ready=False/ReconcilerError, or null
+   * @param podProblem why the pod cannot start, from the kubelet's events (e.g. FailedCreatePodSandBox
+   *     when the node has no handler for the pod's runtime class), or null; shown while it is not Ready
    */
   public record Observation(
-      Pod pod, boolean podNotOwned, String serviceName, boolean serviceRequired, boolean expired, String error) {}
+      Pod pod, boolean podNotOwned, String serviceName, boolean serviceRequired, boolean expired, String error,
+      String podProblem) {
+
+    public Observation(Pod pod, boolean podNotOwned, String serviceName, boolean serviceRequired, boolean expired, String error) {
+      this(pod, podNotOwned, serviceName, serviceRequired, expired, error, null);
+    }
+  }
 
   private SandboxStatusCalculator() {}
 
@@ -152,6 +160,9 @@ public final class SandboxStatusCalculator {
     if (o.podNotOwned()) return "a pod of this name exists and is not owned by the sandbox";
     if (pod == null) return "waiting for the pod to be created";
     if (pod.getMetadata().getDeletionTimestamp() != null) return "the pod is terminating";
+    if (o.podProblem() != null && !"Running".equals(pod.getStatus() == null ? null : pod.getStatus().getPhase())) {
+      return "the pod cannot start: " + o.podProblem();
+    }
     if (o.serviceRequired() && o.serviceName() == null) return "waiting for the service";
     return "pod is not ready";
   }

@@ -65,6 +65,20 @@ class SandboxStatusCalculatorTest {
   }
 
   @Test
+  void shouldSayWhyAPendingPodCannotStart() {
+    String why = "FailedCreatePodSandBox: Failed to create pod sandbox: no runtime for \"kata\" is configured";
+    SandboxStatus s = SandboxStatusCalculator.compute(sandbox(),
+        new Observation(pod("Pending", false, null), false, null, false, false, null, why), "c", T0);
+    assertThat(cond(s, "Ready").getStatus()).isEqualTo("False");
+    assertThat(cond(s, "Ready").getReason()).isEqualTo(SandboxConditions.REASON_DEPENDENCIES_NOT_READY);
+    assertThat(cond(s, "Ready").getMessage()).isEqualTo("the pod cannot start: " + why);
+    // once the pod runs, an old failure event no longer speaks for it
+    SandboxStatus running = SandboxStatusCalculator.compute(sandbox(),
+        new Observation(pod("Running", false, "10.0.0.1"), false, null, false, false, null, why), "c", T0);
+    assertThat(cond(running, "Ready").getMessage()).isEqualTo("pod is not ready");
+  }
+
+  @Test
   void shouldNotBeReadyWithoutIpOrReadinessOrRequiredService() {
     assertThat(cond(SandboxStatusCalculator.compute(sandbox(), obs(pod("Running", true, null)), "c", T0), "Ready")
         .getReason()).isEqualTo(SandboxConditions.REASON_DEPENDENCIES_NOT_READY);
