@@ -130,7 +130,7 @@ public final class KubernetesBackend implements AutoCloseable {
     }
 
     public static Options defaults() {
-      return new Options(null, 8, 10_000, 300_000);
+      return new Options(null, 32, 10_000, 300_000); // blocking API writes overlap: 2 per warm claim
     }
   }
 
@@ -157,6 +157,10 @@ public final class KubernetesBackend implements AutoCloseable {
   /** Stale pool members (ns/name) whose delete a Recreate rollout sent. */
   private final Map<String, Boolean> staleDeletes = new ConcurrentHashMap<>();
   private final ClaimStatusWriter status;
+  /** Per binding (bounded sample, for the figures): wait for a k8s-bind thread, then the binding's writes. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<Long> bindQueueNs = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.ConcurrentLinkedQueue<Long> bindWritesNs = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final AtomicInteger bindSamples = new AtomicInteger();
   private final ClaimExpiry expiry;
   private final java.util.concurrent.ScheduledExecutorService expiryTimer;
 
@@ -225,6 +229,24 @@ public final class KubernetesBackend implements AutoCloseable {
   /** Persist-before-reply on the API server: adoption patch (+ SandboxClaim create for HTTP claims) + claim status. */
   public BindingStore bindingStore() {
     return store;
+  }
+
+  /**
+   * The controller's part of the bindings made since the last call (a bounded sample), sorted, in
+   * ms: {@code [0]} the wait for a free k8s-bind thread, {@code [1]} the binding's own writes
+   * (HTTP claims: SandboxClaim create; then adoption patch + claim status). Any thread.
+   */
+  public long[][] drainBindTimesMs() {
+    long[][] out = {drain(bindQueueNs), drain(bindWritesNs)};
+    bindSamples.set(0);
+    return out;
+  }
+
+  private static long[] drain(java.util.Queue<Long> q) {
+    List<Long> out = new ArrayList<>();
+    Long v;
+    while ((v = q.poll()) != null) out.add(TimeUnit.NANOSECONDS.toMillis(v));
+    return out.stream().mapToLong(Long::longValue).sorted().toArray();
   }
 
   /** Non-GET requests this backend's client sent, by {@code METHOD resource[/sub]}. Any thread. */
@@ -884,13 +906,13 @@ public final class KubernetesBackend implements AutoCloseable {
       inFlight.remove(k);
       return;
     }
-    LOG.info("claim {}: not bound: {} ({})", k, r.reason().code(), r.message());
     String reason = switch (r.reason()) {
       case UNKNOWN_POOL -> templateOf(pools.getStore().getByKey(key(t.namespace, current.getSpec().getWarmPoolRef().getName()))) == null
           && pools.getStore().getByKey(key(t.namespace, current.getSpec().getWarmPoolRef().getName())) != null
           ? REASON_TEMPLATE_NOT_FOUND : REASON_WARM_POOL_NOT_FOUND;
       default -> "ClaimRejected";
     };
+    if (!ClaimStatusWriter.shows(current, reason)) LOG.info("claim {}: not bound: {} ({})", k, r.reason().code(), r.message());
     if (!bound.containsKey(t.uid)) {
       // Still in flight while the condition is written, so a retry cannot bind it in between.
       status.writeCondition(current, reason, r.reason().code() + ": " + r.message());
@@ -904,13 +926,19 @@ public final class KubernetesBackend implements AutoCloseable {
   private final class Store implements BindingStore {
     @Override
     public void persist(BindingRecord binding, Consumer<Throwable> done) {
+      long queued = System.nanoTime();
       try {
         io.execute(() -> {
           Throwable failure = null;
+          long started = System.nanoTime();
           try {
             bind(binding);
           } catch (RuntimeException e) {
             failure = e;
+          }
+          if (failure == null && bindSamples.incrementAndGet() <= 100_000) {
+            bindQueueNs.add(started - queued);
+            bindWritesNs.add(System.nanoTime() - started);
           }
           done.accept(failure);
         });

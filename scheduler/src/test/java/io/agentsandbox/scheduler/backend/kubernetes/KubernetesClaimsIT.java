@@ -217,8 +217,8 @@ class KubernetesClaimsIT {
     c.resources(SandboxClaim.class).inNamespace(ns).resource(withLifecycle(claim(ns, "exp-ttl", "life-pool"), null, 0, null)).create();
 
     String retained = awaitBound(c, ns, "exp-retain").getStatus().getSandbox().getName();
-    awaitBound(c, ns, "exp-delete");
-    awaitBound(c, ns, "exp-deleteforeground");
+    String deleted = awaitBound(c, ns, "exp-delete").getStatus().getSandbox().getName();
+    String deletedFg = awaitBound(c, ns, "exp-deleteforeground").getStatus().getSandbox().getName();
     String ttlSandbox = awaitBound(c, ns, "exp-ttl").getStatus().getSandbox().getName();
 
     // Retain: the Sandbox is deleted, the claim stays with Ready=False/ClaimExpired
@@ -229,6 +229,11 @@ class KubernetesClaimsIT {
     c.resources(SandboxClaim.class).inNamespace(ns).withName("exp-delete").waitUntilCondition(x -> x == null, 60, TimeUnit.SECONDS);
     c.resources(SandboxClaim.class).inNamespace(ns).withName("exp-deleteforeground")
         .waitUntilCondition(x -> x == null, 60, TimeUnit.SECONDS);
+    // deletion cascades (kube-controller-manager's garbage collector): claim -> Sandbox -> Pod
+    for (String sb : List.of(deleted, deletedFg)) {
+      c.resources(Sandbox.class).inNamespace(ns).withName(sb).waitUntilCondition(x -> x == null, 60, TimeUnit.SECONDS);
+      c.pods().inNamespace(ns).withName(sb).waitUntilCondition(x -> x == null, 60, TimeUnit.SECONDS);
+    }
     // already expired when created: never bound
     SandboxClaim past = awaitReason(c, ns, "exp-past", "ClaimExpired");
     assertThat(past.getStatus().getSandbox()).isNull();
@@ -236,6 +241,12 @@ class KubernetesClaimsIT {
     Kubelet.markTerminal(c, ns, ttlSandbox, "Succeeded");
     awaitReason(c, ns, "exp-ttl", "ClaimExpired");
     assertThat(c.resources(SandboxClaim.class).inNamespace(ns).withName("exp-retain").get()).isNotNull();
+
+    // the pool follows /scale (HPA/KEDA's way): more members, then fewer
+    c.resources(SandboxWarmPool.class).inNamespace(ns).withName("life-pool").scale(6);
+    awaitPoolReady(c, ns, "life-pool", 6);
+    c.resources(SandboxWarmPool.class).inNamespace(ns).withName("life-pool").scale(2);
+    awaitMembers(c, ns, "life-pool", l -> l.size() == 2);
   }
 
   @Test
