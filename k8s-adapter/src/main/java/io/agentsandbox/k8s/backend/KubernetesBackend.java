@@ -1101,6 +1101,7 @@ public final class KubernetesBackend implements AutoCloseable {
   public void close() {
     claimsActive = false;
     poolsActive = false;
+    expiryTimer.shutdownNow();
     for (SharedIndexInformer<?> i : new SharedIndexInformer<?>[] {claims, pools, templates, sandboxes}) {
       if (i != null) i.close();
     }

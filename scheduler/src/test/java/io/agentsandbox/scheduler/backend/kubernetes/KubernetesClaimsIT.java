@@ -207,7 +207,7 @@ class KubernetesClaimsIT {
     startServer(api, c, ns);
     awaitPoolReady(c, ns, "life-pool", 4);
 
-    String soon = Instant.now().plusSeconds(8).truncatedTo(ChronoUnit.SECONDS).toString();
+    String soon = Instant.now().plusSeconds(15).truncatedTo(ChronoUnit.SECONDS).toString();
     for (ClaimShutdownPolicy p : ClaimShutdownPolicy.values()) {
       c.resources(SandboxClaim.class).inNamespace(ns).resource(withLifecycle(claim(ns, "exp-" + p.name().toLowerCase(), "life-pool"),
           soon, null, p)).create();
