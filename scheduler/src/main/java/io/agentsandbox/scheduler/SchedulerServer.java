@@ -255,7 +255,7 @@ public final class SchedulerServer {
       server.election = new io.agentsandbox.scheduler.backend.kubernetes.LeaderElection(kube.client(), kubeConfig,
           () -> new Thread(() -> {
             try {
-              k.start(submitter(router, proxies), poolListener(router, proxies));
+              k.start(submitter(router, proxies), poolListener(router, proxies, catalog));
               server.standby = false;
               server.serving.complete(null);
               LOG.info("leading: serving pools and claims");
@@ -274,7 +274,7 @@ public final class SchedulerServer {
     } else if (kube != null) {
       // Pools and SandboxClaims come from the cluster: recovery from the informer caches, then declarations.
       try {
-        kube.start(submitter(router, proxies), poolListener(router, proxies));
+        kube.start(submitter(router, proxies), poolListener(router, proxies, catalog));
       } catch (RuntimeException e) {
         kube.close();
         return vertx.close().transform(x -> Future.failedFuture(
@@ -357,15 +357,17 @@ public final class SchedulerServer {
   }
 
   /** SandboxWarmPool declarations → the shard owning the pool. */
-  private static PoolCatalogListener poolListener(ShardRouter router, List<ShardProxy> proxies) {
+  private static PoolCatalogListener poolListener(ShardRouter router, List<ShardProxy> proxies, PoolCatalog catalog) {
     return new PoolCatalogListener() {
       @Override
       public void declare(PoolSpec spec, List<RecoveredSandbox> recovered) {
+        catalog.put(spec); // the HTTP edge resolves claims by template against the cluster's pools
         proxies.get(router.shardOf(spec.key())).send(new ShardCommand.DeclarePool(spec, recovered));
       }
 
       @Override
       public void remove(PoolKey pool) {
+        catalog.remove(pool);
         proxies.get(router.shardOf(pool)).send(new ShardCommand.RemovePool(pool));
       }
     };

@@ -15,6 +15,9 @@ import io.agentsandbox.core.port.BindingStore;
 import io.agentsandbox.core.port.ClaimSubmitter;
 import io.agentsandbox.core.port.PoolCatalogListener;
 import io.agentsandbox.k8s.crd.AgentSandboxAnnotations;
+import io.agentsandbox.k8s.crd.ClaimShutdownPolicy;
+import io.agentsandbox.k8s.crd.UpdateStrategyType;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.agentsandbox.k8s.crd.LocalObjectRef;
 import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.SandboxClaim;
@@ -24,6 +27,7 @@ import io.agentsandbox.k8s.crd.SandboxTemplate;
 import io.agentsandbox.k8s.crd.SandboxWarmPool;
 import io.agentsandbox.k8s.crd.UpstreamKeys;
 import io.agentsandbox.k8s.provision.Fabric8SandboxProvisioner;
+import io.agentsandbox.k8s.provision.TemplateSandboxes;
 import io.agentsandbox.k8s.reconcile.SandboxReconciler;
 import io.agentsandbox.k8s.reconcile.SandboxTemplateReconciler;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -90,6 +94,11 @@ public final class KubernetesBackend implements AutoCloseable {
   public static final String TTL_MS = AgentSandboxAnnotations.PREFIX + "ttl-ms";
   /** Upstream's claim reason for a missing pool. */
   public static final String REASON_WARM_POOL_NOT_FOUND = "WarmPoolNotFound";
+  /** Upstream's claim reason for a pool whose SandboxTemplate is missing. */
+  public static final String REASON_TEMPLATE_NOT_FOUND = "TemplateNotFound";
+  /** Upstream's claim reason once {@code spec.lifecycle} expired it (policy Retain). */
+  public static final String REASON_CLAIM_EXPIRED = "ClaimExpired";
+  static final String REASON_RECONCILER_ERROR = "ReconcilerError";
   static final String K8S_CLAIM_PREFIX = "sc:";
   private static final String EXT_API_VERSION = SandboxClaim.GROUP + "/" + SandboxClaim.VERSION;
 
@@ -100,14 +109,28 @@ public final class KubernetesBackend implements AutoCloseable {
    * @param ioThreads API-write threads
    * @param defaultWaitMs wait of a SandboxClaim without {@code agentsandbox.io/wait-ms}
    * @param maxWaitMs largest wait
+   * @param clock wall clock of claim expiry ({@code spec.lifecycle}) and condition times
+   * @param labelDomains allow-list of label domains for a claim's {@code additionalPodMetadata}
    */
-  public record Options(String namespace, int ioThreads, long defaultWaitMs, long maxWaitMs) {
+  public record Options(String namespace, int ioThreads, long defaultWaitMs, long maxWaitMs, java.time.Clock clock,
+      java.util.Set<String> labelDomains) {
     public Options {
       if (ioThreads < 1) throw new IllegalArgumentException("ioThreads must be >= 1");
+      Objects.requireNonNull(clock, "clock");
+      labelDomains = java.util.Set.copyOf(labelDomains);
+    }
+
+    public Options(String namespace, int ioThreads, long defaultWaitMs, long maxWaitMs) {
+      this(namespace, ioThreads, defaultWaitMs, maxWaitMs, java.time.Clock.systemUTC(), TemplateSandboxes.DEFAULT_LABEL_DOMAINS);
+    }
+
+    /** The same options with another clock (tests). */
+    public Options withClock(java.time.Clock c) {
+      return new Options(namespace, ioThreads, defaultWaitMs, maxWaitMs, c, labelDomains);
     }
 
     public static Options defaults() {
-      return new Options(null, 8, 10_000, 300_000);
+      return new Options(null, 32, 10_000, 300_000); // blocking API writes overlap: 2 per warm claim
     }
   }
 
@@ -129,6 +152,17 @@ public final class KubernetesBackend implements AutoCloseable {
   /** HTTP claim id → namespace of its SandboxClaim. */
   private final Map<String, String> httpClaims = new ConcurrentHashMap<>();
   private final Map<PoolKey, String> lastPoolStatus = new ConcurrentHashMap<>();
+  /** UIDs of claims whose {@code spec.lifecycle} expired them (never bound again, Ready not forwarded). */
+  private final Map<String, Boolean> expired = new ConcurrentHashMap<>();
+  /** Stale pool members (ns/name) whose delete a Recreate rollout sent. */
+  private final Map<String, Boolean> staleDeletes = new ConcurrentHashMap<>();
+  private final ClaimStatusWriter status;
+  /** Per binding (bounded sample, for the figures): wait for a k8s-bind thread, then the binding's writes. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<Long> bindQueueNs = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.ConcurrentLinkedQueue<Long> bindWritesNs = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final AtomicInteger bindSamples = new AtomicInteger();
+  private final ClaimExpiry expiry;
+  private final java.util.concurrent.ScheduledExecutorService expiryTimer;
 
   private volatile SharedIndexInformer<SandboxTemplate> templates;
   private volatile SharedIndexInformer<SandboxWarmPool> pools;
@@ -156,6 +190,13 @@ public final class KubernetesBackend implements AutoCloseable {
     this.provisioner = new Fabric8SandboxProvisioner(client, new Fabric8SandboxProvisioner.Options(options.namespace(), 4, 10_000));
     this.sandboxReconciler = new SandboxReconciler(client, SandboxReconciler.Options.defaults().inNamespace(options.namespace()));
     this.templateReconciler = new SandboxTemplateReconciler(client, options.namespace(), 2);
+    this.status = new ClaimStatusWriter(client, options.clock());
+    this.expiry = new ClaimExpiry(options.clock(), this::onExpiryDue);
+    this.expiryTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "k8s-claim-expiry");
+      t.setDaemon(true);
+      return t;
+    });
     AtomicInteger n = new AtomicInteger();
     this.io = new ThreadPoolExecutor(options.ioThreads(), options.ioThreads(), 60, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(100_000), r -> {
@@ -190,6 +231,24 @@ public final class KubernetesBackend implements AutoCloseable {
     return store;
   }
 
+  /**
+   * The controller's part of the bindings made since the last call (a bounded sample), sorted, in
+   * ms: {@code [0]} the wait for a free k8s-bind thread, {@code [1]} the binding's own writes
+   * (HTTP claims: SandboxClaim create; then adoption patch + claim status). Any thread.
+   */
+  public long[][] drainBindTimesMs() {
+    long[][] out = {drain(bindQueueNs), drain(bindWritesNs)};
+    bindSamples.set(0);
+    return out;
+  }
+
+  private static long[] drain(java.util.Queue<Long> q) {
+    List<Long> out = new ArrayList<>();
+    Long v;
+    while ((v = q.poll()) != null) out.add(TimeUnit.NANOSECONDS.toMillis(v));
+    return out.stream().mapToLong(Long::longValue).sorted().toArray();
+  }
+
   /** Non-GET requests this backend's client sent, by {@code METHOD resource[/sub]}. Any thread. */
   public Map<String, Long> apiWrites() {
     Map<String, Long> out = new TreeMap<>();
@@ -208,6 +267,7 @@ public final class KubernetesBackend implements AutoCloseable {
     this.submitter = Objects.requireNonNull(submitter, "submitter");
     this.catalog = Objects.requireNonNull(catalog, "catalog");
     provisioner.setPoolOwner(this::poolOwnerOf);
+    provisioner.setTemplateLookup((tns, tname) -> templates == null ? null : templates.getStore().getByKey(key(tns, tname)));
     String ns = options.namespace();
     var templateOp = client.resources(SandboxTemplate.class);
     templates = (ns == null ? templateOp.inAnyNamespace() : templateOp.inNamespace(ns)).runnableInformer(30_000);
@@ -218,10 +278,15 @@ public final class KubernetesBackend implements AutoCloseable {
     var claimOp = client.resources(SandboxClaim.class);
     claims = (ns == null ? claimOp.inAnyNamespace() : claimOp.inNamespace(ns)).runnableInformer(5_000);
     templates.addEventHandler(handler(t -> { if (poolsActive) redeclareTemplate(t); }, t -> {}));
-    pools.addEventHandler(handler(p -> { if (poolsActive) declare(p, List.of()); },
-        p -> { if (poolsActive) catalog.remove(keyOf(p)); }));
+    pools.addEventHandler(handler(p -> {
+      if (!poolsActive) return;
+      declare(p, List.of());
+      rollout(p);
+      retryWaitingClaims(p.getMetadata().getNamespace(), p.getMetadata().getName());
+    }, p -> { if (poolsActive) catalog.remove(keyOf(p)); }));
     claims.addEventHandler(handler(this::onClaim, this::onClaimDeleted));
-    sandboxes.addEventHandler(handler(sb -> { if (claimsActive) forwardReady(sb); }, sb -> {}));
+    sandboxes.addEventHandler(handler(sb -> { if (claimsActive) forwardReady(sb); },
+        sb -> staleDeletes.remove(key(sb.getMetadata().getNamespace(), sb.getMetadata().getName()))));
     CompletableFuture.allOf(
             templates.start().toCompletableFuture(), pools.start().toCompletableFuture(),
             sandboxes.start().toCompletableFuture(), claims.start().toCompletableFuture(),
@@ -240,6 +305,8 @@ public final class KubernetesBackend implements AutoCloseable {
     // Sandbox events before claimsActive were not forwarded (e.g. a member that became Ready while
     // its claim's status still said otherwise across a restart); forward now, idempotently.
     for (Sandbox sb : sandboxes.getStore().list()) forwardReady(sb);
+    for (SandboxWarmPool p : pools.getStore().list()) rollout(p);
+    expiryTimer.scheduleWithFixedDelay(() -> safely(x -> expiry.tick(), null), 100, 100, TimeUnit.MILLISECONDS);
     LOG.info("kubernetes backend started: namespace {}, {} pool(s) declared, {} sandbox(es) re-adopted",
         options.namespace() == null ? "<all>" : options.namespace(), declared,
         recovered.values().stream().mapToInt(List::size).sum());
@@ -307,7 +374,76 @@ public final class KubernetesBackend implements AutoCloseable {
           && p.getSpec().getSandboxTemplateRef() != null
           && t.getMetadata().getName().equals(p.getSpec().getSandboxTemplateRef().getName())) {
         declare(p, List.of());
+        rollout(p);
+        retryWaitingClaims(p.getMetadata().getNamespace(), p.getMetadata().getName());
       }
+    }
+  }
+
+  /**
+   * Informer thread: {@code updateStrategy: Recreate} deletes the pool's unclaimed members whose
+   * blueprint hash (or template) is stale; {@code OnReplenish} (default) keeps them until claimed
+   * or deleted, while new members are built from the current template. The delete carries the
+   * member's resourceVersion, so a member adopted meanwhile is never touched; the provisioner tells
+   * the engine the member is gone and the pool replaces it.
+   */
+  private void rollout(SandboxWarmPool p) {
+    if (p.getSpec() == null || p.getSpec().getUpdateStrategy() == null
+        || p.getSpec().getUpdateStrategy().getType() != UpdateStrategyType.Recreate) {
+      return;
+    }
+    String ns = p.getMetadata().getNamespace();
+    String tname = p.getSpec().getSandboxTemplateRef() == null ? null : p.getSpec().getSandboxTemplateRef().getName();
+    SandboxTemplate t = tname == null ? null : templates.getStore().getByKey(key(ns, tname));
+    if (t == null) return;
+    String hash;
+    try {
+      hash = TemplateSandboxes.blueprintHash(t);
+    } catch (IllegalArgumentException e) {
+      return;
+    }
+    String refHash = UpstreamKeys.nameHash(tname);
+    for (Sandbox s : sandboxes.getStore().list()) {
+      OwnerReference ctl = controllerOf(s);
+      if (ctl == null || !"SandboxWarmPool".equals(ctl.getKind()) || !Objects.equals(ctl.getUid(), p.getMetadata().getUid())
+          || s.getMetadata().getDeletionTimestamp() != null) {
+        continue;
+      }
+      Map<String, String> l = s.getMetadata().getLabels() == null ? Map.of() : s.getMetadata().getLabels();
+      if (hash.equals(l.get(UpstreamKeys.SANDBOX_TEMPLATE_HASH)) && refHash.equals(l.get(UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH))) continue;
+      String name = s.getMetadata().getName();
+      String rv = s.getMetadata().getResourceVersion();
+      if (staleDeletes.putIfAbsent(key(ns, name), Boolean.TRUE) != null) continue;
+      LOG.info("pool {}/{}: Recreate: deleting stale member {}", ns, p.getMetadata().getName(), name);
+      ioExecute(() -> {
+        try {
+          client.resources(Sandbox.class).inNamespace(ns).withName(name).lockResourceVersion(rv).delete();
+        } catch (KubernetesClientException e) {
+          staleDeletes.remove(key(ns, name)); // 409: changed (adopted?) meanwhile; the next event re-checks
+          LOG.debug("stale member {}: not deleted: {}", name, e.getMessage());
+        }
+      });
+    }
+  }
+
+  /** Informer thread: claims of a pool that just appeared (or changed) that are not bound nor in flight get another try. */
+  private void retryWaitingClaims(String ns, String pool) {
+    if (!claimsActive) return;
+    for (SandboxClaim c : claims.getStore().list()) {
+      if (ns.equals(c.getMetadata().getNamespace()) && c.getSpec() != null && c.getSpec().getWarmPoolRef() != null
+          && pool.equals(c.getSpec().getWarmPoolRef().getName()) && !isBound(c)
+          && !inFlight.containsKey(key(ns, c.getMetadata().getName()))) {
+        onClaim(c);
+      }
+    }
+  }
+
+  /** Runs {@code r} on k8s-bind; drops it (logged) when that queue is full. */
+  private void ioExecute(Runnable r) {
+    try {
+      io.execute(r);
+    } catch (RejectedExecutionException e) {
+      LOG.warn("k8s-bind queue full; a write was dropped (the next informer event retries)");
     }
   }
 
@@ -382,6 +518,10 @@ public final class KubernetesBackend implements AutoCloseable {
             || c.getSpec().getWarmPoolRef() == null) {
           continue; // the claim is gone: garbage collection removes its sandbox
         }
+        if (m.getName().equals(c.getMetadata().getName())
+            && "cold".equals(m.getLabels() == null ? null : m.getLabels().get(UpstreamKeys.LAUNCH_TYPE))) {
+          continue; // upstream's cold path (named after the claim): not the engine's
+        }
         PoolKey pool = new PoolKey(ns, c.getSpec().getWarmPoolRef().getName());
         Map<String, String> ann = annotations(c);
         String claimId = claimIdOf(c);
@@ -394,7 +534,7 @@ public final class KubernetesBackend implements AutoCloseable {
         out.computeIfAbsent(pool, k -> new ArrayList<>()).add(new RecoveredSandbox(m.getName(), ips(s), b));
         if (!isBound(c)) {
           // The adoption was committed but the claim's status was not written before the restart.
-          io.execute(() -> writeBoundStatus(c.getMetadata().getNamespace(), c.getMetadata().getName(), s));
+          ioExecute(() -> status.writeBound(c.getMetadata().getNamespace(), c.getMetadata().getName(), s));
         }
       }
     }
@@ -437,52 +577,114 @@ public final class KubernetesBackend implements AutoCloseable {
         || annotations(c).containsKey(UpstreamKeys.SANDBOX_NAME);
   }
 
-  /** Informer thread: a new or changed claim; an unbound one becomes a ticket for its pool's shard. */
+  private static boolean forcesCold(SandboxClaim c) {
+    return c.getSpec() != null && ((c.getSpec().getEnv() != null && !c.getSpec().getEnv().isEmpty())
+        || (c.getSpec().getVolumeClaimTemplates() != null && !c.getSpec().getVolumeClaimTemplates().isEmpty()));
+  }
+
+  /**
+   * Informer thread: a new or changed claim. Expiry first ({@code spec.lifecycle}); then an unbound
+   * claim is checked against the caches (pool, template, {@code additionalPodMetadata}) and becomes
+   * a ticket for its pool's shard, or, when {@code env} / {@code volumeClaimTemplates} force a cold
+   * start (upstream), a Sandbox named after it.
+   */
   private void onClaim(SandboxClaim c) {
     if (!claimsActive || c.getMetadata().getDeletionTimestamp() != null) return;
-    if (isBound(c) || bound.containsKey(c.getMetadata().getUid())) return;
+    String ns = c.getMetadata().getNamespace();
+    String k = key(ns, c.getMetadata().getName());
+    String uid = c.getMetadata().getUid();
+    if (expired.containsKey(uid) || ClaimStatusWriter.shows(c, REASON_CLAIM_EXPIRED)) return;
+    java.time.Instant at;
+    try {
+      at = ClaimExpiry.expiryOf(c);
+    } catch (IllegalArgumentException e) {
+      ioExecute(() -> status.writeCondition(c, "InvalidLifecycle", e.getMessage()));
+      return;
+    }
+    if (expiry.isDue(at)) {
+      ioExecute(() -> expire(k));
+      return;
+    }
+    expiry.schedule(k, at);
+    if (isBound(c) || bound.containsKey(uid)) return;
     if (annotations(c).containsKey(CLAIM_ID)) return; // made by the HTTP API: the engine binds it already
-    String k = key(c.getMetadata().getNamespace(), c.getMetadata().getName());
     if (inFlight.putIfAbsent(k, Boolean.TRUE) != null) return;
+    String poolName = c.getSpec() == null || c.getSpec().getWarmPoolRef() == null ? null : c.getSpec().getWarmPoolRef().getName();
+    SandboxWarmPool pool = poolName == null ? null : pools.getStore().getByKey(key(ns, poolName));
+    if (pool == null) {
+      notAdmitted(c, REASON_WARM_POOL_NOT_FOUND, poolName == null ? "spec.warmPoolRef.name is required"
+          : "no SandboxWarmPool " + ns + "/" + poolName);
+      return;
+    }
+    SandboxTemplate t = templateOf(pool);
+    if (t == null) {
+      notAdmitted(c, REASON_TEMPLATE_NOT_FOUND, "SandboxWarmPool " + ns + "/" + poolName + " names SandboxTemplate '"
+          + (pool.getSpec() == null || pool.getSpec().getSandboxTemplateRef() == null ? null : pool.getSpec().getSandboxTemplateRef().getName())
+          + "', which does not exist");
+      return;
+    }
+    try {
+      TemplateSandboxes.additionalPodMetadata(c, t, options.labelDomains(), new HashMap<>(), new HashMap<>());
+    } catch (TemplateSandboxes.RejectedClaim e) {
+      notAdmitted(c, e.reason(), e.getMessage());
+      return;
+    }
+    if (forcesCold(c)) {
+      ioExecute(() -> coldStart(c, t));
+      return;
+    }
     submit(c);
+  }
+
+  private SandboxTemplate templateOf(SandboxWarmPool pool) {
+    if (pool == null || pool.getSpec() == null || pool.getSpec().getSandboxTemplateRef() == null) return null;
+    return templates.getStore().getByKey(key(pool.getMetadata().getNamespace(), pool.getSpec().getSandboxTemplateRef().getName()));
+  }
+
+  /** Not in flight any more; Ready=False with {@code reason} (written on k8s-bind). The next resync or pool event retries. */
+  private void notAdmitted(SandboxClaim c, String reason, String message) {
+    inFlight.remove(key(c.getMetadata().getNamespace(), c.getMetadata().getName()));
+    if (ClaimStatusWriter.shows(c, reason)) return;
+    LOG.info("claim {}/{}: {}: {}", c.getMetadata().getNamespace(), c.getMetadata().getName(), reason, message);
+    ioExecute(() -> status.writeCondition(c, reason, message));
   }
 
   private void submit(SandboxClaim c) {
     String ns = c.getMetadata().getNamespace();
     String k = key(ns, c.getMetadata().getName());
     ClaimRequest request;
+    OnEmpty wanted;
     try {
-      request = request(c);
+      wanted = onEmptyOf(c);
+      request = request(c, wanted);
     } catch (IllegalArgumentException e) {
-      inFlight.remove(k);
-      writeCondition(c, "InvalidAnnotation", e.getMessage());
+      notAdmitted(c, "InvalidAnnotation", e.getMessage());
       return;
     }
-    if (!submitter.submit(new K8sClaimTicket(request, ns, c.getMetadata().getName(), c.getMetadata().getUid()))) {
+    if (!submitter.submit(new K8sClaimTicket(request, ns, c.getMetadata().getName(), c.getMetadata().getUid(),
+        annotations(c).get(AgentSandboxAnnotations.ON_EMPTY) == null ? null : wanted))) {
       inFlight.remove(k); // shard queue full: the next resync retries
     }
   }
 
-  private ClaimRequest request(SandboxClaim c) {
+  private static OnEmpty onEmptyOf(SandboxClaim c) {
+    String oe = annotations(c).get(AgentSandboxAnnotations.ON_EMPTY);
+    if (oe == null) return OnEmpty.WAIT;
+    OnEmpty v = OnEmpty.fromWireName(oe);
+    if (v == null) throw new IllegalArgumentException(AgentSandboxAnnotations.ON_EMPTY + " must be wait, cold or reject: '" + oe + "'");
+    return v;
+  }
+
+  /**
+   * The engine's request for a claim. {@code on-empty: cold} is sent as {@code reject}: an empty
+   * pool answers at once and this backend starts upstream's cold Sandbox named after the claim.
+   */
+  private ClaimRequest request(SandboxClaim c, OnEmpty onEmpty) {
     Map<String, String> ann = annotations(c);
     String ns = c.getMetadata().getNamespace();
-    if (c.getSpec() == null || c.getSpec().getWarmPoolRef() == null || c.getSpec().getWarmPoolRef().getName() == null) {
-      throw new IllegalArgumentException("spec.warmPoolRef.name is required");
-    }
     long waitMs = ann.containsKey(AgentSandboxAnnotations.WAIT_MS)
         ? PoolSpecs.intAnnotation(ann, AgentSandboxAnnotations.WAIT_MS, 0) : options.defaultWaitMs();
     if (waitMs > options.maxWaitMs()) throw new IllegalArgumentException(AgentSandboxAnnotations.WAIT_MS + " above " + options.maxWaitMs());
-    OnEmpty onEmpty = OnEmpty.WAIT;
-    String oe = ann.get(AgentSandboxAnnotations.ON_EMPTY);
-    if (oe != null) {
-      onEmpty = switch (oe) {
-        case "wait" -> OnEmpty.WAIT;
-        case "cold" -> OnEmpty.COLD;
-        case "reject" -> OnEmpty.REJECT;
-        default -> throw new IllegalArgumentException(AgentSandboxAnnotations.ON_EMPTY + " must be wait, cold or reject: '" + oe + "'");
-      };
-    }
-    if (c.getSpec().getEnv() != null && !c.getSpec().getEnv().isEmpty()) onEmpty = OnEmpty.COLD;
     int priority = 0;
     String pr = ann.get(AgentSandboxAnnotations.PRIORITY);
     if (pr != null) {
@@ -496,14 +698,16 @@ public final class KubernetesBackend implements AutoCloseable {
       }
     }
     String tenant = ann.getOrDefault(AgentSandboxAnnotations.TENANT, "default");
-    return new ClaimRequest(claimIdOf(c), new PoolKey(ns, c.getSpec().getWarmPoolRef().getName()), tenant, priority, onEmpty,
-        TimeUnit.MILLISECONDS.toNanos(waitMs), 0, System.nanoTime());
+    return new ClaimRequest(claimIdOf(c), new PoolKey(ns, c.getSpec().getWarmPoolRef().getName()), tenant, priority,
+        onEmpty == OnEmpty.COLD ? OnEmpty.REJECT : onEmpty, TimeUnit.MILLISECONDS.toNanos(waitMs), 0, System.nanoTime());
   }
 
   private void onClaimDeleted(SandboxClaim c) {
     String ns = c.getMetadata().getNamespace();
     inFlight.remove(key(ns, c.getMetadata().getName()));
     bound.remove(c.getMetadata().getUid());
+    expired.remove(c.getMetadata().getUid());
+    expiry.schedule(key(ns, c.getMetadata().getName()), null);
     if (c.getSpec() == null || c.getSpec().getWarmPoolRef() == null) return;
     String claimId = claimIdOf(c);
     httpClaims.remove(claimId);
@@ -512,36 +716,134 @@ public final class KubernetesBackend implements AutoCloseable {
   }
 
   /**
-   * Informer thread: a claim-owned Sandbox changed; when its Ready condition (or podIPs) differs from
-   * what its claim shows, the claim's status is rewritten (upstream forwards Ready from the Sandbox).
+   * Upstream's cold path (k8s-bind thread): a Sandbox named after the claim, owned by it, built from
+   * the template plus the claim's env / VCTs / pod metadata; then the claim's status names it (2
+   * writes; Ready is forwarded when the Sandbox becomes Ready).
+   */
+  private void coldStart(SandboxClaim c, SandboxTemplate t) {
+    String ns = c.getMetadata().getNamespace();
+    String name = c.getMetadata().getName();
+    String uid = c.getMetadata().getUid();
+    try {
+      Sandbox want;
+      try {
+        want = TemplateSandboxes.coldForClaim(c, t, claimOwner(c), options.labelDomains());
+      } catch (TemplateSandboxes.RejectedClaim e) {
+        notAdmitted(c, e.reason(), e.getMessage());
+        return;
+      }
+      if (bound.putIfAbsent(uid, Boolean.TRUE) != null) return;
+      Sandbox sb;
+      try {
+        sb = client.resources(Sandbox.class).inNamespace(ns).resource(want).create();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) throw e;
+        sb = client.resources(Sandbox.class).inNamespace(ns).withName(name).get();
+        OwnerReference ctl = sb == null ? null : controllerOf(sb);
+        if (ctl == null || !uid.equals(ctl.getUid())) {
+          bound.remove(uid);
+          notAdmitted(c, REASON_RECONCILER_ERROR, "a Sandbox named " + name + " exists and is not controlled by this claim");
+          return;
+        }
+      }
+      LOG.debug("claim {}/{}: cold Sandbox created", ns, name);
+      status.writeBound(ns, name, sb);
+      inFlight.remove(key(ns, name));
+    } catch (KubernetesClientException e) {
+      bound.remove(uid);
+      notAdmitted(c, REASON_RECONCILER_ERROR, "cold start failed: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Informer thread: a claim-owned Sandbox changed; when its Ready / Finished conditions (or podIPs)
+   * differ from what its claim shows, the claim's status is rewritten (upstream forwards Ready and
+   * mirrors Finished).
    */
   private void forwardReady(Sandbox sb) {
     OwnerReference ctl = controllerOf(sb);
-    if (ctl == null || !"SandboxClaim".equals(ctl.getKind())) return;
+    if (ctl == null || !"SandboxClaim".equals(ctl.getKind()) || expired.containsKey(ctl.getUid())) return;
     String ns = sb.getMetadata().getNamespace();
     SandboxClaim c = claims.getStore().getByKey(key(ns, ctl.getName()));
     if (c == null || !Objects.equals(c.getMetadata().getUid(), ctl.getUid()) || c.getStatus() == null
-        || c.getStatus().getSandbox() == null || !sb.getMetadata().getName().equals(c.getStatus().getSandbox().getName())) {
+        || c.getStatus().getSandbox() == null || !sb.getMetadata().getName().equals(c.getStatus().getSandbox().getName())
+        || ClaimStatusWriter.shows(c, REASON_CLAIM_EXPIRED)) {
       return; // not bound yet: the binding writes the status
     }
     Condition sbReady = readyCondition(sb);
-    String want = sbReady == null ? "Unknown" : sbReady.getStatus();
-    String have = null;
-    if (c.getStatus().getConditions() != null) {
-      for (Condition x : c.getStatus().getConditions()) if (SandboxConditions.READY.equals(x.getType())) have = x.getStatus();
-    }
+    Condition claimReady = ClaimStatusWriter.condition(c, SandboxConditions.READY);
+    Condition sbFinished = ClaimStatusWriter.condition(sb, SandboxConditions.FINISHED);
+    Condition claimFinished = ClaimStatusWriter.condition(c, SandboxConditions.FINISHED);
     List<String> haveIps = c.getStatus().getSandbox().getPodIPs() == null ? List.of() : c.getStatus().getSandbox().getPodIPs();
-    if (want.equals(have) && haveIps.equals(ips(sb))) return;
+    if (Objects.equals(sbReady == null ? "Unknown" : sbReady.getStatus(), claimReady == null ? null : claimReady.getStatus())
+        && Objects.equals(sbFinished == null ? null : sbFinished.getStatus(), claimFinished == null ? null : claimFinished.getStatus())
+        && haveIps.equals(ips(sb))) {
+      return;
+    }
+    ioExecute(() -> {
+      try {
+        status.writeBound(ns, c.getMetadata().getName(), sb);
+      } catch (KubernetesClientException e) {
+        LOG.debug("claim {}: Ready not forwarded: {}", c.getMetadata().getName(), e.getMessage());
+      }
+    });
+  }
+
+  /** Timer thread: a claim's expiry is due; applied on k8s-bind. */
+  private void onExpiryDue(String claimKey) {
+    ioExecute(() -> expire(claimKey));
+  }
+
+  /**
+   * k8s-bind thread: {@code spec.lifecycle} expired the claim. The engine's claim ends (a waiting
+   * one is cancelled; a bound one's sandbox is deleted); then {@code Delete} deletes the claim
+   * (garbage collection takes the Sandbox), {@code DeleteForeground} does so with foreground
+   * propagation, {@code Retain} (default) deletes the Sandbox and keeps the claim with
+   * Ready=False/{@code ClaimExpired}.
+   */
+  private void expire(String claimKey) {
+    SandboxClaim c = claims.getStore().getByKey(claimKey);
+    if (c == null || c.getMetadata().getDeletionTimestamp() != null) return;
+    java.time.Instant at;
     try {
-      io.execute(() -> {
-        try {
-          writeBoundStatus(ns, c.getMetadata().getName(), sb);
-        } catch (KubernetesClientException e) {
-          LOG.debug("claim {}: Ready not forwarded: {}", c.getMetadata().getName(), e.getMessage());
+      at = ClaimExpiry.expiryOf(c);
+    } catch (IllegalArgumentException e) {
+      return;
+    }
+    if (!expiry.isDue(at)) {
+      expiry.schedule(claimKey, at); // moved meanwhile
+      return;
+    }
+    String ns = c.getMetadata().getNamespace();
+    String name = c.getMetadata().getName();
+    if (expired.put(c.getMetadata().getUid(), Boolean.TRUE) == null) {
+      ClaimShutdownPolicy policy = c.getSpec().getLifecycle().getShutdownPolicy() == null
+          ? ClaimShutdownPolicy.Retain : c.getSpec().getLifecycle().getShutdownPolicy();
+      LOG.info("claim {}: expired ({}; policy {})", claimKey, at, policy);
+      if (c.getSpec().getWarmPoolRef() != null) {
+        submitter.release(new PoolKey(ns, c.getSpec().getWarmPoolRef().getName()), claimIdOf(c),
+            annotations(c).getOrDefault(AgentSandboxAnnotations.TENANT, "default"));
+      }
+      try {
+        switch (policy) {
+          case Delete -> client.resources(SandboxClaim.class).inNamespace(ns).withName(name)
+              .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+          case DeleteForeground -> client.resources(SandboxClaim.class).inNamespace(ns).withName(name)
+              .withPropagationPolicy(DeletionPropagation.FOREGROUND).delete();
+          case Retain -> {
+            String sbName = c.getStatus() == null || c.getStatus().getSandbox() == null ? null : c.getStatus().getSandbox().getName();
+            Sandbox sb = sbName == null ? null : sandboxes.getStore().getByKey(key(ns, sbName));
+            OwnerReference ctl = sb == null ? null : controllerOf(sb);
+            if (ctl != null && c.getMetadata().getUid().equals(ctl.getUid())) {
+              client.resources(Sandbox.class).inNamespace(ns).withName(sbName).delete();
+            }
+            status.writeCondition(c, REASON_CLAIM_EXPIRED, "spec.lifecycle expired the claim at " + at);
+          }
         }
-      });
-    } catch (RejectedExecutionException e) {
-      LOG.debug("claim {}: k8s-bind queue full; Ready not forwarded", c.getMetadata().getName());
+      } catch (KubernetesClientException e) {
+        expired.remove(c.getMetadata().getUid()); // retried at the next resync
+        LOG.warn("claim {}: expiry not applied: {}", claimKey, e.getMessage());
+      }
     }
   }
 
@@ -550,12 +852,15 @@ public final class KubernetesBackend implements AutoCloseable {
     private final String namespace;
     private final String name;
     private final String uid;
+    /** The claim's {@code on-empty} annotation, null when absent. */
+    private final OnEmpty asked;
 
-    K8sClaimTicket(ClaimRequest request, String namespace, String name, String uid) {
+    K8sClaimTicket(ClaimRequest request, String namespace, String name, String uid, OnEmpty asked) {
       super(request);
       this.namespace = namespace;
       this.name = name;
       this.uid = uid;
+      this.asked = asked;
     }
 
     @Override
@@ -568,87 +873,55 @@ public final class KubernetesBackend implements AutoCloseable {
     }
   }
 
-  /** k8s-bind thread: the engine answered a SandboxClaim's claim. */
+  /**
+   * k8s-bind thread: the engine answered a SandboxClaim's claim. An empty pool under
+   * {@code on-empty: cold}, or a default wait that ran out, goes to upstream's cold path; an
+   * explicit {@code wait} waits another round; other rejections become the claim's reason.
+   */
   private void completed(K8sClaimTicket t, ClaimOutcome outcome) {
     String k = key(t.namespace, t.name);
     SandboxClaim current = claims.getStore().getByKey(k);
-    boolean alive = current != null && Objects.equals(current.getMetadata().getUid(), t.uid) && current.getMetadata().getDeletionTimestamp() == null;
-    if (outcome instanceof ClaimOutcome.Assigned) {
+    boolean alive = current != null && Objects.equals(current.getMetadata().getUid(), t.uid)
+        && current.getMetadata().getDeletionTimestamp() == null && !expired.containsKey(t.uid);
+    if (outcome instanceof ClaimOutcome.Assigned || !alive) {
       inFlight.remove(k);
       return;
     }
     ClaimOutcome.Rejected r = (ClaimOutcome.Rejected) outcome;
-    if (alive && r.reason() == RejectReason.DEADLINE) {
-      submit(current); // upstream claims wait until bound: wait another round (still in flight)
-      return;
-    }
     if (r.reason() == RejectReason.OVERLOADED) {
       inFlight.remove(k); // the pool's waiting room is full: like a full shard queue, the next resync (5 s) retries
       return;
     }
-    LOG.info("claim {}: not bound: {} ({})", k, r.reason().code(), r.message());
-    if (alive && !bound.containsKey(t.uid)) {
-      String reason = switch (r.reason()) {
-        case UNKNOWN_POOL -> REASON_WARM_POOL_NOT_FOUND;
-        default -> "ClaimRejected";
-      };
-      // Still in flight while the condition is written, so a retry cannot bind it in between.
-      writeCondition(current, reason, r.reason().code() + ": " + r.message());
-    }
-    inFlight.remove(k);
-  }
-
-  /** Ready=False with {@code reason}, unless the claim already shows it. Any thread but a shard's. */
-  private void writeCondition(SandboxClaim c, String reason, String message) {
-    if (c.getStatus() != null && c.getStatus().getConditions() != null) {
-      for (Condition x : c.getStatus().getConditions()) {
-        if (SandboxConditions.READY.equals(x.getType()) && "False".equals(x.getStatus()) && reason.equals(x.getReason())) return;
+    boolean cold = (r.reason() == RejectReason.POOL_EMPTY && t.asked == OnEmpty.COLD)
+        || (r.reason() == RejectReason.DEADLINE && t.asked == null);
+    if (cold) {
+      SandboxTemplate tpl = templateOf(pools.getStore().getByKey(key(t.namespace, current.getSpec().getWarmPoolRef().getName())));
+      if (tpl != null) {
+        coldStart(current, tpl);
+        return;
       }
     }
-    Map<String, Object> cond = condition("False", reason, message, c.getMetadata().getGeneration());
-    try {
-      patchClaimStatus(c.getMetadata().getNamespace(), c.getMetadata().getName(), Map.of("conditions", List.of(cond)));
-    } catch (KubernetesClientException e) {
-      LOG.debug("claim {}: status write failed: {}", c.getMetadata().getName(), e.getMessage());
+    if (r.reason() == RejectReason.DEADLINE) {
+      submit(current); // an explicit wait: another round (still in flight)
+      return;
     }
-  }
-
-  private static Map<String, Object> condition(String status, String reason, String message, Long generation) {
-    Map<String, Object> cond = new LinkedHashMap<>();
-    cond.put("type", SandboxConditions.READY);
-    cond.put("status", status);
-    cond.put("reason", reason);
-    if (message != null && !message.isEmpty()) cond.put("message", message);
-    cond.put("lastTransitionTime", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-    if (generation != null) cond.put("observedGeneration", generation);
-    return cond;
-  }
-
-  private void patchClaimStatus(String ns, String name, Map<String, Object> status) {
-    client.resources(SandboxClaim.class).inNamespace(ns).withName(name).subresource("status")
-        .patch(PatchContext.of(PatchType.JSON_MERGE), toJson(Map.of("status", status)));
-  }
-
-  private String toJson(Object o) {
-    try {
-      return json.writeValueAsString(o);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
+    if (r.reason() == RejectReason.BINDING_NOT_DURABLE) {
+      bound.remove(t.uid); // the engine deleted the sandbox; the next resync binds the claim again
+      inFlight.remove(k);
+      return;
     }
-  }
-
-  private void writeBoundStatus(String ns, String claimName, Sandbox s) {
-    Map<String, Object> sb = new LinkedHashMap<>();
-    sb.put("name", s.getMetadata().getName());
-    List<String> ips = ips(s);
-    if (!ips.isEmpty()) sb.put("podIPs", ips);
-    Condition ready = readyCondition(s);
-    Map<String, Object> status = new LinkedHashMap<>();
-    status.put("sandbox", sb);
-    status.put("conditions", List.of(condition(ready == null ? "Unknown" : ready.getStatus(),
-        ready == null || ready.getReason() == null ? SandboxConditions.REASON_DEPENDENCIES_NOT_READY : ready.getReason(),
-        ready == null ? null : ready.getMessage(), null)));
-    patchClaimStatus(ns, claimName, status);
+    String reason = switch (r.reason()) {
+      case UNKNOWN_POOL -> templateOf(pools.getStore().getByKey(key(t.namespace, current.getSpec().getWarmPoolRef().getName()))) == null
+          && pools.getStore().getByKey(key(t.namespace, current.getSpec().getWarmPoolRef().getName())) != null
+          ? REASON_TEMPLATE_NOT_FOUND : REASON_WARM_POOL_NOT_FOUND;
+      default -> "ClaimRejected";
+    };
+    if (!ClaimStatusWriter.shows(current, reason)) LOG.info("claim {}: not bound: {} ({})", k, r.reason().code(), r.message());
+    if (!bound.containsKey(t.uid)) {
+      // Still in flight while the condition is written, so a retry cannot bind it in between.
+      status.writeCondition(current, reason, r.reason().code() + ": " + r.message());
+    }
+    inFlight.remove(k);
   }
 
   // ------------------------------------------------------------------ binding store
@@ -657,13 +930,19 @@ public final class KubernetesBackend implements AutoCloseable {
   private final class Store implements BindingStore {
     @Override
     public void persist(BindingRecord binding, Consumer<Throwable> done) {
+      long queued = System.nanoTime();
       try {
         io.execute(() -> {
           Throwable failure = null;
+          long started = System.nanoTime();
           try {
             bind(binding);
           } catch (RuntimeException e) {
             failure = e;
+          }
+          if (failure == null && bindSamples.incrementAndGet() <= 100_000) {
+            bindQueueNs.add(started - queued);
+            bindWritesNs.add(System.nanoTime() - started);
           }
           done.accept(failure);
         });
@@ -704,7 +983,7 @@ public final class KubernetesBackend implements AutoCloseable {
     }
     bound.put(c.getMetadata().getUid(), Boolean.TRUE);
     Sandbox adopted = adopt(ns, b.sandboxName(), c, b.launchType());
-    writeBoundStatus(ns, c.getMetadata().getName(), adopted);
+    status.writeBound(ns, c.getMetadata().getName(), adopted);
   }
 
   private SandboxClaim createHttpClaim(BindingRecord b) {
@@ -766,12 +1045,21 @@ public final class KubernetesBackend implements AutoCloseable {
       meta.put("annotations", Map.of(UpstreamKeys.POD_NAME, sandboxName));
       Map<String, Object> podAnn = new LinkedHashMap<>();
       podAnn.put(UpstreamKeys.SAFE_TO_EVICT, null);
+      Map<String, Object> podLabels = new LinkedHashMap<>();
+      podLabels.put(UpstreamKeys.CLAIM_UID, claimUid);
+      Map<String, String> extraLabels = new LinkedHashMap<>();
+      Map<String, String> extraAnnotations = new LinkedHashMap<>();
+      SandboxTemplate t = templates.getStore().getByKey(key(ns, String.valueOf(annotations(s).get(UpstreamKeys.SANDBOX_TEMPLATE_REF))));
+      TemplateSandboxes.additionalPodMetadata(claim, t, options.labelDomains(), extraLabels, extraAnnotations);
+      podLabels.putAll(extraLabels);
+      podAnn.putAll(extraAnnotations);
       Map<String, Object> podMeta = new LinkedHashMap<>();
-      podMeta.put("labels", Map.of(UpstreamKeys.CLAIM_UID, claimUid));
+      podMeta.put("labels", podLabels);
       podMeta.put("annotations", podAnn);
       Map<String, Object> patch = Map.of("metadata", meta, "spec", Map.of("podTemplate", Map.of("metadata", podMeta)));
+      provisioner.forget(ns, sandboxName); // it leaves the provisioner's pool-label view: not a deletion
       try {
-        return res.patch(PatchContext.of(PatchType.JSON_MERGE), toJson(patch));
+        return res.patch(PatchContext.of(PatchType.JSON_MERGE), status.toJson(patch));
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409) throw e;
         last = e; // the reconciler wrote its status meanwhile: re-read and retry
@@ -796,7 +1084,7 @@ public final class KubernetesBackend implements AutoCloseable {
     st.put("selector", UpstreamKeys.WARM_POOL_SANDBOX + "=" + UpstreamKeys.nameHash(key.name()));
     if (runtimeClassName != null && !runtimeClassName.isEmpty()) st.put("runtimeClassName", runtimeClassName);
     if (p.getMetadata().getGeneration() != null) st.put("observedGeneration", p.getMetadata().getGeneration());
-    String body = toJson(Map.of("status", st));
+    String body = status.toJson(Map.of("status", st));
     if (body.equals(lastPoolStatus.put(key, body))) return;
     try {
       io.execute(() -> {
@@ -817,6 +1105,7 @@ public final class KubernetesBackend implements AutoCloseable {
   public void close() {
     claimsActive = false;
     poolsActive = false;
+    expiryTimer.shutdownNow();
     for (SharedIndexInformer<?> i : new SharedIndexInformer<?>[] {claims, pools, templates, sandboxes}) {
       if (i != null) i.close();
     }

@@ -49,8 +49,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Contract details: each create is reported exactly once as ready or failed, unless it is
  * deleted first (then only {@code onSandboxDeleted} follows); a delete of an unknown sandbox (404)
- * is reported as deleted. Not yet: owner references to the {@code SandboxWarmPool} (the pool
- * reconciler is issue 4's next step).
+ * is reported as deleted. A member deleted by someone else after it was ready is reported with
+ * {@code onSandboxDeleted} (the pool then replaces it), unless it was {@link #forget forgotten}
+ * (adopted by a claim).
  */
 public final class Fabric8SandboxProvisioner implements SandboxProvisioner, AutoCloseable {
 
@@ -83,6 +84,9 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
   private final Options options;
   private final ThreadPoolExecutor io;
   private final Map<String, Pending> pending = new ConcurrentHashMap<>(); // ns/name -> waiting create
+  /** Members reported ready and not deleted by us or adopted since (ns/name): a delete by anyone else is reported. */
+  private final Map<String, Pending> live = new ConcurrentHashMap<>();
+  private volatile java.util.function.BiFunction<String, String, io.agentsandbox.k8s.crd.SandboxTemplate> templates = (ns, n) -> null;
   private volatile SharedIndexInformer<Sandbox> informer;
   private volatile java.util.function.Function<PoolKey, io.fabric8.kubernetes.api.model.OwnerReference> poolOwner = k -> null;
 
@@ -95,6 +99,24 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
    */
   public void setPoolOwner(java.util.function.Function<PoolKey, io.fabric8.kubernetes.api.model.OwnerReference> lookup) {
     this.poolOwner = Objects.requireNonNull(lookup, "lookup");
+  }
+
+  /**
+   * Where the {@code SandboxTemplate} of a member comes from ({@code (namespace, templateName)} →
+   * template or null). With a template, members are built from its full blueprint
+   * ({@link TemplateSandboxes#poolMember}); without one, from the engine's single-container
+   * {@link SandboxBlueprint}. Any thread; the function must not block (an informer cache).
+   */
+  public void setTemplateLookup(java.util.function.BiFunction<String, String, io.agentsandbox.k8s.crd.SandboxTemplate> lookup) {
+    this.templates = Objects.requireNonNull(lookup, "lookup");
+  }
+
+  /**
+   * Stops reporting the member {@code namespace/name} (it is being adopted by a claim, so it leaves
+   * this provisioner's label-selected view). Any thread.
+   */
+  public void forget(String namespace, String sandboxName) {
+    live.remove(key(namespace, sandboxName));
   }
 
   public Fabric8SandboxProvisioner(KubernetesClient client, Options options) {
@@ -132,8 +154,15 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
 
       @Override
       public void onDelete(Sandbox s, boolean finalStateUnknown) {
-        Pending p = pending.remove(key(s.getMetadata().getNamespace(), s.getMetadata().getName()));
-        if (p != null) p.listener().onSandboxFailed(p.pool(), s.getMetadata().getName(), "the Sandbox was deleted before it was ready");
+        String k = key(s.getMetadata().getNamespace(), s.getMetadata().getName());
+        Pending p = pending.remove(k);
+        if (p != null) {
+          p.listener().onSandboxFailed(p.pool(), s.getMetadata().getName(), "the Sandbox was deleted before it was ready");
+          return;
+        }
+        Pending member = live.remove(k);
+        // deleted behind the engine's back (a user, or a Recreate rollout): the pool replaces it
+        if (member != null) member.listener().onSandboxDeleted(member.pool(), s.getMetadata().getName());
       }
     });
     return informer.start().toCompletableFuture().thenApply(x -> null);
@@ -156,7 +185,10 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
     if (ready != null && "True".equals(ready.getStatus())) {
       Pending p = pending.remove(k);
       List<String> ips = s.getStatus().getPodIPs() == null ? List.of() : List.copyOf(s.getStatus().getPodIPs());
-      if (p != null) p.listener().onSandboxReady(p.pool(), s.getMetadata().getName(), ips);
+      if (p != null) {
+        live.put(k, p);
+        p.listener().onSandboxReady(p.pool(), s.getMetadata().getName(), ips);
+      }
     } else if (finished != null && "True".equals(finished.getStatus())) {
       Pending p = pending.remove(k);
       if (p != null) {
@@ -167,7 +199,15 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
 
   @Override
   public void create(PoolKey pool, String sandboxName, SandboxBlueprint blueprint, ProvisionListener listener) {
-    Sandbox sandbox = sandbox(pool, sandboxName, blueprint);
+    Sandbox sandbox;
+    try {
+      io.agentsandbox.k8s.crd.SandboxTemplate t = templates.apply(pool.namespace(), blueprint.templateName());
+      sandbox = t != null ? TemplateSandboxes.poolMember(pool.namespace(), pool.name(), sandboxName, t)
+          : sandbox(pool, sandboxName, blueprint);
+    } catch (RuntimeException e) {
+      listener.onSandboxFailed(pool, sandboxName, "cannot build the Sandbox: " + e.getMessage());
+      return;
+    }
     io.fabric8.kubernetes.api.model.OwnerReference owner = poolOwner.apply(pool);
     if (owner != null) sandbox.getMetadata().setOwnerReferences(List.of(owner));
     String k = key(pool.namespace(), sandboxName);
@@ -198,6 +238,7 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
   public void delete(PoolKey pool, String sandboxName, ProvisionListener listener) {
     String k = key(pool.namespace(), sandboxName);
     pending.remove(k); // NOTE: a delete supersedes a waiting create: only onSandboxDeleted follows
+    live.remove(k);
     try {
       io.execute(() -> {
         try {

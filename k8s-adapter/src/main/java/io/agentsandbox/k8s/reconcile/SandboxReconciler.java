@@ -14,6 +14,8 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Clock;
@@ -191,6 +193,8 @@ public final class SandboxReconciler implements AutoCloseable {
       }
     } else if (pod == null && pvcError == null) {
       create(SandboxResources.pod(sb));
+    } else if (owned != null && owned.getMetadata().getDeletionTimestamp() == null) {
+      syncPodMetadata(owned, SandboxResources.pod(sb));
     }
 
     String serviceName = ensureService(sb);
@@ -221,6 +225,58 @@ public final class SandboxReconciler implements AutoCloseable {
     }
     writeStatus(sb, SandboxStatusCalculator.compute(sb,
         new SandboxStatusCalculator.Observation(null, false, null, false, true, null), options.clusterDomain(), now));
+  }
+
+  /**
+   * Upstream's in-place metadata sync of an existing pod (its spec is never touched): the synced
+   * Sandbox labels (pool, template, claim) and the pod template's labels and annotations are set;
+   * synced or previously propagated keys that are gone are removed. One merge patch, only on change
+   * (after a warm adoption: the pool label goes, {@code claim-uid} and the claim's
+   * {@code additionalPodMetadata} come).
+   */
+  private void syncPodMetadata(Pod podNow, Pod podWanted) {
+    java.util.Map<String, String> hl = podNow.getMetadata().getLabels() == null ? java.util.Map.of() : podNow.getMetadata().getLabels();
+    java.util.Map<String, String> ha = podNow.getMetadata().getAnnotations() == null ? java.util.Map.of() : podNow.getMetadata().getAnnotations();
+    java.util.Set<String> removableLabels = new java.util.HashSet<>(SandboxResources.SYNCED_SANDBOX_LABELS);
+    removableLabels.addAll(csv(ha.get(UpstreamKeys.PROPAGATED_LABELS)));
+    java.util.Set<String> removableAnnotations = new java.util.HashSet<>(csv(ha.get(UpstreamKeys.PROPAGATED_ANNOTATIONS)));
+    removableAnnotations.add(UpstreamKeys.PROPAGATED_LABELS);
+    removableAnnotations.add(UpstreamKeys.PROPAGATED_ANNOTATIONS);
+    java.util.Map<String, Object> labels = diff(hl, podWanted.getMetadata().getLabels(), removableLabels);
+    java.util.Map<String, Object> annotations = diff(ha, podWanted.getMetadata().getAnnotations(), removableAnnotations);
+    if (labels.isEmpty() && annotations.isEmpty()) return;
+    java.util.Map<String, Object> meta = new java.util.LinkedHashMap<>();
+    if (!labels.isEmpty()) meta.put("labels", labels);
+    if (!annotations.isEmpty()) meta.put("annotations", annotations);
+    apiWrites.incrementAndGet();
+    String body = mergePatch(java.util.Map.of("metadata", meta));
+    client.pods().inNamespace(podNow.getMetadata().getNamespace()).withName(podNow.getMetadata().getName())
+        .patch(PatchContext.of(PatchType.JSON_MERGE), body);
+  }
+
+  /** JSON with nulls kept (a merge patch removes keys with null). */
+  private static String mergePatch(Object o) {
+    try {
+      return PLAIN_JSON.writeValueAsString(o);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper PLAIN_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  private static java.util.Map<String, Object> diff(java.util.Map<String, String> have, java.util.Map<String, String> desired,
+      java.util.Set<String> removable) {
+    java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+    java.util.Map<String, String> w = desired == null ? java.util.Map.of() : desired;
+    w.forEach((k, v) -> { if (!Objects.equals(v, have.get(k))) out.put(k, v); });
+    for (String k : removable) if (have.containsKey(k) && !w.containsKey(k)) out.put(k, null);
+    return out;
+  }
+
+  private static List<String> csv(String v) {
+    if (v == null || v.isEmpty()) return List.of();
+    return List.of(v.split(","));
   }
 
   /** Creates missing PVCs; returns an error message when one belongs to someone else. */
