@@ -653,19 +653,38 @@ public final class KubernetesBackend implements AutoCloseable {
 
   // ------------------------------------------------------------------ binding store
 
-  /** Makes a binding durable: (HTTP claims: create the SandboxClaim) → adoption patch → claim status. */
+  /**
+   * Makes a binding durable: (HTTP claims: create the SandboxClaim) → adoption patch; answers; then
+   * writes the claim's status. The adoption is the durable binding (recovery rebuilds bindings from
+   * adopted Sandboxes and writes a missing claim status itself), so the status write need not delay the answer.
+   */
   private final class Store implements BindingStore {
     @Override
     public void persist(BindingRecord binding, Consumer<Throwable> done) {
       try {
         io.execute(() -> {
+          Runnable status = null;
           Throwable failure = null;
           try {
-            bind(binding);
+            status = bind(binding);
           } catch (RuntimeException e) {
             failure = e;
           }
           done.accept(failure);
+          for (int attempt = 1; status != null; attempt++) {
+            try {
+              status.run();
+              status = null;
+            } catch (KubernetesClientException e) {
+              if (e.getCode() == 404) {
+                status = null; // released (and deleted) meanwhile
+              } else if (attempt == 3) {
+                // forwardReady skips a claim whose status names no sandbox; a restart's recovery writes it
+                LOG.warn("claim {}: bound, but its status was not written: {}", binding.claimId(), e.getMessage());
+                status = null;
+              }
+            }
+          }
         });
       } catch (RejectedExecutionException e) {
         done.accept(e);
@@ -690,7 +709,8 @@ public final class KubernetesBackend implements AutoCloseable {
     }
   }
 
-  private void bind(BindingRecord b) {
+  /** Creates (HTTP claims) and adopts; returns the claim-status write still to do. k8s-bind thread. */
+  private Runnable bind(BindingRecord b) {
     String ns = b.pool().namespace();
     SandboxClaim c;
     if (b.claimId().startsWith(K8S_CLAIM_PREFIX)) {
@@ -704,7 +724,8 @@ public final class KubernetesBackend implements AutoCloseable {
     }
     bound.put(c.getMetadata().getUid(), Boolean.TRUE);
     Sandbox adopted = adopt(ns, b.sandboxName(), c, b.launchType());
-    writeBoundStatus(ns, c.getMetadata().getName(), adopted);
+    String claimName = c.getMetadata().getName();
+    return () -> writeBoundStatus(ns, claimName, adopted);
   }
 
   private SandboxClaim createHttpClaim(BindingRecord b) {
