@@ -340,11 +340,13 @@ public final class SchedulerServer {
 
   /**
    * Whether {@code --backend kubernetes} runs one no-op exec into each new sandbox before offering it
-   * (default on; {@code AGENT_SANDBOX_EXEC_WARM_UP=false} or {@code -Dagentsandbox.execWarmUp=false} turns it off).
+   * ({@code AGENT_SANDBOX_EXEC_WARM_UP=true} or {@code -Dagentsandbox.execWarmUp=true}). Off by default:
+   * on the real node it did not shorten warm claim → first exec and made cold claims wait for it
+   * (benchmarks/RESULTS.md, "Real node (issue 9)").
    */
   static boolean execWarmUp() {
     String v = System.getProperty("agentsandbox.execWarmUp", System.getenv("AGENT_SANDBOX_EXEC_WARM_UP"));
-    return v == null || v.isBlank() || !v.trim().equalsIgnoreCase("false");
+    return v != null && v.trim().equalsIgnoreCase("true");
   }
 
   private static KubernetesBackend kubernetesBackend(SchedulerConfig config, KubernetesBackendConfig kc) {

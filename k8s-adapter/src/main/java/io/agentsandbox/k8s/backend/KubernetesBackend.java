@@ -392,8 +392,9 @@ public final class KubernetesBackend implements AutoCloseable {
         long expires = parseLong(ann.get(EXPIRES_AT_MS), 0);
         BindingRecord b = new BindingRecord(claimId, pool, m.getName(), tenant, 0, OnEmpty.WAIT, lt, ttlMs, expires);
         out.computeIfAbsent(pool, k -> new ArrayList<>()).add(new RecoveredSandbox(m.getName(), ips(s), b));
-        if (!isBound(c)) {
-          // The adoption was committed but the claim's status was not written before the restart.
+        if (!statusNamesSandbox(c)) {
+          // The adoption was committed but the claim's status was not written before the restart
+          // (it is written after the claim's answer).
           io.execute(() -> writeBoundStatus(c.getMetadata().getNamespace(), c.getMetadata().getName(), s));
         }
       }
@@ -430,6 +431,10 @@ public final class KubernetesBackend implements AutoCloseable {
   static String claimIdOf(SandboxClaim c) {
     String id = annotations(c).get(CLAIM_ID);
     return id != null ? id : K8S_CLAIM_PREFIX + c.getMetadata().getNamespace() + "/" + c.getMetadata().getName();
+  }
+
+  private static boolean statusNamesSandbox(SandboxClaim c) {
+    return c.getStatus() != null && c.getStatus().getSandbox() != null && c.getStatus().getSandbox().getName() != null;
   }
 
   private static boolean isBound(SandboxClaim c) {
