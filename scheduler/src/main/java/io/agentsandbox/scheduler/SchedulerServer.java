@@ -9,6 +9,7 @@ import io.agentsandbox.core.port.SandboxExecutor;
 import io.agentsandbox.scheduler.backend.SimulatedProvisioner;
 import io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendConfig;
 import io.agentsandbox.k8s.backend.KubernetesBackend;
+import io.agentsandbox.k8s.exec.ExecWarmUpProvisioner;
 import io.agentsandbox.k8s.exec.PodExecExecutor;
 import io.agentsandbox.core.model.ClaimTicket;
 import io.agentsandbox.core.model.RecoveredSandbox;
@@ -164,10 +165,17 @@ public final class SchedulerServer {
     MicrometerSchedulerMetrics metrics = new MicrometerSchedulerMetrics(registry);
     SandboxProvisioner provisioner;
     KubernetesBackend kube = null;
+    PodExecExecutor podExec = null;
     try {
       if (onKubernetes) {
         kube = kubernetesBackend(config, kubeConfig);
         provisioner = kube.provisioner();
+        podExec = new PodExecExecutor(kube.client(), new PodExecExecutor.Options(
+            localConfig.execOutputLimitBytes(), localConfig.execWorkers(), Math.min(8, localConfig.execWorkers())));
+        if (execWarmUp()) {
+          // One no-op exec into each new sandbox before it is offered: claimers skip the runtime's first-exec cost.
+          provisioner = new ExecWarmUpProvisioner(provisioner, podExec, EXEC_WARM_UP_TIMEOUT_MS);
+        }
         if (security.tokenReview()) {
           var verifier = new io.agentsandbox.scheduler.backend.kubernetes.TokenReviewVerifier(kube.client());
           apiAuth = apiAuth.enabled() ? apiAuth.withRemote(verifier) : ApiAuth.remoteOnly(verifier);
@@ -178,6 +186,7 @@ public final class SchedulerServer {
         provisioner = backend(config, localConfig, vertx);
       }
     } catch (RuntimeException e) {
+      if (podExec != null) podExec.close();
       return vertx.close().transform(x -> Future.failedFuture(e));
     }
     WarmPoolPolicy policy = new WarmPoolPolicy(
@@ -276,6 +285,7 @@ public final class SchedulerServer {
       try {
         kube.start(submitter(router, proxies), poolListener(router, proxies, catalog));
       } catch (RuntimeException e) {
+        podExec.close();
         kube.close();
         return vertx.close().transform(x -> Future.failedFuture(
             new IllegalStateException("--backend kubernetes: cannot start: " + e.getMessage(), e)));
@@ -287,8 +297,7 @@ public final class SchedulerServer {
     SandboxExecutor executor = provisioner instanceof SandboxExecutor ex ? ex : null;
     if (kube != null) {
       // Exec and files in pods: the API server's pods/exec; the same claim-token rules as locally (SandboxRoutes).
-      server.podExec = new PodExecExecutor(kube.client(), new PodExecExecutor.Options(
-          localConfig.execOutputLimitBytes(), localConfig.execWorkers(), Math.min(8, localConfig.execWorkers())));
+      server.podExec = podExec;
       executor = server.podExec;
     }
     ApiContext api = new ApiContext(config, router, proxies, catalog, registry, clock, () -> server.ready && !server.standby,
@@ -324,6 +333,20 @@ public final class SchedulerServer {
           stateDir, e.getMessage());
       return ClaimTokens.random();
     }
+  }
+
+  /** Deadline of the warm-up exec into a new sandbox; it is offered to claims at the latest then. */
+  static final long EXEC_WARM_UP_TIMEOUT_MS = 10_000;
+
+  /**
+   * Whether {@code --backend kubernetes} runs one no-op exec into each new sandbox before offering it
+   * ({@code AGENT_SANDBOX_EXEC_WARM_UP=true} or {@code -Dagentsandbox.execWarmUp=true}). Off by default:
+   * on the real node it did not shorten warm claim → first exec and made cold claims wait for it
+   * (benchmarks/RESULTS.md, "Real node (issue 9)").
+   */
+  static boolean execWarmUp() {
+    String v = System.getProperty("agentsandbox.execWarmUp", System.getenv("AGENT_SANDBOX_EXEC_WARM_UP"));
+    return v != null && v.trim().equalsIgnoreCase("true");
   }
 
   private static KubernetesBackend kubernetesBackend(SchedulerConfig config, KubernetesBackendConfig kc) {

@@ -532,8 +532,9 @@ public final class KubernetesBackend implements AutoCloseable {
         long expires = parseLong(ann.get(EXPIRES_AT_MS), 0);
         BindingRecord b = new BindingRecord(claimId, pool, m.getName(), tenant, 0, OnEmpty.WAIT, lt, ttlMs, expires);
         out.computeIfAbsent(pool, k -> new ArrayList<>()).add(new RecoveredSandbox(m.getName(), ips(s), b));
-        if (!isBound(c)) {
-          // The adoption was committed but the claim's status was not written before the restart.
+        if (!statusNamesSandbox(c)) {
+          // The adoption was committed but the claim's status was not written before the restart
+          // (it is written after the claim's answer).
           ioExecute(() -> status.writeBound(c.getMetadata().getNamespace(), c.getMetadata().getName(), s));
         }
       }
@@ -570,6 +571,10 @@ public final class KubernetesBackend implements AutoCloseable {
   static String claimIdOf(SandboxClaim c) {
     String id = annotations(c).get(CLAIM_ID);
     return id != null ? id : K8S_CLAIM_PREFIX + c.getMetadata().getNamespace() + "/" + c.getMetadata().getName();
+  }
+
+  private static boolean statusNamesSandbox(SandboxClaim c) {
+    return c.getStatus() != null && c.getStatus().getSandbox() != null && c.getStatus().getSandbox().getName() != null;
   }
 
   private static boolean isBound(SandboxClaim c) {
@@ -926,17 +931,22 @@ public final class KubernetesBackend implements AutoCloseable {
 
   // ------------------------------------------------------------------ binding store
 
-  /** Makes a binding durable: (HTTP claims: create the SandboxClaim) → adoption patch → claim status. */
+  /**
+   * Makes a binding durable: (HTTP claims: create the SandboxClaim) → adoption patch; answers; then
+   * writes the claim's status. The adoption is the durable binding (recovery rebuilds bindings from
+   * adopted Sandboxes and writes a missing claim status itself), so the status write need not delay the answer.
+   */
   private final class Store implements BindingStore {
     @Override
     public void persist(BindingRecord binding, Consumer<Throwable> done) {
       long queued = System.nanoTime();
       try {
         io.execute(() -> {
+          Runnable status = null;
           Throwable failure = null;
           long started = System.nanoTime();
           try {
-            bind(binding);
+            status = bind(binding);
           } catch (RuntimeException e) {
             failure = e;
           }
@@ -945,6 +955,20 @@ public final class KubernetesBackend implements AutoCloseable {
             bindWritesNs.add(System.nanoTime() - started);
           }
           done.accept(failure);
+          for (int attempt = 1; status != null; attempt++) {
+            try {
+              status.run();
+              status = null;
+            } catch (KubernetesClientException e) {
+              if (e.getCode() == 404) {
+                status = null; // released (and deleted) meanwhile
+              } else if (attempt == 3) {
+                // forwardReady skips a claim whose status names no sandbox; a restart's recovery writes it
+                LOG.warn("claim {}: bound, but its status was not written: {}", binding.claimId(), e.getMessage());
+                status = null;
+              }
+            }
+          }
         });
       } catch (RejectedExecutionException e) {
         done.accept(e);
@@ -969,7 +993,8 @@ public final class KubernetesBackend implements AutoCloseable {
     }
   }
 
-  private void bind(BindingRecord b) {
+  /** Creates (HTTP claims) and adopts; returns the claim-status write still to do. k8s-bind thread. */
+  private Runnable bind(BindingRecord b) {
     String ns = b.pool().namespace();
     SandboxClaim c;
     if (b.claimId().startsWith(K8S_CLAIM_PREFIX)) {
@@ -983,7 +1008,8 @@ public final class KubernetesBackend implements AutoCloseable {
     }
     bound.put(c.getMetadata().getUid(), Boolean.TRUE);
     Sandbox adopted = adopt(ns, b.sandboxName(), c, b.launchType());
-    status.writeBound(ns, c.getMetadata().getName(), adopted);
+    String claimName = c.getMetadata().getName();
+    return () -> status.writeBound(ns, claimName, adopted);
   }
 
   private SandboxClaim createHttpClaim(BindingRecord b) {

@@ -134,8 +134,10 @@ class KubernetesBackendIT {
     System.out.printf("WRITES per warm HTTP claim: %d on the claim path (%s); all: %s%n",
         claimPathWrites(httpDelta), claimPath(httpDelta), httpDelta);
     assertThat(claimPathWrites(httpDelta)).isLessThanOrEqualTo(3);
+    // The SandboxClaim and the adoption are written before the 201; the claim's status right after it.
     SandboxClaim httpClaim = c.resources(SandboxClaim.class).inNamespace(ns).withName(claimId).get();
     assertThat(httpClaim).isNotNull();
+    httpClaim = awaitBound(c, ns, claimId);
     assertThat(httpClaim.getStatus().getSandbox().getName()).isEqualTo(httpSandbox);
     assertThat(controllerOf(c.resources(Sandbox.class).inNamespace(ns).withName(httpSandbox).get()).getUid())
         .isEqualTo(httpClaim.getMetadata().getUid());

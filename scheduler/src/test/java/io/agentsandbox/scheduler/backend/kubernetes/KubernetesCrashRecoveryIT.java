@@ -139,7 +139,10 @@ class KubernetesCrashRecoveryIT {
           .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).as("GET claim %s after restart: %s", a.claimId(), r.body()).isEqualTo(200);
       assertThat(JSON.readTree(r.body()).get("sandbox").get("name").asText()).isEqualTo(a.sandbox());
-      SandboxClaim claim = c.resources(SandboxClaim.class).inNamespace(ns).withName(a.claimId()).get();
+      // the status may have been lost with the kill (it is written after the 201): recovery rewrites it
+      SandboxClaim claim = c.resources(SandboxClaim.class).inNamespace(ns).withName(a.claimId()).waitUntilCondition(
+          x -> x != null && x.getStatus() != null && x.getStatus().getSandbox() != null && x.getStatus().getSandbox().getName() != null,
+          60, TimeUnit.SECONDS);
       assertThat(claim.getStatus().getSandbox().getName()).isEqualTo(a.sandbox());
       Sandbox sb = c.resources(Sandbox.class).inNamespace(ns).withName(a.sandbox()).get();
       assertThat(sb).as("sandbox %s of claim %s", a.sandbox(), a.claimId()).isNotNull();
