@@ -6,14 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.SandboxClaim;
+import io.agentsandbox.k8s.testing.Kubelet;
 import io.agentsandbox.k8s.testing.LocalApiServer;
 import io.agentsandbox.k8s.testing.LocalApiServerExtension;
 import io.agentsandbox.scheduler.SchedulerServer;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -52,15 +50,13 @@ class ApiServerRestartIT {
   @TempDir Path tmp;
   private LocalApiServer api;
   private SchedulerServer server;
-  private SharedIndexInformer<Pod> kubelet;
-  private ExecutorService kubeletPool;
+  private Kubelet.Node kubelet;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @AfterEach
   void tearDown() throws Exception {
     if (server != null) server.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     if (kubelet != null) kubelet.close();
-    if (kubeletPool != null) kubeletPool.shutdownNow();
     if (api != null) api.close();
   }
 
@@ -87,9 +83,8 @@ class ApiServerRestartIT {
   void shouldNeitherLoseNorDuplicateBindingsWhenTheApiServerRestartsMidBurst() throws Exception {
     api = LocalApiServer.start(LocalApiServerExtension.crdsDir());
     KubernetesClient c = api.client();
-    c.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
-    kubeletPool = Executors.newFixedThreadPool(6);
-    kubelet = KubernetesBackendIT.playKubelet(c, NS, kubeletPool);
+    api.createNamespace(NS);
+    kubelet = Kubelet.play(c, NS, 6);
     KubernetesBackendIT.createTemplateAndPool(c, NS, "r", "r-pool", REPLICAS);
     Path kubeconfig = KubernetesBackendIT.writeKubeconfig(api, tmp);
     server = KubernetesBackendIT.start(api, kubeconfig, new KubernetesBackendConfig(kubeconfig, NS));

@@ -26,12 +26,9 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -49,7 +46,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -65,25 +61,22 @@ import org.junit.jupiter.api.io.TempDir;
 class KubernetesBackendIT {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final AtomicInteger IPS = new AtomicInteger();
 
   @TempDir Path tmp;
   private SchedulerServer server;
-  private SharedIndexInformer<Pod> kubelet;
-  private ExecutorService kubeletPool;
+  private Kubelet.Node kubelet;
 
   @AfterEach
   void tearDown() throws Exception {
     if (server != null) server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     if (kubelet != null) kubelet.close();
-    if (kubeletPool != null) kubeletPool.shutdownNow();
   }
 
   @Test
   void shouldBindSandboxClaimsAndHttpClaimsFromTheWarmPoolInAtMostThreeWrites(LocalApiServer api, KubernetesClient c, TestNamespace tns)
       throws Exception {
     String ns = tns.name();
-    playKubelet(c, ns);
+    kubelet = Kubelet.play(c, ns, 6);
     createTemplateAndPool(c, ns, "py", "py-pool", 3);
     server = startServer(api, ns);
     awaitPoolReady(c, ns, "py-pool", 3);
@@ -161,7 +154,7 @@ class KubernetesBackendIT {
   void shouldBindABurstOfClaimsOnceEachAcrossARestart(LocalApiServer api, KubernetesClient c, TestNamespace tns) throws Exception {
     String ns = tns.name();
     int n = 100;
-    playKubelet(c, ns);
+    kubelet = Kubelet.play(c, ns, 6);
     createTemplateAndPool(c, ns, "burst", "burst-pool", n);
     server = startServer(api, ns);
     awaitPoolReady(c, ns, "burst-pool", n);
@@ -215,7 +208,13 @@ class KubernetesBackendIT {
   }
 
   private SchedulerServer startServer(LocalApiServer api, String ns) throws Exception {
-    return start(api, writeKubeconfig(api, tmp), new KubernetesBackendConfig(tmp.resolve("kubeconfig"), ns));
+    return start(api, tmp, ns);
+  }
+
+  /** Writes {@code dir/kubeconfig} for {@code api} and starts a server watching namespace {@code ns}. */
+  static SchedulerServer start(LocalApiServer api, Path dir, String ns) throws Exception {
+    Path kubeconfig = writeKubeconfig(api, dir);
+    return start(api, kubeconfig, new KubernetesBackendConfig(kubeconfig, ns));
   }
 
   static Path writeKubeconfig(LocalApiServer api, Path dir) throws Exception {
@@ -247,40 +246,6 @@ class KubernetesBackendIT {
         "--http-instances", "1");
     return SchedulerServer.start(config, LocalBackendConfig.defaults(), SecurityConfig.DEFAULTS, kube)
         .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
-  }
-
-  /** Plays the kubelet: every pod of the namespace becomes Running and Ready with its own IP. */
-  private void playKubelet(KubernetesClient c, String ns) {
-    kubeletPool = Executors.newFixedThreadPool(6);
-    kubelet = playKubelet(c, ns, kubeletPool);
-  }
-
-  static SharedIndexInformer<Pod> playKubelet(KubernetesClient c, String ns, ExecutorService pool) {
-    return c.pods().inNamespace(ns).inform(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Pod pod) {
-        if (pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase())) return; // another test's, already running
-        String name = pod.getMetadata().getName();
-        int k = IPS.incrementAndGet();
-        String ip = "10.1." + (k / 250) + "." + (k % 250 + 1);
-        pool.execute(() -> {
-          for (int attempt = 0; attempt < 5; attempt++) {
-            try {
-              Kubelet.markRunning(c, ns, name, ip);
-              return;
-            } catch (KubernetesClientException e) {
-              if (e.getCode() == 404) return;
-            }
-          }
-        });
-      }
-
-      @Override
-      public void onUpdate(Pod oldPod, Pod newPod) {}
-
-      @Override
-      public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {}
-    });
   }
 
   static void createTemplateAndPool(KubernetesClient c, String ns, String template, String pool, int replicas) {
@@ -340,7 +305,7 @@ class KubernetesBackendIT {
     return s.getMetadata().getOwnerReferences().stream().filter(o -> Boolean.TRUE.equals(o.getController())).findFirst().orElse(null);
   }
 
-  private static Map<String, Long> delta(Map<String, Long> before, Map<String, Long> after) {
+  static Map<String, Long> delta(Map<String, Long> before, Map<String, Long> after) {
     Map<String, Long> d = new TreeMap<>();
     after.forEach((k, v) -> {
       long x = v - before.getOrDefault(k, 0L);

@@ -6,13 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.SandboxClaim;
+import io.agentsandbox.k8s.testing.Kubelet;
 import io.agentsandbox.k8s.testing.LocalApiServer;
 import io.agentsandbox.k8s.testing.LocalApiServerExtension;
 import io.agentsandbox.k8s.testing.LocalApiServerExtension.TestNamespace;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -58,8 +57,7 @@ class KubernetesCrashRecoveryIT {
 
   @TempDir Path tmp;
   private final List<Process> servers = new ArrayList<>();
-  private SharedIndexInformer<Pod> kubelet;
-  private ExecutorService kubeletPool;
+  private Kubelet.Node kubelet;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @AfterEach
@@ -69,7 +67,6 @@ class KubernetesCrashRecoveryIT {
       if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
     }
     if (kubelet != null) kubelet.close();
-    if (kubeletPool != null) kubeletPool.shutdownNow();
   }
 
   private record Ack(String claimId, String sandbox) {}
@@ -78,8 +75,7 @@ class KubernetesCrashRecoveryIT {
   void shouldKeepEveryAcknowledgedBindingAcrossAKill9MidBurst(LocalApiServer api, KubernetesClient c, TestNamespace tns)
       throws Exception {
     String ns = tns.name();
-    kubeletPool = Executors.newFixedThreadPool(6);
-    kubelet = KubernetesBackendIT.playKubelet(c, ns, kubeletPool);
+    kubelet = Kubelet.play(c, ns, 6);
     KubernetesBackendIT.createTemplateAndPool(c, ns, "crash", "crash-pool", REPLICAS);
     Path kubeconfig = KubernetesBackendIT.writeKubeconfig(api, tmp);
     Path log = tmp.resolve("server.log");
