@@ -1,18 +1,19 @@
 package io.agentsandbox.scheduler.backend.kubernetes;
 
+import static io.agentsandbox.k8s.testing.ClusterFixtures.awaitBound;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.awaitPoolReady;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.claim;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.controllerOf;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.createTemplateAndPool;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.readyStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.agentsandbox.k8s.crd.LocalObjectRef;
-import io.agentsandbox.k8s.crd.PodTemplate;
 import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.SandboxClaim;
-import io.agentsandbox.k8s.crd.SandboxClaimSpec;
 import io.agentsandbox.k8s.crd.SandboxTemplate;
-import io.agentsandbox.k8s.crd.SandboxTemplateSpec;
 import io.agentsandbox.k8s.crd.SandboxWarmPool;
-import io.agentsandbox.k8s.crd.SandboxWarmPoolSpec;
 import io.agentsandbox.k8s.crd.UpstreamKeys;
 import io.agentsandbox.k8s.testing.Kubelet;
 import io.agentsandbox.k8s.testing.LocalApiServer;
@@ -22,13 +23,8 @@ import io.agentsandbox.scheduler.Main;
 import io.agentsandbox.scheduler.SchedulerServer;
 import io.agentsandbox.scheduler.SecurityConfig;
 import io.agentsandbox.scheduler.backend.local.LocalBackendConfig;
-import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ContainerBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -246,63 +242,6 @@ class KubernetesBackendIT {
         "--http-instances", "1");
     return SchedulerServer.start(config, LocalBackendConfig.defaults(), SecurityConfig.DEFAULTS, kube)
         .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
-  }
-
-  static void createTemplateAndPool(KubernetesClient c, String ns, String template, String pool, int replicas) {
-    SandboxTemplateSpec ts = new SandboxTemplateSpec();
-    ts.setPodTemplate(new PodTemplate(null, new PodSpecBuilder()
-        .withContainers(new ContainerBuilder().withName("sandbox").withImage("python:3.12-slim").withCommand("sleep", "infinity").build())
-        .build()));
-    SandboxTemplate t = new SandboxTemplate();
-    t.setMetadata(new ObjectMetaBuilder().withName(template).withNamespace(ns).build());
-    t.setSpec(ts);
-    c.resources(SandboxTemplate.class).inNamespace(ns).resource(t).create();
-    SandboxWarmPoolSpec ps = new SandboxWarmPoolSpec();
-    ps.setReplicas(replicas);
-    ps.setSandboxTemplateRef(new LocalObjectRef(template));
-    SandboxWarmPool p = new SandboxWarmPool();
-    p.setMetadata(new ObjectMetaBuilder().withName(pool).withNamespace(ns).build());
-    p.setSpec(ps);
-    c.resources(SandboxWarmPool.class).inNamespace(ns).resource(p).create();
-  }
-
-  static void awaitPoolReady(KubernetesClient c, String ns, String pool, int ready) {
-    c.resources(SandboxWarmPool.class).inNamespace(ns).withName(pool).waitUntilCondition(
-        p -> p != null && p.getStatus() != null && p.getStatus().getReadyReplicas() != null
-            && p.getStatus().getReadyReplicas() >= ready, 180, TimeUnit.SECONDS);
-  }
-
-  static SandboxClaim claim(String ns, String name, String pool) {
-    SandboxClaimSpec spec = new SandboxClaimSpec();
-    spec.setWarmPoolRef(new LocalObjectRef(pool));
-    SandboxClaim cl = new SandboxClaim();
-    cl.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-    cl.setSpec(spec);
-    return cl;
-  }
-
-  static SandboxClaim awaitBound(KubernetesClient c, String ns, String name) {
-    try {
-      return awaitBound0(c, ns, name);
-    } catch (KubernetesClientException e) {
-      throw new AssertionError("claim " + name + " not bound: " + c.resources(SandboxClaim.class).inNamespace(ns).withName(name).get(), e);
-    }
-  }
-
-  private static SandboxClaim awaitBound0(KubernetesClient c, String ns, String name) {
-    return c.resources(SandboxClaim.class).inNamespace(ns).withName(name).waitUntilCondition(
-        x -> x != null && x.getStatus() != null && x.getStatus().getSandbox() != null && x.getStatus().getSandbox().getName() != null
-            && "True".equals(readyStatus(x.getStatus().getConditions())), 120, TimeUnit.SECONDS);
-  }
-
-  private static String readyStatus(List<Condition> conditions) {
-    if (conditions == null) return null;
-    return conditions.stream().filter(k -> "Ready".equals(k.getType())).map(Condition::getStatus).findFirst().orElse(null);
-  }
-
-  static OwnerReference controllerOf(Sandbox s) {
-    if (s.getMetadata().getOwnerReferences() == null) return null;
-    return s.getMetadata().getOwnerReferences().stream().filter(o -> Boolean.TRUE.equals(o.getController())).findFirst().orElse(null);
   }
 
   static Map<String, Long> delta(Map<String, Long> before, Map<String, Long> after) {

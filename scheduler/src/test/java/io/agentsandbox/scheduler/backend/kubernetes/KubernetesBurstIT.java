@@ -1,9 +1,9 @@
 package io.agentsandbox.scheduler.backend.kubernetes;
 
-import static io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendIT.awaitPoolReady;
-import static io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendIT.claim;
-import static io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendIT.controllerOf;
-import static io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendIT.createTemplateAndPool;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.awaitPoolReady;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.claim;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.controllerOf;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.createTemplateAndPool;
 import static io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendIT.delta;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,7 +30,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;

@@ -1,9 +1,9 @@
 package io.agentsandbox.scheduler.backend.kubernetes;
 
-import static io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendIT.awaitBound;
-import static io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendIT.awaitPoolReady;
-import static io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendIT.claim;
-import static io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendIT.controllerOf;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.awaitBound;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.awaitPoolReady;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.claim;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.controllerOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentsandbox.k8s.crd.AgentSandboxAnnotations;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.SandboxClaim;
+import io.agentsandbox.k8s.testing.ClusterFixtures;
 import io.agentsandbox.k8s.testing.Kubelet;
 import io.agentsandbox.k8s.testing.LocalApiServer;
 import io.agentsandbox.k8s.testing.LocalApiServerExtension;
@@ -76,14 +77,14 @@ class KubernetesCrashRecoveryIT {
       throws Exception {
     String ns = tns.name();
     kubelet = Kubelet.play(c, ns, 6);
-    KubernetesBackendIT.createTemplateAndPool(c, ns, "crash", "crash-pool", REPLICAS);
+    ClusterFixtures.createTemplateAndPool(c, ns, "crash", "crash-pool", REPLICAS);
     Path kubeconfig = KubernetesBackendIT.writeKubeconfig(api, tmp);
     Path log = tmp.resolve("server.log");
 
     int port = freePort();
     Process first = startServer(kubeconfig, ns, port, log);
     awaitReady(first, port, log);
-    KubernetesBackendIT.awaitPoolReady(c, ns, "crash-pool", REPLICAS);
+    ClusterFixtures.awaitPoolReady(c, ns, "crash-pool", REPLICAS);
 
     // The burst: BURST claims from 16 threads; SIGKILL once KILL_AFTER_ACKS have their 201.
     Map<String, Ack> acked = new ConcurrentHashMap<>();
@@ -139,12 +140,12 @@ class KubernetesCrashRecoveryIT {
       assertThat(claim.getStatus().getSandbox().getName()).isEqualTo(a.sandbox());
       Sandbox sb = c.resources(Sandbox.class).inNamespace(ns).withName(a.sandbox()).get();
       assertThat(sb).as("sandbox %s of claim %s", a.sandbox(), a.claimId()).isNotNull();
-      assertThat(KubernetesBackendIT.controllerOf(sb).getUid()).isEqualTo(claim.getMetadata().getUid());
+      assertThat(ClusterFixtures.controllerOf(sb).getUid()).isEqualTo(claim.getMetadata().getUid());
     }
     assertThat(new HashSet<>(acks.values().stream().map(Ack::sandbox).toList())).hasSize(acks.size());
 
     // 2. pools back at target, then: no Sandbox owned by two claims, none owned by nothing
-    KubernetesBackendIT.awaitPoolReady(c, ns, "crash-pool", REPLICAS);
+    ClusterFixtures.awaitPoolReady(c, ns, "crash-pool", REPLICAS);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     List<String> problems;
     int claimOwned;
@@ -158,7 +159,7 @@ class KubernetesCrashRecoveryIT {
         if (s.getMetadata().getDeletionTimestamp() != null) continue;
         List<OwnerReference> owners = s.getMetadata().getOwnerReferences() == null ? List.of() : s.getMetadata().getOwnerReferences();
         long claimOwners = owners.stream().filter(o -> "SandboxClaim".equals(o.getKind())).count();
-        OwnerReference ctl = KubernetesBackendIT.controllerOf(s);
+        OwnerReference ctl = ClusterFixtures.controllerOf(s);
         if (claimOwners > 1) problems.add(s.getMetadata().getName() + " owned by " + claimOwners + " claims");
         if (ctl == null) problems.add(s.getMetadata().getName() + " owned by nothing");
         else if ("SandboxClaim".equals(ctl.getKind())) {

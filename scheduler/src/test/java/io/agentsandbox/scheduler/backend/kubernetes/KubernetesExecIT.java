@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentsandbox.k8s.testing.ClusterFixtures;
 import io.agentsandbox.k8s.testing.Kubelet;
 import io.agentsandbox.k8s.testing.LocalApiServer;
 import io.agentsandbox.k8s.testing.LocalApiServerExtension;
@@ -48,9 +49,9 @@ class KubernetesExecIT {
   void execAndFilesNeedTheClaimTokenAndReachPodsExec(LocalApiServer api, KubernetesClient c, TestNamespace tns) throws Exception {
     String ns = tns.name();
     kubelet = Kubelet.play(c, ns, 2);
-    KubernetesBackendIT.createTemplateAndPool(c, ns, "py", "py-pool", 1);
+    ClusterFixtures.createTemplateAndPool(c, ns, "py", "py-pool", 1);
     server = KubernetesBackendIT.start(api, tmp, ns);
-    KubernetesBackendIT.awaitPoolReady(c, ns, "py-pool", 1);
+    ClusterFixtures.awaitPoolReady(c, ns, "py-pool", 1);
 
     HttpResponse<String> claimed = send("POST", "/v1/claims", null, "{\"pool\":\"" + ns + "/py-pool\",\"waitMs\":20000}");
     assertThat(claimed.statusCode()).as(claimed.body()).isEqualTo(201);
