@@ -210,12 +210,13 @@ public final class SchedulerServer {
     NanoClock clock = NanoClock.SYSTEM;
     BindingStore bindingStore = kube != null ? kube.bindingStore()
         : provisioner instanceof BindingStore store ? store : BindingStore.NOOP;
+    PoolShard.Options shardOptions = new PoolShard.Options(sizing, budgets, bindingStore, config.maxWaitingPerShard());
     List<ShardProxy> proxies = new ArrayList<>();
     for (int k = 0; k < config.shards(); k++) {
       ContextInternal ctx = ((VertxInternal) vertx).createEventLoopContext();
       Executor onShardLoop = task -> ctx.runOnContext(v -> task.run());
       PoolShard shard = new PoolShard(k, config.claimQueueCapacity(), config.drainLimit(), onShardLoop, clock,
-          provisioner, metrics, policy, sizing, budgets, bindingStore, config.maxWaitingPerShard());
+          provisioner, metrics, policy, shardOptions);
       long tickMs = config.tickMs();
       ctx.runOnContext(v -> vertx.setPeriodic(tickMs, id -> shard.onTick(clock.nanoTime())));
       ShardProxy proxy = new ShardProxy(shard);

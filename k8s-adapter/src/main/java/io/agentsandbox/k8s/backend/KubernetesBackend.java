@@ -14,6 +14,7 @@ import io.agentsandbox.core.model.RejectReason;
 import io.agentsandbox.core.port.BindingStore;
 import io.agentsandbox.core.port.ClaimSubmitter;
 import io.agentsandbox.core.port.PoolCatalogListener;
+import io.agentsandbox.core.port.ProvisionListener;
 import io.agentsandbox.k8s.crd.AgentSandboxAnnotations;
 import io.agentsandbox.k8s.crd.ClaimShutdownPolicy;
 import io.agentsandbox.k8s.crd.UpdateStrategyType;
@@ -509,7 +510,7 @@ public final class KubernetesBackend implements AutoCloseable {
         if (isReady(s)) {
           out.computeIfAbsent(pool, k -> new ArrayList<>()).add(new RecoveredSandbox(m.getName(), ips(s), null));
         } else {
-          provisioner.delete(pool, m.getName(), NOOP_LISTENER);
+          provisioner.delete(pool, m.getName(), ProvisionListener.NOOP);
         }
       } else if ("SandboxClaim".equals(ctl.getKind())) {
         SandboxClaim c = claims.getStore().getByKey(key(ns, ctl.getName()));
@@ -550,17 +551,6 @@ public final class KubernetesBackend implements AutoCloseable {
       return dflt;
     }
   }
-
-  private static final io.agentsandbox.core.port.ProvisionListener NOOP_LISTENER = new io.agentsandbox.core.port.ProvisionListener() {
-    @Override
-    public void onSandboxReady(PoolKey pool, String sandboxName, List<String> addresses) {}
-
-    @Override
-    public void onSandboxFailed(PoolKey pool, String sandboxName, String reason) {}
-
-    @Override
-    public void onSandboxDeleted(PoolKey pool, String sandboxName) {}
-  };
 
   // ------------------------------------------------------------------ claims
 

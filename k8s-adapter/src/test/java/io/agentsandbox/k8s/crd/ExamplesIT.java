@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentsandbox.k8s.testing.LocalApiServerExtension;
 import io.agentsandbox.k8s.testing.LocalApiServerExtension.TestNamespace;
+import io.agentsandbox.k8s.testing.SeedExamples;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -152,43 +153,7 @@ class ExamplesIT {
 
   @Test
   void shouldApplyTheSeedDocumentsV1alpha1Sandboxes(KubernetesClient c, TestNamespace ns) {
-    // verbatim from ../shared/reference/seed-examples.md
-    String seed = """
-        apiVersion: agents.x-k8s.io/v1alpha1
-        kind: Sandbox
-        metadata:
-          name: ai-agent-sandbox
-        spec:
-          podTemplate:
-            spec:
-              runtimeClassName: gvisor
-              containers:
-              - name: agent-runtime
-                image: my-ai-agent:latest
-        ---
-        apiVersion: agents.x-k8s.io/v1alpha1
-        kind: Sandbox
-        metadata:
-          name: kata-ai-sandbox
-        spec:
-          podTemplate:
-            spec:
-              runtimeClassName: kata-qemu-nvidia-gpu
-              containers:
-              - name: agent-runtime
-                image: my-ai-agent:latest
-        ---
-        apiVersion: agents.x-k8s.io/v1alpha1
-        kind: Sandbox
-        metadata:
-          name: my-sandbox
-        spec:
-          podTemplate:
-            spec:
-              containers:
-              - name: my-container
-                image: busybox:latest
-        """;
+    String seed = SeedExamples.V1ALPHA1_SANDBOXES;
     for (HasMetadata item : c.load(new java.io.ByteArrayInputStream(seed.getBytes(java.nio.charset.StandardCharsets.UTF_8))).items()) {
       c.resource(item).inNamespace(ns.name()).create();
     }

@@ -76,16 +76,7 @@ class PodHardeningIT {
   void shouldHardenPoolMemberPods(KubernetesClient c, TestNamespace ns) {
     SandboxBlueprint blueprint = new SandboxBlueprint("python", RuntimeClass.GVISOR, "python:3.12-slim", List.of("sleep"),
         List.of("infinity"), Map.of(), 500, 256L << 20);
-    provisioner.create(new PoolKey(ns.name(), "python-pool"), "hardened-member", blueprint, new ProvisionListener() {
-      @Override
-      public void onSandboxReady(PoolKey pool, String sandboxName, List<String> addresses) {}
-
-      @Override
-      public void onSandboxFailed(PoolKey pool, String sandboxName, String reason) {}
-
-      @Override
-      public void onSandboxDeleted(PoolKey pool, String sandboxName) {}
-    });
+    provisioner.create(new PoolKey(ns.name(), "python-pool"), "hardened-member", blueprint, ProvisionListener.NOOP);
     Pod pod = c.pods().inNamespace(ns.name()).withName("hardened-member")
         .waitUntilCondition(p -> p != null, WAIT_S, TimeUnit.SECONDS);
     assertHardened(pod);

@@ -9,6 +9,7 @@ import io.agentsandbox.k8s.crd.UpstreamKeys;
 import io.agentsandbox.k8s.testing.Kubelet;
 import io.agentsandbox.k8s.testing.LocalApiServerExtension;
 import io.agentsandbox.k8s.testing.LocalApiServerExtension.TestNamespace;
+import io.agentsandbox.k8s.testing.SeedExamples;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -246,42 +247,7 @@ class SandboxReconcilerIT {
 
   @Test
   void shouldRunTheSeedV1alpha1SandboxesWithTheirRuntimeClass(KubernetesClient c, TestNamespace ns) {
-    create(c, ns, """
-        apiVersion: agents.x-k8s.io/v1alpha1
-        kind: Sandbox
-        metadata:
-          name: ai-agent-sandbox
-        spec:
-          podTemplate:
-            spec:
-              runtimeClassName: gvisor
-              containers:
-              - name: agent-runtime
-                image: my-ai-agent:latest
-        ---
-        apiVersion: agents.x-k8s.io/v1alpha1
-        kind: Sandbox
-        metadata:
-          name: kata-ai-sandbox
-        spec:
-          podTemplate:
-            spec:
-              runtimeClassName: kata-qemu-nvidia-gpu
-              containers:
-              - name: agent-runtime
-                image: my-ai-agent:latest
-        ---
-        apiVersion: agents.x-k8s.io/v1alpha1
-        kind: Sandbox
-        metadata:
-          name: my-sandbox
-        spec:
-          podTemplate:
-            spec:
-              containers:
-              - name: my-container
-                image: busybox:latest
-        """);
+    create(c, ns, SeedExamples.V1ALPHA1_SANDBOXES);
     assertThat(awaitExists(c.pods().inNamespace(ns.name()).withName("ai-agent-sandbox")).getSpec().getRuntimeClassName())
         .isEqualTo("gvisor");
     assertThat(awaitExists(c.pods().inNamespace(ns.name()).withName("kata-ai-sandbox")).getSpec().getRuntimeClassName())

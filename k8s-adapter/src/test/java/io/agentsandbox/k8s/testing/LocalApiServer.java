@@ -1,5 +1,6 @@
 package io.agentsandbox.k8s.testing;
 
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -347,6 +348,12 @@ public final class LocalApiServer implements AutoCloseable {
   public synchronized KubernetesClient client() {
     if (client == null) client = newClient();
     return client;
+  }
+
+  /** Creates namespace {@code name} through the shared client; returns {@code name}. */
+  public String createNamespace(String name) {
+    client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
+    return name;
   }
 
   /** A new client the caller closes. */

@@ -1,6 +1,5 @@
 package io.agentsandbox.k8s.testing;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -69,9 +68,7 @@ public final class LocalApiServerExtension implements ParameterResolver {
             .replaceAll("[^a-z0-9-]", "-");
         name = name.substring(0, Math.min(name.length(), 50)) + "-"
             + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
-        server.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
-            .create();
-        return new TestNamespace(name);
+        return new TestNamespace(server.createNamespace(name));
       }, TestNamespace.class);
     }
     throw new ParameterResolutionException("unsupported parameter " + t);

@@ -90,35 +90,38 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
       SandboxProvisioner provisioner,
       SchedulerMetrics metrics,
       WarmPoolPolicy policy) {
-    this(index, claimQueueCapacity, drainLimit, executor, clock, provisioner, metrics, policy,
-        SizingPolicy.DEFAULTS, CreationGate.UNLIMITED, BindingStore.NOOP);
+    this(index, claimQueueCapacity, drainLimit, executor, clock, provisioner, metrics, policy, Options.DEFAULTS);
   }
 
   /**
+   * The knobs beyond the warm-pool policy, validated once here.
+   *
    * @param sizing demand-driven sizing knobs for autoscaled pools
    * @param gate per-runtime-class creation limits, shared by every shard
    * @param bindingStore where bindings are made durable before claims are acknowledged
-   */
-  public PoolShard(
-      int index,
-      int claimQueueCapacity,
-      int drainLimit,
-      Executor executor,
-      NanoClock clock,
-      SandboxProvisioner provisioner,
-      SchedulerMetrics metrics,
-      WarmPoolPolicy policy,
-      SizingPolicy sizing,
-      CreationGate gate,
-      BindingStore bindingStore) {
-    this(index, claimQueueCapacity, drainLimit, executor, clock, provisioner, metrics, policy, sizing, gate, bindingStore,
-        DEFAULT_MAX_WAITING_PER_SHARD);
-  }
-
-  /**
    * @param maxWaitingPerShard hard cap on claims waiting over all of this shard's pools; a claim that
    *     finds its pool empty beyond it is answered {@link RejectReason#OVERLOADED} at once
    */
+  public record Options(SizingPolicy sizing, CreationGate gate, BindingStore bindingStore, int maxWaitingPerShard) {
+
+    /** No autoscaling, no creation limits, no durable bindings, {@link #DEFAULT_MAX_WAITING_PER_SHARD}. */
+    public static final Options DEFAULTS =
+        new Options(SizingPolicy.DEFAULTS, CreationGate.UNLIMITED, BindingStore.NOOP, DEFAULT_MAX_WAITING_PER_SHARD);
+
+    public Options {
+      if (maxWaitingPerShard < 1) throw new IllegalArgumentException("maxWaitingPerShard must be > 0: " + maxWaitingPerShard);
+    }
+
+    public Options withBindingStore(BindingStore store) {
+      return new Options(sizing, gate, store, maxWaitingPerShard);
+    }
+
+    public Options withMaxWaitingPerShard(int max) {
+      return new Options(sizing, gate, bindingStore, max);
+    }
+  }
+
+  /** @param options sizing, creation gate, binding store and waiting cap */
   public PoolShard(
       int index,
       int claimQueueCapacity,
@@ -128,15 +131,11 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
       SandboxProvisioner provisioner,
       SchedulerMetrics metrics,
       WarmPoolPolicy policy,
-      SizingPolicy sizing,
-      CreationGate gate,
-      BindingStore bindingStore,
-      int maxWaitingPerShard) {
-    if (maxWaitingPerShard < 1) throw new IllegalArgumentException("maxWaitingPerShard must be > 0: " + maxWaitingPerShard);
-    this.maxWaitingPerShard = maxWaitingPerShard;
-    this.sizing = sizing;
-    this.bindingStore = bindingStore;
-    this.gate = gate;
+      Options options) {
+    this.maxWaitingPerShard = options.maxWaitingPerShard();
+    this.sizing = options.sizing();
+    this.bindingStore = options.bindingStore();
+    this.gate = options.gate();
     this.index = index;
     this.clock = clock;
     this.provisioner = provisioner;

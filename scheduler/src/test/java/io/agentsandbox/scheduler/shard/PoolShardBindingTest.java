@@ -16,8 +16,6 @@ import io.agentsandbox.core.testing.ManualClock;
 import io.agentsandbox.core.testing.ManualExecutor;
 import io.agentsandbox.core.testing.RecordingMetrics;
 import io.agentsandbox.core.testing.RecordingTicket;
-import io.agentsandbox.warmpool.CreationGate;
-import io.agentsandbox.warmpool.SizingPolicy;
 import io.agentsandbox.warmpool.WarmPoolPolicy;
 import io.vertx.core.Promise;
 import java.io.IOException;
@@ -65,7 +63,7 @@ class PoolShardBindingTest {
   @BeforeEach
   void setUp() {
     shard = new PoolShard(0, 16, 8, executor, clock, provisioner, metrics, WarmPoolPolicy.DEFAULTS,
-        SizingPolicy.DEFAULTS, CreationGate.UNLIMITED, store);
+        PoolShard.Options.DEFAULTS.withBindingStore(store));
     proxy = new ShardProxy(shard);
     proxy.send(new ShardCommand.DeclarePool(ClaimFixtures.pool(POOL, 2)));
     executor.runAll();

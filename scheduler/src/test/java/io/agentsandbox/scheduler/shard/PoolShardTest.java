@@ -234,8 +234,7 @@ class PoolShardTest {
   @Test
   void shouldRefuseWaitingClaimsOverTheShardCapButStillServeReadyPools() {
     PoolShard capped = new PoolShard(2, 64, 64, executor, clock, provisioner, metrics, WarmPoolPolicy.DEFAULTS,
-        io.agentsandbox.warmpool.SizingPolicy.DEFAULTS, io.agentsandbox.warmpool.CreationGate.UNLIMITED,
-        io.agentsandbox.core.port.BindingStore.NOOP, 3);
+        PoolShard.Options.DEFAULTS.withMaxWaitingPerShard(3));
     ShardProxy p = new ShardProxy(capped);
     p.send(new ShardCommand.DeclarePool(ClaimFixtures.pool(POOL, 0)));
     p.send(new ShardCommand.DeclarePool(ClaimFixtures.pool(OTHER, 1)));

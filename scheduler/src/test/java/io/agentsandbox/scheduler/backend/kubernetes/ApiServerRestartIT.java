@@ -6,14 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.SandboxClaim;
+import io.agentsandbox.k8s.testing.ClusterFixtures;
+import io.agentsandbox.k8s.testing.Kubelet;
 import io.agentsandbox.k8s.testing.LocalApiServer;
 import io.agentsandbox.k8s.testing.LocalApiServerExtension;
 import io.agentsandbox.scheduler.SchedulerServer;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -52,15 +51,13 @@ class ApiServerRestartIT {
   @TempDir Path tmp;
   private LocalApiServer api;
   private SchedulerServer server;
-  private SharedIndexInformer<Pod> kubelet;
-  private ExecutorService kubeletPool;
+  private Kubelet.Node kubelet;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @AfterEach
   void tearDown() throws Exception {
     if (server != null) server.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     if (kubelet != null) kubelet.close();
-    if (kubeletPool != null) kubeletPool.shutdownNow();
     if (api != null) api.close();
   }
 
@@ -87,13 +84,12 @@ class ApiServerRestartIT {
   void shouldNeitherLoseNorDuplicateBindingsWhenTheApiServerRestartsMidBurst() throws Exception {
     api = LocalApiServer.start(LocalApiServerExtension.crdsDir());
     KubernetesClient c = api.client();
-    c.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
-    kubeletPool = Executors.newFixedThreadPool(6);
-    kubelet = KubernetesBackendIT.playKubelet(c, NS, kubeletPool);
-    KubernetesBackendIT.createTemplateAndPool(c, NS, "r", "r-pool", REPLICAS);
+    api.createNamespace(NS);
+    kubelet = Kubelet.play(c, NS, 6);
+    ClusterFixtures.createTemplateAndPool(c, NS, "r", "r-pool", REPLICAS);
     Path kubeconfig = KubernetesBackendIT.writeKubeconfig(api, tmp);
     server = KubernetesBackendIT.start(api, kubeconfig, new KubernetesBackendConfig(kubeconfig, NS));
-    KubernetesBackendIT.awaitPoolReady(c, NS, "r-pool", REPLICAS);
+    ClusterFixtures.awaitPoolReady(c, NS, "r-pool", REPLICAS);
 
     // 40 claims from 8 threads; the API server restarts once 5 have been answered.
     ExecutorService clients = Executors.newFixedThreadPool(8);
@@ -118,8 +114,8 @@ class ApiServerRestartIT {
     for (Future<Answer> f : after) afterAnswers.add(f.get(120, TimeUnit.SECONDS));
     clients.shutdown();
     assertThat(afterAnswers).as("claims after the restart").allMatch(a -> a.status() == 201);
-    c.resources(SandboxClaim.class).inNamespace(NS).resource(KubernetesBackendIT.claim(NS, "after-restart", "r-pool")).create();
-    KubernetesBackendIT.awaitBound(c, NS, "after-restart");
+    c.resources(SandboxClaim.class).inNamespace(NS).resource(ClusterFixtures.claim(NS, "after-restart", "r-pool")).create();
+    ClusterFixtures.awaitBound(c, NS, "after-restart");
 
     Map<String, Integer> statuses = new TreeMap<>();
     for (Answer a : answers) statuses.merge(a.status() == 201 ? "201" : a.status() + " " + a.code(), 1, Integer::sum);
@@ -134,15 +130,15 @@ class ApiServerRestartIT {
       assertThat(claim.getStatus().getSandbox().getName()).isEqualTo(a.sandbox());
       Sandbox sb = c.resources(Sandbox.class).inNamespace(NS).withName(a.sandbox()).get();
       assertThat(sb).as("sandbox %s of claim %s", a.sandbox(), a.claimId()).isNotNull();
-      assertThat(KubernetesBackendIT.controllerOf(sb).getUid()).isEqualTo(claim.getMetadata().getUid());
+      assertThat(ClusterFixtures.controllerOf(sb).getUid()).isEqualTo(claim.getMetadata().getUid());
     }
 
-    KubernetesBackendIT.awaitPoolReady(c, NS, "r-pool", REPLICAS);
+    ClusterFixtures.awaitPoolReady(c, NS, "r-pool", REPLICAS);
     for (Sandbox s : c.resources(Sandbox.class).inNamespace(NS).list().getItems()) {
       if (s.getMetadata().getDeletionTimestamp() != null) continue;
       List<OwnerReference> owners = s.getMetadata().getOwnerReferences() == null ? List.of() : s.getMetadata().getOwnerReferences();
       assertThat(owners.stream().filter(o -> "SandboxClaim".equals(o.getKind())).count()).as(s.getMetadata().getName()).isLessThanOrEqualTo(1);
-      assertThat(KubernetesBackendIT.controllerOf(s)).as("owner of " + s.getMetadata().getName()).isNotNull();
+      assertThat(ClusterFixtures.controllerOf(s)).as("owner of " + s.getMetadata().getName()).isNotNull();
     }
     Map<String, String> claimOfSandbox = new ConcurrentHashMap<>();
     for (SandboxClaim cl : c.resources(SandboxClaim.class).inNamespace(NS).list().getItems()) {

@@ -1,18 +1,19 @@
 package io.agentsandbox.scheduler.backend.kubernetes;
 
+import static io.agentsandbox.k8s.testing.ClusterFixtures.awaitBound;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.awaitPoolReady;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.claim;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.controllerOf;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.createTemplateAndPool;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.readyStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.agentsandbox.k8s.crd.LocalObjectRef;
-import io.agentsandbox.k8s.crd.PodTemplate;
 import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.SandboxClaim;
-import io.agentsandbox.k8s.crd.SandboxClaimSpec;
 import io.agentsandbox.k8s.crd.SandboxTemplate;
-import io.agentsandbox.k8s.crd.SandboxTemplateSpec;
 import io.agentsandbox.k8s.crd.SandboxWarmPool;
-import io.agentsandbox.k8s.crd.SandboxWarmPoolSpec;
 import io.agentsandbox.k8s.crd.UpstreamKeys;
 import io.agentsandbox.k8s.testing.Kubelet;
 import io.agentsandbox.k8s.testing.LocalApiServer;
@@ -22,16 +23,8 @@ import io.agentsandbox.scheduler.Main;
 import io.agentsandbox.scheduler.SchedulerServer;
 import io.agentsandbox.scheduler.SecurityConfig;
 import io.agentsandbox.scheduler.backend.local.LocalBackendConfig;
-import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ContainerBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -49,7 +42,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -65,25 +57,22 @@ import org.junit.jupiter.api.io.TempDir;
 class KubernetesBackendIT {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final AtomicInteger IPS = new AtomicInteger();
 
   @TempDir Path tmp;
   private SchedulerServer server;
-  private SharedIndexInformer<Pod> kubelet;
-  private ExecutorService kubeletPool;
+  private Kubelet.Node kubelet;
 
   @AfterEach
   void tearDown() throws Exception {
     if (server != null) server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     if (kubelet != null) kubelet.close();
-    if (kubeletPool != null) kubeletPool.shutdownNow();
   }
 
   @Test
   void shouldBindSandboxClaimsAndHttpClaimsFromTheWarmPoolInAtMostThreeWrites(LocalApiServer api, KubernetesClient c, TestNamespace tns)
       throws Exception {
     String ns = tns.name();
-    playKubelet(c, ns);
+    kubelet = Kubelet.play(c, ns, 6);
     createTemplateAndPool(c, ns, "py", "py-pool", 3);
     server = startServer(api, ns);
     awaitPoolReady(c, ns, "py-pool", 3);
@@ -163,7 +152,7 @@ class KubernetesBackendIT {
   void shouldBindABurstOfClaimsOnceEachAcrossARestart(LocalApiServer api, KubernetesClient c, TestNamespace tns) throws Exception {
     String ns = tns.name();
     int n = 100;
-    playKubelet(c, ns);
+    kubelet = Kubelet.play(c, ns, 6);
     createTemplateAndPool(c, ns, "burst", "burst-pool", n);
     server = startServer(api, ns);
     awaitPoolReady(c, ns, "burst-pool", n);
@@ -217,7 +206,13 @@ class KubernetesBackendIT {
   }
 
   private SchedulerServer startServer(LocalApiServer api, String ns) throws Exception {
-    return start(api, writeKubeconfig(api, tmp), new KubernetesBackendConfig(tmp.resolve("kubeconfig"), ns));
+    return start(api, tmp, ns);
+  }
+
+  /** Writes {@code dir/kubeconfig} for {@code api} and starts a server watching namespace {@code ns}. */
+  static SchedulerServer start(LocalApiServer api, Path dir, String ns) throws Exception {
+    Path kubeconfig = writeKubeconfig(api, dir);
+    return start(api, kubeconfig, new KubernetesBackendConfig(kubeconfig, ns));
   }
 
   static Path writeKubeconfig(LocalApiServer api, Path dir) throws Exception {
@@ -251,98 +246,7 @@ class KubernetesBackendIT {
         .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
   }
 
-  /** Plays the kubelet: every pod of the namespace becomes Running and Ready with its own IP. */
-  private void playKubelet(KubernetesClient c, String ns) {
-    kubeletPool = Executors.newFixedThreadPool(6);
-    kubelet = playKubelet(c, ns, kubeletPool);
-  }
-
-  static SharedIndexInformer<Pod> playKubelet(KubernetesClient c, String ns, ExecutorService pool) {
-    return c.pods().inNamespace(ns).inform(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Pod pod) {
-        if (pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase())) return; // another test's, already running
-        String name = pod.getMetadata().getName();
-        int k = IPS.incrementAndGet();
-        String ip = "10.1." + (k / 250) + "." + (k % 250 + 1);
-        pool.execute(() -> {
-          for (int attempt = 0; attempt < 5; attempt++) {
-            try {
-              Kubelet.markRunning(c, ns, name, ip);
-              return;
-            } catch (KubernetesClientException e) {
-              if (e.getCode() == 404) return;
-            }
-          }
-        });
-      }
-
-      @Override
-      public void onUpdate(Pod oldPod, Pod newPod) {}
-
-      @Override
-      public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {}
-    });
-  }
-
-  static void createTemplateAndPool(KubernetesClient c, String ns, String template, String pool, int replicas) {
-    SandboxTemplateSpec ts = new SandboxTemplateSpec();
-    ts.setPodTemplate(new PodTemplate(null, new PodSpecBuilder()
-        .withContainers(new ContainerBuilder().withName("sandbox").withImage("python:3.12-slim").withCommand("sleep", "infinity").build())
-        .build()));
-    SandboxTemplate t = new SandboxTemplate();
-    t.setMetadata(new ObjectMetaBuilder().withName(template).withNamespace(ns).build());
-    t.setSpec(ts);
-    c.resources(SandboxTemplate.class).inNamespace(ns).resource(t).create();
-    SandboxWarmPoolSpec ps = new SandboxWarmPoolSpec();
-    ps.setReplicas(replicas);
-    ps.setSandboxTemplateRef(new LocalObjectRef(template));
-    SandboxWarmPool p = new SandboxWarmPool();
-    p.setMetadata(new ObjectMetaBuilder().withName(pool).withNamespace(ns).build());
-    p.setSpec(ps);
-    c.resources(SandboxWarmPool.class).inNamespace(ns).resource(p).create();
-  }
-
-  static void awaitPoolReady(KubernetesClient c, String ns, String pool, int ready) {
-    c.resources(SandboxWarmPool.class).inNamespace(ns).withName(pool).waitUntilCondition(
-        p -> p != null && p.getStatus() != null && p.getStatus().getReadyReplicas() != null
-            && p.getStatus().getReadyReplicas() >= ready, 180, TimeUnit.SECONDS);
-  }
-
-  static SandboxClaim claim(String ns, String name, String pool) {
-    SandboxClaimSpec spec = new SandboxClaimSpec();
-    spec.setWarmPoolRef(new LocalObjectRef(pool));
-    SandboxClaim cl = new SandboxClaim();
-    cl.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-    cl.setSpec(spec);
-    return cl;
-  }
-
-  static SandboxClaim awaitBound(KubernetesClient c, String ns, String name) {
-    try {
-      return awaitBound0(c, ns, name);
-    } catch (KubernetesClientException e) {
-      throw new AssertionError("claim " + name + " not bound: " + c.resources(SandboxClaim.class).inNamespace(ns).withName(name).get(), e);
-    }
-  }
-
-  private static SandboxClaim awaitBound0(KubernetesClient c, String ns, String name) {
-    return c.resources(SandboxClaim.class).inNamespace(ns).withName(name).waitUntilCondition(
-        x -> x != null && x.getStatus() != null && x.getStatus().getSandbox() != null && x.getStatus().getSandbox().getName() != null
-            && "True".equals(readyStatus(x.getStatus().getConditions())), 120, TimeUnit.SECONDS);
-  }
-
-  private static String readyStatus(List<Condition> conditions) {
-    if (conditions == null) return null;
-    return conditions.stream().filter(k -> "Ready".equals(k.getType())).map(Condition::getStatus).findFirst().orElse(null);
-  }
-
-  static OwnerReference controllerOf(Sandbox s) {
-    if (s.getMetadata().getOwnerReferences() == null) return null;
-    return s.getMetadata().getOwnerReferences().stream().filter(o -> Boolean.TRUE.equals(o.getController())).findFirst().orElse(null);
-  }
-
-  private static Map<String, Long> delta(Map<String, Long> before, Map<String, Long> after) {
+  static Map<String, Long> delta(Map<String, Long> before, Map<String, Long> after) {
     Map<String, Long> d = new TreeMap<>();
     after.forEach((k, v) -> {
       long x = v - before.getOrDefault(k, 0L);

@@ -1,22 +1,23 @@
 package io.agentsandbox.scheduler.backend.kubernetes;
 
-import static io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendIT.awaitPoolReady;
-import static io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendIT.claim;
-import static io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendIT.controllerOf;
-import static io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendIT.createTemplateAndPool;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.awaitPoolReady;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.claim;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.controllerOf;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.createTemplateAndPool;
+import static io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendIT.delta;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentsandbox.k8s.crd.AgentSandboxAnnotations;
 import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.SandboxWarmPool;
 import io.agentsandbox.k8s.crd.SandboxClaim;
+import io.agentsandbox.k8s.testing.Kubelet;
 import io.agentsandbox.k8s.testing.LocalApiServer;
 import io.agentsandbox.k8s.testing.LocalApiServerExtension;
 import io.agentsandbox.k8s.testing.LocalApiServerExtension.TestNamespace;
 import io.agentsandbox.scheduler.SchedulerServer;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -29,7 +30,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -57,8 +57,7 @@ class KubernetesBurstIT {
 
   @TempDir Path tmp;
   private SchedulerServer server;
-  private SharedIndexInformer<Pod> kubelet;
-  private ExecutorService kubeletPool;
+  private Kubelet.Node kubelet;
   private SharedIndexInformer<SandboxClaim> watcher;
 
   @AfterEach
@@ -66,18 +65,12 @@ class KubernetesBurstIT {
     if (watcher != null) watcher.close();
     if (server != null) server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     if (kubelet != null) kubelet.close();
-    if (kubeletPool != null) kubeletPool.shutdownNow();
   }
 
   private SchedulerServer startServer(LocalApiServer api, String ns) throws Exception {
-    return KubernetesBackendIT.start(api, KubernetesBackendIT.writeKubeconfig(api, tmp),
-        new KubernetesBackendConfig(tmp.resolve("kubeconfig"), ns));
+    return KubernetesBackendIT.start(api, tmp, ns);
   }
 
-  private void playKubelet(KubernetesClient c, String ns) {
-    kubeletPool = Executors.newFixedThreadPool(6);
-    kubelet = KubernetesBackendIT.playKubelet(c, ns, kubeletPool);
-  }
 
   /** Records, per claim name, when a watching client first sees it bound and Ready. */
   private static final class ReadyWatch {
@@ -130,7 +123,7 @@ class KubernetesBurstIT {
   void shouldBindA500ClaimBurstOnceEachAndMeasureIt(LocalApiServer api, KubernetesClient c, TestNamespace tns) throws Exception {
     String ns = tns.name();
     int n = 500;
-    playKubelet(c, ns);
+    kubelet = Kubelet.play(c, ns, 6);
     createTemplateAndPool(c, ns, "burst", "burst-pool", n);
     allowManyClaims(c, ns, "burst-pool");
     long fill0 = System.nanoTime();
@@ -241,7 +234,7 @@ class KubernetesBurstIT {
       throws Exception {
     String ns = tns.name();
     int n = 500;
-    playKubelet(c, ns);
+    kubelet = Kubelet.play(c, ns, 6);
     createTemplateAndPool(c, ns, "restart", "restart-pool", n);
     allowManyClaims(c, ns, "restart-pool");
     server = startServer(api, ns);
@@ -352,15 +345,6 @@ class KubernetesBurstIT {
   private static long pct(long[] sorted, int p) {
     int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
     return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
-  }
-
-  private static Map<String, Long> delta(Map<String, Long> before, Map<String, Long> after) {
-    Map<String, Long> d = new TreeMap<>();
-    after.forEach((k, v) -> {
-      long x = v - before.getOrDefault(k, 0L);
-      if (x != 0) d.put(k, x);
-    });
-    return d;
   }
 
   /** The writes that bind a SandboxClaim: adoption patch of the Sandbox and the claim's status. */

@@ -1,9 +1,9 @@
 package io.agentsandbox.scheduler.backend.kubernetes;
 
-import static io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendIT.awaitBound;
-import static io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendIT.awaitPoolReady;
-import static io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendIT.claim;
-import static io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendIT.controllerOf;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.awaitBound;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.awaitPoolReady;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.claim;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.controllerOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentsandbox.k8s.crd.AgentSandboxAnnotations;
@@ -37,7 +37,6 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,8 +46,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -70,21 +67,17 @@ class KubernetesClaimsIT {
 
   @TempDir Path tmp;
   private SchedulerServer server;
-  private SharedIndexInformer<Pod> kubelet;
-  private ExecutorService kubeletPool;
+  private Kubelet.Node kubelet;
 
   @AfterEach
   void tearDown() throws Exception {
     if (server != null) server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     if (kubelet != null) kubelet.close();
-    if (kubeletPool != null) kubeletPool.shutdownNow();
   }
 
   private void startServer(LocalApiServer api, KubernetesClient c, String ns) throws Exception {
-    kubeletPool = Executors.newFixedThreadPool(4);
-    kubelet = KubernetesBackendIT.playKubelet(c, ns, kubeletPool);
-    server = KubernetesBackendIT.start(api, KubernetesBackendIT.writeKubeconfig(api, tmp),
-        new KubernetesBackendConfig(tmp.resolve("kubeconfig"), ns));
+    kubelet = Kubelet.play(c, ns, 4);
+    server = KubernetesBackendIT.start(api, tmp, ns);
   }
 
   @Test

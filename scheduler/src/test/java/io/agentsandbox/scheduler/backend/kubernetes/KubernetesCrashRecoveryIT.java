@@ -6,13 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.SandboxClaim;
+import io.agentsandbox.k8s.testing.ClusterFixtures;
+import io.agentsandbox.k8s.testing.Kubelet;
 import io.agentsandbox.k8s.testing.LocalApiServer;
 import io.agentsandbox.k8s.testing.LocalApiServerExtension;
 import io.agentsandbox.k8s.testing.LocalApiServerExtension.TestNamespace;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -58,8 +58,7 @@ class KubernetesCrashRecoveryIT {
 
   @TempDir Path tmp;
   private final List<Process> servers = new ArrayList<>();
-  private SharedIndexInformer<Pod> kubelet;
-  private ExecutorService kubeletPool;
+  private Kubelet.Node kubelet;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @AfterEach
@@ -69,7 +68,6 @@ class KubernetesCrashRecoveryIT {
       if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
     }
     if (kubelet != null) kubelet.close();
-    if (kubeletPool != null) kubeletPool.shutdownNow();
   }
 
   private record Ack(String claimId, String sandbox) {}
@@ -78,16 +76,15 @@ class KubernetesCrashRecoveryIT {
   void shouldKeepEveryAcknowledgedBindingAcrossAKill9MidBurst(LocalApiServer api, KubernetesClient c, TestNamespace tns)
       throws Exception {
     String ns = tns.name();
-    kubeletPool = Executors.newFixedThreadPool(6);
-    kubelet = KubernetesBackendIT.playKubelet(c, ns, kubeletPool);
-    KubernetesBackendIT.createTemplateAndPool(c, ns, "crash", "crash-pool", REPLICAS);
+    kubelet = Kubelet.play(c, ns, 6);
+    ClusterFixtures.createTemplateAndPool(c, ns, "crash", "crash-pool", REPLICAS);
     Path kubeconfig = KubernetesBackendIT.writeKubeconfig(api, tmp);
     Path log = tmp.resolve("server.log");
 
     int port = freePort();
     Process first = startServer(kubeconfig, ns, port, log);
     awaitReady(first, port, log);
-    KubernetesBackendIT.awaitPoolReady(c, ns, "crash-pool", REPLICAS);
+    ClusterFixtures.awaitPoolReady(c, ns, "crash-pool", REPLICAS);
 
     // The burst: BURST claims from 16 threads; SIGKILL once KILL_AFTER_ACKS have their 201.
     Map<String, Ack> acked = new ConcurrentHashMap<>();
@@ -146,12 +143,12 @@ class KubernetesCrashRecoveryIT {
       assertThat(claim.getStatus().getSandbox().getName()).isEqualTo(a.sandbox());
       Sandbox sb = c.resources(Sandbox.class).inNamespace(ns).withName(a.sandbox()).get();
       assertThat(sb).as("sandbox %s of claim %s", a.sandbox(), a.claimId()).isNotNull();
-      assertThat(KubernetesBackendIT.controllerOf(sb).getUid()).isEqualTo(claim.getMetadata().getUid());
+      assertThat(ClusterFixtures.controllerOf(sb).getUid()).isEqualTo(claim.getMetadata().getUid());
     }
     assertThat(new HashSet<>(acks.values().stream().map(Ack::sandbox).toList())).hasSize(acks.size());
 
     // 2. pools back at target, then: no Sandbox owned by two claims, none owned by nothing
-    KubernetesBackendIT.awaitPoolReady(c, ns, "crash-pool", REPLICAS);
+    ClusterFixtures.awaitPoolReady(c, ns, "crash-pool", REPLICAS);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     List<String> problems;
     int claimOwned;
@@ -165,7 +162,7 @@ class KubernetesCrashRecoveryIT {
         if (s.getMetadata().getDeletionTimestamp() != null) continue;
         List<OwnerReference> owners = s.getMetadata().getOwnerReferences() == null ? List.of() : s.getMetadata().getOwnerReferences();
         long claimOwners = owners.stream().filter(o -> "SandboxClaim".equals(o.getKind())).count();
-        OwnerReference ctl = KubernetesBackendIT.controllerOf(s);
+        OwnerReference ctl = ClusterFixtures.controllerOf(s);
         if (claimOwners > 1) problems.add(s.getMetadata().getName() + " owned by " + claimOwners + " claims");
         if (ctl == null) problems.add(s.getMetadata().getName() + " owned by nothing");
         else if ("SandboxClaim".equals(ctl.getKind())) {

@@ -4,20 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentsandbox.k8s.testing.ClusterFixtures;
+import io.agentsandbox.k8s.testing.Kubelet;
 import io.agentsandbox.k8s.testing.LocalApiServer;
 import io.agentsandbox.k8s.testing.LocalApiServerExtension;
 import io.agentsandbox.k8s.testing.LocalApiServerExtension.TestNamespace;
 import io.agentsandbox.scheduler.SchedulerServer;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -38,25 +36,22 @@ class KubernetesExecIT {
 
   @TempDir Path tmp;
   private SchedulerServer server;
-  private SharedIndexInformer<Pod> kubelet;
-  private ExecutorService kubeletPool;
+  private Kubelet.Node kubelet;
   private final HttpClient http = HttpClient.newHttpClient();
 
   @AfterEach
   void tearDown() throws Exception {
     if (server != null) server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     if (kubelet != null) kubelet.close();
-    if (kubeletPool != null) kubeletPool.shutdownNow();
   }
 
   @Test
   void execAndFilesNeedTheClaimTokenAndReachPodsExec(LocalApiServer api, KubernetesClient c, TestNamespace tns) throws Exception {
     String ns = tns.name();
-    kubeletPool = Executors.newFixedThreadPool(2);
-    kubelet = KubernetesBackendIT.playKubelet(c, ns, kubeletPool);
-    KubernetesBackendIT.createTemplateAndPool(c, ns, "py", "py-pool", 1);
-    server = KubernetesBackendIT.start(api, KubernetesBackendIT.writeKubeconfig(api, tmp), new KubernetesBackendConfig(tmp.resolve("kubeconfig"), ns));
-    KubernetesBackendIT.awaitPoolReady(c, ns, "py-pool", 1);
+    kubelet = Kubelet.play(c, ns, 2);
+    ClusterFixtures.createTemplateAndPool(c, ns, "py", "py-pool", 1);
+    server = KubernetesBackendIT.start(api, tmp, ns);
+    ClusterFixtures.awaitPoolReady(c, ns, "py-pool", 1);
 
     HttpResponse<String> claimed = send("POST", "/v1/claims", null, "{\"pool\":\"" + ns + "/py-pool\",\"waitMs\":20000}");
     assertThat(claimed.statusCode()).as(claimed.body()).isEqualTo(201);
@@ -79,7 +74,7 @@ class KubernetesExecIT {
 
     // a restart of the process keeps the claim bound (SandboxClaim) and its token valid (key in --state-dir)
     server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    server = KubernetesBackendIT.start(api, tmp.resolve("kubeconfig"), new KubernetesBackendConfig(tmp.resolve("kubeconfig"), ns));
+    server = KubernetesBackendIT.start(api, tmp, ns);
     HttpResponse<String> again = send("POST", exec, token, command);
     assertThat(again.statusCode()).as(again.body()).isIn(409, 502);
 

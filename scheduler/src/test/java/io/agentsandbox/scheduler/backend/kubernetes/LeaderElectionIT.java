@@ -3,21 +3,19 @@ package io.agentsandbox.scheduler.backend.kubernetes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentsandbox.k8s.crd.SandboxClaim;
+import io.agentsandbox.k8s.testing.ClusterFixtures;
+import io.agentsandbox.k8s.testing.Kubelet;
 import io.agentsandbox.k8s.testing.LocalApiServer;
 import io.agentsandbox.k8s.testing.LocalApiServerExtension;
 import io.agentsandbox.k8s.testing.LocalApiServerExtension.TestNamespace;
 import io.agentsandbox.scheduler.SchedulerServer;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,8 +29,7 @@ class LeaderElectionIT {
   @TempDir Path tmp;
   private SchedulerServer first;
   private SchedulerServer second;
-  private SharedIndexInformer<Pod> kubelet;
-  private final ExecutorService kubeletPool = Executors.newFixedThreadPool(4);
+  private Kubelet.Node kubelet;
 
   @AfterEach
   void tearDown() throws Exception {
@@ -40,14 +37,13 @@ class LeaderElectionIT {
       if (s != null) s.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
     if (kubelet != null) kubelet.close();
-    kubeletPool.shutdownNow();
   }
 
   @Test
   void shouldServeFromOneReplicaAndFailOverToTheStandby(LocalApiServer api, KubernetesClient c, TestNamespace tns) throws Exception {
     String ns = tns.name();
-    kubelet = KubernetesBackendIT.playKubelet(c, ns, kubeletPool);
-    KubernetesBackendIT.createTemplateAndPool(c, ns, "le", "le-pool", 2);
+    kubelet = Kubelet.play(c, ns, 4);
+    ClusterFixtures.createTemplateAndPool(c, ns, "le", "le-pool", 2);
     Path kubeconfig = KubernetesBackendIT.writeKubeconfig(api, tmp);
     first = KubernetesBackendIT.start(api, kubeconfig, new KubernetesBackendConfig(kubeconfig, ns, true, "le-lease", ns, "replica-a"));
     awaitLeading(first);
@@ -58,17 +54,17 @@ class LeaderElectionIT {
     Lease lease = c.leases().inNamespace(ns).withName("le-lease").get();
     assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("replica-a");
 
-    KubernetesBackendIT.awaitPoolReady(c, ns, "le-pool", 2);
-    c.resources(SandboxClaim.class).inNamespace(ns).resource(KubernetesBackendIT.claim(ns, "le-1", "le-pool")).create();
-    SandboxClaim one = KubernetesBackendIT.awaitBound(c, ns, "le-1");
+    ClusterFixtures.awaitPoolReady(c, ns, "le-pool", 2);
+    c.resources(SandboxClaim.class).inNamespace(ns).resource(ClusterFixtures.claim(ns, "le-1", "le-pool")).create();
+    SandboxClaim one = ClusterFixtures.awaitBound(c, ns, "le-1");
 
     // the leader stops (releases the Lease): the standby takes over, re-adopts, and serves
     first.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     first = null;
     awaitLeading(second);
     assertThat(readyz(second)).isEqualTo(200);
-    c.resources(SandboxClaim.class).inNamespace(ns).resource(KubernetesBackendIT.claim(ns, "le-2", "le-pool")).create();
-    SandboxClaim two = KubernetesBackendIT.awaitBound(c, ns, "le-2");
+    c.resources(SandboxClaim.class).inNamespace(ns).resource(ClusterFixtures.claim(ns, "le-2", "le-pool")).create();
+    SandboxClaim two = ClusterFixtures.awaitBound(c, ns, "le-2");
     assertThat(two.getStatus().getSandbox().getName()).isNotEqualTo(one.getStatus().getSandbox().getName());
     assertThat(c.resources(SandboxClaim.class).inNamespace(ns).withName("le-1").get().getStatus().getSandbox().getName())
         .isEqualTo(one.getStatus().getSandbox().getName());

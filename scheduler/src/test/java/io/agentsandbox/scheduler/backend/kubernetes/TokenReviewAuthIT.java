@@ -41,8 +41,7 @@ class TokenReviewAuthIT {
   @BeforeAll
   static void start() throws Exception {
     api = LocalApiServer.start(LocalApiServerExtension.crdsDir());
-    api.client().namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
-        .withName("tr-test").endMetadata().build()).create();
+    api.createNamespace("tr-test");
     Path kubeconfig = KubernetesBackendIT.writeKubeconfig(api, tmp);
     var config = Main.parseConfig("--host", "127.0.0.1", "--port", "0", "--backend", "kubernetes", "--shards", "1",
         "--http-instances", "1");
