@@ -313,7 +313,7 @@ public final class SchedulerServer {
             vertx.setPeriodic(security.reloadIntervalMs(), t -> vertx.executeBlocking(auth::reloadIfChanged));
           }
           server.ready = true;
-          server.logStarted(cfg);
+          server.logStarted(cfg, security.tlsEnabled());
           return server;
         })
         .recover(e -> vertx.close().transform(x -> Future.failedFuture(
@@ -454,8 +454,8 @@ public final class SchedulerServer {
     }
   }
 
-  private void logStarted(SchedulerConfig c) {
-    String base = "http://" + (c.host().equals("0.0.0.0") ? "127.0.0.1" : c.host()) + ":" + c.port();
+  private void logStarted(SchedulerConfig c, boolean tls) {
+    String base = (tls ? "https://" : "http://") + (c.host().equals("0.0.0.0") ? "127.0.0.1" : c.host()) + ":" + c.port();
     StringBuilder pools = new StringBuilder();
     for (PoolSpec p : catalog.pools()) {
       pools.append("\n  pool ").append(p.key()).append(": ").append(p.replicas()).append(" warm, runtime class ")
@@ -463,11 +463,11 @@ public final class SchedulerServer {
     }
     String first = catalog.pools().isEmpty() ? "<pool>" : catalog.pools().get(0).key().name();
     LOG.info("agent-sandbox server listening on {} ({} shards, backend {}{}){}\n"
-            + "  claim:   curl -s -XPOST {}/v1/claims -H 'content-type: application/json' -d '{\"pool\":\"{}\"}'\n"
+            + "  claim:   curl -s{} -XPOST {}/v1/claims -H 'content-type: application/json' -d '{\"pool\":\"{}\"}'\n"
             + "  release: curl -s -XDELETE {}/v1/claims/<claimId>\n"
             + "  pools:   curl -s {}/v1/pools",
         base, shards.size(), provisioner.backendName(), provisioner.isSimulated() ? ", SIMULATED" : "", pools,
-        base, first, base, base);
+        tls ? " --cacert <ca.pem>" : "", base, first, base, base);
   }
 
   public int port() {
