@@ -212,13 +212,17 @@ public final class WarmPool {
    * starting members plus what it can create within {@link WarmPoolPolicy#maxAdmittedWaitNs}. So an
    * admitted claim waits about one lead time plus at most that bound, instead of sitting until its
    * own deadline behind a queue that cannot drain in time. Null when admitted.
+   *
+   * <p>A full room is shared max-min fairly among tenants (see {@link #admitByDisplacing}).
    */
   private ClaimOutcome refuseToWait(ClaimTicket ticket) {
     int waiting = parkedById.size();
     if (waiting >= policy.maxWaitingPerPool()) {
+      long retryAfterMs = Math.max(policy.emptyRetryAfterMs(), retryAfterMs(pending.size()));
+      if (admitByDisplacing(ticket, retryAfterMs)) return null;
       return reject(ticket, RejectReason.OVERLOADED,
           "pool " + key() + " already has " + waiting + " claims waiting (its cap); retry later",
-          Math.max(policy.emptyRetryAfterMs(), retryAfterMs(pending.size())));
+          retryAfterMs);
     }
     if (ticket.request().onEmpty() == OnEmpty.COLD || policy.maxAdmittedWaitNs() == 0) return null;
     int warmWaiting = pending.size();
@@ -226,12 +230,36 @@ public final class WarmPool {
     double perSecond = creationThroughputPerSecond();
     double servable = startingPool + perSecond * (policy.maxAdmittedWaitNs() / 1e9);
     if (warmWaiting < servable) return null;
+    long retryAfterMs = Math.max(policy.emptyRetryAfterMs(), retryAfterMs(warmWaiting));
+    if (admitByDisplacing(ticket, retryAfterMs)) return null;
     return reject(ticket, RejectReason.OVERLOADED,
         "pool " + key() + " has " + warmWaiting + " claims waiting for " + startingPool
             + " starting sandboxes and creates about " + Math.round(perSecond)
             + " per second: a new claim would wait over "
             + TimeUnit.NANOSECONDS.toMillis(policy.maxAdmittedWaitNs()) + " ms beyond the start time; retry later",
-        Math.max(policy.emptyRetryAfterMs(), retryAfterMs(warmWaiting)));
+        retryAfterMs);
+  }
+
+  /**
+   * Fair admission into a full room: a claim waiting for a warm sandbox whose tenant, counting it,
+   * would still have fewer claims waiting than the tenant with the most takes the place of that
+   * tenant's last-served waiting claim (its lowest priority class, newest in it; never one of higher
+   * priority than the newcomer), which is answered {@link RejectReason#OVERLOADED} exactly as a
+   * refusal would be. A tie refuses the newcomer. The room's size does not change. Cold-start
+   * claims neither displace nor are displaced (each has its own starting member). True when the
+   * newcomer may wait.
+   */
+  private boolean admitByDisplacing(ClaimTicket ticket, long retryAfterMs) {
+    ClaimRequest request = ticket.request();
+    if (request.onEmpty() != OnEmpty.WAIT) return false;
+    ParkedClaim victim = pending.displaceableFor(request.tenant(), request.priority());
+    if (victim == null) return false;
+    String tenant = victim.ticket.request().tenant();
+    endParked(victim, RejectReason.OVERLOADED,
+        "pool " + key() + " has no room for more waiting claims and tenant '" + tenant + "' has the most waiting ("
+            + pending.waitingOf(tenant) + "): its newest gave way to a tenant with fewer; retry later",
+        retryAfterMs);
+    return true;
   }
 
   /** About how long the claims waiting now need to be served, in ms. */

@@ -127,4 +127,30 @@ class PendingClaimsTest {
     assertThat(pending.poll()).isNull();
     assertThat(pending.size()).isZero();
   }
+
+  @Test
+  void shouldTrackTheHeaviestTenantThroughPollsAndRemovals() {
+    ParkedClaim a1 = park("a1", "A", 0);
+    park("a2", "A", 1);
+    ParkedClaim a3 = park("a3", "A", 0);
+    park("b1", "B", 0);
+    assertThat(pending.maxWaitingOfATenant()).isEqualTo(3);
+    assertThat(pending.waitingOf("A")).isEqualTo(3);
+
+    // A's last-served claim: its lowest priority class, newest in it.
+    assertThat(pending.displaceableFor("C", 0)).isSameAs(a3);
+    assertThat(pending.displaceableFor("B", 0)).isSameAs(a3); // B 1 + 1 < 3
+    assertThat(pending.displaceableFor("C", -1)).isNull(); // never a higher priority
+    pending.remove(a3);
+    assertThat(pending.maxWaitingOfATenant()).isEqualTo(2);
+    assertThat(pending.displaceableFor("B", 0)).isNull(); // 1 + 1 ties A's 2
+    assertThat(pending.displaceableFor("C", 0)).isSameAs(a1); // a3 dead at the tail: skipped
+
+    assertThat(pending.poll().claimId()).isEqualTo("a2");
+    assertThat(pending.maxWaitingOfATenant()).isEqualTo(1);
+    assertThat(pollAll()).containsExactly("a1", "b1");
+    assertThat(pending.maxWaitingOfATenant()).isZero();
+    assertThat(pending.waitingOf("A")).isZero();
+    assertThat(pending.displaceableFor("C", 0)).isNull();
+  }
 }
