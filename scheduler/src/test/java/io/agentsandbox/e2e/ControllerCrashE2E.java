@@ -1,6 +1,7 @@
 package io.agentsandbox.e2e;
 
 import static io.agentsandbox.e2e.RealNode.*;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.claim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentsandbox.k8s.crd.Sandbox;

@@ -34,6 +34,7 @@ class MeasureE2E {
   private static final int ROUNDS = Integer.getInteger("e2e.measure.rounds", 5);
   private static final int REFILL = Integer.getInteger("e2e.measure.refill", 10);
 
+  private NodeSession session;
   private KubernetesClient c;
   private String ns;
   private Controller controller;
@@ -41,19 +42,15 @@ class MeasureE2E {
   @BeforeEach
   void setUp() throws Exception {
     Assumptions.assumeTrue("1".equals(System.getenv("AGENTSANDBOX_E2E_MEASURE")), "AGENTSANDBOX_E2E_MEASURE=1 not set");
-    c = client();
-    installCrds(c);
-    ns = newNamespace(c, "e2e-measure");
-    controller = Controller.start(ns, "measure");
+    session = NodeSession.open("e2e-measure", "measure");
+    c = session.client();
+    ns = session.ns();
+    controller = session.controller();
   }
 
   @AfterEach
   void tearDown() throws Exception {
-    if (controller != null) controller.close();
-    if (c != null) {
-      deleteNamespace(c, ns);
-      c.close();
-    }
+    if (session != null) session.close();
   }
 
   @Test

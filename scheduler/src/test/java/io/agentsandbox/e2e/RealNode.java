@@ -2,20 +2,14 @@ package io.agentsandbox.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.agentsandbox.k8s.crd.LocalObjectRef;
-import io.agentsandbox.k8s.crd.PodTemplate;
 import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.SandboxClaim;
-import io.agentsandbox.k8s.crd.SandboxClaimSpec;
-import io.agentsandbox.k8s.crd.SandboxTemplate;
-import io.agentsandbox.k8s.crd.SandboxTemplateSpec;
 import io.agentsandbox.k8s.crd.SandboxWarmPool;
-import io.agentsandbox.k8s.crd.SandboxWarmPoolSpec;
+import io.agentsandbox.k8s.testing.ClusterFixtures;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
@@ -119,39 +113,18 @@ final class RealNode {
 
   /** A SandboxTemplate (one container that idles; gVisor unless runtimeClass is null) and a SandboxWarmPool of it. */
   static void createTemplateAndPool(KubernetesClient c, String ns, String name, String runtimeClass, int replicas) {
-    SandboxTemplateSpec ts = new SandboxTemplateSpec();
-    ts.setPodTemplate(new PodTemplate(null, new PodSpecBuilder()
+    ClusterFixtures.createTemplateAndPool(c, ns, name, name, replicas, new PodSpecBuilder()
         .withRuntimeClassName(runtimeClass)
         .withTerminationGracePeriodSeconds(1L)
         .withEnableServiceLinks(false)
         .withContainers(new ContainerBuilder().withName("agent-runtime").withImage(PYTHON_IMAGE).withImagePullPolicy("Never")
             .withCommand("/bin/sleep", "2147483647").build())
-        .build()));
-    SandboxTemplate t = new SandboxTemplate();
-    t.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-    t.setSpec(ts);
-    c.resources(SandboxTemplate.class).inNamespace(ns).resource(t).create();
-    SandboxWarmPoolSpec ps = new SandboxWarmPoolSpec();
-    ps.setReplicas(replicas);
-    ps.setSandboxTemplateRef(new LocalObjectRef(name));
-    SandboxWarmPool p = new SandboxWarmPool();
-    p.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-    p.setSpec(ps);
-    c.resources(SandboxWarmPool.class).inNamespace(ns).resource(p).create();
+        .build());
   }
 
   static void scalePool(KubernetesClient c, String ns, String pool, int replicas) {
     c.resources(SandboxWarmPool.class).inNamespace(ns).withName(pool)
         .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":" + replicas + "}}");
-  }
-
-  static SandboxClaim claim(String ns, String name, String pool) {
-    SandboxClaimSpec spec = new SandboxClaimSpec();
-    spec.setWarmPoolRef(new LocalObjectRef(pool));
-    SandboxClaim cl = new SandboxClaim();
-    cl.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-    cl.setSpec(spec);
-    return cl;
   }
 
   /** The pool's members (Sandboxes still owned by the pool) whose pods run on the node and are Ready. */

@@ -1,11 +1,13 @@
 package io.agentsandbox.e2e;
 
 import static io.agentsandbox.e2e.RealNode.*;
+import static io.agentsandbox.k8s.testing.ClusterFixtures.claim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.SandboxClaim;
+import io.agentsandbox.k8s.testing.SeedExamples;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -32,6 +34,7 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WarmPoolE2E {
 
+  private NodeSession session;
   private KubernetesClient c;
   private String ns;
   private Controller controller;
@@ -39,19 +42,15 @@ class WarmPoolE2E {
 
   @BeforeAll
   void setUp() throws Exception {
-    c = client();
-    installCrds(c);
-    ns = newNamespace(c, "e2e-pool");
-    controller = Controller.start(ns, "warmpool");
+    session = NodeSession.open("e2e-pool", "warmpool");
+    c = session.client();
+    ns = session.ns();
+    controller = session.controller();
   }
 
   @AfterAll
   void tearDown() throws Exception {
-    if (controller != null) controller.close();
-    if (c != null) {
-      deleteNamespace(c, ns);
-      c.close();
-    }
+    if (session != null) session.close();
   }
 
   @Test
@@ -158,41 +157,8 @@ class WarmPoolE2E {
   @Test
   void shouldRunTheSeedSandboxesAndReportAMissingRuntimeClass() throws Exception {
     // the seed documents' v1alpha1 examples as written, images swapped for the node's local ones
-    String yaml = """
-        apiVersion: agents.x-k8s.io/v1alpha1
-        kind: Sandbox
-        metadata:
-          name: ai-agent-sandbox
-        spec:
-          podTemplate:
-            spec:
-              runtimeClassName: gvisor
-              containers:
-              - name: agent-runtime
-                image: %1$s
-        ---
-        apiVersion: agents.x-k8s.io/v1alpha1
-        kind: Sandbox
-        metadata:
-          name: kata-ai-sandbox
-        spec:
-          podTemplate:
-            spec:
-              runtimeClassName: kata-qemu-nvidia-gpu
-              containers:
-              - name: agent-runtime
-                image: %1$s
-        ---
-        apiVersion: agents.x-k8s.io/v1alpha1
-        kind: Sandbox
-        metadata:
-          name: my-sandbox
-        spec:
-          podTemplate:
-            spec:
-              containers:
-              - name: my-container
-                image: %2$s
+    // plus one of our own on a RuntimeClass without a handler on this node
+    String yaml = SeedExamples.v1alpha1Sandboxes(PYTHON_IMAGE, BUSYBOX_IMAGE) + """
         ---
         apiVersion: agents.x-k8s.io/v1alpha1
         kind: Sandbox
@@ -204,8 +170,8 @@ class WarmPoolE2E {
               runtimeClassName: e2e-no-handler
               containers:
               - name: agent-runtime
-                image: %1$s
-        """.formatted(PYTHON_IMAGE, BUSYBOX_IMAGE);
+                image: %s
+        """.formatted(PYTHON_IMAGE);
     // a RuntimeClass whose handler this node lacks (as kata-qemu-nvidia-gpu would be, installed
     // cluster-wide but not on this node): the pod is created and the kubelet cannot start it
     noHandler = new io.fabric8.kubernetes.api.model.node.v1.RuntimeClassBuilder()
@@ -227,23 +193,23 @@ class WarmPoolE2E {
     await(60, "Sandbox ai-agent-sandbox Ready", () -> "True".equals(status(sandboxConditions("ai-agent-sandbox"), "Ready")));
 
     // no handler for kata-qemu-nvidia-gpu here: the Sandbox says so instead of waiting forever
-    Condition[] ready = new Condition[1];
-    await(60, "kata-ai-sandbox's Ready condition names the missing runtime class", () -> {
-      ready[0] = condition(sandboxConditions("kata-ai-sandbox"), "Ready");
-      return ready[0] != null && "False".equals(ready[0].getStatus()) && ready[0].getMessage() != null
-          && ready[0].getMessage().contains("kata-qemu-nvidia-gpu");
-    }, () -> String.valueOf(ready[0]));
-    System.out.printf("E2E kata-ai-sandbox: Ready=%s reason=%s message=%s%n", ready[0].getStatus(), ready[0].getReason(), ready[0].getMessage());
+    awaitNotReadySaying("kata-ai-sandbox", "missing runtime class", "kata-qemu-nvidia-gpu");
 
     // the RuntimeClass exists but the node has no handler: the kubelet's FailedCreatePodSandBox
     // event reaches the Sandbox's Ready condition instead of an endless "pod is not ready"
-    await(60, "no-handler-sandbox's Ready condition names the missing handler", () -> {
-      ready[0] = condition(sandboxConditions("no-handler-sandbox"), "Ready");
-      return ready[0] != null && "False".equals(ready[0].getStatus()) && ready[0].getMessage() != null
-          && ready[0].getMessage().contains("no runtime for \"no-such-handler\" is configured");
-    }, () -> String.valueOf(ready[0]));
-    System.out.printf("E2E no-handler-sandbox: Ready=%s reason=%s message=%s%n", ready[0].getStatus(), ready[0].getReason(), ready[0].getMessage());
+    awaitNotReadySaying("no-handler-sandbox", "missing handler", "no runtime for \"no-such-handler\" is configured");
     c.resource(noHandler).delete();
+  }
+
+  /** Waits (bounded) until the Sandbox's Ready condition is False with a message containing {@code message}; prints it. */
+  private void awaitNotReadySaying(String sandbox, String what, String message) {
+    Condition[] ready = new Condition[1];
+    await(60, sandbox + "'s Ready condition names the " + what, () -> {
+      ready[0] = condition(sandboxConditions(sandbox), "Ready");
+      return ready[0] != null && "False".equals(ready[0].getStatus()) && ready[0].getMessage() != null
+          && ready[0].getMessage().contains(message);
+    }, () -> String.valueOf(ready[0]));
+    System.out.printf("E2E %s: Ready=%s reason=%s message=%s%n", sandbox, ready[0].getStatus(), ready[0].getReason(), ready[0].getMessage());
   }
 
   private List<Condition> sandboxConditions(String name) {

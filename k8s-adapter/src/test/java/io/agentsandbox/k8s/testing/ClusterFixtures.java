@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -29,10 +30,15 @@ public final class ClusterFixtures {
 
   /** A SandboxTemplate {@code template} (one sleeping python container) and a SandboxWarmPool of {@code replicas} on it. */
   public static void createTemplateAndPool(KubernetesClient c, String ns, String template, String pool, int replicas) {
-    SandboxTemplateSpec ts = new SandboxTemplateSpec();
-    ts.setPodTemplate(new PodTemplate(null, new PodSpecBuilder()
+    createTemplateAndPool(c, ns, template, pool, replicas, new PodSpecBuilder()
         .withContainers(new ContainerBuilder().withName("sandbox").withImage("python:3.12-slim").withCommand("sleep", "infinity").build())
-        .build()));
+        .build());
+  }
+
+  /** A SandboxTemplate {@code template} whose pods get {@code podSpec}, and a SandboxWarmPool of {@code replicas} on it. */
+  public static void createTemplateAndPool(KubernetesClient c, String ns, String template, String pool, int replicas, PodSpec podSpec) {
+    SandboxTemplateSpec ts = new SandboxTemplateSpec();
+    ts.setPodTemplate(new PodTemplate(null, podSpec));
     SandboxTemplate t = new SandboxTemplate();
     t.setMetadata(new ObjectMetaBuilder().withName(template).withNamespace(ns).build());
     t.setSpec(ts);

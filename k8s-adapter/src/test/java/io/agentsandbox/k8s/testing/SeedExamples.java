@@ -6,7 +6,14 @@ public final class SeedExamples {
   private SeedExamples() {}
 
   /** The three upstream v1alpha1 Sandboxes: gVisor, Kata with a GPU, and no runtime class. */
-  public static final String V1ALPHA1_SANDBOXES = """
+  public static final String V1ALPHA1_SANDBOXES = v1alpha1Sandboxes("my-ai-agent:latest", "busybox:latest");
+
+  /**
+   * {@link #V1ALPHA1_SANDBOXES} with other images: {@code agentImage} for the two agent-runtime
+   * containers (seed: my-ai-agent:latest), {@code busyboxImage} for my-container (seed: busybox:latest).
+   */
+  public static String v1alpha1Sandboxes(String agentImage, String busyboxImage) {
+    return """
     apiVersion: agents.x-k8s.io/v1alpha1
     kind: Sandbox
     metadata:
@@ -17,7 +24,7 @@ public final class SeedExamples {
           runtimeClassName: gvisor
           containers:
           - name: agent-runtime
-            image: my-ai-agent:latest
+            image: %1$s
     ---
     apiVersion: agents.x-k8s.io/v1alpha1
     kind: Sandbox
@@ -29,7 +36,7 @@ public final class SeedExamples {
           runtimeClassName: kata-qemu-nvidia-gpu
           containers:
           - name: agent-runtime
-            image: my-ai-agent:latest
+            image: %1$s
     ---
     apiVersion: agents.x-k8s.io/v1alpha1
     kind: Sandbox
@@ -40,6 +47,7 @@ public final class SeedExamples {
         spec:
           containers:
           - name: my-container
-            image: busybox:latest
-    """;
+            image: %2$s
+    """.formatted(agentImage, busyboxImage);
+  }
 }
