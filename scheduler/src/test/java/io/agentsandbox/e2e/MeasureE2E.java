@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -157,11 +159,20 @@ class MeasureE2E {
   private static long podProcessesPssKb() throws IOException {
     Set<String> pids = new HashSet<>();
     Path kubepods = Path.of("/sys/fs/cgroup/memory/kubepods");
-    if (Files.isDirectory(kubepods)) {
+    // A pod of the previous test may still be torn down: its cgroup can vanish during the walk
+    // (the walk then fails and is retried, a bounded number of times) or before its file is read.
+    for (int attempt = 1; Files.isDirectory(kubepods); attempt++) {
       try (Stream<Path> s = Files.walk(kubepods)) {
         for (Path p : s.filter(x -> x.getFileName().toString().equals("cgroup.procs")).toList()) {
-          for (String line : Files.readAllLines(p)) if (!line.isBlank()) pids.add(line.trim());
+          try {
+            for (String line : Files.readAllLines(p)) if (!line.isBlank()) pids.add(line.trim());
+          } catch (NoSuchFileException gone) {
+            // that cgroup was removed meanwhile
+          }
         }
+        break;
+      } catch (UncheckedIOException e) {
+        if (attempt == 5) throw e;
       }
     }
     try (Stream<Path> s = Files.list(Path.of("/proc"))) {
