@@ -23,7 +23,9 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * <p>These are the settings of a documented "real" run (see {@code benchmarks/RESULTS.md}); the CI
  * smoke pass overrides them from the command line ({@code benchmarks/smoke.sh}).
  */
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @BenchmarkMode(Mode.AverageTime)
@@ -42,6 +44,11 @@ public abstract class BenchmarkBase {
     } catch (CommandLineOptionException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
-    new Runner(options.include("\\." + benchmark.getSimpleName() + "\\.").addProfiler(GCProfiler.class).build()).run();
+    new Runner(
+            options
+                .include("\\." + benchmark.getSimpleName() + "\\.")
+                .addProfiler(GCProfiler.class)
+                .build())
+        .run();
   }
 }

@@ -23,14 +23,29 @@ public final class Fixtures {
 
   public static PoolSpec pool(PoolKey key, int replicas) {
     SandboxBlueprint blueprint =
-        new SandboxBlueprint("python", RuntimeClass.GVISOR, "python:3.12-slim", List.of(), List.of(), Map.of(), 0, 0);
+        new SandboxBlueprint(
+            "python",
+            RuntimeClass.GVISOR,
+            "python:3.12-slim",
+            List.of(),
+            List.of(),
+            Map.of(),
+            0,
+            0);
     return new PoolSpec(key, blueprint, replicas, 0);
   }
 
   /** A claim as the HTTP edge builds it by default: wait 10 s, TTL 1 h, tenant "t". */
   public static ClaimRequest claim(String claimId, PoolKey pool, long receivedAtNs) {
     return new ClaimRequest(
-        claimId, pool, "t", 0, OnEmpty.WAIT, TimeUnit.SECONDS.toNanos(10), TimeUnit.HOURS.toNanos(1), receivedAtNs);
+        claimId,
+        pool,
+        "t",
+        0,
+        OnEmpty.WAIT,
+        TimeUnit.SECONDS.toNanos(10),
+        TimeUnit.HOURS.toNanos(1),
+        receivedAtNs);
   }
 
   /**
@@ -43,8 +58,9 @@ public final class Fixtures {
 
     static {
       try {
-        COMPLETED = MethodHandles.privateLookupIn(ClaimTicket.class, MethodHandles.lookup())
-            .findVarHandle(ClaimTicket.class, "completed", boolean.class);
+        COMPLETED =
+            MethodHandles.privateLookupIn(ClaimTicket.class, MethodHandles.lookup())
+                .findVarHandle(ClaimTicket.class, "completed", boolean.class);
       } catch (ReflectiveOperationException e) {
         throw new ExceptionInInitializerError(e);
       }

@@ -13,8 +13,8 @@ import java.util.Objects;
  * @param host address the HTTP API binds to
  * @param port HTTP port (0 picks a free one)
  * @param poolsDir directory of {@code SandboxTemplate}/{@code SandboxWarmPool} YAML loaded at start
- * @param backend sandbox backend: {@code local}, {@code simulated}, or {@code auto} (local when runsc
- *     or bwrap works on this host, else simulated with a warning)
+ * @param backend sandbox backend: {@code local}, {@code simulated}, or {@code auto} (local when
+ *     runsc or bwrap works on this host, else simulated with a warning)
  * @param shards number of claim shards (each owned by one event loop)
  * @param httpInstances number of HTTP verticle instances
  * @param claimQueueCapacity bound of each shard's claim queue; a full queue answers {@code 503}
@@ -71,21 +71,30 @@ public record SchedulerConfig(
 
   /** Default port of the claim API. */
   public static final int DEFAULT_PORT = 8080;
+
   /** Default wait for warm capacity: 10 s. */
   public static final long DEFAULT_WAIT_MS = 10_000;
+
   /** Upper bound of any claim's wait: 5 min. */
   public static final long MAX_WAIT_MS = 300_000;
+
   /** Default claim TTL: 1 h. */
   public static final long DEFAULT_TTL_SECONDS = 3_600;
+
   /** Upper bound of any claim's TTL: 7 days. */
   public static final long MAX_TTL_SECONDS = 7 * 24 * 3_600;
+
   /** Request bodies above 64 KiB are refused with 413. */
   public static final int MAX_BODY_BYTES = 64 * 1024;
+
   /** Seed figures: gVisor ~0.1 s, Kata ~1.5 s (the seed articles), runc ~0.3 s. */
   public static final String DEFAULT_SIMULATED_LATENCY = "gvisor=100,kata=1500,default=300,*=500";
+
   /** Kata sandboxes are VMs: far fewer at once than gVisor or runc. */
   public static final String DEFAULT_CREATE_CONCURRENCY = "gvisor=256,kata=32,default=256,*=64";
+
   public static final String DEFAULT_CREATE_RATE = "gvisor=1000,kata=50,default=1000,*=100";
+
   /** Seed figures: gVisor ~0.1–0.2 s, Kata ~1–2 s (the seed articles). */
   public static final String DEFAULT_LEAD_TIME_SEED = "gvisor=150,kata=1500,default=300,*=500";
 
@@ -107,37 +116,76 @@ public record SchedulerConfig(
   public SchedulerConfig validate() {
     check(!host.isBlank(), "--host must not be empty");
     check(port >= 0 && port <= 65_535, "--port must be 0..65535: " + port);
-    check(backend.equals("auto") || backend.equals("local") || backend.equals("simulated") || backend.equals("kubernetes"),
+    check(
+        backend.equals("auto")
+            || backend.equals("local")
+            || backend.equals("simulated")
+            || backend.equals("kubernetes"),
         "--backend must be auto, local, simulated or kubernetes: " + backend);
     check(shards >= 1 && shards <= 256, "--shards must be 1..256: " + shards);
-    check(httpInstances >= 1 && httpInstances <= 256, "--http-instances must be 1..256: " + httpInstances);
-    check(claimQueueCapacity >= 2 && claimQueueCapacity <= (1 << 24), "--claim-queue-capacity must be 2..16777216: " + claimQueueCapacity);
-    check(drainLimit >= 1 && drainLimit <= 1 << 20, "--drain-limit must be 1..1048576: " + drainLimit);
+    check(
+        httpInstances >= 1 && httpInstances <= 256,
+        "--http-instances must be 1..256: " + httpInstances);
+    check(
+        claimQueueCapacity >= 2 && claimQueueCapacity <= (1 << 24),
+        "--claim-queue-capacity must be 2..16777216: " + claimQueueCapacity);
+    check(
+        drainLimit >= 1 && drainLimit <= 1 << 20,
+        "--drain-limit must be 1..1048576: " + drainLimit);
     check(tickMs >= 1 && tickMs <= 10_000, "--tick-ms must be 1..10000: " + tickMs);
-    check(maxWaitMs >= 0 && maxWaitMs <= 24L * 3_600_000, "--max-wait-ms must be 0..86400000: " + maxWaitMs);
-    check(defaultWaitMs >= 0 && defaultWaitMs <= maxWaitMs, "--default-wait-ms must be 0..--max-wait-ms (" + maxWaitMs + "): " + defaultWaitMs);
-    check(maxTtlSeconds >= 0 && maxTtlSeconds <= 365L * 24 * 3_600, "--max-ttl-seconds must be 0..31536000: " + maxTtlSeconds);
-    check(defaultTtlSeconds >= 0 && defaultTtlSeconds <= maxTtlSeconds, "--default-ttl-seconds must be 0..--max-ttl-seconds (" + maxTtlSeconds + "): " + defaultTtlSeconds);
+    check(
+        maxWaitMs >= 0 && maxWaitMs <= 24L * 3_600_000,
+        "--max-wait-ms must be 0..86400000: " + maxWaitMs);
+    check(
+        defaultWaitMs >= 0 && defaultWaitMs <= maxWaitMs,
+        "--default-wait-ms must be 0..--max-wait-ms (" + maxWaitMs + "): " + defaultWaitMs);
+    check(
+        maxTtlSeconds >= 0 && maxTtlSeconds <= 365L * 24 * 3_600,
+        "--max-ttl-seconds must be 0..31536000: " + maxTtlSeconds);
+    check(
+        defaultTtlSeconds >= 0 && defaultTtlSeconds <= maxTtlSeconds,
+        "--default-ttl-seconds must be 0..--max-ttl-seconds ("
+            + maxTtlSeconds
+            + "): "
+            + defaultTtlSeconds);
     check(maxClaimsPerTenant >= 1, "--max-claims-per-tenant must be >= 1: " + maxClaimsPerTenant);
-    check(readinessGraceSeconds >= 1, "--readiness-grace-seconds must be >= 1: " + readinessGraceSeconds);
+    check(
+        readinessGraceSeconds >= 1,
+        "--readiness-grace-seconds must be >= 1: " + readinessGraceSeconds);
     check(maxStartingPerPool >= 1, "--max-starting-per-pool must be >= 1: " + maxStartingPerPool);
-    check(queueFullRetryAfterMs >= 0, "--queue-full-retry-after-ms must be >= 0: " + queueFullRetryAfterMs);
-    check(maxAdmittedWaitMs >= 0 && maxAdmittedWaitMs <= 3_600_000, "--max-admitted-wait-ms must be 0..3600000: " + maxAdmittedWaitMs);
+    check(
+        queueFullRetryAfterMs >= 0,
+        "--queue-full-retry-after-ms must be >= 0: " + queueFullRetryAfterMs);
+    check(
+        maxAdmittedWaitMs >= 0 && maxAdmittedWaitMs <= 3_600_000,
+        "--max-admitted-wait-ms must be 0..3600000: " + maxAdmittedWaitMs);
     check(maxWaitingPerPool >= 1, "--max-waiting-per-pool must be >= 1: " + maxWaitingPerPool);
     check(maxWaitingPerShard >= 1, "--max-waiting-per-shard must be >= 1: " + maxWaitingPerShard);
-    check(maxBodyBytes >= 1_024 && maxBodyBytes <= 16 << 20, "--max-body-bytes must be 1024..16777216: " + maxBodyBytes);
-    check(simulatedFailureRate >= 0 && simulatedFailureRate <= 1, "--simulated-failure-rate must be 0..1: " + simulatedFailureRate);
+    check(
+        maxBodyBytes >= 1_024 && maxBodyBytes <= 16 << 20,
+        "--max-body-bytes must be 1024..16777216: " + maxBodyBytes);
+    check(
+        simulatedFailureRate >= 0 && simulatedFailureRate <= 1,
+        "--simulated-failure-rate must be 0..1: " + simulatedFailureRate);
     for (var e : createConcurrency.entrySet()) {
-      check(e.getValue() >= 1 && e.getValue() <= 100_000, "--create-concurrency " + e.getKey() + " must be 1..100000: " + e.getValue());
+      check(
+          e.getValue() >= 1 && e.getValue() <= 100_000,
+          "--create-concurrency " + e.getKey() + " must be 1..100000: " + e.getValue());
     }
     for (var e : createRatePerSecond.entrySet()) {
-      check(e.getValue() >= 1 && e.getValue() <= 1_000_000, "--create-rate " + e.getKey() + " must be 1..1000000 per second: " + e.getValue());
+      check(
+          e.getValue() >= 1 && e.getValue() <= 1_000_000,
+          "--create-rate " + e.getKey() + " must be 1..1000000 per second: " + e.getValue());
     }
     for (var e : leadTimeSeedMs.entrySet()) {
-      check(e.getValue() >= 1 && e.getValue() <= 600_000, "--lead-time-seed " + e.getKey() + " must be 1..600000 ms: " + e.getValue());
+      check(
+          e.getValue() >= 1 && e.getValue() <= 600_000,
+          "--lead-time-seed " + e.getKey() + " must be 1..600000 ms: " + e.getValue());
     }
     for (var e : simulatedLatencyMs.entrySet()) {
-      check(e.getValue() >= 0 && e.getValue() <= 600_000, "--simulated-latency " + e.getKey() + " must be 0..600000 ms: " + e.getValue());
+      check(
+          e.getValue() >= 0 && e.getValue() <= 600_000,
+          "--simulated-latency " + e.getKey() + " must be 0..600000 ms: " + e.getValue());
     }
     return this;
   }
@@ -191,9 +239,32 @@ public record SchedulerConfig(
 
   /** The same configuration on another port. */
   public SchedulerConfig withPort(int newPort) {
-    return new SchedulerConfig(host, newPort, poolsDir, backend, shards, httpInstances, claimQueueCapacity, drainLimit,
-        tickMs, defaultWaitMs, maxWaitMs, defaultTtlSeconds, maxTtlSeconds, maxClaimsPerTenant, readinessGraceSeconds,
-        maxStartingPerPool, queueFullRetryAfterMs, maxBodyBytes, simulatedLatencyMs, simulatedFailureRate,
-        createConcurrency, createRatePerSecond, leadTimeSeedMs, maxAdmittedWaitMs, maxWaitingPerPool, maxWaitingPerShard);
+    return new SchedulerConfig(
+        host,
+        newPort,
+        poolsDir,
+        backend,
+        shards,
+        httpInstances,
+        claimQueueCapacity,
+        drainLimit,
+        tickMs,
+        defaultWaitMs,
+        maxWaitMs,
+        defaultTtlSeconds,
+        maxTtlSeconds,
+        maxClaimsPerTenant,
+        readinessGraceSeconds,
+        maxStartingPerPool,
+        queueFullRetryAfterMs,
+        maxBodyBytes,
+        simulatedLatencyMs,
+        simulatedFailureRate,
+        createConcurrency,
+        createRatePerSecond,
+        leadTimeSeedMs,
+        maxAdmittedWaitMs,
+        maxWaitingPerPool,
+        maxWaitingPerShard);
   }
 }

@@ -7,9 +7,9 @@ import java.nio.file.Path;
  * from {@link SchedulerConfig} so that either can grow on its own. Immutable.
  *
  * @param auth {@code token} (every {@code /v1} call needs {@code Authorization: Bearer <API token>}
- *     from the tokens file), {@code tokenreview} (the token is checked by the Kubernetes API server's
- *     TokenReview; {@code --backend kubernetes} only), {@code tokenreview,token} (the file first, then
- *     TokenReview), or {@code none} (no API authentication; a loud warning at start-up)
+ *     from the tokens file), {@code tokenreview} (the token is checked by the Kubernetes API
+ *     server's TokenReview; {@code --backend kubernetes} only), {@code tokenreview,token} (the file
+ *     first, then TokenReview), or {@code none} (no API authentication; a loud warning at start-up)
  * @param apiTokensFile file of API tokens, one {@code token [tenant]} per line; null when none
  * @param tlsCert PEM certificate chain; null for plain HTTP
  * @param tlsKey PEM private key of {@code tlsCert}; null for plain HTTP
@@ -29,7 +29,8 @@ public record SecurityConfig(
     long requestReadTimeoutMs) {
 
   /** Auth off, plain HTTP: what {@code ./run.sh} gets without a tokens file. */
-  public static final SecurityConfig DEFAULTS = new SecurityConfig("none", null, null, null, 2_000, 60, 10_000);
+  public static final SecurityConfig DEFAULTS =
+      new SecurityConfig("none", null, null, null, 2_000, 60, 10_000);
 
   /** True when {@code /v1} calls need an API token. */
   public boolean authEnabled() {
@@ -57,13 +58,25 @@ public record SecurityConfig(
    * @throws IllegalArgumentException on the first invalid value
    */
   public SecurityConfig validate() {
-    check(java.util.Set.of("token", "none", "tokenreview", "tokenreview,token", "token,tokenreview").contains(auth),
+    check(
+        java.util.Set.of("token", "none", "tokenreview", "tokenreview,token", "token,tokenreview")
+            .contains(auth),
         "--auth must be token, tokenreview, tokenreview,token or none: " + auth);
-    check(!fileTokens() || apiTokensFile != null, "--auth " + auth + " needs --api-tokens-file (env AGENT_SANDBOX_API_TOKENS_FILE)");
-    check((tlsCert == null) == (tlsKey == null), "--tls-cert and --tls-key go together: give both or neither");
-    check(reloadIntervalMs >= 100 && reloadIntervalMs <= 3_600_000, "--security-reload-ms must be 100..3600000: " + reloadIntervalMs);
-    check(idleTimeoutSeconds >= 1 && idleTimeoutSeconds <= 86_400, "--idle-timeout-seconds must be 1..86400: " + idleTimeoutSeconds);
-    check(requestReadTimeoutMs >= 100 && requestReadTimeoutMs <= 3_600_000, "--request-read-timeout-ms must be 100..3600000: " + requestReadTimeoutMs);
+    check(
+        !fileTokens() || apiTokensFile != null,
+        "--auth " + auth + " needs --api-tokens-file (env AGENT_SANDBOX_API_TOKENS_FILE)");
+    check(
+        (tlsCert == null) == (tlsKey == null),
+        "--tls-cert and --tls-key go together: give both or neither");
+    check(
+        reloadIntervalMs >= 100 && reloadIntervalMs <= 3_600_000,
+        "--security-reload-ms must be 100..3600000: " + reloadIntervalMs);
+    check(
+        idleTimeoutSeconds >= 1 && idleTimeoutSeconds <= 86_400,
+        "--idle-timeout-seconds must be 1..86400: " + idleTimeoutSeconds);
+    check(
+        requestReadTimeoutMs >= 100 && requestReadTimeoutMs <= 3_600_000,
+        "--request-read-timeout-ms must be 100..3600000: " + requestReadTimeoutMs);
     return this;
   }
 
@@ -74,7 +87,18 @@ public record SecurityConfig(
   /** Never prints token values (there are none here; only the file's path). */
   @Override
   public String toString() {
-    return "SecurityConfig[auth=" + auth + ", apiTokensFile=" + apiTokensFile + ", tls=" + (tlsEnabled() ? tlsCert + " + " + tlsKey : "off")
-        + ", reloadIntervalMs=" + reloadIntervalMs + ", idleTimeoutSeconds=" + idleTimeoutSeconds + ", requestReadTimeoutMs=" + requestReadTimeoutMs + "]";
+    return "SecurityConfig[auth="
+        + auth
+        + ", apiTokensFile="
+        + apiTokensFile
+        + ", tls="
+        + (tlsEnabled() ? tlsCert + " + " + tlsKey : "off")
+        + ", reloadIntervalMs="
+        + reloadIntervalMs
+        + ", idleTimeoutSeconds="
+        + idleTimeoutSeconds
+        + ", requestReadTimeoutMs="
+        + requestReadTimeoutMs
+        + "]";
   }
 }

@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
 final class Controller implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private final String namespace;
   private final Path log;
@@ -38,25 +39,57 @@ final class Controller implements AutoCloseable {
 
   /** Starts the server JVM and waits (bounded) for /readyz. */
   static Controller start(String namespace, String name) throws Exception {
-    Controller c = new Controller(namespace, RealNode.logsDir().resolve("controller-" + namespace + "-" + name + ".log"), freePort());
+    Controller c =
+        new Controller(
+            namespace,
+            RealNode.logsDir().resolve("controller-" + namespace + "-" + name + ".log"),
+            freePort());
     c.launch();
     return c;
   }
 
   private void launch() throws Exception {
-    Path jar = Path.of(System.getProperty("agentsandbox.e2e.serverJar", "target/agent-sandbox-server.jar"));
-    if (!Files.isReadable(jar)) throw new IllegalStateException("server jar missing: " + jar + " (mvn package first)");
+    Path jar =
+        Path.of(
+            System.getProperty("agentsandbox.e2e.serverJar", "target/agent-sandbox-server.jar"));
+    if (!Files.isReadable(jar))
+      throw new IllegalStateException("server jar missing: " + jar + " (mvn package first)");
     String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-jar", jar.toString(),
-        "--backend", "kubernetes", "--kubeconfig", RealNode.kubeconfig().toString(), "--watch-namespace", namespace,
-        "--host", "127.0.0.1", "--port", String.valueOf(port), "--shards", "2", "--http-instances", "1"));
-    process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                java,
+                "-Xmx512m",
+                "-jar",
+                jar.toString(),
+                "--backend",
+                "kubernetes",
+                "--kubeconfig",
+                RealNode.kubeconfig().toString(),
+                "--watch-namespace",
+                namespace,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                String.valueOf(port),
+                "--shards",
+                "2",
+                "--http-instances",
+                "1"));
+    process =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) throw new AssertionError("controller exited with " + process.exitValue() + ":\n" + tail());
+      if (!process.isAlive())
+        throw new AssertionError("controller exited with " + process.exitValue() + ":\n" + tail());
       try {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri("/readyz")).timeout(Duration.ofSeconds(2)).build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+            HTTP.send(
+                HttpRequest.newBuilder(uri("/readyz")).timeout(Duration.ofSeconds(2)).build(),
+                HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200) return;
       } catch (IOException e) {
         // not listening yet
@@ -88,17 +121,25 @@ final class Controller implements AutoCloseable {
 
   /** POST with a JSON body and, when not null, the claim's token (exec and files need it). */
   Http post(String path, String json, String token) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(120))
-        .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(uri(path))
+            .timeout(Duration.ofSeconds(120))
+            .header("content-type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json));
     if (token != null) b.header("authorization", "Bearer " + token);
     HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     return new Http(r.statusCode(), r.body());
   }
 
   Http put(String path, String body, String token) throws Exception {
-    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60))
-        .header("authorization", "Bearer " + token).PUT(HttpRequest.BodyPublishers.ofString(body)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        HTTP.send(
+            HttpRequest.newBuilder(uri(path))
+                .timeout(Duration.ofSeconds(60))
+                .header("authorization", "Bearer " + token)
+                .PUT(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     return new Http(r.statusCode(), r.body());
   }
 
@@ -110,8 +151,10 @@ final class Controller implements AutoCloseable {
   }
 
   Http delete(String path) throws Exception {
-    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60)).DELETE().build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        HTTP.send(
+            HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60)).DELETE().build(),
+            HttpResponse.BodyHandlers.ofString());
     return new Http(r.statusCode(), r.body());
   }
 
@@ -128,7 +171,10 @@ final class Controller implements AutoCloseable {
   String tail() {
     try {
       List<String> lines = Files.readAllLines(log);
-      return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())) + "\n(full log: " + log + ")";
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()))
+          + "\n(full log: "
+          + log
+          + ")";
     } catch (IOException e) {
       return "(no log: " + e + ")";
     }

@@ -23,9 +23,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code kill -9} of the controller (its own JVM) in the middle of a burst of SandboxClaims on a real
- * node: after the restart every claim is bound, each to its own sandbox whose gVisor pod runs, and no
- * sandbox is bound twice.
+ * {@code kill -9} of the controller (its own JVM) in the middle of a burst of SandboxClaims on a
+ * real node: after the restart every claim is bound, each to its own sandbox whose gVisor pod runs,
+ * and no sandbox is bound twice.
  */
 class ControllerCrashE2E {
 
@@ -50,7 +50,8 @@ class ControllerCrashE2E {
   @Test
   void shouldBindEveryClaimOnceAcrossAKill9DuringABurst() throws Exception {
     int members = 5;
-    int claims = 8; // more than the pool holds: the rest wait for replacements started by either process
+    int claims =
+        8; // more than the pool holds: the rest wait for replacements started by either process
     createTemplateAndPool(c, ns, "crash", GVISOR, members);
     controller = Controller.start(ns, "crash");
     awaitReadyMembers(c, ns, "crash", members, 180);
@@ -60,18 +61,39 @@ class ControllerCrashE2E {
       List<Future<?>> created = new ArrayList<>();
       for (int i = 0; i < claims; i++) {
         String name = "burst-" + i;
-        created.add(creators.submit(() -> c.resources(SandboxClaim.class).inNamespace(ns).resource(claim(ns, name, "crash")).create()));
+        created.add(
+            creators.submit(
+                () ->
+                    c.resources(SandboxClaim.class)
+                        .inNamespace(ns)
+                        .resource(claim(ns, name, "crash"))
+                        .create()));
       }
-      // kill -9 as soon as the first claim is bound: the others are queued, being bound or not yet seen
-      await(60, "a first claim bound", () -> c.resources(SandboxClaim.class).inNamespace(ns).list().getItems().stream()
-          .anyMatch(x -> x.getStatus() != null && x.getStatus().getSandbox() != null && x.getStatus().getSandbox().getName() != null));
+      // kill -9 as soon as the first claim is bound: the others are queued, being bound or not yet
+      // seen
+      await(
+          60,
+          "a first claim bound",
+          () ->
+              c.resources(SandboxClaim.class).inNamespace(ns).list().getItems().stream()
+                  .anyMatch(
+                      x ->
+                          x.getStatus() != null
+                              && x.getStatus().getSandbox() != null
+                              && x.getStatus().getSandbox().getName() != null));
       controller.kill9();
       for (Future<?> f : created) f.get(60, TimeUnit.SECONDS);
     } finally {
       creators.shutdown();
     }
-    long boundAtKill = c.resources(SandboxClaim.class).inNamespace(ns).list().getItems().stream()
-        .filter(x -> x.getStatus() != null && x.getStatus().getSandbox() != null && x.getStatus().getSandbox().getName() != null).count();
+    long boundAtKill =
+        c.resources(SandboxClaim.class).inNamespace(ns).list().getItems().stream()
+            .filter(
+                x ->
+                    x.getStatus() != null
+                        && x.getStatus().getSandbox() != null
+                        && x.getStatus().getSandbox().getName() != null)
+            .count();
     controller.restart();
 
     Map<String, String> sandboxOfClaim = new HashMap<>();
@@ -79,20 +101,31 @@ class ControllerCrashE2E {
       SandboxClaim b = awaitBound(c, ns, "burst-" + i, 180);
       sandboxOfClaim.put(b.getMetadata().getUid(), b.getStatus().getSandbox().getName());
     }
-    System.out.printf("E2E kill -9: %d of %d claims bound when the controller was killed; all %d bound after the restart%n",
+    System.out.printf(
+        "E2E kill -9: %d of %d claims bound when the controller was killed; all %d bound after the restart%n",
         boundAtKill, claims, claims);
     assertThat(new HashSet<>(sandboxOfClaim.values())).hasSize(claims); // nothing bound twice
     for (Map.Entry<String, String> e : sandboxOfClaim.entrySet()) {
       Sandbox s = c.resources(Sandbox.class).inNamespace(ns).withName(e.getValue()).get();
-      List<OwnerReference> claimOwners = s.getMetadata().getOwnerReferences().stream()
-          .filter(o -> "SandboxClaim".equals(o.getKind())).toList();
+      List<OwnerReference> claimOwners =
+          s.getMetadata().getOwnerReferences().stream()
+              .filter(o -> "SandboxClaim".equals(o.getKind()))
+              .toList();
       assertThat(claimOwners).as(s.getMetadata().getName()).hasSize(1);
       assertThat(claimOwners.get(0).getUid()).isEqualTo(e.getKey());
     }
     // nothing lost: every bound sandbox's pod runs on the node under gVisor
-    await(120, "the bound sandboxes' pods Ready", () -> sandboxOfClaim.values().stream().allMatch(name -> {
-      Pod p = c.pods().inNamespace(ns).withName(name).get();
-      return p != null && podReady(p) && GVISOR.equals(p.getSpec().getRuntimeClassName());
-    }));
+    await(
+        120,
+        "the bound sandboxes' pods Ready",
+        () ->
+            sandboxOfClaim.values().stream()
+                .allMatch(
+                    name -> {
+                      Pod p = c.pods().inNamespace(ns).withName(name).get();
+                      return p != null
+                          && podReady(p)
+                          && GVISOR.equals(p.getSpec().getRuntimeClassName());
+                    }));
   }
 }

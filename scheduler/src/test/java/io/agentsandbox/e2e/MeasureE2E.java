@@ -27,9 +27,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Figures for benchmarks/RESULTS.md "Real node (issue 9)", per runtime class (gVisor, runc): cold
- * claim -> first exec finished, warm claim -> first exec finished, pool refill rate, memory (PSS) per
- * idle warm pod. Prints, asserts nothing about speed. Runs only when asked
- * ({@code AGENTSANDBOX_E2E_MEASURE=1 scripts/e2e.sh -Dit.test=MeasureE2E}); the node must be otherwise idle.
+ * claim -> first exec finished, warm claim -> first exec finished, pool refill rate, memory (PSS)
+ * per idle warm pod. Prints, asserts nothing about speed. Runs only when asked ({@code
+ * AGENTSANDBOX_E2E_MEASURE=1 scripts/e2e.sh -Dit.test=MeasureE2E}); the node must be otherwise
+ * idle.
  */
 class MeasureE2E {
 
@@ -43,7 +44,9 @@ class MeasureE2E {
 
   @BeforeEach
   void setUp() throws Exception {
-    Assumptions.assumeTrue("1".equals(System.getenv("AGENTSANDBOX_E2E_MEASURE")), "AGENTSANDBOX_E2E_MEASURE=1 not set");
+    Assumptions.assumeTrue(
+        "1".equals(System.getenv("AGENTSANDBOX_E2E_MEASURE")),
+        "AGENTSANDBOX_E2E_MEASURE=1 not set");
     session = NodeSession.open("e2e-measure", "measure");
     c = session.client();
     ns = session.ns();
@@ -75,10 +78,14 @@ class MeasureE2E {
     double[] warm = new double[ROUNDS];
     double[] warmClaim = new double[ROUNDS];
     double[] warmExec2 = new double[ROUNDS];
-    for (int i = -1; i < ROUNDS; i++) { // round -1 warms the controller's JIT and fabric8's exec path up; not counted
+    for (int i = -1;
+        i < ROUNDS;
+        i++) { // round -1 warms the controller's JIT and fabric8's exec path up; not counted
       awaitReadyMembers(c, ns, tag + "-warm", 2, 120);
       long t0 = System.nanoTime();
-      Controller.Http r = controller.post("/v1/claims", "{\"pool\":\"" + ns + "/" + tag + "-warm\",\"waitMs\":30000}");
+      Controller.Http r =
+          controller.post(
+              "/v1/claims", "{\"pool\":\"" + ns + "/" + tag + "-warm\",\"waitMs\":30000}");
       long t1 = System.nanoTime();
       assertThat(r.status()).as(r.body()).isEqualTo(201);
       assertThat(r.json().get("launchType").asText()).isEqualTo("warm");
@@ -98,8 +105,10 @@ class MeasureE2E {
     double[] coldExec2 = new double[ROUNDS];
     for (int i = 0; i < ROUNDS; i++) {
       long t0 = System.nanoTime();
-      Controller.Http r = controller.post("/v1/claims",
-          "{\"pool\":\"" + ns + "/" + tag + "-cold\",\"onEmpty\":\"cold\",\"waitMs\":60000}");
+      Controller.Http r =
+          controller.post(
+              "/v1/claims",
+              "{\"pool\":\"" + ns + "/" + tag + "-cold\",\"onEmpty\":\"cold\",\"waitMs\":60000}");
       long t1 = System.nanoTime();
       assertThat(r.status()).as(r.body()).isEqualTo(201);
       assertThat(r.json().get("launchType").asText()).isEqualTo("cold");
@@ -112,43 +121,70 @@ class MeasureE2E {
     }
     double w = median(warm);
     double k = median(cold);
-    System.out.printf("MEASURE %s: warm claim->first exec done median %.0f ms (claim %.0f ms; a second exec %.0f ms) %s%n", label, w, median(warmClaim), median(warmExec2), Arrays.toString(round(warm)));
-    System.out.printf("MEASURE %s: cold claim->first exec done median %.0f ms (claim %.0f ms; a second exec %.0f ms) %s%n", label, k, median(coldClaim), median(coldExec2), Arrays.toString(round(cold)));
+    System.out.printf(
+        "MEASURE %s: warm claim->first exec done median %.0f ms (claim %.0f ms; a second exec %.0f ms) %s%n",
+        label, w, median(warmClaim), median(warmExec2), Arrays.toString(round(warm)));
+    System.out.printf(
+        "MEASURE %s: cold claim->first exec done median %.0f ms (claim %.0f ms; a second exec %.0f ms) %s%n",
+        label, k, median(coldClaim), median(coldExec2), Arrays.toString(round(cold)));
     System.out.printf("MEASURE %s: warm/cold = %.3f%n", label, w / k);
 
     // refill: drain a pool of REFILL members with a burst, time until it is back at target
     scalePool(c, ns, tag + "-warm", 0);
     createTemplateAndPool(c, ns, tag + "-refill", runtimeClass, REFILL);
     Set<String> first = new HashSet<>();
-    for (Pod p : awaitReadyMembers(c, ns, tag + "-refill", REFILL, 300)) first.add(p.getMetadata().getName());
-    await(120, "no pods but the refill pool's", () -> c.pods().inAnyNamespace().list().getItems().stream()
-        .filter(p -> p.getMetadata().getDeletionTimestamp() == null).count() == REFILL);
+    for (Pod p : awaitReadyMembers(c, ns, tag + "-refill", REFILL, 300))
+      first.add(p.getMetadata().getName());
+    await(
+        120,
+        "no pods but the refill pool's",
+        () ->
+            c.pods().inAnyNamespace().list().getItems().stream()
+                    .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                    .count()
+                == REFILL);
     // memory per idle warm pod: every process of the pods (kubepods cgroups) + their shims
-    Thread.sleep(3000); // let the just-started sandboxes settle; a measurement, not a synchronisation
+    Thread.sleep(
+        3000); // let the just-started sandboxes settle; a measurement, not a synchronisation
     long pssKb = podProcessesPssKb();
-    System.out.printf("MEASURE %s: memory per idle warm pod (PSS of shim + pause + sandbox processes) %.1f MiB over %d pods%n",
+    System.out.printf(
+        "MEASURE %s: memory per idle warm pod (PSS of shim + pause + sandbox processes) %.1f MiB over %d pods%n",
         label, pssKb / 1024.0 / REFILL, REFILL);
     ExecutorService pool = Executors.newFixedThreadPool(REFILL);
     try {
       List<Future<Controller.Http>> burst = new ArrayList<>();
       for (int i = 0; i < REFILL; i++) {
-        burst.add(pool.submit(() -> controller.post("/v1/claims", "{\"pool\":\"" + ns + "/" + tag + "-refill\",\"waitMs\":30000}")));
+        burst.add(
+            pool.submit(
+                () ->
+                    controller.post(
+                        "/v1/claims",
+                        "{\"pool\":\"" + ns + "/" + tag + "-refill\",\"waitMs\":30000}")));
       }
-      for (Future<Controller.Http> f : burst) assertThat(f.get(60, TimeUnit.SECONDS).status()).isEqualTo(201);
+      for (Future<Controller.Http> f : burst)
+        assertThat(f.get(60, TimeUnit.SECONDS).status()).isEqualTo(201);
     } finally {
       pool.shutdownNow();
     }
     long t0 = System.nanoTime();
     awaitReadyMembers(c, ns, tag + "-refill", REFILL, 300);
     double s = (System.nanoTime() - t0) / 1e9;
-    System.out.printf("MEASURE %s: refill of %d drained members to Ready in %.1f s = %.2f pods/s%n", label, REFILL, s, REFILL / s);
+    System.out.printf(
+        "MEASURE %s: refill of %d drained members to Ready in %.1f s = %.2f pods/s%n",
+        label, REFILL, s, REFILL / s);
     scalePool(c, ns, tag + "-refill", 0);
   }
 
-  /** The README's path: POST /v1/sandboxes/{id}/exec with the claim's token; returns when it has finished. */
+  /**
+   * The README's path: POST /v1/sandboxes/{id}/exec with the claim's token; returns when it has
+   * finished.
+   */
   private long exec(Controller.Http claim) throws Exception {
-    Controller.Http e = controller.post("/v1/sandboxes/" + claim.json().get("sandbox").get("name").asText() + "/exec",
-        "{\"command\":[\"true\"],\"timeoutMs\":20000}", claim.json().get("token").asText());
+    Controller.Http e =
+        controller.post(
+            "/v1/sandboxes/" + claim.json().get("sandbox").get("name").asText() + "/exec",
+            "{\"command\":[\"true\"],\"timeoutMs\":20000}",
+            claim.json().get("token").asText());
     long t = System.nanoTime();
     assertThat(e.status()).as(e.body()).isEqualTo(200);
     assertThat(e.json().get("exitCode").asInt()).isZero();
@@ -179,7 +215,8 @@ class MeasureE2E {
       for (Path p : s.filter(x -> x.getFileName().toString().matches("\\d+")).toList()) {
         try {
           String cmd = new String(Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ');
-          if (cmd.contains("containerd-shim-runc-v2") && cmd.contains("k8s.io")) pids.add(p.getFileName().toString());
+          if (cmd.contains("containerd-shim-runc-v2") && cmd.contains("k8s.io"))
+            pids.add(p.getFileName().toString());
         } catch (IOException ignored) {
           // exited
         }

@@ -43,6 +43,7 @@ final class RealNode {
 
   /** Local images imported by scripts/real-node.sh (no registry; never pulled). */
   static final String PYTHON_IMAGE = "localhost/python:e2e";
+
   static final String BUSYBOX_IMAGE = "localhost/busybox:e2e";
   static final String GVISOR = "gvisor";
 
@@ -50,10 +51,17 @@ final class RealNode {
 
   static Path kubeconfig() {
     String env = System.getenv("AGENTSANDBOX_E2E_KUBECONFIG");
-    Path p = env != null && !env.isBlank() ? Path.of(env)
-        : Path.of(System.getProperty("user.home"), ".cache/agent-sandbox/real-node/state/etc/admin.kubeconfig");
+    Path p =
+        env != null && !env.isBlank()
+            ? Path.of(env)
+            : Path.of(
+                System.getProperty("user.home"),
+                ".cache/agent-sandbox/real-node/state/etc/admin.kubeconfig");
     if (!Files.isReadable(p)) {
-      throw new IllegalStateException("no real node: " + p + " is missing; run scripts/e2e.sh (or scripts/real-node.sh up first)");
+      throw new IllegalStateException(
+          "no real node: "
+              + p
+              + " is missing; run scripts/e2e.sh (or scripts/real-node.sh up first)");
     }
     return p;
   }
@@ -70,7 +78,10 @@ final class RealNode {
     return d;
   }
 
-  /** Applies every CRD in crds/ (as users do: kubectl apply -f crds/) and waits until they are Established. */
+  /**
+   * Applies every CRD in crds/ (as users do: kubectl apply -f crds/) and waits until they are
+   * Established.
+   */
   static void installCrds(KubernetesClient c) throws IOException {
     Path dir = Path.of(System.getProperty("agentsandbox.crds.dir", "../crds"));
     List<Path> files;
@@ -83,10 +94,22 @@ final class RealNode {
         for (HasMetadata o : c.load(in).items()) {
           c.resource(o).forceConflicts().serverSideApply();
           if (o instanceof CustomResourceDefinition crd) {
-            c.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName()).waitUntilCondition(
-                x -> x != null && x.getStatus() != null && x.getStatus().getConditions() != null
-                    && x.getStatus().getConditions().stream().anyMatch(k -> "Established".equals(k.getType()) && "True".equals(k.getStatus())),
-                60, TimeUnit.SECONDS);
+            c.apiextensions()
+                .v1()
+                .customResourceDefinitions()
+                .withName(crd.getMetadata().getName())
+                .waitUntilCondition(
+                    x ->
+                        x != null
+                            && x.getStatus() != null
+                            && x.getStatus().getConditions() != null
+                            && x.getStatus().getConditions().stream()
+                                .anyMatch(
+                                    k ->
+                                        "Established".equals(k.getType())
+                                            && "True".equals(k.getStatus())),
+                    60,
+                    TimeUnit.SECONDS);
           }
         }
       }
@@ -94,14 +117,23 @@ final class RealNode {
   }
 
   static String newNamespace(KubernetesClient c, String prefix) {
-    String ns = prefix + "-" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20, 1 << 24), 36);
-    c.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+    String ns =
+        prefix + "-" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20, 1 << 24), 36);
+    c.namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+        .create();
     // the namespace's default ServiceAccount must exist before pods can be created there
-    await(60, "ServiceAccount default in " + ns, () -> c.serviceAccounts().inNamespace(ns).withName("default").get() != null);
+    await(
+        60,
+        "ServiceAccount default in " + ns,
+        () -> c.serviceAccounts().inNamespace(ns).withName("default").get() != null);
     return ns;
   }
 
-  /** Deletes the namespace's sandboxes' pods at once (grace 0: kubelet 1.20's graceful delete takes 9-60 s), then the namespace. */
+  /**
+   * Deletes the namespace's sandboxes' pods at once (grace 0: kubelet 1.20's graceful delete takes
+   * 9-60 s), then the namespace.
+   */
   static void deleteNamespace(KubernetesClient c, String ns) {
     try {
       c.pods().inNamespace(ns).withGracePeriod(0).delete();
@@ -111,45 +143,79 @@ final class RealNode {
     }
   }
 
-  /** A SandboxTemplate (one container that idles; gVisor unless runtimeClass is null) and a SandboxWarmPool of it. */
-  static void createTemplateAndPool(KubernetesClient c, String ns, String name, String runtimeClass, int replicas) {
-    ClusterFixtures.createTemplateAndPool(c, ns, name, name, replicas, new PodSpecBuilder()
-        .withRuntimeClassName(runtimeClass)
-        .withTerminationGracePeriodSeconds(1L)
-        .withEnableServiceLinks(false)
-        .withContainers(new ContainerBuilder().withName("agent-runtime").withImage(PYTHON_IMAGE).withImagePullPolicy("Never")
-            .withCommand("/bin/sleep", "2147483647").build())
-        .build());
+  /**
+   * A SandboxTemplate (one container that idles; gVisor unless runtimeClass is null) and a
+   * SandboxWarmPool of it.
+   */
+  static void createTemplateAndPool(
+      KubernetesClient c, String ns, String name, String runtimeClass, int replicas) {
+    ClusterFixtures.createTemplateAndPool(
+        c,
+        ns,
+        name,
+        name,
+        replicas,
+        new PodSpecBuilder()
+            .withRuntimeClassName(runtimeClass)
+            .withTerminationGracePeriodSeconds(1L)
+            .withEnableServiceLinks(false)
+            .withContainers(
+                new ContainerBuilder()
+                    .withName("agent-runtime")
+                    .withImage(PYTHON_IMAGE)
+                    .withImagePullPolicy("Never")
+                    .withCommand("/bin/sleep", "2147483647")
+                    .build())
+            .build());
   }
 
   static void scalePool(KubernetesClient c, String ns, String pool, int replicas) {
-    c.resources(SandboxWarmPool.class).inNamespace(ns).withName(pool)
+    c.resources(SandboxWarmPool.class)
+        .inNamespace(ns)
+        .withName(pool)
         .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":" + replicas + "}}");
   }
 
-  /** The pool's members (Sandboxes still owned by the pool) whose pods run on the node and are Ready. */
+  /**
+   * The pool's members (Sandboxes still owned by the pool) whose pods run on the node and are
+   * Ready.
+   */
   static List<Pod> readyMembers(KubernetesClient c, String ns, String pool) {
     return c.pods().inNamespace(ns).list().getItems().stream()
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null && podReady(p))
-        .filter(p -> {
-          Sandbox s = c.resources(Sandbox.class).inNamespace(ns).withName(p.getMetadata().getName()).get();
-          return s != null && s.getMetadata().getOwnerReferences() != null && s.getMetadata().getOwnerReferences().stream()
-              .anyMatch(o -> "SandboxWarmPool".equals(o.getKind()) && pool.equals(o.getName()));
-        })
+        .filter(
+            p -> {
+              Sandbox s =
+                  c.resources(Sandbox.class)
+                      .inNamespace(ns)
+                      .withName(p.getMetadata().getName())
+                      .get();
+              return s != null
+                  && s.getMetadata().getOwnerReferences() != null
+                  && s.getMetadata().getOwnerReferences().stream()
+                      .anyMatch(
+                          o -> "SandboxWarmPool".equals(o.getKind()) && pool.equals(o.getName()));
+            })
         .toList();
   }
 
-  static List<Pod> awaitReadyMembers(KubernetesClient c, String ns, String pool, int n, int seconds) {
+  static List<Pod> awaitReadyMembers(
+      KubernetesClient c, String ns, String pool, int n, int seconds) {
     List<Pod>[] last = new List[1];
-    await(seconds, n + " ready members of pool " + ns + "/" + pool + " on the node", () -> {
-      last[0] = readyMembers(c, ns, pool);
-      return last[0].size() >= n;
-    });
+    await(
+        seconds,
+        n + " ready members of pool " + ns + "/" + pool + " on the node",
+        () -> {
+          last[0] = readyMembers(c, ns, pool);
+          return last[0].size() >= n;
+        });
     return last[0];
   }
 
   static boolean podReady(Pod p) {
-    if (p.getStatus() == null || !"Running".equals(p.getStatus().getPhase()) || p.getStatus().getConditions() == null) return false;
+    if (p.getStatus() == null
+        || !"Running".equals(p.getStatus().getPhase())
+        || p.getStatus().getConditions() == null) return false;
     for (PodCondition k : p.getStatus().getConditions()) {
       if ("Ready".equals(k.getType())) return "True".equals(k.getStatus());
     }
@@ -158,11 +224,18 @@ final class RealNode {
 
   static SandboxClaim awaitBound(KubernetesClient c, String ns, String name, int seconds) {
     SandboxClaim[] last = new SandboxClaim[1];
-    await(seconds, "claim " + ns + "/" + name + " bound and Ready", () -> {
-      last[0] = c.resources(SandboxClaim.class).inNamespace(ns).withName(name).get();
-      return last[0] != null && last[0].getStatus() != null && last[0].getStatus().getSandbox() != null
-          && last[0].getStatus().getSandbox().getName() != null && "True".equals(status(last[0].getStatus().getConditions(), "Ready"));
-    }, () -> String.valueOf(last[0] == null ? null : last[0].getStatus()));
+    await(
+        seconds,
+        "claim " + ns + "/" + name + " bound and Ready",
+        () -> {
+          last[0] = c.resources(SandboxClaim.class).inNamespace(ns).withName(name).get();
+          return last[0] != null
+              && last[0].getStatus() != null
+              && last[0].getStatus().getSandbox() != null
+              && last[0].getStatus().getSandbox().getName() != null
+              && "True".equals(status(last[0].getStatus().getConditions(), "Ready"));
+        },
+        () -> String.valueOf(last[0] == null ? null : last[0].getStatus()));
     return last[0];
   }
 
@@ -175,29 +248,61 @@ final class RealNode {
     return conditions.stream().filter(k -> type.equals(k.getType())).findFirst().orElse(null);
   }
 
-  /** Result of a command run in a pod through the API server's pods/exec (apiserver -> kubelet -> containerd). */
+  /**
+   * Result of a command run in a pod through the API server's pods/exec (apiserver -> kubelet ->
+   * containerd).
+   */
   record Exec(int exitCode, String stdout, String stderr) {}
 
-  /** Exec in the pod's first container (warm pool members name it "sandbox", whatever the template said). */
+  /**
+   * Exec in the pod's first container (warm pool members name it "sandbox", whatever the template
+   * said).
+   */
   static Exec exec(KubernetesClient c, String ns, String pod, String... command) {
-    return execIn(c, ns, pod, c.pods().inNamespace(ns).withName(pod).get().getSpec().getContainers().get(0).getName(), command);
+    return execIn(
+        c,
+        ns,
+        pod,
+        c.pods().inNamespace(ns).withName(pod).get().getSpec().getContainers().get(0).getName(),
+        command);
   }
 
-  static Exec execIn(KubernetesClient c, String ns, String pod, String container, String... command) {
+  static Exec execIn(
+      KubernetesClient c, String ns, String pod, String container, String... command) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try (ExecWatch w = c.pods().inNamespace(ns).withName(pod).inContainer(container)
-        .writingOutput(out).writingError(err).exec(command)) {
+    try (ExecWatch w =
+        c.pods()
+            .inNamespace(ns)
+            .withName(pod)
+            .inContainer(container)
+            .writingOutput(out)
+            .writingError(err)
+            .exec(command)) {
       Integer code = w.exitCode().get(60, TimeUnit.SECONDS);
-      return new Exec(code == null ? -1 : code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+      return new Exec(
+          code == null ? -1 : code,
+          out.toString(StandardCharsets.UTF_8),
+          err.toString(StandardCharsets.UTF_8));
     } catch (Exception e) {
       Pod p = c.pods().inNamespace(ns).withName(pod).get();
-      throw new AssertionError("exec " + String.join(" ", command) + " in " + ns + "/" + pod + " failed; the pod: "
-          + (p == null ? "gone" : p.getSpec().getContainers() + " " + p.getStatus()), e);
+      throw new AssertionError(
+          "exec "
+              + String.join(" ", command)
+              + " in "
+              + ns
+              + "/"
+              + pod
+              + " failed; the pod: "
+              + (p == null ? "gone" : p.getSpec().getContainers() + " " + p.getStatus()),
+          e);
     }
   }
 
-  /** Bounded polling (every 100 ms) until the condition holds; fails with the description after the deadline. */
+  /**
+   * Bounded polling (every 100 ms) until the condition holds; fails with the description after the
+   * deadline.
+   */
   static void await(int seconds, String what, BooleanSupplier condition) {
     await(seconds, what, condition, () -> "");
   }
@@ -219,7 +324,8 @@ final class RealNode {
         throw new AssertionError("interrupted while waiting for " + what);
       }
     }
-    AssertionError e = new AssertionError("not within " + seconds + " s: " + what + " " + detail.get());
+    AssertionError e =
+        new AssertionError("not within " + seconds + " s: " + what + " " + detail.get());
     if (lastError != null) e.initCause(lastError);
     throw e;
   }

@@ -26,10 +26,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The Kubernetes backend on a real node (scripts/e2e.sh): warm pool members are gVisor pods run by a
- * real kubelet and containerd; claims over HTTP and as SandboxClaims bind them; exec shows gVisor's
- * kernel; release deletes the pod; a drained pool refills; a killed member is replaced; the seed's
- * v1alpha1 Sandboxes run, and a missing runtime class is reported on the Sandbox.
+ * The Kubernetes backend on a real node (scripts/e2e.sh): warm pool members are gVisor pods run by
+ * a real kubelet and containerd; claims over HTTP and as SandboxClaims bind them; exec shows
+ * gVisor's kernel; release deletes the pod; a drained pool refills; a killed member is replaced;
+ * the seed's v1alpha1 Sandboxes run, and a missing runtime class is reported on the Sandbox.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WarmPoolE2E {
@@ -66,7 +66,8 @@ class WarmPoolE2E {
     }
 
     // an HTTP claim binds a warm member; exec shows gVisor's kernel
-    Controller.Http r = controller.post("/v1/claims", "{\"pool\":\"" + ns + "/py\",\"waitMs\":30000}");
+    Controller.Http r =
+        controller.post("/v1/claims", "{\"pool\":\"" + ns + "/py\",\"waitMs\":30000}");
     assertThat(r.status()).as(r.body()).isEqualTo(201);
     JsonNode body = r.json();
     String claimId = body.get("claimId").asText();
@@ -76,22 +77,42 @@ class WarmPoolE2E {
     // the README's exec example, for real: POST /v1/sandboxes/{id}/exec with the claim's token,
     // through the API server's pods/exec into the gVisor pod
     String token = body.get("token").asText();
-    Controller.Http version = controller.post("/v1/sandboxes/" + httpSandbox + "/exec",
-        "{\"command\":[\"cat\",\"/proc/version\"],\"timeoutMs\":20000}", token);
+    Controller.Http version =
+        controller.post(
+            "/v1/sandboxes/" + httpSandbox + "/exec",
+            "{\"command\":[\"cat\",\"/proc/version\"],\"timeoutMs\":20000}",
+            token);
     assertThat(version.status()).as(version.body()).isEqualTo(200);
     assertThat(version.json().get("exitCode").asInt()).as(version.body()).isZero();
-    assertThat(version.json().get("stdout").asText()).startsWith("Linux version 4.4.0"); // gVisor's kernel, not the host's
-    Controller.Http py = controller.post("/v1/sandboxes/" + httpSandbox + "/exec",
-        "{\"command\":[\"python3\",\"-c\",\"print(1+1)\"],\"timeoutMs\":20000}", token);
+    assertThat(version.json().get("stdout").asText())
+        .startsWith("Linux version 4.4.0"); // gVisor's kernel, not the host's
+    Controller.Http py =
+        controller.post(
+            "/v1/sandboxes/" + httpSandbox + "/exec",
+            "{\"command\":[\"python3\",\"-c\",\"print(1+1)\"],\"timeoutMs\":20000}",
+            token);
     assertThat(py.status()).as(py.body()).isEqualTo(200);
     assertThat(py.json().get("stdout").asText()).isEqualTo("2\n");
-    assertThat(controller.put("/v1/sandboxes/" + httpSandbox + "/files/data/in.txt", "hello", token).status()).isBetween(200, 204);
-    Controller.Http file = controller.get("/v1/sandboxes/" + httpSandbox + "/files/data/in.txt", token);
+    assertThat(
+            controller
+                .put("/v1/sandboxes/" + httpSandbox + "/files/data/in.txt", "hello", token)
+                .status())
+        .isBetween(200, 204);
+    Controller.Http file =
+        controller.get("/v1/sandboxes/" + httpSandbox + "/files/data/in.txt", token);
     assertThat(file.status()).as(file.body()).isEqualTo(200);
     assertThat(file.body()).isEqualTo("hello");
-    assertThat(controller.post("/v1/sandboxes/" + httpSandbox + "/exec", "{\"command\":[\"true\"]}", null).status()).isEqualTo(401);
+    assertThat(
+            controller
+                .post("/v1/sandboxes/" + httpSandbox + "/exec", "{\"command\":[\"true\"]}", null)
+                .status())
+        .isEqualTo(401);
     // and the same kernel straight through fabric8's pods/exec
-    assertThat(exec(c, ns, httpSandbox, "python3", "-c", "import platform; print(platform.release())").stdout().trim()).isEqualTo("4.4.0");
+    assertThat(
+            exec(c, ns, httpSandbox, "python3", "-c", "import platform; print(platform.release())")
+                .stdout()
+                .trim())
+        .isEqualTo("4.4.0");
 
     // a SandboxClaim binds the other warm member
     c.resources(SandboxClaim.class).inNamespace(ns).resource(claim(ns, "claim-a", "py")).create();
@@ -100,20 +121,30 @@ class WarmPoolE2E {
     assertThat(memberNames).contains(claimSandbox);
     assertThat(claimSandbox).isNotEqualTo(httpSandbox);
     assertThat(bound.getStatus().getSandbox().getPodIPs()).isNotEmpty();
-    assertThat(exec(c, ns, claimSandbox, "cat", "/proc/version").stdout()).startsWith("Linux version 4.4.0");
+    assertThat(exec(c, ns, claimSandbox, "cat", "/proc/version").stdout())
+        .startsWith("Linux version 4.4.0");
 
     // release: the Sandbox and its pod go (never handed to another claim)
     String podUid = c.pods().inNamespace(ns).withName(httpSandbox).get().getMetadata().getUid();
     Controller.Http rel = controller.delete("/v1/claims/" + claimId);
     assertThat(rel.status()).as(rel.body()).isEqualTo(204);
-    await(60, "released sandbox " + httpSandbox + " and its pod deleted", () -> {
-      Pod p = c.pods().inNamespace(ns).withName(httpSandbox).get();
-      boolean podGoing = p == null || !podUid.equals(p.getMetadata().getUid()) || p.getMetadata().getDeletionTimestamp() != null;
-      return podGoing && c.resources(Sandbox.class).inNamespace(ns).withName(httpSandbox).get() == null;
-    });
+    await(
+        60,
+        "released sandbox " + httpSandbox + " and its pod deleted",
+        () -> {
+          Pod p = c.pods().inNamespace(ns).withName(httpSandbox).get();
+          boolean podGoing =
+              p == null
+                  || !podUid.equals(p.getMetadata().getUid())
+                  || p.getMetadata().getDeletionTimestamp() != null;
+          return podGoing
+              && c.resources(Sandbox.class).inNamespace(ns).withName(httpSandbox).get() == null;
+        });
     // the pool is topped up again with new pods
     List<Pod> refilled = awaitReadyMembers(c, ns, "py", 2, 120);
-    assertThat(refilled).extracting(p -> p.getMetadata().getName()).doesNotContain(httpSandbox, claimSandbox);
+    assertThat(refilled)
+        .extracting(p -> p.getMetadata().getName())
+        .doesNotContain(httpSandbox, claimSandbox);
   }
 
   @Test
@@ -126,7 +157,11 @@ class WarmPoolE2E {
     List<Future<Controller.Http>> burst = new ArrayList<>();
     try {
       for (int i = 0; i < n; i++) {
-        burst.add(pool.submit(() -> controller.post("/v1/claims", "{\"pool\":\"" + ns + "/burst\",\"waitMs\":60000}")));
+        burst.add(
+            pool.submit(
+                () ->
+                    controller.post(
+                        "/v1/claims", "{\"pool\":\"" + ns + "/burst\",\"waitMs\":60000}")));
       }
       Set<String> claimed = new HashSet<>();
       for (Future<Controller.Http> f : burst) {
@@ -143,22 +178,31 @@ class WarmPoolE2E {
     List<Pod> refilled = awaitReadyMembers(c, ns, "burst", n, 180);
     double seconds = (System.nanoTime() - t0) / 1e9;
     assertThat(names(refilled)).doesNotContainAnyElementsOf(before);
-    System.out.printf("E2E refill: %d gVisor members Ready on the node %.1f s after the burst (%.2f pods/s)%n", n, seconds, n / seconds);
+    System.out.printf(
+        "E2E refill: %d gVisor members Ready on the node %.1f s after the burst (%.2f pods/s)%n",
+        n, seconds, n / seconds);
 
     // kill a member's pod outright: the member is replaced and the pool is back at target
     Pod victim = refilled.get(0);
     c.pods().inNamespace(ns).withName(victim.getMetadata().getName()).withGracePeriod(0).delete();
-    await(120, "pool burst back at " + n + " ready members without the killed pod", () -> {
-      List<Pod> now = readyMembers(c, ns, "burst");
-      return now.size() >= n && now.stream().noneMatch(p -> p.getMetadata().getUid().equals(victim.getMetadata().getUid()));
-    });
+    await(
+        120,
+        "pool burst back at " + n + " ready members without the killed pod",
+        () -> {
+          List<Pod> now = readyMembers(c, ns, "burst");
+          return now.size() >= n
+              && now.stream()
+                  .noneMatch(p -> p.getMetadata().getUid().equals(victim.getMetadata().getUid()));
+        });
   }
 
   @Test
   void shouldRunTheSeedSandboxesAndReportAMissingRuntimeClass() throws Exception {
     // the seed documents' v1alpha1 examples as written, images swapped for the node's local ones
     // plus one of our own on a RuntimeClass without a handler on this node
-    String yaml = SeedExamples.v1alpha1Sandboxes(PYTHON_IMAGE, BUSYBOX_IMAGE) + """
+    String yaml =
+        SeedExamples.v1alpha1Sandboxes(PYTHON_IMAGE, BUSYBOX_IMAGE)
+            + """
         ---
         apiVersion: agents.x-k8s.io/v1alpha1
         kind: Sandbox
@@ -171,45 +215,87 @@ class WarmPoolE2E {
               containers:
               - name: agent-runtime
                 image: %s
-        """.formatted(PYTHON_IMAGE);
+        """
+                .formatted(PYTHON_IMAGE);
     // a RuntimeClass whose handler this node lacks (as kata-qemu-nvidia-gpu would be, installed
     // cluster-wide but not on this node): the pod is created and the kubelet cannot start it
-    noHandler = new io.fabric8.kubernetes.api.model.node.v1.RuntimeClassBuilder()
-        .withNewMetadata().withName("e2e-no-handler").endMetadata().withHandler("no-such-handler").build();
+    noHandler =
+        new io.fabric8.kubernetes.api.model.node.v1.RuntimeClassBuilder()
+            .withNewMetadata()
+            .withName("e2e-no-handler")
+            .endMetadata()
+            .withHandler("no-such-handler")
+            .build();
     c.resource(noHandler).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
-    for (HasMetadata o : c.load(new java.io.ByteArrayInputStream(yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8))).items()) {
+    for (HasMetadata o :
+        c.load(
+                new java.io.ByteArrayInputStream(
+                    yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+            .items()) {
       c.resource(o).inNamespace(ns).create();
     }
-    await(120, "seed sandboxes' pods Running and Ready", () -> {
-      Pod a = c.pods().inNamespace(ns).withName("ai-agent-sandbox").get();
-      Pod b = c.pods().inNamespace(ns).withName("my-sandbox").get();
-      return a != null && b != null && podReady(a) && podReady(b);
-    });
-    assertThat(c.pods().inNamespace(ns).withName("ai-agent-sandbox").get().getSpec().getRuntimeClassName()).isEqualTo(GVISOR);
-    assertThat(c.pods().inNamespace(ns).withName("my-sandbox").get().getSpec().getRuntimeClassName()).isNull();
-    assertThat(exec(c, ns, "ai-agent-sandbox", "cat", "/proc/version").stdout()).startsWith("Linux version 4.4.0");
+    await(
+        120,
+        "seed sandboxes' pods Running and Ready",
+        () -> {
+          Pod a = c.pods().inNamespace(ns).withName("ai-agent-sandbox").get();
+          Pod b = c.pods().inNamespace(ns).withName("my-sandbox").get();
+          return a != null && b != null && podReady(a) && podReady(b);
+        });
+    assertThat(
+            c.pods()
+                .inNamespace(ns)
+                .withName("ai-agent-sandbox")
+                .get()
+                .getSpec()
+                .getRuntimeClassName())
+        .isEqualTo(GVISOR);
+    assertThat(
+            c.pods().inNamespace(ns).withName("my-sandbox").get().getSpec().getRuntimeClassName())
+        .isNull();
+    assertThat(exec(c, ns, "ai-agent-sandbox", "cat", "/proc/version").stdout())
+        .startsWith("Linux version 4.4.0");
     Exec runc = execIn(c, ns, "my-sandbox", "my-container", "cat", "/proc/version");
-    assertThat(runc.stdout()).startsWith("Linux version ").doesNotStartWith("Linux version 4.4.0"); // runc: the host's kernel
-    await(60, "Sandbox ai-agent-sandbox Ready", () -> "True".equals(status(sandboxConditions("ai-agent-sandbox"), "Ready")));
+    assertThat(runc.stdout())
+        .startsWith("Linux version ")
+        .doesNotStartWith("Linux version 4.4.0"); // runc: the host's kernel
+    await(
+        60,
+        "Sandbox ai-agent-sandbox Ready",
+        () -> "True".equals(status(sandboxConditions("ai-agent-sandbox"), "Ready")));
 
     // no handler for kata-qemu-nvidia-gpu here: the Sandbox says so instead of waiting forever
     awaitNotReadySaying("kata-ai-sandbox", "missing runtime class", "kata-qemu-nvidia-gpu");
 
     // the RuntimeClass exists but the node has no handler: the kubelet's FailedCreatePodSandBox
     // event reaches the Sandbox's Ready condition instead of an endless "pod is not ready"
-    awaitNotReadySaying("no-handler-sandbox", "missing handler", "no runtime for \"no-such-handler\" is configured");
+    awaitNotReadySaying(
+        "no-handler-sandbox",
+        "missing handler",
+        "no runtime for \"no-such-handler\" is configured");
     c.resource(noHandler).delete();
   }
 
-  /** Waits (bounded) until the Sandbox's Ready condition is False with a message containing {@code message}; prints it. */
+  /**
+   * Waits (bounded) until the Sandbox's Ready condition is False with a message containing {@code
+   * message}; prints it.
+   */
   private void awaitNotReadySaying(String sandbox, String what, String message) {
     Condition[] ready = new Condition[1];
-    await(60, sandbox + "'s Ready condition names the " + what, () -> {
-      ready[0] = condition(sandboxConditions(sandbox), "Ready");
-      return ready[0] != null && "False".equals(ready[0].getStatus()) && ready[0].getMessage() != null
-          && ready[0].getMessage().contains(message);
-    }, () -> String.valueOf(ready[0]));
-    System.out.printf("E2E %s: Ready=%s reason=%s message=%s%n", sandbox, ready[0].getStatus(), ready[0].getReason(), ready[0].getMessage());
+    await(
+        60,
+        sandbox + "'s Ready condition names the " + what,
+        () -> {
+          ready[0] = condition(sandboxConditions(sandbox), "Ready");
+          return ready[0] != null
+              && "False".equals(ready[0].getStatus())
+              && ready[0].getMessage() != null
+              && ready[0].getMessage().contains(message);
+        },
+        () -> String.valueOf(ready[0]));
+    System.out.printf(
+        "E2E %s: Ready=%s reason=%s message=%s%n",
+        sandbox, ready[0].getStatus(), ready[0].getReason(), ready[0].getMessage());
   }
 
   private List<Condition> sandboxConditions(String name) {

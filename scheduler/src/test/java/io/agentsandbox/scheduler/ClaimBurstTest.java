@@ -34,7 +34,8 @@ class ClaimBurstTest {
   private static final int CLAIMS = 2_000;
   private static final String[] POOLS = {"burst-gvisor", "burst-runc"};
 
-  private final java.util.Map<String, String> tenants = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, String> tenants =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final Set<String> sandboxesEverBound = new HashSet<>();
 
   private String tenantOf(String claimId) {
@@ -46,8 +47,12 @@ class ClaimBurstTest {
     long start = System.nanoTime();
     List<Future<HttpResponse<Buffer>>> replies = new ArrayList<>(CLAIMS);
     for (int i = 0; i < CLAIMS; i++) {
-      JsonObject body = new JsonObject().put("pool", POOLS[i % POOLS.length]).put("tenant", "t" + (i % 20));
-      replies.add(web.request(HttpMethod.POST, "/v1/claims").putHeader("content-type", "application/json").sendJsonObject(body));
+      JsonObject body =
+          new JsonObject().put("pool", POOLS[i % POOLS.length]).put("tenant", "t" + (i % 20));
+      replies.add(
+          web.request(HttpMethod.POST, "/v1/claims")
+              .putHeader("content-type", "application/json")
+              .sendJsonObject(body));
     }
     TestPools.await(Future.join(new ArrayList<>(replies)).timeout(60, TimeUnit.SECONDS));
     long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -57,14 +62,21 @@ class ClaimBurstTest {
       assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201);
       JsonObject claim = r.bodyAsJsonObject();
       assertThat(claim.getString("launchType")).isEqualTo("warm");
-      assertThat(sandboxesEverBound.add(claim.getJsonObject("sandbox").getString("name"))).as("sandbox bound once").isTrue();
+      assertThat(sandboxesEverBound.add(claim.getJsonObject("sandbox").getString("name")))
+          .as("sandbox bound once")
+          .isTrue();
       claims.add(claim.getString("claimId"));
       tenants.put(claim.getString("claimId"), claim.getString("tenant"));
     }
     assertThat(claims).hasSize(CLAIMS);
-    LOG.info("BURST ({}): {} concurrent HTTP claims against {} ready simulated sandboxes: all 201, each sandbox bound once, in {} ms",
-        label, CLAIMS, CLAIMS, elapsedMs);
-    System.out.printf("BURST (%s): %d concurrent HTTP claims bound in %d ms%n", label, CLAIMS, elapsedMs);
+    LOG.info(
+        "BURST ({}): {} concurrent HTTP claims against {} ready simulated sandboxes: all 201, each sandbox bound once, in {} ms",
+        label,
+        CLAIMS,
+        CLAIMS,
+        elapsedMs);
+    System.out.printf(
+        "BURST (%s): %d concurrent HTTP claims bound in %d ms%n", label, CLAIMS, elapsedMs);
     return claims;
   }
 
@@ -76,21 +88,42 @@ class ClaimBurstTest {
           .append(TestPools.pool(pool, pool, CLAIMS / POOLS.length, null));
     }
     Files.writeString(dir.resolve("pools.yaml"), yaml);
-    SchedulerServer server = TestPools.await(SchedulerServer.start(Main.parseConfig(
-        "--port", "0", "--backend", "simulated", "--pools-dir", dir.toString(), "--simulated-latency", "gvisor=0,default=0,*=0",
-        "--max-starting-per-pool", "4096")));
+    SchedulerServer server =
+        TestPools.await(
+            SchedulerServer.start(
+                Main.parseConfig(
+                    "--port",
+                    "0",
+                    "--backend",
+                    "simulated",
+                    "--pools-dir",
+                    dir.toString(),
+                    "--simulated-latency",
+                    "gvisor=0,default=0,*=0",
+                    "--max-starting-per-pool",
+                    "4096")));
     Vertx client = Vertx.vertx();
     try {
-      WebClient web = WebClient.create(client,
-          new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(server.port()).setKeepAlive(true),
-          new PoolOptions().setHttp1MaxSize(500));
+      WebClient web =
+          WebClient.create(
+              client,
+              new WebClientOptions()
+                  .setDefaultHost("127.0.0.1")
+                  .setDefaultPort(server.port())
+                  .setKeepAlive(true),
+              new PoolOptions().setHttp1MaxSize(500));
       TestPools.awaitReady(web, POOLS, CLAIMS / POOLS.length);
 
       // First burst on a cold JVM and fresh connections; then all are released, the pools refill,
       // and a second burst runs on warm code and open connections. Both are logged.
       Set<String> first = burst(web, "cold JVM");
       for (String claimId : first) {
-        assertThat(TestPools.await(web.delete("/v1/claims/" + claimId).putHeader("X-Tenant", tenantOf(claimId)).send()).statusCode())
+        assertThat(
+                TestPools.await(
+                        web.delete("/v1/claims/" + claimId)
+                            .putHeader("X-Tenant", tenantOf(claimId))
+                            .send())
+                    .statusCode())
             .isEqualTo(204);
       }
       TestPools.awaitReady(web, POOLS, CLAIMS / POOLS.length);

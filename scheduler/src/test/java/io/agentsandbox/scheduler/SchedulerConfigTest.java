@@ -15,8 +15,18 @@ class SchedulerConfigTest {
 
   @Test
   void shouldValidateDefaultsWhenNoFlagIsGiven() {
-    SchedulerConfig config = Main.parseConfig("--port", "8080", "--backend", "simulated", "--shards", "0",
-        "--http-instances", "0", "--max-body-bytes", "65536");
+    SchedulerConfig config =
+        Main.parseConfig(
+            "--port",
+            "8080",
+            "--backend",
+            "simulated",
+            "--shards",
+            "0",
+            "--http-instances",
+            "0",
+            "--max-body-bytes",
+            "65536");
 
     assertThat(config.validate()).isSameAs(config);
     assertThat(config.shards()).isEqualTo(Math.max(1, Runtime.getRuntime().availableProcessors()));
@@ -27,7 +37,8 @@ class SchedulerConfigTest {
 
   @Test
   void shouldParseSimulatedLatencyPerRuntimeClass() {
-    SchedulerConfig config = Main.parseConfig("--simulated-latency", "gvisor=100,kata=1500ms,default=300,*=500");
+    SchedulerConfig config =
+        Main.parseConfig("--simulated-latency", "gvisor=100,kata=1500ms,default=300,*=500");
 
     assertThat(config.simulatedLatencyMs(RuntimeClass.GVISOR)).isEqualTo(100);
     assertThat(config.simulatedLatencyMs(RuntimeClass.of("kata-qemu"))).isEqualTo(1_500);
@@ -37,8 +48,18 @@ class SchedulerConfigTest {
 
   @Test
   void shouldTakeFlagsWhenGiven() {
-    SchedulerConfig config = Main.parseConfig("--port", "0", "--pools-dir", "/tmp/pools", "--shards", "3",
-        "--default-wait-ms", "0", "--max-wait-ms", "100");
+    SchedulerConfig config =
+        Main.parseConfig(
+            "--port",
+            "0",
+            "--pools-dir",
+            "/tmp/pools",
+            "--shards",
+            "3",
+            "--default-wait-ms",
+            "0",
+            "--max-wait-ms",
+            "100");
     assertThat(config.port()).isZero();
     assertThat(config.poolsDir().toString()).isEqualTo("/tmp/pools");
     assertThat(config.shards()).isEqualTo(3);
@@ -61,7 +82,8 @@ class SchedulerConfigTest {
         Arguments.of(new String[] {"--shards", "-1"}, "--shards"),
         Arguments.of(new String[] {"--shards", "257"}, "--shards"),
         Arguments.of(new String[] {"--default-wait-ms", "300001"}, "--default-wait-ms"),
-        Arguments.of(new String[] {"--default-wait-ms", "200", "--max-wait-ms", "100"}, "--default-wait-ms"),
+        Arguments.of(
+            new String[] {"--default-wait-ms", "200", "--max-wait-ms", "100"}, "--default-wait-ms"),
         Arguments.of(new String[] {"--default-ttl-seconds", "-1"}, "--default-ttl-seconds"),
         Arguments.of(new String[] {"--backend", "foo"}, "--backend"),
         Arguments.of(new String[] {"--simulated-latency", "garbage"}, "--simulated-latency"),
@@ -86,6 +108,8 @@ class SchedulerConfigTest {
   @Test
   void shouldListFlagsAndEnvironmentInUsage() {
     String usage = new CommandLine(new Main()).getUsageMessage();
-    assertThat(usage).contains("--pools-dir", "AGENT_SANDBOX_PORT", "AGENT_SANDBOX_POOLS_DIR", "--simulated-latency");
+    assertThat(usage)
+        .contains(
+            "--pools-dir", "AGENT_SANDBOX_PORT", "AGENT_SANDBOX_POOLS_DIR", "--simulated-latency");
   }
 }

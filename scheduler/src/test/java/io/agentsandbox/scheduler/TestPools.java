@@ -13,17 +13,29 @@ public final class TestPools {
 
   /** A SandboxTemplate; {@code runtimeClass} null for the default runtime. */
   public static String template(String name, String runtimeClass) {
-    return "apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxTemplate\nmetadata:\n  name: " + name
+    return "apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxTemplate\nmetadata:\n  name: "
+        + name
         + "\nspec:\n  podTemplate:\n    spec:\n"
         + (runtimeClass == null ? "" : "      runtimeClassName: " + runtimeClass + "\n")
         + "      containers:\n      - name: main\n        image: busybox\n---\n";
   }
 
   /** A SandboxWarmPool; {@code maxClaimsPerTenant} null for the server default. */
-  public static String pool(String name, String template, int replicas, Integer maxClaimsPerTenant) {
-    return "apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxWarmPool\nmetadata:\n  name: " + name + "\n"
-        + (maxClaimsPerTenant == null ? "" : "  annotations:\n    agentsandbox.io/max-claims-per-tenant: \"" + maxClaimsPerTenant + "\"\n")
-        + "spec:\n  replicas: " + replicas + "\n  sandboxTemplateRef:\n    name: " + template + "\n---\n";
+  public static String pool(
+      String name, String template, int replicas, Integer maxClaimsPerTenant) {
+    return "apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxWarmPool\nmetadata:\n  name: "
+        + name
+        + "\n"
+        + (maxClaimsPerTenant == null
+            ? ""
+            : "  annotations:\n    agentsandbox.io/max-claims-per-tenant: \""
+                + maxClaimsPerTenant
+                + "\"\n")
+        + "spec:\n  replicas: "
+        + replicas
+        + "\n  sandboxTemplateRef:\n    name: "
+        + template
+        + "\n---\n";
   }
 
   /** Waits (bounded, 30 s) for a future; rethrows its failure. */
@@ -35,7 +47,8 @@ public final class TestPools {
   public static void awaitCondition(BooleanSupplier condition, int seconds) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (!condition.getAsBoolean()) {
-      if (System.nanoTime() - deadline > 0) throw new AssertionError("condition not met within " + seconds + " s");
+      if (System.nanoTime() - deadline > 0)
+        throw new AssertionError("condition not met within " + seconds + " s");
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
     }
   }
@@ -47,7 +60,8 @@ public final class TestPools {
       while (true) {
         JsonObject p = await(web.get("/v1/pools/default/" + pool).send()).bodyAsJsonObject();
         if (p.getInteger("ready", -1) >= ready) break;
-        if (System.nanoTime() - deadline > 0) throw new AssertionError("pool " + pool + " not ready: " + p);
+        if (System.nanoTime() - deadline > 0)
+          throw new AssertionError("pool " + pool + " not ready: " + p);
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
       }
     }

@@ -21,7 +21,8 @@ public final class DemandEstimator {
    */
   public DemandEstimator(long shortWindowNs, long longWindowNs) {
     if (shortWindowNs <= 0 || longWindowNs < shortWindowNs) {
-      throw new IllegalArgumentException("need 0 < shortWindowNs <= longWindowNs: " + shortWindowNs + ", " + longWindowNs);
+      throw new IllegalArgumentException(
+          "need 0 < shortWindowNs <= longWindowNs: " + shortWindowNs + ", " + longWindowNs);
     }
     this.shortTauNs = shortWindowNs;
     this.longTauNs = longWindowNs;

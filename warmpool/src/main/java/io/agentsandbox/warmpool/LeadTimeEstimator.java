@@ -21,7 +21,9 @@ public final class LeadTimeEstimator {
   private long p90Ns;
   private boolean dirty;
 
-  /** @param seedNs the lead time assumed before {@value #MIN_SAMPLES} observations */
+  /**
+   * @param seedNs the lead time assumed before {@value #MIN_SAMPLES} observations
+   */
   public LeadTimeEstimator(long seedNs) {
     if (seedNs <= 0) throw new IllegalArgumentException("seedNs must be > 0: " + seedNs);
     this.seedNs = seedNs;

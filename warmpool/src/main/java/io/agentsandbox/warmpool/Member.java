@@ -19,12 +19,15 @@ final class Member extends DeadlineHeap.Entry {
   final long createdAtNs;
   State state = State.STARTING;
   SandboxRef ref;
+
   /** Non-null while this member is a cold start dedicated to one waiting claim. */
   ParkedClaim coldFor;
+
   /** Set while claimed. */
   ClaimRequest claim;
 
   ClaimOutcome.Assigned assignment;
+
   /** True while this member holds a {@link CreationGate} permit (a pool refill still starting). */
   boolean permit;
 

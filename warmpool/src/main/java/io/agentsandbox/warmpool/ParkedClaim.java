@@ -8,8 +8,10 @@ final class ParkedClaim extends DeadlineHeap.Entry {
 
   final ClaimTicket ticket;
   final long parkedAtNs;
+
   /** Null for a claim waiting in the fair queue; the member started for it on a cold start. */
   final Member coldMember;
+
   /** Set when the claim left the fair queue's accounting (answered, expired, cancelled). */
   boolean dead;
 

@@ -16,7 +16,8 @@ import java.util.TreeMap;
  * tail) of its tenant's queue.
  *
  * <p>It also keeps each tenant's waiting count over all priorities, bucketed by count, so the
- * tenant with the most waiting claims is found in O(1) for fair admission ({@link #displaceableFor}).
+ * tenant with the most waiting claims is found in O(1) for fair admission ({@link
+ * #displaceableFor}).
  */
 final class PendingClaims {
 
@@ -44,8 +45,10 @@ final class PendingClaims {
   /** One tenant's waiting claims over all priorities; linked into the bucket of its count. */
   private static final class TenantLoad {
     final String tenant;
+
     /** The tenant's queues by priority, lowest first. */
     final TreeMap<Integer, TenantQueue> queues = new TreeMap<>();
+
     int live;
     TenantLoad prev;
     TenantLoad next;
@@ -59,8 +62,10 @@ final class PendingClaims {
   private final TreeMap<Integer, Level> levels = new TreeMap<>((a, b) -> Integer.compare(b, a));
   private int live;
   private final HashMap<String, TenantLoad> loads = new HashMap<>();
+
   /** byCount[n]: head of the list of tenants with exactly n waiting claims (n >= 1). */
   private TenantLoad[] byCount = new TenantLoad[16];
+
   private int maxLoad;
 
   int size() {
@@ -100,7 +105,8 @@ final class PendingClaims {
       }
       TenantQueue q = level.rotation.pollFirst();
       ParkedClaim head = pollLive(q);
-      // NOTE: a level with live claims always has a rotation entry for each tenant with live claims.
+      // NOTE: a level with live claims always has a rotation entry for each tenant with live
+      // claims.
       q.live--;
       level.live--;
       live--;
@@ -171,11 +177,12 @@ final class PendingClaims {
    * The waiting claim that should give way so that a new claim of {@code tenant} at {@code
    * priority} can wait in a full room (max-min fairness), or null when none should and the newcomer
    * is the one to refuse. The candidate is the claim the tenant with the most waiting claims would
-   * have served last (its lowest priority class, newest in it). It gives way only when, counting the
-   * newcomer, {@code tenant} would still have fewer waiting claims than that tenant (a tie refuses
-   * the newcomer: swapping would not make the room fairer, only churn it), and only when its
-   * priority is not above {@code priority}. The claim is not removed: the caller ends it and calls
-   * {@link #remove}. O(log p) for p priority classes of that tenant; amortised O(1) otherwise.
+   * have served last (its lowest priority class, newest in it). It gives way only when, counting
+   * the newcomer, {@code tenant} would still have fewer waiting claims than that tenant (a tie
+   * refuses the newcomer: swapping would not make the room fairer, only churn it), and only when
+   * its priority is not above {@code priority}. The claim is not removed: the caller ends it and
+   * calls {@link #remove}. O(log p) for p priority classes of that tenant; amortised O(1)
+   * otherwise.
    */
   ParkedClaim displaceableFor(String tenant, int priority) {
     if (maxLoad == 0) return null;

@@ -9,14 +9,18 @@ import java.util.concurrent.TimeUnit;
  *
  * @param shortWindowNs time constant of the fast demand estimate (sees a burst at once)
  * @param longWindowNs time constant of the slow demand estimate (does not over-trust a lull)
- * @param scaleDownDelayNs the target is lowered only after the computed target has stayed below
- *     it this long (hysteresis)
+ * @param scaleDownDelayNs the target is lowered only after the computed target has stayed below it
+ *     this long (hysteresis)
  * @param scaleDownStepNs at most one lowering step per this period, each by at most a tenth
  * @param leadTimeSeedMs lead time assumed per runtime class before enough observations: keys are
  *     class names, {@code default} for unset, {@code kata} for any Kata class, {@code *} for others
  */
 public record SizingPolicy(
-    long shortWindowNs, long longWindowNs, long scaleDownDelayNs, long scaleDownStepNs, Map<String, Long> leadTimeSeedMs) {
+    long shortWindowNs,
+    long longWindowNs,
+    long scaleDownDelayNs,
+    long scaleDownStepNs,
+    Map<String, Long> leadTimeSeedMs) {
 
   /**
    * Windows of 5 s and 2 min; lower only after 2 min below (as long as the slow window remembers),

@@ -46,13 +46,20 @@ public final class WarmPool {
   }
 
   private static final char[] NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789".toCharArray();
+
   /** 27^5: the first this many names of a pool are 5-character suffixes, none repeated. */
   private static final long NAME_SPACE = 14_348_907L;
+
   /** Coprime with NAME_SPACE (not a multiple of 3), so the scramble below is a bijection. */
   private static final long NAME_STRIDE = 7_368_787L;
-  /** NAME_STRIDE's inverse modulo NAME_SPACE: turns an adopted name back into its sequence number. */
+
+  /**
+   * NAME_STRIDE's inverse modulo NAME_SPACE: turns an adopted name back into its sequence number.
+   */
   private static final long NAME_STRIDE_INVERSE =
-      java.math.BigInteger.valueOf(NAME_STRIDE).modInverse(java.math.BigInteger.valueOf(NAME_SPACE)).longValueExact();
+      java.math.BigInteger.valueOf(NAME_STRIDE)
+          .modInverse(java.math.BigInteger.valueOf(NAME_SPACE))
+          .longValueExact();
 
   private final WarmPoolPolicy policy;
   private final SizingPolicy sizing;
@@ -66,8 +73,10 @@ public final class WarmPool {
   private boolean removed;
   private final HashMap<String, Member> members = new HashMap<>();
   private final ArrayDeque<Member> ready = new ArrayDeque<>();
+
   /** Every starting member, pool and cold, in creation order (for the readiness grace check). */
   private final LinkedHashMap<String, Member> starting = new LinkedHashMap<>();
+
   private int startingCold;
   private int deleting;
   private final HashMap<String, Member> claimed = new HashMap<>();
@@ -84,8 +93,12 @@ public final class WarmPool {
   private boolean createBackoff;
   private final long nameOffset;
   private long nameSeq;
-  /** Names of adopted sandboxes (from a previous run): never handed out again by {@link #newName}. */
+
+  /**
+   * Names of adopted sandboxes (from a previous run): never handed out again by {@link #newName}.
+   */
   private java.util.HashSet<String> adoptedNames;
+
   private final DemandEstimator demand;
   private final LeadTimeEstimator leadTime;
   private int target;
@@ -110,7 +123,15 @@ public final class WarmPool {
       PoolMetrics metrics,
       String backendName,
       long seed) {
-    this(spec, policy, SizingPolicy.DEFAULTS, CreationGate.UNLIMITED, actions, metrics, backendName, seed);
+    this(
+        spec,
+        policy,
+        SizingPolicy.DEFAULTS,
+        CreationGate.UNLIMITED,
+        actions,
+        metrics,
+        backendName,
+        seed);
   }
 
   /**
@@ -153,14 +174,15 @@ public final class WarmPool {
   /**
    * Takes a ready sandbox for the claim, or parks it, or turns it away, per its policy. A rejection
    * is handed to {@link ClaimTicket#complete}; a binding to {@link PoolActions#bindingMade}, whose
-   * owner completes the ticket; {@link ClaimOutcome.Pending} means the ticket is completed later (by
-   * {@link #onSandboxReady}, {@link #onTick} or {@link #release}).
+   * owner completes the ticket; {@link ClaimOutcome.Pending} means the ticket is completed later
+   * (by {@link #onSandboxReady}, {@link #onTick} or {@link #release}).
    */
   public ClaimOutcome tryAssign(ClaimTicket ticket, long nowNs) {
     ClaimRequest request = ticket.request();
     if (removed) return reject(ticket, RejectReason.POOL_REMOVED, "pool was removed", 0);
     demand.onArrival(nowNs);
-    int cap = spec.maxClaimsPerTenant() > 0 ? spec.maxClaimsPerTenant() : policy.maxClaimsPerTenant();
+    int cap =
+        spec.maxClaimsPerTenant() > 0 ? spec.maxClaimsPerTenant() : policy.maxClaimsPerTenant();
     int[] held = claimsPerTenant.get(request.tenant());
     if (held != null && held[0] >= cap) {
       return reject(
@@ -184,7 +206,10 @@ public final class WarmPool {
     ClaimRequest request = ticket.request();
     if (request.onEmpty() == OnEmpty.REJECT || request.waitNs() == 0) {
       return reject(
-          ticket, RejectReason.POOL_EMPTY, "pool " + key() + " has no ready sandbox", policy.emptyRetryAfterMs());
+          ticket,
+          RejectReason.POOL_EMPTY,
+          "pool " + key() + " has no ready sandbox",
+          policy.emptyRetryAfterMs());
     }
     ClaimOutcome refused = refuseToWait(ticket);
     if (refused != null) return refused;
@@ -220,7 +245,9 @@ public final class WarmPool {
     if (waiting >= policy.maxWaitingPerPool()) {
       long retryAfterMs = Math.max(policy.emptyRetryAfterMs(), retryAfterMs(pending.size()));
       if (admitByDisplacing(ticket, retryAfterMs)) return null;
-      return reject(ticket, RejectReason.OVERLOADED,
+      return reject(
+          ticket,
+          RejectReason.OVERLOADED,
           "pool " + key() + " already has " + waiting + " claims waiting (its cap); retry later",
           retryAfterMs);
     }
@@ -232,20 +259,29 @@ public final class WarmPool {
     if (warmWaiting < servable) return null;
     long retryAfterMs = Math.max(policy.emptyRetryAfterMs(), retryAfterMs(warmWaiting));
     if (admitByDisplacing(ticket, retryAfterMs)) return null;
-    return reject(ticket, RejectReason.OVERLOADED,
-        "pool " + key() + " has " + warmWaiting + " claims waiting for " + startingPool
-            + " starting sandboxes and creates about " + Math.round(perSecond)
+    return reject(
+        ticket,
+        RejectReason.OVERLOADED,
+        "pool "
+            + key()
+            + " has "
+            + warmWaiting
+            + " claims waiting for "
+            + startingPool
+            + " starting sandboxes and creates about "
+            + Math.round(perSecond)
             + " per second: a new claim would wait over "
-            + TimeUnit.NANOSECONDS.toMillis(policy.maxAdmittedWaitNs()) + " ms beyond the start time; retry later",
+            + TimeUnit.NANOSECONDS.toMillis(policy.maxAdmittedWaitNs())
+            + " ms beyond the start time; retry later",
         retryAfterMs);
   }
 
   /**
    * Fair admission into a full room: a claim waiting for a warm sandbox whose tenant, counting it,
    * would still have fewer claims waiting than the tenant with the most takes the place of that
-   * tenant's last-served waiting claim (its lowest priority class, newest in it; never one of higher
-   * priority than the newcomer), which is answered {@link RejectReason#OVERLOADED} exactly as a
-   * refusal would be. A tie refuses the newcomer. The room's size does not change. Cold-start
+   * tenant's last-served waiting claim (its lowest priority class, newest in it; never one of
+   * higher priority than the newcomer), which is answered {@link RejectReason#OVERLOADED} exactly
+   * as a refusal would be. A tie refuses the newcomer. The room's size does not change. Cold-start
    * claims neither displace nor are displaced (each has its own starting member). True when the
    * newcomer may wait.
    */
@@ -255,9 +291,16 @@ public final class WarmPool {
     ParkedClaim victim = pending.displaceableFor(request.tenant(), request.priority());
     if (victim == null) return false;
     String tenant = victim.ticket.request().tenant();
-    endParked(victim, RejectReason.OVERLOADED,
-        "pool " + key() + " has no room for more waiting claims and tenant '" + tenant + "' has the most waiting ("
-            + pending.waitingOf(tenant) + "): its newest gave way to a tenant with fewer; retry later",
+    endParked(
+        victim,
+        RejectReason.OVERLOADED,
+        "pool "
+            + key()
+            + " has no room for more waiting claims and tenant '"
+            + tenant
+            + "' has the most waiting ("
+            + pending.waitingOf(tenant)
+            + "): its newest gave way to a tenant with fewer; retry later",
         retryAfterMs);
     return true;
   }
@@ -267,7 +310,8 @@ public final class WarmPool {
     double perSecond = creationThroughputPerSecond();
     int beyondStarting = Math.max(0, warmWaiting - (starting.size() - startingCold));
     if (Double.isInfinite(perSecond) || perSecond <= 0) return 0;
-    return TimeUnit.NANOSECONDS.toMillis(leadTime.p90Ns()) + (long) Math.ceil(beyondStarting * 1_000 / perSecond);
+    return TimeUnit.NANOSECONDS.toMillis(leadTime.p90Ns())
+        + (long) Math.ceil(beyondStarting * 1_000 / perSecond);
   }
 
   /**
@@ -293,7 +337,11 @@ public final class WarmPool {
     long expiresAtNs = ttlNs > 0 ? nowNs + ttlNs : 0;
     ClaimOutcome.Assigned assigned =
         new ClaimOutcome.Assigned(
-            request.claimId(), member.ref, launchType, Math.max(0, nowNs - request.receivedAtNs()), expiresAtNs);
+            request.claimId(),
+            member.ref,
+            launchType,
+            Math.max(0, nowNs - request.receivedAtNs()),
+            expiresAtNs);
     member.state = Member.State.CLAIMED;
     member.claim = request;
     member.assignment = assigned;
@@ -311,7 +359,8 @@ public final class WarmPool {
     metrics.claimRejected(reason);
   }
 
-  private ClaimOutcome reject(ClaimTicket ticket, RejectReason reason, String message, long retryAfterMs) {
+  private ClaimOutcome reject(
+      ClaimTicket ticket, RejectReason reason, String message, long retryAfterMs) {
     ClaimOutcome.Rejected rejected = new ClaimOutcome.Rejected(reason, message, retryAfterMs);
     metrics.claimRejected(reason);
     ticket.complete(rejected);
@@ -346,7 +395,8 @@ public final class WarmPool {
     deleteMember(member);
   }
 
-  private void endParked(ParkedClaim parked, RejectReason reason, String message, long retryAfterMs) {
+  private void endParked(
+      ParkedClaim parked, RejectReason reason, String message, long retryAfterMs) {
     String claimId = parked.claimId();
     parkedById.remove(claimId);
     waitDeadlines.remove(parked);
@@ -422,7 +472,11 @@ public final class WarmPool {
         nextCreateAtNs = nowNs + Math.min(backoff, policy.createBackoffMaxNs());
         ParkedClaim cold = member.coldFor;
         if (cold != null) {
-          endParked(cold, RejectReason.PROVISION_FAILED, "cold start failed: " + reason, policy.emptyRetryAfterMs());
+          endParked(
+              cold,
+              RejectReason.PROVISION_FAILED,
+              "cold start failed: " + reason,
+              policy.emptyRetryAfterMs());
         }
       }
       case READY -> {
@@ -570,7 +624,8 @@ public final class WarmPool {
     if (!autoTargetSet) {
       // Start from spec.replicas (clamped) and move from there like any other target.
       autoTargetSet = true;
-      target = Math.max(autoscale.minReplicas(), Math.min(autoscale.maxReplicas(), spec.replicas()));
+      target =
+          Math.max(autoscale.minReplicas(), Math.min(autoscale.maxReplicas(), spec.replicas()));
       lastWantedAtOrAboveNs = nowNs;
     }
     if (wanted >= target) {
@@ -579,7 +634,8 @@ public final class WarmPool {
       lastWantedAtOrAboveNs = nowNs;
       return;
     }
-    // NOTE: scale down slowly: only after demand has stayed clearly below (under 90 % of the target)
+    // NOTE: scale down slowly: only after demand has stayed clearly below (under 90 % of the
+    // target)
     // for the delay, then one step per period, a tenth at a time. Noise near the target holds it.
     if (wanted * 10L >= target * 9L) lastWantedAtOrAboveNs = nowNs;
     targetReason = TargetReason.SCALING_DOWN_SLOWLY;
@@ -603,7 +659,8 @@ public final class WarmPool {
       int creates = Math.min(needed - have, room);
       // NOTE: during backoff, one probe create at a time until one succeeds.
       if (createBackoff) creates = Math.min(creates, 1);
-      if (creates > 0) creates = gate.tryAcquire(spec.runtimeClass(), creates, starting.size(), nowNs);
+      if (creates > 0)
+        creates = gate.tryAcquire(spec.runtimeClass(), creates, starting.size(), nowNs);
       for (int i = 0; i < creates; i++) {
         Member m = startMember(nowNs);
         m.permit = true;
@@ -676,7 +733,9 @@ public final class WarmPool {
     held[0] += delta;
   }
 
-  /** Drops tenants holding nothing, once there are many, so arbitrary tenant names cannot pile up. */
+  /**
+   * Drops tenants holding nothing, once there are many, so arbitrary tenant names cannot pile up.
+   */
   private void sweepTenants() {
     if (claimsPerTenant.size() > 256) claimsPerTenant.values().removeIf(held -> held[0] <= 0);
   }
@@ -696,17 +755,24 @@ public final class WarmPool {
 
   /**
    * Adopts a running sandbox bound to an acknowledged claim of a previous run: the claim is bound
-   * again (readable, releasable, counted against its tenant) and expires at {@code expiresAtNs}
-   * (0 for never; a past instant expires it at the next tick). The claim is not acknowledged again.
+   * again (readable, releasable, counted against its tenant) and expires at {@code expiresAtNs} (0
+   * for never; a past instant expires it at the next tick). The claim is not acknowledged again.
    */
   public void adoptBound(
-      String sandboxName, List<String> addresses, ClaimRequest claim, LaunchType launchType, long expiresAtNs, long nowNs) {
+      String sandboxName,
+      List<String> addresses,
+      ClaimRequest claim,
+      LaunchType launchType,
+      long expiresAtNs,
+      long nowNs) {
     if (claimed.containsKey(claim.claimId()) || parkedById.containsKey(claim.claimId())) {
-      throw new IllegalArgumentException("claim " + claim.claimId() + " is already in pool " + key());
+      throw new IllegalArgumentException(
+          "claim " + claim.claimId() + " is already in pool " + key());
     }
     Member member = adopt(sandboxName, addresses, nowNs);
     if (member == null) return;
-    ClaimOutcome.Assigned assigned = new ClaimOutcome.Assigned(claim.claimId(), member.ref, launchType, 0, expiresAtNs);
+    ClaimOutcome.Assigned assigned =
+        new ClaimOutcome.Assigned(claim.claimId(), member.ref, launchType, 0, expiresAtNs);
     member.state = Member.State.CLAIMED;
     member.claim = claim;
     member.assignment = assigned;
@@ -730,7 +796,10 @@ public final class WarmPool {
     return member;
   }
 
-  /** The position of a name in this pool's sequence (see {@link #newName}), or -1 when it is not one of its 5-char names. */
+  /**
+   * The position of a name in this pool's sequence (see {@link #newName}), or -1 when it is not one
+   * of its 5-char names.
+   */
   private long sequenceOf(String sandboxName) {
     String prefix = key().name() + "-";
     if (!sandboxName.startsWith(prefix) || sandboxName.length() != prefix.length() + 5) return -1;
@@ -754,20 +823,22 @@ public final class WarmPool {
 
   /** Applies a changed declaration (replicas, template, caps); existing members are kept. */
   public void updateSpec(PoolSpec newSpec, long nowNs) {
-    if (!newSpec.key().equals(key())) throw new IllegalArgumentException("pool key changed: " + newSpec.key());
+    if (!newSpec.key().equals(key()))
+      throw new IllegalArgumentException("pool key changed: " + newSpec.key());
     this.spec = newSpec;
     replenish(nowNs);
   }
 
   /**
-   * The pool was deleted: waiting claims are answered with {@link RejectReason#POOL_REMOVED}, unclaimed
-   * members are deleted; bound claims keep their sandboxes until released (as upstream: claimed
-   * sandboxes belong to their claims).
+   * The pool was deleted: waiting claims are answered with {@link RejectReason#POOL_REMOVED},
+   * unclaimed members are deleted; bound claims keep their sandboxes until released (as upstream:
+   * claimed sandboxes belong to their claims).
    */
   public void remove(long nowNs) {
     removed = true;
     List<ParkedClaim> waiting = new ArrayList<>(parkedById.values());
-    for (ParkedClaim p : waiting) endParked(p, RejectReason.POOL_REMOVED, "pool " + key() + " was removed", 0);
+    for (ParkedClaim p : waiting)
+      endParked(p, RejectReason.POOL_REMOVED, "pool " + key() + " was removed", 0);
     Member m;
     while ((m = ready.pollFirst()) != null) deleteMember(m);
     for (Member s : new ArrayList<>(starting.values())) {

@@ -33,6 +33,7 @@ public record WarmPoolPolicy(
 
   /** Admission bound of {@link #DEFAULTS}: 2 s beyond one lead time. */
   public static final long DEFAULT_MAX_ADMITTED_WAIT_MS = 2_000;
+
   /** Waiting-claim cap of {@link #DEFAULTS}, per pool. */
   public static final int DEFAULT_MAX_WAITING_PER_POOL = 10_000;
 
@@ -56,42 +57,85 @@ public record WarmPoolPolicy(
       long emptyRetryAfterMs,
       long createBackoffBaseNs,
       long createBackoffMaxNs) {
-    this(readinessGraceNs, maxStarting, maxClaimsPerTenant, emptyRetryAfterMs, createBackoffBaseNs, createBackoffMaxNs,
-        TimeUnit.MILLISECONDS.toNanos(DEFAULT_MAX_ADMITTED_WAIT_MS), DEFAULT_MAX_WAITING_PER_POOL);
+    this(
+        readinessGraceNs,
+        maxStarting,
+        maxClaimsPerTenant,
+        emptyRetryAfterMs,
+        createBackoffBaseNs,
+        createBackoffMaxNs,
+        TimeUnit.MILLISECONDS.toNanos(DEFAULT_MAX_ADMITTED_WAIT_MS),
+        DEFAULT_MAX_WAITING_PER_POOL);
   }
 
   public WarmPoolPolicy {
-    if (readinessGraceNs <= 0) throw new IllegalArgumentException("readinessGraceNs must be > 0: " + readinessGraceNs);
-    if (maxStarting < 1) throw new IllegalArgumentException("maxStarting must be > 0: " + maxStarting);
+    if (readinessGraceNs <= 0)
+      throw new IllegalArgumentException("readinessGraceNs must be > 0: " + readinessGraceNs);
+    if (maxStarting < 1)
+      throw new IllegalArgumentException("maxStarting must be > 0: " + maxStarting);
     if (maxClaimsPerTenant < 1) {
       throw new IllegalArgumentException("maxClaimsPerTenant must be > 0: " + maxClaimsPerTenant);
     }
-    if (emptyRetryAfterMs < 0) throw new IllegalArgumentException("emptyRetryAfterMs must be >= 0: " + emptyRetryAfterMs);
+    if (emptyRetryAfterMs < 0)
+      throw new IllegalArgumentException("emptyRetryAfterMs must be >= 0: " + emptyRetryAfterMs);
     if (createBackoffBaseNs <= 0 || createBackoffMaxNs < createBackoffBaseNs) {
       throw new IllegalArgumentException(
-          "need 0 < createBackoffBaseNs <= createBackoffMaxNs: " + createBackoffBaseNs + ", " + createBackoffMaxNs);
+          "need 0 < createBackoffBaseNs <= createBackoffMaxNs: "
+              + createBackoffBaseNs
+              + ", "
+              + createBackoffMaxNs);
     }
-    if (maxAdmittedWaitNs < 0) throw new IllegalArgumentException("maxAdmittedWaitNs must be >= 0: " + maxAdmittedWaitNs);
-    if (maxWaitingPerPool < 1) throw new IllegalArgumentException("maxWaitingPerPool must be > 0: " + maxWaitingPerPool);
+    if (maxAdmittedWaitNs < 0)
+      throw new IllegalArgumentException("maxAdmittedWaitNs must be >= 0: " + maxAdmittedWaitNs);
+    if (maxWaitingPerPool < 1)
+      throw new IllegalArgumentException("maxWaitingPerPool must be > 0: " + maxWaitingPerPool);
   }
 
   public WarmPoolPolicy withReadinessGraceNs(long ns) {
-    return new WarmPoolPolicy(ns, maxStarting, maxClaimsPerTenant, emptyRetryAfterMs, createBackoffBaseNs, createBackoffMaxNs,
-        maxAdmittedWaitNs, maxWaitingPerPool);
+    return new WarmPoolPolicy(
+        ns,
+        maxStarting,
+        maxClaimsPerTenant,
+        emptyRetryAfterMs,
+        createBackoffBaseNs,
+        createBackoffMaxNs,
+        maxAdmittedWaitNs,
+        maxWaitingPerPool);
   }
 
   public WarmPoolPolicy withMaxStarting(int n) {
-    return new WarmPoolPolicy(readinessGraceNs, n, maxClaimsPerTenant, emptyRetryAfterMs, createBackoffBaseNs, createBackoffMaxNs,
-        maxAdmittedWaitNs, maxWaitingPerPool);
+    return new WarmPoolPolicy(
+        readinessGraceNs,
+        n,
+        maxClaimsPerTenant,
+        emptyRetryAfterMs,
+        createBackoffBaseNs,
+        createBackoffMaxNs,
+        maxAdmittedWaitNs,
+        maxWaitingPerPool);
   }
 
   public WarmPoolPolicy withMaxClaimsPerTenant(int n) {
-    return new WarmPoolPolicy(readinessGraceNs, maxStarting, n, emptyRetryAfterMs, createBackoffBaseNs, createBackoffMaxNs,
-        maxAdmittedWaitNs, maxWaitingPerPool);
+    return new WarmPoolPolicy(
+        readinessGraceNs,
+        maxStarting,
+        n,
+        emptyRetryAfterMs,
+        createBackoffBaseNs,
+        createBackoffMaxNs,
+        maxAdmittedWaitNs,
+        maxWaitingPerPool);
   }
 
   public WarmPoolPolicy withAdmission(long maxAdmittedWaitNs, int maxWaitingPerPool) {
-    return new WarmPoolPolicy(readinessGraceNs, maxStarting, maxClaimsPerTenant, emptyRetryAfterMs, createBackoffBaseNs,
-        createBackoffMaxNs, maxAdmittedWaitNs, maxWaitingPerPool);
+    return new WarmPoolPolicy(
+        readinessGraceNs,
+        maxStarting,
+        maxClaimsPerTenant,
+        emptyRetryAfterMs,
+        createBackoffBaseNs,
+        createBackoffMaxNs,
+        maxAdmittedWaitNs,
+        maxWaitingPerPool);
   }
 }

@@ -13,7 +13,8 @@ class PendingClaimsTest {
 
   private ParkedClaim park(String id, String tenant, int priority) {
     ParkedClaim c =
-        new ParkedClaim(ClaimFixtures.claim().id(id).tenant(tenant).priority(priority).ticket(), 0, null);
+        new ParkedClaim(
+            ClaimFixtures.claim().id(id).tenant(tenant).priority(priority).ticket(), 0, null);
     pending.add(c);
     return c;
   }

@@ -10,7 +10,10 @@ final class RecordingPoolActions implements PoolActions {
   final List<String> creates = new ArrayList<>();
   final List<String> deletes = new ArrayList<>();
   final List<String> endedClaims = new ArrayList<>();
-  /** Index into {@link #creates} of the oldest create not yet handed out by {@link #takeCreates}. */
+
+  /**
+   * Index into {@link #creates} of the oldest create not yet handed out by {@link #takeCreates}.
+   */
   private int taken;
 
   @Override
@@ -37,7 +40,8 @@ final class RecordingPoolActions implements PoolActions {
 
   /** The oldest create not yet handed out. */
   String takeCreate() {
-    if (taken >= creates.size()) throw new AssertionError("no create outstanding; creates: " + creates);
+    if (taken >= creates.size())
+      throw new AssertionError("no create outstanding; creates: " + creates);
     return creates.get(taken++);
   }
 }

@@ -15,7 +15,10 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The demand estimator, the lead-time estimator, the target rule and the pool's sizing, on a manual clock. */
+/**
+ * The demand estimator, the lead-time estimator, the target rule and the pool's sizing, on a manual
+ * clock.
+ */
 class SizingTest {
 
   private final ManualClock clock = new ManualClock();
@@ -25,7 +28,8 @@ class SizingTest {
 
   @Test
   void shouldEstimateSteadyPoissonRate() {
-    DemandEstimator d = new DemandEstimator(TimeUnit.SECONDS.toNanos(5), TimeUnit.SECONDS.toNanos(120));
+    DemandEstimator d =
+        new DemandEstimator(TimeUnit.SECONDS.toNanos(5), TimeUnit.SECONDS.toNanos(120));
     SplittableRandom random = new SplittableRandom(1);
     long now = clock.nanoTime();
     for (int i = 0; i < 100_000; i++) { // 100/s for ~1000 s
@@ -38,7 +42,8 @@ class SizingTest {
 
   @Test
   void shouldSeeBurstAtOnceAndNotOverTrustLull() {
-    DemandEstimator d = new DemandEstimator(TimeUnit.SECONDS.toNanos(5), TimeUnit.SECONDS.toNanos(120));
+    DemandEstimator d =
+        new DemandEstimator(TimeUnit.SECONDS.toNanos(5), TimeUnit.SECONDS.toNanos(120));
     long now = clock.nanoTime();
     for (int i = 0; i < 1_200; i++) d.onArrival(now += 100_000_000L); // 10/s for 120 s
     double before = d.ratePerSecond(now);
@@ -71,12 +76,27 @@ class SizingTest {
   // ---------------------------------------------------------------- the pool's target
 
   private WarmPool autoscaled(int replicas, Autoscale autoscale, CreationGate gate) {
-    PoolSpec spec = new PoolSpec(ClaimFixtures.POOL, ClaimFixtures.blueprint(RuntimeClass.GVISOR), replicas, 0, autoscale);
-    return new WarmPool(spec, WarmPoolPolicy.DEFAULTS, SizingPolicy.DEFAULTS, gate, actions, new RecordingMetrics.Pool(), "fake", 3);
+    PoolSpec spec =
+        new PoolSpec(
+            ClaimFixtures.POOL,
+            ClaimFixtures.blueprint(RuntimeClass.GVISOR),
+            replicas,
+            0,
+            autoscale);
+    return new WarmPool(
+        spec,
+        WarmPoolPolicy.DEFAULTS,
+        SizingPolicy.DEFAULTS,
+        gate,
+        actions,
+        new RecordingMetrics.Pool(),
+        "fake",
+        3);
   }
 
   private void readyAll(WarmPool pool) {
-    for (String name : actions.takeCreates()) pool.onSandboxReady(name, List.of("10.0.0.1"), clock.nanoTime());
+    for (String name : actions.takeCreates())
+      pool.onSandboxReady(name, List.of("10.0.0.1"), clock.nanoTime());
   }
 
   @Test
@@ -109,7 +129,8 @@ class SizingTest {
         due.poll();
         pool.onSandboxReady(names.poll(), List.of("10.0.0.1"), clock.nanoTime());
       }
-      if (t.outcome() instanceof io.agentsandbox.core.model.ClaimOutcome.Assigned a) pool.release(a.claimId(), clock.nanoTime());
+      if (t.outcome() instanceof io.agentsandbox.core.model.ClaimOutcome.Assigned a)
+        pool.release(a.claimId(), clock.nanoTime());
     }
     int busy = pool.target();
     assertThat(busy).isBetween(20, 40);
@@ -134,7 +155,12 @@ class SizingTest {
   void shouldClampTargetToMax() {
     WarmPool pool = autoscaled(0, new Autoscale(0, 5, 0.99), CreationGate.UNLIMITED);
     for (int i = 0; i < 500; i++) {
-      pool.tryAssign(ClaimFixtures.claim().onEmpty(io.agentsandbox.core.model.OnEmpty.REJECT).at(clock.nanoTime()).ticket(), clock.nanoTime());
+      pool.tryAssign(
+          ClaimFixtures.claim()
+              .onEmpty(io.agentsandbox.core.model.OnEmpty.REJECT)
+              .at(clock.nanoTime())
+              .ticket(),
+          clock.nanoTime());
       clock.advanceMs(1);
     }
     pool.onTick(clock.nanoTime());
@@ -146,20 +172,21 @@ class SizingTest {
   void shouldCreateOnlyWhatTheGateAllowsAndReleasePermits() {
     int[] permits = {3};
     int[] released = {0};
-    CreationGate gate = new CreationGate() {
-      @Override
-      public int tryAcquire(RuntimeClass rc, int wanted, int poolStarting, long nowNs) {
-        int n = Math.min(wanted, permits[0]);
-        permits[0] -= n;
-        return n;
-      }
+    CreationGate gate =
+        new CreationGate() {
+          @Override
+          public int tryAcquire(RuntimeClass rc, int wanted, int poolStarting, long nowNs) {
+            int n = Math.min(wanted, permits[0]);
+            permits[0] -= n;
+            return n;
+          }
 
-      @Override
-      public void release(RuntimeClass rc) {
-        released[0]++;
-        permits[0]++;
-      }
-    };
+          @Override
+          public void release(RuntimeClass rc) {
+            released[0]++;
+            permits[0]++;
+          }
+        };
     WarmPool pool = autoscaled(10, null, gate);
     pool.onTick(clock.nanoTime());
     assertThat(actions.creates).hasSize(3);

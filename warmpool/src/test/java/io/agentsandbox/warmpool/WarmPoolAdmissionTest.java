@@ -47,7 +47,8 @@ class WarmPoolAdmissionTest {
   @Test
   void shouldAdmitOnlyWhatStartingMembersAndOneBoundOfCreationCanServe() {
     // 4 starting at most, lead time 1 s (learned below): the pool creates 4 per second.
-    WarmPoolPolicy policy = WarmPoolPolicy.DEFAULTS.withMaxStarting(4).withAdmission(ONE_SECOND_NS, 1_000);
+    WarmPoolPolicy policy =
+        WarmPoolPolicy.DEFAULTS.withMaxStarting(4).withAdmission(ONE_SECOND_NS, 1_000);
     WarmPool pool = new WarmPool(ClaimFixtures.pool(0), policy, actions, metrics, "fake", 7L);
     pool.onTick(now());
     // Teach the lead time: 8 claims, served in two rounds of 4 sandboxes that take 1 s each.
@@ -76,57 +77,89 @@ class WarmPoolAdmissionTest {
     assertThat(refused.rejected().reason()).isEqualTo(RejectReason.OVERLOADED);
     // Retry-After: one lead time (1 s) plus the 4 claims beyond the starting members at 4/s (1 s).
     assertThat(refused.rejected().retryAfterMs()).isEqualTo(2_000);
-    assertThat(refused.rejected().message()).contains("8 claims waiting", "4 starting", "4 per second");
+    assertThat(refused.rejected().message())
+        .contains("8 claims waiting", "4 starting", "4 per second");
     assertThat(metrics.rejected(RejectReason.OVERLOADED)).isEqualTo(1);
     assertThat(pool.pendingCount()).isEqualTo(8);
     assertThat(actions.creates).hasSize(createsBefore); // a refused claim starts nothing
     assertThat(pool.findClaim(refused.request().claimId())).isNull();
 
-    // A claim that can be answered at once is never refused, and one that asks not to wait gets its own answer.
+    // A claim that can be answered at once is never refused, and one that asks not to wait gets its
+    // own answer.
     assertThat(claim(pool, OnEmpty.REJECT).rejected().reason()).isEqualTo(RejectReason.POOL_EMPTY);
 
-    // The queue drains: after one lead time 4 are served and 4 more start; room for a new waiter again.
+    // The queue drains: after one lead time 4 are served and 4 more start; room for a new waiter
+    // again.
     clock.advanceMs(1_000);
     readyAll(pool);
     RecordingTicket later = claim(pool, OnEmpty.WAIT);
     assertThat(later.isAnswered()).isFalse();
     admitted.add(later);
-    for (int round = 0; round < 3 && !admitted.stream().allMatch(RecordingTicket::isAnswered); round++) {
+    for (int round = 0;
+        round < 3 && !admitted.stream().allMatch(RecordingTicket::isAnswered);
+        round++) {
       clock.advanceMs(1_000);
       readyAll(pool);
     }
     // Every admitted claim was served, none waited longer than one lead time plus the bound.
     for (RecordingTicket t : admitted) {
       assertThat(t.outcome()).isInstanceOf(ClaimOutcome.Assigned.class);
-      assertThat(t.assigned().waitedNs()).isLessThanOrEqualTo(pool.leadTimeP90Ns() + policy.maxAdmittedWaitNs());
+      assertThat(t.assigned().waitedNs())
+          .isLessThanOrEqualTo(pool.leadTimeP90Ns() + policy.maxAdmittedWaitNs());
     }
   }
 
   @Test
   void shouldFollowTheCreationGateAndALongerLearnedLeadTime() {
-    CreationGate gate = new CreationGate() {
-      @Override
-      public int tryAcquire(io.agentsandbox.core.model.RuntimeClass rc, int wanted, int poolStarting, long nowNs) {
-        return Math.max(0, Math.min(wanted, 2 - poolStarting)); // 2 starting at most
-      }
+    CreationGate gate =
+        new CreationGate() {
+          @Override
+          public int tryAcquire(
+              io.agentsandbox.core.model.RuntimeClass rc,
+              int wanted,
+              int poolStarting,
+              long nowNs) {
+            return Math.max(0, Math.min(wanted, 2 - poolStarting)); // 2 starting at most
+          }
 
-      @Override
-      public void release(io.agentsandbox.core.model.RuntimeClass rc) {}
+          @Override
+          public void release(io.agentsandbox.core.model.RuntimeClass rc) {}
 
-      @Override
-      public double throughputPerSecond(io.agentsandbox.core.model.RuntimeClass rc, long leadTimeNs) {
-        return 2 * 1e9 / leadTimeNs;
-      }
-    };
+          @Override
+          public double throughputPerSecond(
+              io.agentsandbox.core.model.RuntimeClass rc, long leadTimeNs) {
+            return 2 * 1e9 / leadTimeNs;
+          }
+        };
     WarmPoolPolicy policy = WarmPoolPolicy.DEFAULTS.withAdmission(ONE_SECOND_NS, 1_000);
-    WarmPool pool = new WarmPool(ClaimFixtures.pool(0), policy, SizingPolicy.DEFAULTS, gate, actions, metrics, "fake", 7L);
+    WarmPool pool =
+        new WarmPool(
+            ClaimFixtures.pool(0),
+            policy,
+            SizingPolicy.DEFAULTS,
+            gate,
+            actions,
+            metrics,
+            "fake",
+            7L);
     pool.onTick(now());
-    // Seeded lead time (gVisor, 150 ms): 2 / 0.15 s = 13.3 per second -> waiting < 2 starting + 13.3: 16 admitted.
+    // Seeded lead time (gVisor, 150 ms): 2 / 0.15 s = 13.3 per second -> waiting < 2 starting +
+    // 13.3: 16 admitted.
     int admittedFast = admitUntilRefused(pool);
     assertThat(admittedFast).isEqualTo(16);
 
-    // The backend turns slow: 8 starts observed at 2 s each. Now 2 / 2 s = 1 per second -> 2 + 1 = 3.
-    WarmPool slow = new WarmPool(ClaimFixtures.pool(0), policy, SizingPolicy.DEFAULTS, gate, actions, metrics, "fake", 8L);
+    // The backend turns slow: 8 starts observed at 2 s each. Now 2 / 2 s = 1 per second -> 2 + 1 =
+    // 3.
+    WarmPool slow =
+        new WarmPool(
+            ClaimFixtures.pool(0),
+            policy,
+            SizingPolicy.DEFAULTS,
+            gate,
+            actions,
+            metrics,
+            "fake",
+            8L);
     actions.takeCreates();
     slow.onTick(now());
     for (int i = 0; i < 8; i++) {

@@ -17,7 +17,10 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Restart recovery (adopting sandboxes of a previous run) and deferred acknowledgement (bindingMade). */
+/**
+ * Restart recovery (adopting sandboxes of a previous run) and deferred acknowledgement
+ * (bindingMade).
+ */
 class WarmPoolAdoptionTest {
 
   private static final List<String> ADDRESSES = List.of("10.0.0.7");
@@ -27,7 +30,8 @@ class WarmPoolAdoptionTest {
   private final RecordingMetrics.Pool metrics = new RecordingMetrics.Pool();
 
   private WarmPool pool(int replicas, PoolActions a) {
-    return new WarmPool(ClaimFixtures.pool(replicas), WarmPoolPolicy.DEFAULTS, a, metrics, "fake", 7L);
+    return new WarmPool(
+        ClaimFixtures.pool(replicas), WarmPoolPolicy.DEFAULTS, a, metrics, "fake", 7L);
   }
 
   private long now() {
@@ -52,7 +56,8 @@ class WarmPoolAdoptionTest {
   @Test
   void shouldRestoreBoundClaimWithRemainingTtlAndDeleteItsSandboxWhenItExpires() {
     WarmPool pool = pool(1, actions);
-    ClaimRequest claim = ClaimFixtures.claim().id("cl-0-restored").tenant("alice").ttlMs(60_000).at(now()).build();
+    ClaimRequest claim =
+        ClaimFixtures.claim().id("cl-0-restored").tenant("alice").ttlMs(60_000).at(now()).build();
     long expiresAt = now() + TimeUnit.SECONDS.toNanos(5);
     pool.adoptBound("python-gvisor-ccccc", ADDRESSES, claim, LaunchType.COLD, expiresAt, now());
     pool.onTick(now());
@@ -113,23 +118,27 @@ class WarmPoolAdoptionTest {
   void shouldLeaveAcknowledgementToOwnerThroughBindingMade() {
     List<ClaimTicket> deferred = new ArrayList<>();
     List<ClaimOutcome.Assigned> bindings = new ArrayList<>();
-    PoolActions deferring = new PoolActions() {
-      @Override
-      public void createSandbox(io.agentsandbox.core.model.PoolKey pool, String name, io.agentsandbox.core.model.SandboxBlueprint bp) {
-        actions.createSandbox(pool, name, bp);
-      }
+    PoolActions deferring =
+        new PoolActions() {
+          @Override
+          public void createSandbox(
+              io.agentsandbox.core.model.PoolKey pool,
+              String name,
+              io.agentsandbox.core.model.SandboxBlueprint bp) {
+            actions.createSandbox(pool, name, bp);
+          }
 
-      @Override
-      public void deleteSandbox(io.agentsandbox.core.model.PoolKey pool, String name) {
-        actions.deleteSandbox(pool, name);
-      }
+          @Override
+          public void deleteSandbox(io.agentsandbox.core.model.PoolKey pool, String name) {
+            actions.deleteSandbox(pool, name);
+          }
 
-      @Override
-      public void bindingMade(ClaimTicket ticket, ClaimOutcome.Assigned assigned) {
-        deferred.add(ticket);
-        bindings.add(assigned);
-      }
-    };
+          @Override
+          public void bindingMade(ClaimTicket ticket, ClaimOutcome.Assigned assigned) {
+            deferred.add(ticket);
+            bindings.add(assigned);
+          }
+        };
     WarmPool pool = pool(1, deferring);
     pool.onTick(now());
     pool.onSandboxReady(actions.takeCreate(), ADDRESSES, now());

@@ -3,7 +3,6 @@ package io.agentsandbox.warmpool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentsandbox.core.model.ClaimOutcome;
-import io.agentsandbox.core.model.OnEmpty;
 import io.agentsandbox.core.model.RejectReason;
 import io.agentsandbox.core.testing.ClaimFixtures;
 import io.agentsandbox.core.testing.ManualClock;
@@ -37,13 +36,21 @@ class WarmPoolFairAdmissionTest {
 
   /** A pool whose room is its cap of {@code room} waiting claims (the modelled bound off). */
   private WarmPool pool(int room) {
-    WarmPool pool = new WarmPool(ClaimFixtures.pool(0), WarmPoolPolicy.DEFAULTS.withAdmission(0, room), actions, metrics, "fake", 7L);
+    WarmPool pool =
+        new WarmPool(
+            ClaimFixtures.pool(0),
+            WarmPoolPolicy.DEFAULTS.withAdmission(0, room),
+            actions,
+            metrics,
+            "fake",
+            7L);
     pool.onTick(now());
     return pool;
   }
 
   private RecordingTicket claim(WarmPool pool, String tenant, int priority) {
-    RecordingTicket t = ClaimFixtures.claim().tenant(tenant).priority(priority).waitMs(60_000).at(now()).ticket();
+    RecordingTicket t =
+        ClaimFixtures.claim().tenant(tenant).priority(priority).waitMs(60_000).at(now()).ticket();
     pool.tryAssign(t, now());
     return t;
   }
@@ -109,7 +116,8 @@ class WarmPoolFairAdmissionTest {
   @Test
   void shouldNeverDisplaceAHigherPriorityWaiter() {
     WarmPool pool = pool(3);
-    List<RecordingTicket> high = List.of(claim(pool, "A", 5), claim(pool, "A", 5), claim(pool, "A", 5));
+    List<RecordingTicket> high =
+        List.of(claim(pool, "A", 5), claim(pool, "A", 5), claim(pool, "A", 5));
 
     RecordingTicket low = claim(pool, "B", 0);
     assertOverloaded(low);
@@ -149,7 +157,8 @@ class WarmPoolFairAdmissionTest {
     for (String name : actions.takeCreates()) pool.onSandboxReady(name, ADDRESSES, now());
     clock.advanceMs(120_000);
     pool.onTick(now());
-    assertThat(pool.release(a3.request().claimId(), now())).isEqualTo(WarmPool.ReleaseResult.UNKNOWN);
+    assertThat(pool.release(a3.request().claimId(), now()))
+        .isEqualTo(WarmPool.ReleaseResult.UNKNOWN);
 
     assertOverloaded(a3);
     for (RecordingTicket t : List.of(a1, a2, b)) {
@@ -163,7 +172,10 @@ class WarmPoolFairAdmissionTest {
   @Test
   void shouldDisplaceUnderTheModelledBoundToo() {
     // Lead time seeded, 4 starting at most, bound 1 s: a fixed modelled room.
-    WarmPoolPolicy policy = WarmPoolPolicy.DEFAULTS.withMaxStarting(4).withAdmission(TimeUnit.SECONDS.toNanos(1), 10_000);
+    WarmPoolPolicy policy =
+        WarmPoolPolicy.DEFAULTS
+            .withMaxStarting(4)
+            .withAdmission(TimeUnit.SECONDS.toNanos(1), 10_000);
     WarmPool pool = new WarmPool(ClaimFixtures.pool(0), policy, actions, metrics, "fake", 7L);
     pool.onTick(now());
     List<RecordingTicket> a = new ArrayList<>();
@@ -200,19 +212,25 @@ class WarmPoolFairAdmissionTest {
       }
       assertThat(pool.pendingCount()).isLessThanOrEqualTo(room);
       // Nothing is left waiting unanswered outside the pool, nor answered while still in it.
-      assertThat(waitingByTenant(all).values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(pool.pendingCount());
+      assertThat(waitingByTenant(all).values().stream().mapToInt(Integer::intValue).sum())
+          .isEqualTo(pool.pendingCount());
     }
     for (RecordingTicket t : all) assertThat(t.completions()).isLessThanOrEqualTo(1);
     clock.advanceMs(120_000);
     pool.onTick(now());
     for (RecordingTicket t : all) assertThat(t.completions()).isEqualTo(1);
-    assertThat(all).anyMatch(t -> t.outcome() instanceof ClaimOutcome.Rejected r
-        && r.reason() == RejectReason.OVERLOADED && r.message().contains("gave way"));
+    assertThat(all)
+        .anyMatch(
+            t ->
+                t.outcome() instanceof ClaimOutcome.Rejected r
+                    && r.reason() == RejectReason.OVERLOADED
+                    && r.message().contains("gave way"));
   }
 
   private static Map<String, Integer> waitingByTenant(List<RecordingTicket> all) {
     Map<String, Integer> out = new HashMap<>();
-    for (RecordingTicket t : all) if (!t.isAnswered()) out.merge(t.request().tenant(), 1, Integer::sum);
+    for (RecordingTicket t : all)
+      if (!t.isAnswered()) out.merge(t.request().tenant(), 1, Integer::sum);
     return out;
   }
 }

@@ -69,7 +69,8 @@ class WarmPoolTest {
       String name = t.assigned().sandbox().name();
       pool.release(t.assigned().claimId(), now());
       pool.onSandboxDeleted(name, now());
-      for (String created : readyAll(pool)) assertThat(seen.add(created)).as("name reused: " + created).isTrue();
+      for (String created : readyAll(pool))
+        assertThat(seen.add(created)).as("name reused: " + created).isTrue();
     }
     assertThat(seen).hasSizeGreaterThan(50_000);
     assertThat(seen).allMatch(n -> n.matches("python-gvisor-[b-z2-9]{5}"));
@@ -167,7 +168,8 @@ class WarmPoolTest {
     assertThat(pool.pendingCount()).isZero();
     assertThat(metrics.rejected(RejectReason.DEADLINE)).isEqualTo(1);
 
-    // The sandbox started for it joins the pool and is trimmed as surplus; the ticket is not touched.
+    // The sandbox started for it joins the pool and is trimmed as surplus; the ticket is not
+    // touched.
     readyAll(pool);
     assertThat(ticket.completions()).isEqualTo(1);
     assertThat(actions.deletes).containsExactly(actions.creates.get(0));
@@ -209,7 +211,8 @@ class WarmPoolTest {
           .isEqualTo(RejectReason.POOL_EMPTY);
     }
 
-    assertThat(pool.tryAssign(claim().tenant("A").ticket(), now())).isSameAs(ClaimOutcome.Pending.INSTANCE);
+    assertThat(pool.tryAssign(claim().tenant("A").ticket(), now()))
+        .isSameAs(ClaimOutcome.Pending.INSTANCE);
   }
 
   // ---------------------------------------------------------------- onEmpty = cold
@@ -269,7 +272,8 @@ class WarmPoolTest {
       all.add(name);
       assignedNames.add(name);
 
-      assertThat(pool.release(ticket.request().claimId(), now())).isEqualTo(WarmPool.ReleaseResult.RELEASED);
+      assertThat(pool.release(ticket.request().claimId(), now()))
+          .isEqualTo(WarmPool.ReleaseResult.RELEASED);
       assertThat(actions.deletes).endsWith(name);
       assertThat(actions.endedClaims).endsWith(ticket.request().claimId());
       pool.onSandboxDeleted(name, now());
@@ -298,8 +302,10 @@ class WarmPoolTest {
     RecordingTicket ticket = claim().ticket();
     pool.tryAssign(ticket, now());
 
-    assertThat(pool.release(ticket.request().claimId(), now())).isEqualTo(WarmPool.ReleaseResult.RELEASED);
-    assertThat(pool.release(ticket.request().claimId(), now())).isEqualTo(WarmPool.ReleaseResult.UNKNOWN);
+    assertThat(pool.release(ticket.request().claimId(), now()))
+        .isEqualTo(WarmPool.ReleaseResult.RELEASED);
+    assertThat(pool.release(ticket.request().claimId(), now()))
+        .isEqualTo(WarmPool.ReleaseResult.UNKNOWN);
     assertThat(actions.deletes).hasSize(1);
   }
 
@@ -309,7 +315,8 @@ class WarmPoolTest {
     RecordingTicket ticket = claim().ticket();
     pool.tryAssign(ticket, now());
 
-    assertThat(pool.release(ticket.request().claimId(), now())).isEqualTo(WarmPool.ReleaseResult.CANCELLED);
+    assertThat(pool.release(ticket.request().claimId(), now()))
+        .isEqualTo(WarmPool.ReleaseResult.CANCELLED);
 
     assertThat(ticket.completions()).isEqualTo(1);
     assertThat(ticket.rejected().reason()).isEqualTo(RejectReason.CANCELLED);
@@ -345,7 +352,8 @@ class WarmPoolTest {
     assertThat(actions.deletes).containsExactly(name);
     assertThat(actions.endedClaims).containsExactly(ticket.request().claimId());
     assertThat(metrics.releasedByTtl.get()).isEqualTo(1);
-    assertThat(pool.release(ticket.request().claimId(), now())).isEqualTo(WarmPool.ReleaseResult.UNKNOWN);
+    assertThat(pool.release(ticket.request().claimId(), now()))
+        .isEqualTo(WarmPool.ReleaseResult.UNKNOWN);
   }
 
   @Test
@@ -366,7 +374,8 @@ class WarmPoolTest {
 
   @Test
   void shouldDeleteAndReplaceMemberNotReadyWithinReadinessGrace() {
-    WarmPool pool = pool(1, WarmPoolPolicy.DEFAULTS.withReadinessGraceNs(TimeUnit.SECONDS.toNanos(60)));
+    WarmPool pool =
+        pool(1, WarmPoolPolicy.DEFAULTS.withReadinessGraceNs(TimeUnit.SECONDS.toNanos(60)));
     pool.onTick(now());
     String stuck = actions.takeCreate();
     long start = now();
@@ -406,7 +415,8 @@ class WarmPoolTest {
 
     pool.onTick(clock.advance(grace, TimeUnit.NANOSECONDS));
 
-    assertThat(actions.deletes).containsExactlyInAnyOrder(stuckCold, poolMembers.get(0), poolMembers.get(1));
+    assertThat(actions.deletes)
+        .containsExactlyInAnyOrder(stuckCold, poolMembers.get(0), poolMembers.get(1));
     assertThat(metrics.stuck.get()).isEqualTo(3);
     assertThat(cold.isAnswered()).isFalse();
     List<String> fresh = actions.takeCreates();
@@ -452,7 +462,8 @@ class WarmPoolTest {
     WarmPool pool = pool(3);
     pool.onTick(now());
     long failedAt = now();
-    for (String name : actions.takeCreates()) pool.onSandboxFailed(name, "node pool exhausted", failedAt);
+    for (String name : actions.takeCreates())
+      pool.onSandboxFailed(name, "node pool exhausted", failedAt);
     long backoff = 4 * WarmPoolPolicy.DEFAULTS.createBackoffBaseNs(); // third consecutive failure
 
     pool.onTick(failedAt + backoff - 1);
@@ -493,7 +504,8 @@ class WarmPoolTest {
       clock.advanceMs(1);
       pool.onSandboxReady(name, ADDRESSES, now());
       for (RecordingTicket t : all) {
-        if (t.isAnswered() && t.assigned().sandbox().name().equals(name)) servedTenants.add(t.request().tenant());
+        if (t.isAnswered() && t.assigned().sandbox().name().equals(name))
+          servedTenants.add(t.request().tenant());
       }
     }
 
@@ -567,12 +579,18 @@ class WarmPoolTest {
     pool.tryAssign(third, now());
 
     assertThat(third.rejected().reason()).isEqualTo(RejectReason.TENANT_QUOTA);
-    assertThat(pool.tryAssign(claim().tenant("B").ticket(), now())).isSameAs(ClaimOutcome.Pending.INSTANCE);
+    assertThat(pool.tryAssign(claim().tenant("B").ticket(), now()))
+        .isSameAs(ClaimOutcome.Pending.INSTANCE);
   }
 
   @Test
   void shouldUsePoolQuotaOverPolicyDefaultWhenPoolSetsOne() {
-    PoolSpec spec = new PoolSpec(ClaimFixtures.POOL, ClaimFixtures.blueprint(ClaimFixtures.pool(0).runtimeClass()), 0, 1);
+    PoolSpec spec =
+        new PoolSpec(
+            ClaimFixtures.POOL,
+            ClaimFixtures.blueprint(ClaimFixtures.pool(0).runtimeClass()),
+            0,
+            1);
     WarmPool pool = new WarmPool(spec, WarmPoolPolicy.DEFAULTS, actions, metrics, "fake", 1L);
     pool.tryAssign(claim().tenant("A").ticket(), now());
 
@@ -633,7 +651,8 @@ class WarmPoolTest {
     for (String name : List.copyOf(actions.deletes)) pool.onSandboxDeleted(name, now());
     assertThat(pool.isDrained()).isFalse();
 
-    assertThat(pool.release(bound.request().claimId(), now())).isEqualTo(WarmPool.ReleaseResult.RELEASED);
+    assertThat(pool.release(bound.request().claimId(), now()))
+        .isEqualTo(WarmPool.ReleaseResult.RELEASED);
     assertThat(actions.deletes).endsWith(boundName);
     pool.onSandboxDeleted(boundName, now());
     assertThat(pool.isDrained()).isTrue();
@@ -674,10 +693,12 @@ class WarmPoolTest {
 
     pool.rejectAllWaiting(RejectReason.SHUTTING_DOWN, "bye");
 
-    assertThat(List.of(a, b)).allSatisfy(t -> {
-      assertThat(t.completions()).isEqualTo(1);
-      assertThat(t.rejected().reason()).isEqualTo(RejectReason.SHUTTING_DOWN);
-    });
+    assertThat(List.of(a, b))
+        .allSatisfy(
+            t -> {
+              assertThat(t.completions()).isEqualTo(1);
+              assertThat(t.rejected().reason()).isEqualTo(RejectReason.SHUTTING_DOWN);
+            });
     assertThat(pool.pendingCount()).isZero();
   }
 
@@ -692,7 +713,8 @@ class WarmPoolTest {
 
     assertThat(pool.claimedCount()).isZero();
     assertThat(actions.endedClaims).containsExactly(ticket.request().claimId());
-    assertThat(pool.release(ticket.request().claimId(), now())).isEqualTo(WarmPool.ReleaseResult.UNKNOWN);
+    assertThat(pool.release(ticket.request().claimId(), now()))
+        .isEqualTo(WarmPool.ReleaseResult.UNKNOWN);
     pool.onTick(clock.advanceMs(5_000));
     assertThat(actions.endedClaims).hasSize(1);
   }

@@ -27,8 +27,8 @@ import org.openjdk.jmh.annotations.State;
  * The HTTP edge's JSON cost per claim: {@link ClaimJsonCodec} decoding and validating a {@code POST
  * /v1/claims} body, and encoding the {@code 201} body of a bound claim to bytes. Baselines: {@link
  * #decodeBaselineParseOnly} (Vert.x/Jackson parse of the same bytes into a {@link JsonObject}, no
- * validation, no model) and {@link #encodeBaselineFixedObject} (serialising an already built
- * {@link JsonObject} of the same shape).
+ * validation, no model) and {@link #encodeBaselineFixedObject} (serialising an already built {@link
+ * JsonObject} of the same shape).
  */
 @State(Scope.Thread)
 public class ClaimCodecBenchmark extends BenchmarkBase {
@@ -45,12 +45,30 @@ public class ClaimCodecBenchmark extends BenchmarkBase {
   public void setUp() {
     SchedulerConfig config = Main.parseConfig("--pools-dir", ".");
     codec = new ClaimJsonCodec(config, new PoolCatalog(List.of(Fixtures.pool(Fixtures.POOL, 10))));
-    body = Buffer.buffer(new JsonObject()
-        .put("pool", "bench-gvisor").put("tenant", "alice").put("waitMs", 5000).put("onEmpty", "cold").put("ttlSeconds", 600)
-        .encode());
+    body =
+        Buffer.buffer(
+            new JsonObject()
+                .put("pool", "bench-gvisor")
+                .put("tenant", "alice")
+                .put("waitMs", 5000)
+                .put("onEmpty", "cold")
+                .put("ttlSeconds", 600)
+                .encode());
     request = CodecBenchAccess.decodeClaim(codec, body, null, "cl-0-abcdefghijklmnopqrst", NOW);
-    SandboxRef sandbox = new SandboxRef("bench-gvisor-x7k2p", Fixtures.POOL, RuntimeClass.GVISOR, List.of("198.51.100.7"), "simulated");
-    assigned = new ClaimOutcome.Assigned(request.claimId(), sandbox, LaunchType.WARM, 80_000, NOW + TimeUnit.SECONDS.toNanos(600));
+    SandboxRef sandbox =
+        new SandboxRef(
+            "bench-gvisor-x7k2p",
+            Fixtures.POOL,
+            RuntimeClass.GVISOR,
+            List.of("198.51.100.7"),
+            "simulated");
+    assigned =
+        new ClaimOutcome.Assigned(
+            request.claimId(),
+            sandbox,
+            LaunchType.WARM,
+            80_000,
+            NOW + TimeUnit.SECONDS.toNanos(600));
     fixedResponse = new JsonObject(CodecBenchAccess.encodeBound(codec, request, assigned, NOW));
     JsonArray podIps = fixedResponse.getJsonObject("sandbox").getJsonArray("podIPs");
     if (podIps.size() != 1 || !"Bound".equals(fixedResponse.getString("status"))) {

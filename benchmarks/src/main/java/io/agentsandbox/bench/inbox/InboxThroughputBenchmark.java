@@ -34,8 +34,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * pollsFailed} (empty polls). The primary "ops/s" of a group mixes both sides; ignore it.
  *
  * <ul>
- *   <li>{@code inbox}: our {@link MpscInbox} (JCTools MPSC + WIP counter); the consumer thread is its
- *       owner and runs the drain task the inbox schedules.
+ *   <li>{@code inbox}: our {@link MpscInbox} (JCTools MPSC + WIP counter); the consumer thread is
+ *       its owner and runs the drain task the inbox schedules.
  *   <li>{@code clq}: {@link ConcurrentLinkedQueue} offer / poll (baseline).
  *   <li>{@code runOnContext}: one {@link Context#runOnContext} per message onto a Vert.x event loop
  *       (baseline); {@code contextExecute}: one non-capturing {@code ContextInternal.execute(arg,
@@ -43,10 +43,10 @@ import org.openjdk.jmh.annotations.TearDown;
  *       only parks and reports the loop's count.
  * </ul>
  *
- * <p>Producers per group: {@code @GroupThreads(1)}; on a bigger box pass {@code -tg 3,1} (producers,
- * consumer). CLQ and the Vert.x task queues are unbounded; producers stop offering (an {@code
- * offersFailed}) while more than {@value #BACKLOG_CAP} messages are unconsumed, as the inbox's
- * bounded claim queue does by itself.
+ * <p>Producers per group: {@code @GroupThreads(1)}; on a bigger box pass {@code -tg 3,1}
+ * (producers, consumer). CLQ and the Vert.x task queues are unbounded; producers stop offering (an
+ * {@code offersFailed}) while more than {@value #BACKLOG_CAP} messages are unconsumed, as the
+ * inbox's bounded claim queue does by itself.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -55,7 +55,10 @@ public class InboxThroughputBenchmark extends BenchmarkBase {
   static final Object MESSAGE = new Object();
   static final int CAPACITY = 8192;
   static final long BACKLOG_CAP = 1 << 20;
-  /** Producers publish their count every this many offers (keeps the shared counter off the path). */
+
+  /**
+   * Producers publish their count every this many offers (keeps the shared counter off the path).
+   */
   static final int PUBLISH_EVERY = 256;
 
   // ---------------------------------------------------------------- counters
@@ -91,6 +94,7 @@ public class InboxThroughputBenchmark extends BenchmarkBase {
   public static class InboxState implements MpscInbox.Handler<Object, Object>, Executor {
     MpscInbox<Object, Object> inbox;
     volatile Runnable pendingDrain;
+
     /** Owner thread only. */
     long consumed;
 
@@ -117,7 +121,8 @@ public class InboxThroughputBenchmark extends BenchmarkBase {
 
     @TearDown(Level.Iteration)
     public void drainLeftovers() {
-      // Runs on one of the group's threads after all stopped; the drain is owner-checked by assert only.
+      // Runs on one of the group's threads after all stopped; the drain is owner-checked by assert
+      // only.
       Runnable r;
       while ((r = pendingDrain) != null) {
         pendingDrain = null;
@@ -155,6 +160,7 @@ public class InboxThroughputBenchmark extends BenchmarkBase {
   public static class ClqState {
     final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
     final AtomicLong produced = new AtomicLong();
+
     /** Written by the consumer only (ordered store, no full fence). */
     final AtomicLong consumed = new AtomicLong();
 
@@ -222,8 +228,10 @@ public class InboxThroughputBenchmark extends BenchmarkBase {
     Vertx vertx;
     ContextInternal context;
     final AtomicLong produced = new AtomicLong();
+
     /** Written by the event loop only (ordered store, no full fence). */
     final AtomicLong consumed = new AtomicLong();
+
     final Handler<Void> onLoop = v -> consumed.lazySet(consumed.get() + 1);
     final Handler<Object> onLoopArg = m -> consumed.lazySet(consumed.get() + 1);
 

@@ -21,15 +21,31 @@ import java.util.concurrent.TimeUnit;
 public final class BareEndpoint implements AutoCloseable {
 
   /** What the claim API answers to a bound claim, frozen. */
-  static final Buffer CLAIM_BODY = Buffer.buffer(new JsonObject()
-      .put("claimId", "cl-0-aaaaaaaaaaaaaaaaaaaa").put("status", "Bound")
-      .put("pool", new JsonObject().put("namespace", "default").put("name", "bench-0"))
-      .put("tenant", "load-0").put("priority", 0).put("onEmpty", "wait").put("waitMs", 10000).put("ttlSeconds", 3600)
-      .put("sandbox", new JsonObject().put("name", "bench-0-x7k2p").put("namespace", "default")
-          .put("podIPs", new JsonArray().add("198.51.100.7")).put("runtimeClassName", "gvisor")
-          .put("backend", "simulated").put("simulated", true))
-      .put("launchType", "warm").put("waitedMs", 0.05).put("expiresAt", "2030-01-01T00:00:00Z")
-      .encode());
+  static final Buffer CLAIM_BODY =
+      Buffer.buffer(
+          new JsonObject()
+              .put("claimId", "cl-0-aaaaaaaaaaaaaaaaaaaa")
+              .put("status", "Bound")
+              .put("pool", new JsonObject().put("namespace", "default").put("name", "bench-0"))
+              .put("tenant", "load-0")
+              .put("priority", 0)
+              .put("onEmpty", "wait")
+              .put("waitMs", 10000)
+              .put("ttlSeconds", 3600)
+              .put(
+                  "sandbox",
+                  new JsonObject()
+                      .put("name", "bench-0-x7k2p")
+                      .put("namespace", "default")
+                      .put("podIPs", new JsonArray().add("198.51.100.7"))
+                      .put("runtimeClassName", "gvisor")
+                      .put("backend", "simulated")
+                      .put("simulated", true))
+              .put("launchType", "warm")
+              .put("waitedMs", 0.05)
+              .put("expiresAt", "2030-01-01T00:00:00Z")
+              .encode());
+
   static final String LOCATION = "/v1/claims/cl-0-aaaaaaaaaaaaaaaaaaaa";
 
   private final Vertx vertx;
@@ -52,26 +68,38 @@ public final class BareEndpoint implements AutoCloseable {
 
     @Override
     public Future<?> start() {
-      return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setTcpNoDelay(true))
-          .requestHandler(req -> {
-            if (req.method() == HttpMethod.DELETE) {
-              req.response().setStatusCode(204).end();
-            } else {
-              req.response().setStatusCode(201).putHeader("content-type", "application/json")
-                  .putHeader("Location", LOCATION).end(CLAIM_BODY);
-            }
-          })
+      return vertx
+          .createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setTcpNoDelay(true))
+          .requestHandler(
+              req -> {
+                if (req.method() == HttpMethod.DELETE) {
+                  req.response().setStatusCode(204).end();
+                } else {
+                  req.response()
+                      .setStatusCode(201)
+                      .putHeader("content-type", "application/json")
+                      .putHeader("Location", LOCATION)
+                      .end(CLAIM_BODY);
+                }
+              })
           .listen();
     }
   }
 
-  /** Starts on 127.0.0.1 with {@code instances} verticles on a free port. Blocks until listening. */
+  /**
+   * Starts on 127.0.0.1 with {@code instances} verticles on a free port. Blocks until listening.
+   */
   public static BareEndpoint start(int instances) throws Exception {
     Vertx vertx = Vertx.vertx();
     int port = freePort();
     try {
-      vertx.deployVerticle(() -> new BareVerticle("127.0.0.1", port), new DeploymentOptions().setInstances(instances))
-          .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      vertx
+          .deployVerticle(
+              () -> new BareVerticle("127.0.0.1", port),
+              new DeploymentOptions().setInstances(instances))
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       vertx.close();
       throw e;
@@ -80,7 +108,8 @@ public final class BareEndpoint implements AutoCloseable {
   }
 
   private static int freePort() throws java.io.IOException {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
   }

@@ -23,11 +23,19 @@ public final class Charts {
 
   private static final int WIDTH = 960;
   private static final int HEIGHT = 520;
+
   /** The percentile plot stops at this many nines (99.9999 %). */
   private static final double MAX_NINES = 6;
 
   private static XYChart chart(String title, String x, String y) {
-    XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(x).yAxisTitle(y).build();
+    XYChart c =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title(title)
+            .xAxisTitle(x)
+            .yAxisTitle(y)
+            .build();
     Styler s = c.getStyler();
     s.setLegendPosition(Styler.LegendPosition.InsideNW);
     s.setChartBackgroundColor(Color.WHITE);
@@ -49,7 +57,8 @@ public final class Charts {
     return BitmapEncoder.getBitmapBytes(c, BitmapEncoder.BitmapFormat.PNG);
   }
 
-  private static boolean add(XYChart c, String name, List<LatencyLog.Interval> intervals, int which) {
+  private static boolean add(
+      XYChart c, String name, List<LatencyLog.Interval> intervals, int which) {
     List<Double> xs = new ArrayList<>();
     List<Double> ys = new ArrayList<>();
     for (LatencyLog.Interval iv : intervals) {
@@ -64,7 +73,9 @@ public final class Charts {
     return true;
   }
 
-  /** Latency by percentile (x in "nines": 90 %, 99 %, 99.9 % ...), one line per run; y logarithmic. */
+  /**
+   * Latency by percentile (x in "nines": 90 %, 99 %, 99.9 % ...), one line per run; y logarithmic.
+   */
   public static byte[] percentiles(String title, List<RunResult> runs) throws IOException {
     XYChart c = chart(title, "percentile", "latency (ms, log)");
     c.getStyler().setYAxisLogarithmic(true);
@@ -93,11 +104,13 @@ public final class Charts {
   }
 
   /** {@code find-max}: p99 latency per offered rate, one line per target; y logarithmic. */
-  public static byte[] findMax(String title, List<Report.Step> steps, double sloMs) throws IOException {
+  public static byte[] findMax(String title, List<Report.Step> steps, double sloMs)
+      throws IOException {
     XYChart c = chart(title, "offered rate (requests/s)", "p99 latency (ms, log)");
     c.getStyler().setYAxisLogarithmic(true);
     List<String> targets = new ArrayList<>();
-    for (Report.Step s : steps) if (!targets.contains(s.run().target())) targets.add(s.run().target());
+    for (Report.Step s : steps)
+      if (!targets.contains(s.run().target())) targets.add(s.run().target());
     double maxRate = 1;
     for (String t : targets) {
       List<Double> xs = new ArrayList<>();
@@ -111,7 +124,8 @@ public final class Charts {
       if (!xs.isEmpty()) c.addSeries(t + " p99", xs, ys).setMarker(SeriesMarkers.CIRCLE);
     }
     if (sloMs > 0 && c.getSeriesMap().size() > 0) {
-      c.addSeries("SLO " + sloMs + " ms", new double[] {0, maxRate}, new double[] {sloMs, sloMs}).setMarker(SeriesMarkers.NONE);
+      c.addSeries("SLO " + sloMs + " ms", new double[] {0, maxRate}, new double[] {sloMs, sloMs})
+          .setMarker(SeriesMarkers.NONE);
     }
     if (c.getSeriesMap().isEmpty()) placeholder(c);
     return BitmapEncoder.getBitmapBytes(c, BitmapEncoder.BitmapFormat.PNG);

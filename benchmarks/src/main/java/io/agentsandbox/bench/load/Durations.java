@@ -24,13 +24,18 @@ public final class Durations implements CommandLine.ITypeConverter<Duration> {
   public static Duration parse(String value) {
     String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
     try {
-      if (v.endsWith("ms")) return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2).trim()));
-      if (v.endsWith("s")) return Duration.ofMillis(Math.round(Double.parseDouble(v.substring(0, v.length() - 1).trim()) * 1000));
-      if (v.endsWith("m")) return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1).trim()) * 60);
+      if (v.endsWith("ms"))
+        return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2).trim()));
+      if (v.endsWith("s"))
+        return Duration.ofMillis(
+            Math.round(Double.parseDouble(v.substring(0, v.length() - 1).trim()) * 1000));
+      if (v.endsWith("m"))
+        return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1).trim()) * 60);
     } catch (NumberFormatException e) {
       // fall through to the message below
     }
-    throw new IllegalArgumentException("'" + value + "' is not a duration; write e.g. 500ms, 10s or 2m");
+    throw new IllegalArgumentException(
+        "'" + value + "' is not a duration; write e.g. 500ms, 10s or 2m");
   }
 
   /** {@code 1.5s}, {@code 250ms}. */

@@ -15,8 +15,9 @@ import java.util.stream.Stream;
 
 /**
  * The claim server started in this JVM on the SIMULATED backend (always: never a real runtime) with
- * 0 ms start latency and unlimited creation budgets, from pool YAML the harness writes into a temporary directory: one gVisor pool per shard (names chosen so
- * each shard owns one), each sized for the load. Start once, close once; any thread.
+ * 0 ms start latency and unlimited creation budgets, from pool YAML the harness writes into a
+ * temporary directory: one gVisor pool per shard (names chosen so each shard owns one), each sized
+ * for the load. Start once, close once; any thread.
  */
 public final class EmbeddedServer implements AutoCloseable {
 
@@ -25,7 +26,8 @@ public final class EmbeddedServer implements AutoCloseable {
   private final List<String> pools;
   private final int replicasPerPool;
 
-  private EmbeddedServer(SchedulerServer server, Path poolsDir, List<String> pools, int replicasPerPool) {
+  private EmbeddedServer(
+      SchedulerServer server, Path poolsDir, List<String> pools, int replicasPerPool) {
     this.server = server;
     this.poolsDir = poolsDir;
     this.pools = pools;
@@ -39,28 +41,48 @@ public final class EmbeddedServer implements AutoCloseable {
    * @param replicasPerPool warm sandboxes per pool
    * @param extraArgs more server flags, e.g. {@code --http-instances 2}
    */
-  public static EmbeddedServer start(int shards, int replicasPerPool, List<String> extraArgs) throws Exception {
+  public static EmbeddedServer start(int shards, int replicasPerPool, List<String> extraArgs)
+      throws Exception {
     int shardCount = shards > 0 ? shards : Math.max(1, Runtime.getRuntime().availableProcessors());
     List<String> pools = poolNamesOnePerShard(shardCount);
     Path dir = Files.createTempDirectory("agent-sandbox-load-pools-");
     Files.writeString(dir.resolve("pools.yaml"), poolsYaml(pools, replicasPerPool));
-    List<String> args = new ArrayList<>(List.of(
-        "--host", "127.0.0.1", "--port", "0", "--pools-dir", dir.toString(),
-        // Always the simulation: the server's default ('auto') would start real sandboxes here.
-        "--backend", "simulated",
-        "--shards", Integer.toString(shardCount),
-        "--simulated-latency", "gvisor=0,default=0,*=0",
-        // Simulated starts are free: lift the per-runtime-class creation budgets so replacements
-        // keep up with the load (the harness measures the claim path, not the budgets).
-        "--create-concurrency", "gvisor=100000,default=100000,*=100000",
-        "--create-rate", "gvisor=1000000,default=1000000,*=1000000",
-        "--max-starting-per-pool", Integer.toString(Math.max(512, replicasPerPool)),
-        "--max-claims-per-tenant", Integer.toString(Math.max(1_000, replicasPerPool))));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--pools-dir",
+                dir.toString(),
+                // Always the simulation: the server's default ('auto') would start real sandboxes
+                // here.
+                "--backend",
+                "simulated",
+                "--shards",
+                Integer.toString(shardCount),
+                "--simulated-latency",
+                "gvisor=0,default=0,*=0",
+                // Simulated starts are free: lift the per-runtime-class creation budgets so
+                // replacements
+                // keep up with the load (the harness measures the claim path, not the budgets).
+                "--create-concurrency",
+                "gvisor=100000,default=100000,*=100000",
+                "--create-rate",
+                "gvisor=1000000,default=1000000,*=1000000",
+                "--max-starting-per-pool",
+                Integer.toString(Math.max(512, replicasPerPool)),
+                "--max-claims-per-tenant",
+                Integer.toString(Math.max(1_000, replicasPerPool))));
     args.addAll(extraArgs);
     SchedulerServer server;
     try {
-      server = SchedulerServer.start(Main.parseConfig(args.toArray(String[]::new)))
-          .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      server =
+          SchedulerServer.start(Main.parseConfig(args.toArray(String[]::new)))
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       deleteTree(dir);
       throw e;
@@ -87,15 +109,28 @@ public final class EmbeddedServer implements AutoCloseable {
   }
 
   static String poolsYaml(List<String> pools, int replicas) {
-    StringBuilder y = new StringBuilder("# Written by the load harness (--embedded): one gVisor pool per shard.\n");
+    StringBuilder y =
+        new StringBuilder(
+            "# Written by the load harness (--embedded): one gVisor pool per shard.\n");
     for (String p : pools) {
-      y.append("apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxTemplate\nmetadata:\n  name: ").append(p)
-          .append("\n  namespace: default\nspec:\n  podTemplate:\n    spec:\n      runtimeClassName: gvisor\n")
-          .append("      containers:\n      - name: agent-runtime\n        image: python:3.12-slim\n---\n")
-          .append("apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxWarmPool\nmetadata:\n  name: ").append(p)
-          .append("\n  namespace: default\n  annotations:\n    agentsandbox.io/max-claims-per-tenant: \"")
-          .append(Math.max(1_000, replicas)).append("\"\nspec:\n  replicas: ").append(replicas)
-          .append("\n  sandboxTemplateRef:\n    name: ").append(p).append("\n---\n");
+      y.append(
+              "apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxTemplate\nmetadata:\n  name: ")
+          .append(p)
+          .append(
+              "\n  namespace: default\nspec:\n  podTemplate:\n    spec:\n      runtimeClassName: gvisor\n")
+          .append(
+              "      containers:\n      - name: agent-runtime\n        image: python:3.12-slim\n---\n")
+          .append(
+              "apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxWarmPool\nmetadata:\n  name: ")
+          .append(p)
+          .append(
+              "\n  namespace: default\n  annotations:\n    agentsandbox.io/max-claims-per-tenant: \"")
+          .append(Math.max(1_000, replicas))
+          .append("\"\nspec:\n  replicas: ")
+          .append(replicas)
+          .append("\n  sandboxTemplateRef:\n    name: ")
+          .append(p)
+          .append("\n---\n");
     }
     return y.toString();
   }

@@ -13,13 +13,20 @@ import org.HdrHistogram.Recorder;
 /**
  * What one run observed: latencies of successful claims (HdrHistogram {@link Recorder}, in ns,
  * measured from each claim's intended send time), errors by kind, and per-interval summaries for
- * the latency-over-time plot. Recording: any thread; {@link #sample} and {@link #total}: one
- * thread at a time (the progress timer, then the driver).
+ * the latency-over-time plot. Recording: any thread; {@link #sample} and {@link #total}: one thread
+ * at a time (the progress timer, then the driver).
  */
 public final class LatencyLog {
 
   /** One interval: what completed in it. Times in ms since the run's start. */
-  public record Interval(double atSeconds, long ok, long errors, double p50Ms, double p90Ms, double p99Ms, double maxMs) {}
+  public record Interval(
+      double atSeconds,
+      long ok,
+      long errors,
+      double p50Ms,
+      double p90Ms,
+      double p99Ms,
+      double maxMs) {}
 
   private final long startNs;
   private final Recorder recorder = new Recorder(3);
@@ -68,14 +75,15 @@ public final class LatencyLog {
     interval = recorder.getIntervalHistogram(interval);
     total.add(interval);
     long errs = errorCount.sum();
-    Interval iv = new Interval(
-        (nowNs - startNs) / 1e9,
-        interval.getTotalCount(),
-        errs - errorsAtLastSample,
-        ms(interval.getValueAtPercentile(50)),
-        ms(interval.getValueAtPercentile(90)),
-        ms(interval.getValueAtPercentile(99)),
-        ms(interval.getMaxValue()));
+    Interval iv =
+        new Interval(
+            (nowNs - startNs) / 1e9,
+            interval.getTotalCount(),
+            errs - errorsAtLastSample,
+            ms(interval.getValueAtPercentile(50)),
+            ms(interval.getValueAtPercentile(90)),
+            ms(interval.getValueAtPercentile(99)),
+            ms(interval.getMaxValue()));
     errorsAtLastSample = errs;
     intervals.add(iv);
     return iv;

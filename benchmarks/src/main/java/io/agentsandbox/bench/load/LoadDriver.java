@@ -29,9 +29,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The in-JVM load generator: Vert.x {@link WebClient}s on {@code generators} event loops of the
  * harness's own Vert.x instance, kept open and reused across runs. Open loop: a request's latency
- * runs from its intended send time, so a stalled server shows as latency, not as fewer requests
- * (no coordinated omission). Driven by one thread (the harness's main thread); the callbacks run
- * on the client's event loops.
+ * runs from its intended send time, so a stalled server shows as latency, not as fewer requests (no
+ * coordinated omission). Driven by one thread (the harness's main thread); the callbacks run on the
+ * client's event loops.
  */
 public final class LoadDriver implements AutoCloseable {
 
@@ -42,7 +42,8 @@ public final class LoadDriver implements AutoCloseable {
    * @param claimApi true for the claim API (pools to wait for), false for the bare endpoint
    * @param pools pool names; request i claims from {@code pools[i % pools.size()]}
    */
-  public record Endpoint(String target, String host, int port, List<String> pools, boolean claimApi) {}
+  public record Endpoint(
+      String target, String host, int port, List<String> pools, boolean claimApi) {}
 
   /** Client settings shared by every run. */
   public record Settings(
@@ -65,15 +66,20 @@ public final class LoadDriver implements AutoCloseable {
     this.settings = settings;
     this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(settings.generators()));
     this.loops = new ContextInternal[settings.generators()];
-    for (int g = 0; g < loops.length; g++) loops[g] = ((VertxInternal) vertx).createEventLoopContext();
+    for (int g = 0; g < loops.length; g++)
+      loops[g] = ((VertxInternal) vertx).createEventLoopContext();
     this.tenants = new String[settings.tenants()];
     for (int t = 0; t < tenants.length; t++) tenants[t] = "load-" + t;
   }
 
   private WebClient client(Endpoint e) {
-    return clients.computeIfAbsent(e, k -> WebClient.create(vertx,
-        new WebClientOptions().setKeepAlive(true).setTcpNoDelay(true),
-        new PoolOptions().setHttp1MaxSize(settings.connections())));
+    return clients.computeIfAbsent(
+        e,
+        k ->
+            WebClient.create(
+                vertx,
+                new WebClientOptions().setKeepAlive(true).setTcpNoDelay(true),
+                new PoolOptions().setHttp1MaxSize(settings.connections())));
   }
 
   /** One run's counters; callbacks on the client loops write, the main thread reads. */
@@ -85,6 +91,7 @@ public final class LoadDriver implements AutoCloseable {
     final AtomicLong attempted = new AtomicLong();
     final AtomicLong inFlight = new AtomicLong();
     final AtomicLong releasesInFlight = new AtomicLong();
+
     /** Burst: claims to release after the measurement, not during it. */
     final ConcurrentLinkedQueue<String[]> heldForLater;
 
@@ -95,8 +102,14 @@ public final class LoadDriver implements AutoCloseable {
       this.heldForLater = releaseAfterRun ? new ConcurrentLinkedQueue<>() : null;
       this.bodies = new Buffer[endpoint.pools().size()];
       for (int p = 0; p < bodies.length; p++) {
-        bodies[p] = Buffer.buffer(new JsonObject().put("pool", endpoint.pools().get(p)).put("waitMs", settings.waitMs())
-            .put("onEmpty", "wait").put("ttlSeconds", 600).encode());
+        bodies[p] =
+            Buffer.buffer(
+                new JsonObject()
+                    .put("pool", endpoint.pools().get(p))
+                    .put("waitMs", settings.waitMs())
+                    .put("onEmpty", "wait")
+                    .put("ttlSeconds", 600)
+                    .encode());
       }
     }
 
@@ -116,26 +129,27 @@ public final class LoadDriver implements AutoCloseable {
           .putHeader("content-type", "application/json")
           .putHeader("X-Tenant", tenant)
           .sendBuffer(bodies[p])
-          .onComplete(ar -> {
-            long now = System.nanoTime();
-            try {
-              if (ar.succeeded()) {
-                HttpResponse<Void> r = ar.result();
-                if (r.statusCode() == 201) {
-                  log.ok(now - intendedNs, now);
-                  String location = r.getHeader("Location");
-                  if (heldForLater != null) heldForLater.add(new String[] {location, tenant});
-                  else release(location, tenant, settings.holdMs());
-                } else {
-                  log.error("HTTP " + r.statusCode(), now);
+          .onComplete(
+              ar -> {
+                long now = System.nanoTime();
+                try {
+                  if (ar.succeeded()) {
+                    HttpResponse<Void> r = ar.result();
+                    if (r.statusCode() == 201) {
+                      log.ok(now - intendedNs, now);
+                      String location = r.getHeader("Location");
+                      if (heldForLater != null) heldForLater.add(new String[] {location, tenant});
+                      else release(location, tenant, settings.holdMs());
+                    } else {
+                      log.error("HTTP " + r.statusCode(), now);
+                    }
+                  } else {
+                    log.error(errorKind(ar.cause()), now);
+                  }
+                } finally {
+                  inFlight.decrementAndGet();
                 }
-              } else {
-                log.error(errorKind(ar.cause()), now);
-              }
-            } finally {
-              inFlight.decrementAndGet();
-            }
-          });
+              });
     }
 
     /** Client loop: releases a claim after {@code holdMs}. */
@@ -155,15 +169,17 @@ public final class LoadDriver implements AutoCloseable {
           .timeout(settings.requestTimeoutMs())
           .putHeader("X-Tenant", tenant)
           .send()
-          .onComplete(ar -> {
-            if (ar.failed() || ar.result().statusCode() != 204) log.releaseError();
-            releasesInFlight.decrementAndGet();
-          });
+          .onComplete(
+              ar -> {
+                if (ar.failed() || ar.result().statusCode() != 204) log.releaseError();
+                releasesInFlight.decrementAndGet();
+              });
     }
   }
 
   static String errorKind(Throwable t) {
-    if (t instanceof TimeoutException || t instanceof io.netty.handler.timeout.TimeoutException) return "timeout";
+    if (t instanceof TimeoutException || t instanceof io.netty.handler.timeout.TimeoutException)
+      return "timeout";
     String name = t.getClass().getSimpleName();
     return name.isEmpty() ? t.getClass().getName() : name;
   }
@@ -174,7 +190,8 @@ public final class LoadDriver implements AutoCloseable {
    * Sends {@code rate} claims per second for {@code duration} (at most {@code maxCount}), each
    * released after the hold; waits (bounded) for every answer and release.
    */
-  public RunResult runRate(Endpoint e, String label, double rate, Duration duration, long maxCount) {
+  public RunResult runRate(
+      Endpoint e, String label, double rate, Duration duration, long maxCount) {
     long limit = Math.min(maxCount, (long) Math.ceil(rate * duration.toNanos() / 1e9));
     long t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
     Run run = new Run(e, t0, false);
@@ -183,22 +200,25 @@ public final class LoadDriver implements AutoCloseable {
     int g0 = 0;
     for (ContextInternal loop : loops) {
       final int g = g0++;
-      loop.runOnContext(v -> {
-        long[] next = {g};
-        vertx.setPeriodic(1, id -> {
-          long now = System.nanoTime();
-          if (now - t0 < 0) return;
-          long due = Math.min(limit, (long) ((now - t0) / nsPerClaim) + 1);
-          while (next[0] < due) {
-            run.send(next[0], t0 + (long) (next[0] * nsPerClaim));
-            next[0] += loops.length;
-          }
-          if (next[0] >= limit) {
-            vertx.cancelTimer(id);
-            generated.countDown();
-          }
-        });
-      });
+      loop.runOnContext(
+          v -> {
+            long[] next = {g};
+            vertx.setPeriodic(
+                1,
+                id -> {
+                  long now = System.nanoTime();
+                  if (now - t0 < 0) return;
+                  long due = Math.min(limit, (long) ((now - t0) / nsPerClaim) + 1);
+                  while (next[0] < due) {
+                    run.send(next[0], t0 + (long) (next[0] * nsPerClaim));
+                    next[0] += loops.length;
+                  }
+                  if (next[0] >= limit) {
+                    vertx.cancelTimer(id);
+                    generated.countDown();
+                  }
+                });
+          });
     }
     long sendDeadline = t0 + duration.toNanos() + TimeUnit.SECONDS.toNanos(5);
     awaitEnd(run, generated, sendDeadline, 1_000, e.target() + " " + label);
@@ -216,10 +236,11 @@ public final class LoadDriver implements AutoCloseable {
     int g0 = 0;
     for (ContextInternal loop : loops) {
       final int g = g0++;
-      loop.runOnContext(v -> {
-        for (long i = g; i < count; i += loops.length) run.send(i, t0);
-        generated.countDown();
-      });
+      loop.runOnContext(
+          v -> {
+            for (long i = g; i < count; i += loops.length) run.send(i, t0);
+            generated.countDown();
+          });
     }
     awaitEnd(run, generated, t0 + timeout.toNanos(), 50, e.target() + " " + label);
     long lastOk = run.log.lastOkNs();
@@ -236,8 +257,12 @@ public final class LoadDriver implements AutoCloseable {
 
   // ---------------------------------------------------------------- waiting and reporting
 
-  /** Main thread: until sending is done and nothing is in flight, or the deadline; samples intervals. */
-  private void awaitEnd(Run run, CountDownLatch generated, long deadlineNs, long intervalMs, String what) {
+  /**
+   * Main thread: until sending is done and nothing is in flight, or the deadline; samples
+   * intervals.
+   */
+  private void awaitEnd(
+      Run run, CountDownLatch generated, long deadlineNs, long intervalMs, String what) {
     long intervalNs = TimeUnit.MILLISECONDS.toNanos(intervalMs);
     long nextSample = run.log.startNs() + intervalNs;
     long nextPrint = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
@@ -253,7 +278,8 @@ public final class LoadDriver implements AutoCloseable {
         }
       }
       boolean sent = generated.getCount() == 0;
-      if (sent && answerDeadline == Long.MAX_VALUE) answerDeadline = now + TimeUnit.MILLISECONDS.toNanos(settings.requestTimeoutMs() + 2_000);
+      if (sent && answerDeadline == Long.MAX_VALUE)
+        answerDeadline = now + TimeUnit.MILLISECONDS.toNanos(settings.requestTimeoutMs() + 2_000);
       if (sent && run.inFlight.get() == 0) break;
       if (now - deadlineNs > 0 || now - answerDeadline > 0) {
         long missing = run.inFlight.get();
@@ -261,12 +287,17 @@ public final class LoadDriver implements AutoCloseable {
         for (long k = 0; k < missing; k++) run.log.error("unanswered at the time bound", now);
         break;
       }
-      LockSupport.parkNanos(Math.min(TimeUnit.MILLISECONDS.toNanos(1), Math.max(1_000, nextSample - now)));
+      LockSupport.parkNanos(
+          Math.min(TimeUnit.MILLISECONDS.toNanos(1), Math.max(1_000, nextSample - now)));
     }
     run.log.sample(System.nanoTime());
     progress(run, what, System.nanoTime());
     if (settings.progress() != null) settings.progress().println();
-    awaitQuiet(run, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.requestTimeoutMs() + settings.holdMs() + 2_000));
+    awaitQuiet(
+        run,
+        System.nanoTime()
+            + TimeUnit.MILLISECONDS.toNanos(
+                settings.requestTimeoutMs() + settings.holdMs() + 2_000));
   }
 
   /** Main thread: waits (bounded) for outstanding releases. */
@@ -292,31 +323,62 @@ public final class LoadDriver implements AutoCloseable {
       window = (now - run.log.startNs()) / 1e9 - (k > 0 ? ivs.get(k - 1).atSeconds() : 0);
     }
     if (window > 0) rate = okInWindow / window;
-    String line = String.format(Locale.ROOT,
-        "[%s] %5.1fs  sent %,d  ok %,d  errors %,d  %,.0f ok/s  p99 %.2f ms  in flight %,d",
-        what, Math.max(0, (now - run.log.startNs()) / 1e9), run.attempted.get(), run.log.okCount(),
-        run.log.errorCount(), rate, p99, run.inFlight.get());
+    String line =
+        String.format(
+            Locale.ROOT,
+            "[%s] %5.1fs  sent %,d  ok %,d  errors %,d  %,.0f ok/s  p99 %.2f ms  in flight %,d",
+            what,
+            Math.max(0, (now - run.log.startNs()) / 1e9),
+            run.attempted.get(),
+            run.log.okCount(),
+            run.log.errorCount(),
+            rate,
+            p99,
+            run.inFlight.get());
     if (System.console() != null) out.print("\r" + line + "   ");
     else out.println(line);
     out.flush();
   }
 
-  private RunResult finish(Run run, String label, double rate, long t0, long sendWindowNs, long timeToAllOkNs) {
+  private RunResult finish(
+      Run run, String label, double rate, long t0, long sendWindowNs, long timeToAllOkNs) {
     long last = run.log.lastAnswerNs();
     long duration = last == Long.MIN_VALUE ? 0 : last - t0;
-    return new RunResult(run.endpoint.target(), label, rate, run.attempted.get(), run.log.okCount(), run.log.errors(),
-        run.log.releaseErrorCount(), duration, sendWindowNs, timeToAllOkNs, run.log.total(), run.log.intervals());
+    return new RunResult(
+        run.endpoint.target(),
+        label,
+        rate,
+        run.attempted.get(),
+        run.log.okCount(),
+        run.log.errors(),
+        run.log.releaseErrorCount(),
+        duration,
+        sendWindowNs,
+        timeToAllOkNs,
+        run.log.total(),
+        run.log.intervals());
   }
 
   // ---------------------------------------------------------------- pools
 
-  /** Ready sandboxes of each pool of a claim API endpoint; throws naming a pool that does not exist. */
+  /**
+   * Ready sandboxes of each pool of a claim API endpoint; throws naming a pool that does not exist.
+   */
   public Map<String, Integer> readyByPool(Endpoint e) throws Exception {
     Map<String, Integer> out = new HashMap<>();
     for (String pool : e.pools()) {
-      HttpResponse<Buffer> r = await(client(e).get(e.port(), e.host(), "/v1/pools/default/" + pool).timeout(10_000).send());
-      if (r.statusCode() == 404) throw new IllegalArgumentException("the target has no pool default/" + pool + " (see GET /v1/pools)");
-      if (r.statusCode() != 200) throw new IllegalStateException("GET /v1/pools/default/" + pool + " answered " + r.statusCode());
+      HttpResponse<Buffer> r =
+          await(
+              client(e)
+                  .get(e.port(), e.host(), "/v1/pools/default/" + pool)
+                  .timeout(10_000)
+                  .send());
+      if (r.statusCode() == 404)
+        throw new IllegalArgumentException(
+            "the target has no pool default/" + pool + " (see GET /v1/pools)");
+      if (r.statusCode() != 200)
+        throw new IllegalStateException(
+            "GET /v1/pools/default/" + pool + " answered " + r.statusCode());
       out.put(pool, r.bodyAsJsonObject().getInteger("ready", 0));
     }
     return out;

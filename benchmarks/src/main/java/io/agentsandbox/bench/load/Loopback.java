@@ -7,8 +7,8 @@ import java.net.UnknownHostException;
 
 /**
  * The harness only ever loads this machine: a target must be {@code http://} on {@code localhost},
- * an IPv4 literal in {@code 127.0.0.0/8} or the IPv6 loopback {@code ::1}. No name is resolved
- * (a name that merely resolves to 127.0.0.1 is refused too). Stateless.
+ * an IPv4 literal in {@code 127.0.0.0/8} or the IPv6 loopback {@code ::1}. No name is resolved (a
+ * name that merely resolves to 127.0.0.1 is refused too). Stateless.
  */
 public final class Loopback {
   private Loopback() {}
@@ -33,30 +33,42 @@ public final class Loopback {
       throw new IllegalArgumentException("--target '" + url + "' is not a URL: " + e.getReason());
     }
     if (!"http".equalsIgnoreCase(uri.getScheme())) {
-      throw new IllegalArgumentException("--target must be an http:// URL (e.g. http://127.0.0.1:8080): '" + url + "'");
+      throw new IllegalArgumentException(
+          "--target must be an http:// URL (e.g. http://127.0.0.1:8080): '" + url + "'");
     }
     String host = uri.getHost();
     if ((host == null || host.isEmpty()) && uri.getRawAuthority() != null) {
       // Not a valid server name (e.g. 127.0.0.256, 0x7f.0.0.1): never a loopback literal.
-      throw new IllegalArgumentException("refusing to load " + uri.getRawAuthority()
-          + ": the harness only targets this machine (127.0.0.0/8, ::1 or localhost)");
+      throw new IllegalArgumentException(
+          "refusing to load "
+              + uri.getRawAuthority()
+              + ": the harness only targets this machine (127.0.0.0/8, ::1 or localhost)");
     }
-    if (host == null || host.isEmpty()) throw new IllegalArgumentException("--target has no host: '" + url + "'");
+    if (host == null || host.isEmpty())
+      throw new IllegalArgumentException("--target has no host: '" + url + "'");
     if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
-    if (uri.getRawUserInfo() != null) throw new IllegalArgumentException("--target must not carry user info: '" + url + "'");
+    if (uri.getRawUserInfo() != null)
+      throw new IllegalArgumentException("--target must not carry user info: '" + url + "'");
     String path = uri.getRawPath();
-    if ((path != null && !path.isEmpty() && !path.equals("/")) || uri.getRawQuery() != null || uri.getRawFragment() != null) {
-      throw new IllegalArgumentException("--target is the server's base URL, without a path: '" + url + "'");
+    if ((path != null && !path.isEmpty() && !path.equals("/"))
+        || uri.getRawQuery() != null
+        || uri.getRawFragment() != null) {
+      throw new IllegalArgumentException(
+          "--target is the server's base URL, without a path: '" + url + "'");
     }
     if (!isLoopback(host)) {
-      throw new IllegalArgumentException("refusing to load " + host
-          + ": the harness only targets this machine (127.0.0.0/8, ::1 or localhost)");
+      throw new IllegalArgumentException(
+          "refusing to load "
+              + host
+              + ": the harness only targets this machine (127.0.0.0/8, ::1 or localhost)");
     }
     int port = uri.getPort() < 0 ? 80 : uri.getPort();
     return new Target(host, port);
   }
 
-  /** True for {@code localhost}, a dotted-quad in 127.0.0.0/8, or an IPv6 literal of the loopback. */
+  /**
+   * True for {@code localhost}, a dotted-quad in 127.0.0.0/8, or an IPv6 literal of the loopback.
+   */
   public static boolean isLoopback(String host) {
     if (host == null) return false;
     if (host.equalsIgnoreCase("localhost")) return true;

@@ -33,7 +33,9 @@ public final class ReportWriter {
     Files.createDirectories(dir);
     List<Path> written = new ArrayList<>();
     List<RunResult> plotted = report.runs();
-    byte[] overTime = Charts.latencyOverTime(report.mode() + ": latency over time (from intended send time)", plotted);
+    byte[] overTime =
+        Charts.latencyOverTime(
+            report.mode() + ": latency over time (from intended send time)", plotted);
     byte[] percentiles = Charts.percentiles(report.mode() + ": latency by percentile", plotted);
     written.add(write(dir.resolve(LATENCY_PNG), overTime));
     written.add(write(dir.resolve(PERCENTILES_PNG), percentiles));
@@ -43,9 +45,15 @@ public final class ReportWriter {
       written.add(write(dir.resolve(FIND_MAX_PNG), findMax));
     }
     int i = 0;
-    for (RunResult r : report.runs()) written.add(writeHgrm(dir.resolve(String.format(Locale.ROOT, "%02d-%s.hgrm", ++i, r.target())), r));
-    written.add(write(dir.resolve(JSON), toJson(report).encodePrettily().getBytes(StandardCharsets.UTF_8)));
-    written.add(write(dir.resolve(HTML), toHtml(report, overTime, percentiles, findMax).getBytes(StandardCharsets.UTF_8)));
+    for (RunResult r : report.runs())
+      written.add(
+          writeHgrm(dir.resolve(String.format(Locale.ROOT, "%02d-%s.hgrm", ++i, r.target())), r));
+    written.add(
+        write(dir.resolve(JSON), toJson(report).encodePrettily().getBytes(StandardCharsets.UTF_8)));
+    written.add(
+        write(
+            dir.resolve(HTML),
+            toHtml(report, overTime, percentiles, findMax).getBytes(StandardCharsets.UTF_8)));
     return written;
   }
 
@@ -66,24 +74,31 @@ public final class ReportWriter {
   // ---------------------------------------------------------------- JSON
 
   public static JsonObject toJson(Report report) {
-    JsonObject o = new JsonObject()
-        .put("tool", "agent-sandbox load harness")
-        .put("mode", report.mode)
-        .put("startedAt", report.startedAt)
-        .put("headline", new JsonObject(new java.util.LinkedHashMap<>(report.headline)))
-        .put("ratios", ratios(report))
-        .put("settings", new JsonObject(new java.util.LinkedHashMap<>(report.settings)))
-        .put("environment", new JsonObject(new java.util.LinkedHashMap<>(report.environment)));
+    JsonObject o =
+        new JsonObject()
+            .put("tool", "agent-sandbox load harness")
+            .put("mode", report.mode)
+            .put("startedAt", report.startedAt)
+            .put("headline", new JsonObject(new java.util.LinkedHashMap<>(report.headline)))
+            .put("ratios", ratios(report))
+            .put("settings", new JsonObject(new java.util.LinkedHashMap<>(report.settings)))
+            .put("environment", new JsonObject(new java.util.LinkedHashMap<>(report.environment)));
     JsonArray runs = new JsonArray();
     for (RunResult r : report.runs) runs.add(run(r));
     o.put("runs", runs);
     if (!report.steps.isEmpty()) {
       JsonArray steps = new JsonArray();
       for (Report.Step s : report.steps) {
-        steps.add(new JsonObject().put("target", s.run().target()).put("offeredRate", s.run().offeredRate())
-            .put("achievedRate", round(s.run().achievedRate())).put("p50Ms", round(s.run().percentileMs(50)))
-            .put("p99Ms", round(s.run().percentileMs(99))).put("errors", s.run().errorCount())
-            .put("sustained", s.sustained()).put("verdict", s.verdict()));
+        steps.add(
+            new JsonObject()
+                .put("target", s.run().target())
+                .put("offeredRate", s.run().offeredRate())
+                .put("achievedRate", round(s.run().achievedRate()))
+                .put("p50Ms", round(s.run().percentileMs(50)))
+                .put("p99Ms", round(s.run().percentileMs(99)))
+                .put("errors", s.run().errorCount())
+                .put("sustained", s.sustained())
+                .put("verdict", s.verdict()));
       }
       o.put("findMaxSteps", steps);
     }
@@ -98,32 +113,41 @@ public final class ReportWriter {
   }
 
   static JsonObject run(RunResult r) {
-    JsonObject latency = new JsonObject()
-        .put("count", r.latencyNs().getTotalCount())
-        .put("p50", round(r.percentileMs(50)))
-        .put("p90", round(r.percentileMs(90)))
-        .put("p99", round(r.percentileMs(99)))
-        .put("p999", round(r.percentileMs(99.9)))
-        .put("max", round(r.maxMs()))
-        .put("mean", round(r.meanMs()));
+    JsonObject latency =
+        new JsonObject()
+            .put("count", r.latencyNs().getTotalCount())
+            .put("p50", round(r.percentileMs(50)))
+            .put("p90", round(r.percentileMs(90)))
+            .put("p99", round(r.percentileMs(99)))
+            .put("p999", round(r.percentileMs(99.9)))
+            .put("max", round(r.maxMs()))
+            .put("mean", round(r.meanMs()));
     JsonArray intervals = new JsonArray();
     for (LatencyLog.Interval iv : r.intervals()) {
-      intervals.add(new JsonObject().put("atSeconds", round(iv.atSeconds())).put("ok", iv.ok()).put("errors", iv.errors())
-          .put("p50Ms", round(iv.p50Ms())).put("p90Ms", round(iv.p90Ms())).put("p99Ms", round(iv.p99Ms())).put("maxMs", round(iv.maxMs())));
+      intervals.add(
+          new JsonObject()
+              .put("atSeconds", round(iv.atSeconds()))
+              .put("ok", iv.ok())
+              .put("errors", iv.errors())
+              .put("p50Ms", round(iv.p50Ms()))
+              .put("p90Ms", round(iv.p90Ms()))
+              .put("p99Ms", round(iv.p99Ms()))
+              .put("maxMs", round(iv.maxMs())));
     }
     JsonObject errors = new JsonObject();
     r.errors().forEach(errors::put);
-    JsonObject o = new JsonObject()
-        .put("target", r.target())
-        .put("label", r.label())
-        .put("offeredRate", r.offeredRate())
-        .put("attempted", r.attempted())
-        .put("ok", r.ok())
-        .put("errors", errors)
-        .put("errorCount", r.errorCount())
-        .put("releaseErrors", r.releaseErrors())
-        .put("durationMs", round(r.durationNs() / 1e6))
-        .put("achievedRate", round(r.achievedRate()));
+    JsonObject o =
+        new JsonObject()
+            .put("target", r.target())
+            .put("label", r.label())
+            .put("offeredRate", r.offeredRate())
+            .put("attempted", r.attempted())
+            .put("ok", r.ok())
+            .put("errors", errors)
+            .put("errorCount", r.errorCount())
+            .put("releaseErrors", r.releaseErrors())
+            .put("durationMs", round(r.durationNs() / 1e6))
+            .put("achievedRate", round(r.achievedRate()));
     if (r.timeToAllOkNs() >= 0) o.put("timeToAllOkMs", round(r.timeToAllOkNs() / 1e6));
     return o.put("latencyMs", latency).put("intervals", intervals);
   }
@@ -137,39 +161,79 @@ public final class ReportWriter {
 
   static String toHtml(Report report, byte[] overTime, byte[] percentiles, byte[] findMax) {
     StringBuilder h = new StringBuilder(64 * 1024);
-    h.append("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>load harness: ")
-        .append(esc(report.mode)).append(" ").append(esc(report.startedAt)).append("</title>\n<style>")
-        .append("body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}")
-        .append("td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f4f4f4}td.l,th.l{text-align:left}")
-        .append("img{max-width:100%;border:1px solid #ddd}code{background:#f4f4f4;padding:1px 4px}</style></head><body>\n");
-    h.append("<h1>Load harness: ").append(esc(report.mode)).append("</h1>\n<p>Started ").append(esc(report.startedAt))
-        .append(". Latency is measured from each request's <em>intended</em> send time (no coordinated omission).</p>\n");
+    h.append(
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>load harness: ")
+        .append(esc(report.mode))
+        .append(" ")
+        .append(esc(report.startedAt))
+        .append("</title>\n<style>")
+        .append(
+            "body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}")
+        .append(
+            "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f4f4f4}td.l,th.l{text-align:left}")
+        .append(
+            "img{max-width:100%;border:1px solid #ddd}code{background:#f4f4f4;padding:1px 4px}</style></head><body>\n");
+    h.append("<h1>Load harness: ")
+        .append(esc(report.mode))
+        .append("</h1>\n<p>Started ")
+        .append(esc(report.startedAt))
+        .append(
+            ". Latency is measured from each request's <em>intended</em> send time (no coordinated omission).</p>\n");
     if (!report.headline.isEmpty()) h.append("<h2>Headline</h2>\n").append(table(report.headline));
     if (!report.ratios.isEmpty()) {
-      h.append("<h2>Claims ÷ bare Vert.x endpoint</h2>\n<table><tr><th class=l>ratio</th><th>value</th></tr>\n");
-      report.ratios.forEach((k, v) -> h.append("<tr><td class=l>").append(esc(k)).append("</td><td>")
-          .append(String.format(Locale.ROOT, "%.3f", v)).append("</td></tr>\n"));
+      h.append(
+          "<h2>Claims ÷ bare Vert.x endpoint</h2>\n<table><tr><th class=l>ratio</th><th>value</th></tr>\n");
+      report.ratios.forEach(
+          (k, v) ->
+              h.append("<tr><td class=l>")
+                  .append(esc(k))
+                  .append("</td><td>")
+                  .append(String.format(Locale.ROOT, "%.3f", v))
+                  .append("</td></tr>\n"));
       h.append("</table>\n");
     }
-    h.append("<h2>Runs</h2>\n<table><tr><th class=l>target</th><th class=l>run</th><th>offered/s</th><th>sent</th><th>ok</th>")
-        .append("<th>errors</th><th>achieved/s</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th>")
+    h.append(
+            "<h2>Runs</h2>\n<table><tr><th class=l>target</th><th class=l>run</th><th>offered/s</th><th>sent</th><th>ok</th>")
+        .append(
+            "<th>errors</th><th>achieved/s</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th>")
         .append("<th>all ok in ms</th><th class=l>errors by kind</th></tr>\n");
     for (RunResult r : report.runs) {
-      h.append("<tr><td class=l>").append(esc(r.target())).append("</td><td class=l>").append(esc(r.label())).append("</td>")
-          .append(td(r.offeredRate(), 0)).append(td(r.attempted(), 0)).append(td(r.ok(), 0)).append(td(r.errorCount(), 0))
-          .append(td(r.achievedRate(), 0)).append(td(r.percentileMs(50), 3)).append(td(r.percentileMs(90), 3))
-          .append(td(r.percentileMs(99), 3)).append(td(r.percentileMs(99.9), 3)).append(td(r.maxMs(), 3))
+      h.append("<tr><td class=l>")
+          .append(esc(r.target()))
+          .append("</td><td class=l>")
+          .append(esc(r.label()))
+          .append("</td>")
+          .append(td(r.offeredRate(), 0))
+          .append(td(r.attempted(), 0))
+          .append(td(r.ok(), 0))
+          .append(td(r.errorCount(), 0))
+          .append(td(r.achievedRate(), 0))
+          .append(td(r.percentileMs(50), 3))
+          .append(td(r.percentileMs(90), 3))
+          .append(td(r.percentileMs(99), 3))
+          .append(td(r.percentileMs(99.9), 3))
+          .append(td(r.maxMs(), 3))
           .append(r.timeToAllOkNs() >= 0 ? td(r.timeToAllOkNs() / 1e6, 1) : "<td>-</td>")
-          .append("<td class=l>").append(esc(r.errors().isEmpty() ? "-" : r.errors().toString())).append("</td></tr>\n");
+          .append("<td class=l>")
+          .append(esc(r.errors().isEmpty() ? "-" : r.errors().toString()))
+          .append("</td></tr>\n");
     }
     h.append("</table>\n");
     if (!report.steps.isEmpty()) {
-      h.append("<h2>find-max steps</h2>\n<table><tr><th class=l>target</th><th>offered/s</th><th>achieved/s</th><th>p99 ms</th>")
+      h.append(
+              "<h2>find-max steps</h2>\n<table><tr><th class=l>target</th><th>offered/s</th><th>achieved/s</th><th>p99 ms</th>")
           .append("<th>errors</th><th class=l>verdict</th></tr>\n");
       for (Report.Step s : report.steps) {
-        h.append("<tr><td class=l>").append(esc(s.run().target())).append("</td>").append(td(s.run().offeredRate(), 0))
-            .append(td(s.run().achievedRate(), 0)).append(td(s.run().percentileMs(99), 3)).append(td(s.run().errorCount(), 0))
-            .append("<td class=l>").append(esc(s.verdict())).append("</td></tr>\n");
+        h.append("<tr><td class=l>")
+            .append(esc(s.run().target()))
+            .append("</td>")
+            .append(td(s.run().offeredRate(), 0))
+            .append(td(s.run().achievedRate(), 0))
+            .append(td(s.run().percentileMs(99), 3))
+            .append(td(s.run().errorCount(), 0))
+            .append("<td class=l>")
+            .append(esc(s.verdict()))
+            .append("</td></tr>\n");
       }
       h.append("</table>\n");
     }
@@ -183,13 +247,23 @@ public final class ReportWriter {
     }
     h.append("<h2>Settings</h2>\n").append(table(report.settings));
     h.append("<h2>Environment</h2>\n").append(table(report.environment));
-    h.append("<p>Raw data: <a href=\"").append(JSON).append("\">").append(JSON).append("</a>, <code>*.hgrm</code> (HdrHistogram).</p>\n");
+    h.append("<p>Raw data: <a href=\"")
+        .append(JSON)
+        .append("\">")
+        .append(JSON)
+        .append("</a>, <code>*.hgrm</code> (HdrHistogram).</p>\n");
     return h.append("</body></html>\n").toString();
   }
 
   private static String table(Map<String, Object> m) {
     StringBuilder t = new StringBuilder("<table>\n");
-    m.forEach((k, v) -> t.append("<tr><th class=l>").append(esc(k)).append("</th><td class=l>").append(esc(String.valueOf(v))).append("</td></tr>\n"));
+    m.forEach(
+        (k, v) ->
+            t.append("<tr><th class=l>")
+                .append(esc(k))
+                .append("</th><td class=l>")
+                .append(esc(String.valueOf(v)))
+                .append("</td></tr>\n"));
     return t.append("</table>\n").toString();
   }
 
@@ -198,11 +272,19 @@ public final class ReportWriter {
   }
 
   private static String img(byte[] png, String file) {
-    return "<p><a href=\"" + file + "\"><img alt=\"" + file + "\" src=\"data:image/png;base64,"
-        + Base64.getEncoder().encodeToString(png) + "\"></a></p>\n";
+    return "<p><a href=\""
+        + file
+        + "\"><img alt=\""
+        + file
+        + "\" src=\"data:image/png;base64,"
+        + Base64.getEncoder().encodeToString(png)
+        + "\"></a></p>\n";
   }
 
   static String esc(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;");
   }
 }

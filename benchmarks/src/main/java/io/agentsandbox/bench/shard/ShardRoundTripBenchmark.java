@@ -81,9 +81,20 @@ public class ShardRoundTripBenchmark extends BenchmarkBase {
     ContextInternal ctx = shardContext;
     // Exactly SchedulerServer's executor for a shard.
     Executor onShardLoop = task -> ctx.runOnContext(v -> task.run());
-    WarmPoolPolicy policy = WarmPoolPolicy.DEFAULTS.withMaxStarting(Math.max(512, poolSize)).withMaxClaimsPerTenant(1 << 20);
-    PoolShard shard = new PoolShard(0, 8192, 256, onShardLoop, NanoClock.SYSTEM,
-        new SimulatedProvisioner(vertx, rc -> 0, 0), SchedulerMetrics.NOOP, policy);
+    WarmPoolPolicy policy =
+        WarmPoolPolicy.DEFAULTS
+            .withMaxStarting(Math.max(512, poolSize))
+            .withMaxClaimsPerTenant(1 << 20);
+    PoolShard shard =
+        new PoolShard(
+            0,
+            8192,
+            256,
+            onShardLoop,
+            NanoClock.SYSTEM,
+            new SimulatedProvisioner(vertx, rc -> 0, 0),
+            SchedulerMetrics.NOOP,
+            policy);
     proxy = new ShardProxy(shard);
     proxy.send(new ShardCommand.DeclarePool(Fixtures.pool(Fixtures.POOL, poolSize)));
     awaitReady(poolSize);
@@ -94,10 +105,13 @@ public class ShardRoundTripBenchmark extends BenchmarkBase {
     while (true) {
       Promise<List<PoolSnapshot>> p = Promise.promise();
       proxy.send(new ShardCommand.ReadPools(p));
-      List<PoolSnapshot> pools = p.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      List<PoolSnapshot> pools =
+          p.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       if (!pools.isEmpty() && pools.get(0).ready() >= ready) return;
-      if (System.nanoTime() - deadline > 0) throw new IllegalStateException("pool not ready: " + pools);
-      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // setup only, outside any measurement
+      if (System.nanoTime() - deadline > 0)
+        throw new IllegalStateException("pool not ready: " + pools);
+      java.util.concurrent.locks.LockSupport.parkNanos(
+          1_000_000); // setup only, outside any measurement
     }
   }
 
@@ -135,7 +149,8 @@ public class ShardRoundTripBenchmark extends BenchmarkBase {
     if (!proxy.submitClaim(ticket)) throw new IllegalStateException("shard queue full");
     ClaimOutcome o;
     while ((o = ticket.outcome) == null) Thread.onSpinWait();
-    if (!(o instanceof ClaimOutcome.Assigned)) throw new IllegalStateException("not assigned: " + o);
+    if (!(o instanceof ClaimOutcome.Assigned))
+      throw new IllegalStateException("not assigned: " + o);
     proxy.send(new ShardCommand.ReleaseClaim(r.claimId(), r.tenant(), Promise.promise()));
     return o;
   }

@@ -31,18 +31,21 @@ import java.util.concurrent.TimeUnit;
 final class SizingSimulator {
 
   static final long TICK_MS = 20;
+
   /**
    * Claims in the first seconds are served but not counted: every pool starts empty and needs one
    * lead time to fill, whatever its policy.
    */
   static final double WARMUP_S = 10;
+
   private static final PoolKey POOL = new PoolKey("sim", "pool");
   private static final double LATENCY_SIGMA = 0.25;
 
   /** A runtime class's start-latency distribution. */
   record Runtime(String name, RuntimeClass runtimeClass, double medianLatencyS) {
     double sample(SplittableRandom r) {
-      double z = Math.sqrt(-2 * Math.log(1 - r.nextDouble())) * Math.cos(2 * Math.PI * r.nextDouble());
+      double z =
+          Math.sqrt(-2 * Math.log(1 - r.nextDouble())) * Math.cos(2 * Math.PI * r.nextDouble());
       return medianLatencyS * Math.exp(LATENCY_SIGMA * z);
     }
 
@@ -103,28 +106,51 @@ final class SizingSimulator {
    * @param autoscale null for a static pool of {@code replicas}
    * @param sampleEveryS period of the recorded series for plots
    */
-  static Result run(String policyName, Trace trace, Runtime runtime, int replicas, Autoscale autoscale, long seed, double sampleEveryS) {
+  static Result run(
+      String policyName,
+      Trace trace,
+      Runtime runtime,
+      int replicas,
+      Autoscale autoscale,
+      long seed,
+      double sampleEveryS) {
     SplittableRandom random = new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L);
     PriorityQueue<Event> events = new PriorityQueue<>();
     long[] now = {0};
-    PoolActions actions = new PoolActions() {
-      @Override
-      public void createSandbox(PoolKey pool, String name, SandboxBlueprint blueprint) {
-        events.add(new Event(now[0] + (long) (runtime.sample(random) * 1e9), 0, name));
-      }
+    PoolActions actions =
+        new PoolActions() {
+          @Override
+          public void createSandbox(PoolKey pool, String name, SandboxBlueprint blueprint) {
+            events.add(new Event(now[0] + (long) (runtime.sample(random) * 1e9), 0, name));
+          }
 
-      @Override
-      public void deleteSandbox(PoolKey pool, String name) {
-        events.add(new Event(now[0], 1, name));
-      }
-    };
-    SandboxBlueprint blueprint = new SandboxBlueprint("sim", runtime.runtimeClass(), "", List.of(), List.of(), Map.of(), 0, 0);
-    SizingPolicy sizing = new SizingPolicy(
-        SizingPolicy.DEFAULTS.shortWindowNs(), SizingPolicy.DEFAULTS.longWindowNs(), SizingPolicy.DEFAULTS.scaleDownDelayNs(),
-        SizingPolicy.DEFAULTS.scaleDownStepNs(), Map.of("*", (long) (runtime.p90S() * 1000)));
-    WarmPoolPolicy policy = WarmPoolPolicy.DEFAULTS.withMaxStarting(100_000).withMaxClaimsPerTenant(1_000_000);
-    WarmPool pool = new WarmPool(new PoolSpec(POOL, blueprint, replicas, 0, autoscale), policy, sizing,
-        CreationGate.UNLIMITED, actions, PoolMetrics.NOOP, "sim", seed);
+          @Override
+          public void deleteSandbox(PoolKey pool, String name) {
+            events.add(new Event(now[0], 1, name));
+          }
+        };
+    SandboxBlueprint blueprint =
+        new SandboxBlueprint(
+            "sim", runtime.runtimeClass(), "", List.of(), List.of(), Map.of(), 0, 0);
+    SizingPolicy sizing =
+        new SizingPolicy(
+            SizingPolicy.DEFAULTS.shortWindowNs(),
+            SizingPolicy.DEFAULTS.longWindowNs(),
+            SizingPolicy.DEFAULTS.scaleDownDelayNs(),
+            SizingPolicy.DEFAULTS.scaleDownStepNs(),
+            Map.of("*", (long) (runtime.p90S() * 1000)));
+    WarmPoolPolicy policy =
+        WarmPoolPolicy.DEFAULTS.withMaxStarting(100_000).withMaxClaimsPerTenant(1_000_000);
+    WarmPool pool =
+        new WarmPool(
+            new PoolSpec(POOL, blueprint, replicas, 0, autoscale),
+            policy,
+            sizing,
+            CreationGate.UNLIMITED,
+            actions,
+            PoolMetrics.NOOP,
+            "sim",
+            seed);
 
     long[] arrivals = trace.arrivals(seed);
     long endNs = (long) (trace.durationS() * 1e9);
@@ -147,7 +173,8 @@ final class SizingSimulator {
       long nextEvent = events.isEmpty() ? Long.MAX_VALUE : events.peek().atNs;
       long t = Math.min(Math.min(nextArrival, nextEvent), Math.min(nextTick, nextSample));
       if (t > endNs) break;
-      if (t >= warmupNs) idleIntegral += pool.readyCount() * ((t - Math.max(lastNs, warmupNs)) / 1e9);
+      if (t >= warmupNs)
+        idleIntegral += pool.readyCount() * ((t - Math.max(lastNs, warmupNs)) / 1e9);
       lastNs = t;
       now[0] = t;
       if (t == nextSample) {
@@ -162,8 +189,17 @@ final class SizingSimulator {
         else pool.onSandboxDeleted(e.name, t);
       } else {
         a++;
-        SimTicket ticket = new SimTicket(new ClaimRequest("c" + (claimSeq++), POOL, "t", 0, OnEmpty.COLD,
-            TimeUnit.SECONDS.toNanos(30), 0, t));
+        SimTicket ticket =
+            new SimTicket(
+                new ClaimRequest(
+                    "c" + (claimSeq++),
+                    POOL,
+                    "t",
+                    0,
+                    OnEmpty.COLD,
+                    TimeUnit.SECONDS.toNanos(30),
+                    0,
+                    t));
         ClaimOutcome o = pool.tryAssign(ticket, t);
         boolean count = t >= warmupNs;
         if (count) counted++;
@@ -184,7 +220,16 @@ final class SizingSimulator {
       idle[i] = samples.get(i)[1];
       target[i] = samples.get(i)[2];
     }
-    return new Result(policyName, counted, hits, cold, idleIntegral / (trace.durationS() - WARMUP_S), peakIdle, idleIntegral, ts, idle, target);
+    return new Result(
+        policyName,
+        counted,
+        hits,
+        cold,
+        idleIntegral / (trace.durationS() - WARMUP_S),
+        peakIdle,
+        idleIntegral,
+        ts,
+        idle,
+        target);
   }
-
 }

@@ -13,25 +13,52 @@ import java.util.function.DoubleUnaryOperator;
  * @param peakRate an upper bound of {@code rate} (for thinning and for the peak-sized static pool)
  * @param rate claims per second at time t (seconds)
  */
-record Trace(String name, String description, double durationS, double peakRate, DoubleUnaryOperator rate) {
+record Trace(
+    String name, String description, double durationS, double peakRate, DoubleUnaryOperator rate) {
 
   static Trace steady(double rate, double durationS) {
     return new Trace("poisson", "steady Poisson, " + (int) rate + "/s", durationS, rate, t -> rate);
   }
 
   static Trace diurnal(double low, double high, double durationS) {
-    return new Trace("diurnal", "diurnal ramp " + (int) low + "→" + (int) high + "→" + (int) low + "/s over the run",
-        durationS, high, t -> low + (high - low) * (1 - Math.cos(2 * Math.PI * t / durationS)) / 2);
+    return new Trace(
+        "diurnal",
+        "diurnal ramp " + (int) low + "→" + (int) high + "→" + (int) low + "/s over the run",
+        durationS,
+        high,
+        t -> low + (high - low) * (1 - Math.cos(2 * Math.PI * t / durationS)) / 2);
   }
 
   static Trace burst(double base, double factor, double startS, double lengthS, double durationS) {
-    return new Trace("burst", "steady " + (int) base + "/s with a sudden " + (int) factor + "x burst for " + (int) lengthS + " s",
-        durationS, base * factor, t -> t >= startS && t < startS + lengthS ? base * factor : base);
+    return new Trace(
+        "burst",
+        "steady "
+            + (int) base
+            + "/s with a sudden "
+            + (int) factor
+            + "x burst for "
+            + (int) lengthS
+            + " s",
+        durationS,
+        base * factor,
+        t -> t >= startS && t < startS + lengthS ? base * factor : base);
   }
 
   static Trace onOff(double on, double off, double onS, double offS, double durationS) {
-    return new Trace("onoff", "bursty on/off: " + (int) on + "/s for " + (int) onS + " s, " + (int) off + "/s for " + (int) offS + " s",
-        durationS, on, t -> (t % (onS + offS)) < onS ? on : off);
+    return new Trace(
+        "onoff",
+        "bursty on/off: "
+            + (int) on
+            + "/s for "
+            + (int) onS
+            + " s, "
+            + (int) off
+            + "/s for "
+            + (int) offS
+            + " s",
+        durationS,
+        on,
+        t -> (t % (onS + offS)) < onS ? on : off);
   }
 
   /** Arrival times in ns from 0, one realisation for {@code seed}. */

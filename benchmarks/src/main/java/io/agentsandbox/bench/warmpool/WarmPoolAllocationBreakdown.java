@@ -9,22 +9,30 @@ import java.lang.management.ManagementFactory;
 import java.util.Locale;
 
 /**
- * Where {@link WarmPoolClaimBenchmark}'s bytes go: runs the same steady-state cycle and measures the
- * bytes the current thread allocates in each step ({@code com.sun.management.ThreadMXBean}), after
- * a warm-up long enough for escape analysis to have done its work. A diagnostic, not a benchmark:
- * {@code java -cp benchmarks.jar io.agentsandbox.bench.warmpool.WarmPoolAllocationBreakdown [poolSize]}.
+ * Where {@link WarmPoolClaimBenchmark}'s bytes go: runs the same steady-state cycle and measures
+ * the bytes the current thread allocates in each step ({@code com.sun.management.ThreadMXBean}),
+ * after a warm-up long enough for escape analysis to have done its work. A diagnostic, not a
+ * benchmark: {@code java -cp benchmarks.jar
+ * io.agentsandbox.bench.warmpool.WarmPoolAllocationBreakdown [poolSize]}.
  */
 public final class WarmPoolAllocationBreakdown {
   private WarmPoolAllocationBreakdown() {}
 
   public static void main(String[] args) {
     int poolSize = args.length > 0 ? Integer.parseInt(args[0]) : 1024;
-    com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long tid = Thread.currentThread().getId();
     long now = 1_000_000_000L;
     WarmPoolClaimBenchmark.LastActions actions = new WarmPoolClaimBenchmark.LastActions();
-    WarmPool pool = new WarmPool(Fixtures.pool(Fixtures.POOL, poolSize), WarmPoolPolicy.DEFAULTS.withMaxStarting(Math.max(512, poolSize)),
-        actions, PoolMetrics.NOOP, "bench", 42L);
+    WarmPool pool =
+        new WarmPool(
+            Fixtures.pool(Fixtures.POOL, poolSize),
+            WarmPoolPolicy.DEFAULTS.withMaxStarting(Math.max(512, poolSize)),
+            actions,
+            PoolMetrics.NOOP,
+            "bench",
+            42L);
     pool.onTick(now);
     for (String n : actions.setupCreates) pool.onSandboxReady(n, Fixtures.ADDRESSES, now);
     actions.inSetup = false;
@@ -57,13 +65,19 @@ public final class WarmPoolAllocationBreakdown {
     // The probe itself: getThreadAllocatedBytes allocates nothing on HotSpot 17, checked here.
     long p0 = mx.getThreadAllocatedBytes(tid);
     long p1 = mx.getThreadAllocatedBytes(tid);
-    System.out.printf(Locale.ROOT, "WarmPool claim cycle, pool size %d, mean bytes allocated per step over %,d cycles (probe cost %d B):%n",
-        poolSize, measured, p1 - p0);
+    System.out.printf(
+        Locale.ROOT,
+        "WarmPool claim cycle, pool size %d, mean bytes allocated per step over %,d cycles (probe cost %d B):%n",
+        poolSize,
+        measured,
+        p1 - p0);
     long total = 0;
     for (int s = 0; s < 4; s++) {
-      System.out.printf(Locale.ROOT, "  %-18s %7.1f B%n", steps[s], (double) bytes[s] / measured - (p1 - p0));
+      System.out.printf(
+          Locale.ROOT, "  %-18s %7.1f B%n", steps[s], (double) bytes[s] / measured - (p1 - p0));
       total += bytes[s];
     }
-    System.out.printf(Locale.ROOT, "  %-18s %7.1f B%n", "cycle", (double) total / measured - 4 * (p1 - p0));
+    System.out.printf(
+        Locale.ROOT, "  %-18s %7.1f B%n", "cycle", (double) total / measured - 4 * (p1 - p0));
   }
 }

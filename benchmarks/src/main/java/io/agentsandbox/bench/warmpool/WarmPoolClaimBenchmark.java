@@ -6,8 +6,8 @@ import io.agentsandbox.core.model.ClaimOutcome;
 import io.agentsandbox.core.model.ClaimRequest;
 import io.agentsandbox.core.model.LaunchType;
 import io.agentsandbox.core.model.PoolKey;
-import io.agentsandbox.core.model.SandboxBlueprint;
 import io.agentsandbox.core.model.RuntimeClass;
+import io.agentsandbox.core.model.SandboxBlueprint;
 import io.agentsandbox.core.model.SandboxRef;
 import io.agentsandbox.core.port.PoolMetrics;
 import io.agentsandbox.warmpool.PoolActions;
@@ -76,11 +76,19 @@ public class WarmPoolClaimBenchmark extends BenchmarkBase {
   public void setUp() {
     actions = new LastActions();
     WarmPoolPolicy policy = WarmPoolPolicy.DEFAULTS.withMaxStarting(Math.max(512, poolSize));
-    pool = new WarmPool(Fixtures.pool(Fixtures.POOL, poolSize), policy, actions, PoolMetrics.NOOP, "bench", 42L);
+    pool =
+        new WarmPool(
+            Fixtures.pool(Fixtures.POOL, poolSize),
+            policy,
+            actions,
+            PoolMetrics.NOOP,
+            "bench",
+            42L);
     pool.onTick(NOW);
     for (String name : actions.setupCreates) pool.onSandboxReady(name, Fixtures.ADDRESSES, NOW);
     actions.inSetup = false;
-    if (pool.readyCount() != poolSize) throw new IllegalStateException("pool not warm: " + pool.readyCount());
+    if (pool.readyCount() != poolSize)
+      throw new IllegalStateException("pool not warm: " + pool.readyCount());
     claimId = "cl-0-benchbenchbenchbench";
     ClaimRequest request = Fixtures.claim(claimId, Fixtures.POOL, NOW);
     ticket = new Fixtures.ReusableTicket(request);
@@ -93,10 +101,13 @@ public class WarmPoolClaimBenchmark extends BenchmarkBase {
       warmPoolClaimRelease();
       naiveSynchronizedClaimRelease();
     }
-    if (pool.readyCount() != poolSize || pool.claimedCount() != 0) throw new IllegalStateException("pool drifted");
+    if (pool.readyCount() != poolSize || pool.claimedCount() != 0)
+      throw new IllegalStateException("pool drifted");
   }
 
-  /** Claim + release on {@link WarmPool}, plus the backend's delete and replacement-ready events. */
+  /**
+   * Claim + release on {@link WarmPool}, plus the backend's delete and replacement-ready events.
+   */
   @Benchmark
   public ClaimOutcome warmPoolClaimRelease() {
     Fixtures.ReusableTicket t = ticket;
@@ -121,10 +132,10 @@ public class WarmPoolClaimBenchmark extends BenchmarkBase {
   }
 
   /**
-   * BASELINE: the obvious pool: every method {@code synchronized}, a deque of ready sandboxes, a map
-   * of claims, a map of members, a replacement started on each claim. Same steps and same outcome
-   * objects as {@link WarmPool}'s warm path, none of its policy (no quotas, parking, deadlines,
-   * backoff, fairness).
+   * BASELINE: the obvious pool: every method {@code synchronized}, a deque of ready sandboxes, a
+   * map of claims, a map of members, a replacement started on each claim. Same steps and same
+   * outcome objects as {@link WarmPool}'s warm path, none of its policy (no quotas, parking,
+   * deadlines, backoff, fairness).
    */
   static final class NaivePool {
     private final PoolKey key;
@@ -142,7 +153,8 @@ public class WarmPoolClaimBenchmark extends BenchmarkBase {
       this.replicas = replicas;
       this.addresses = addresses;
       this.backend = backend;
-      for (int i = 0; i < replicas; i++) ready.addLast(new SandboxRef(newName(), key, RuntimeClass.GVISOR, addresses, backend));
+      for (int i = 0; i < replicas; i++)
+        ready.addLast(new SandboxRef(newName(), key, RuntimeClass.GVISOR, addresses, backend));
     }
 
     private String newName() {
@@ -154,7 +166,9 @@ public class WarmPoolClaimBenchmark extends BenchmarkBase {
       SandboxRef s = ready.pollFirst();
       if (s == null) throw new IllegalStateException("empty");
       claimed.put(r.claimId(), s);
-      ClaimOutcome.Assigned a = new ClaimOutcome.Assigned(r.claimId(), s, LaunchType.WARM, nowNs - r.receivedAtNs(), nowNs + r.ttlNs());
+      ClaimOutcome.Assigned a =
+          new ClaimOutcome.Assigned(
+              r.claimId(), s, LaunchType.WARM, nowNs - r.receivedAtNs(), nowNs + r.ttlNs());
       if (ready.size() + starting.size() < replicas) {
         lastCreated = newName();
         starting.put(lastCreated, lastCreated);
@@ -173,7 +187,8 @@ public class WarmPoolClaimBenchmark extends BenchmarkBase {
     }
 
     synchronized void onSandboxReady(String name, List<String> addrs) {
-      if (starting.remove(name) != null) ready.addLast(new SandboxRef(name, key, RuntimeClass.GVISOR, addrs, backend));
+      if (starting.remove(name) != null)
+        ready.addLast(new SandboxRef(name, key, RuntimeClass.GVISOR, addrs, backend));
     }
   }
 

@@ -26,9 +26,21 @@ class OptionsTest {
   @Test
   void shouldAcceptTheDocumentedExamples() {
     assertThat(problems("burst", "--embedded", "--baseline")).isEmpty();
-    assertThat(problems("rate", "--embedded", "--baseline", "--rate", "20000", "--duration", "20s")).isEmpty();
+    assertThat(problems("rate", "--embedded", "--baseline", "--rate", "20000", "--duration", "20s"))
+        .isEmpty();
     assertThat(problems("find-max", "--embedded", "--baseline", "--slo", "50ms")).isEmpty();
-    assertThat(problems("rate", "--target", "http://127.0.0.1:8080", "--pool", "python-gvisor", "--rate", "200", "--hold", "1s")).isEmpty();
+    assertThat(
+            problems(
+                "rate",
+                "--target",
+                "http://127.0.0.1:8080",
+                "--pool",
+                "python-gvisor",
+                "--rate",
+                "200",
+                "--hold",
+                "1s"))
+        .isEmpty();
   }
 
   @Test
@@ -47,21 +59,30 @@ class OptionsTest {
 
   @Test
   void shouldRefuseEmbeddedWithATargetOrPools() {
-    assertThat(problems("burst", "--embedded", "--target", "http://127.0.0.1:8080")).contains("give either --embedded or --target, not both");
-    assertThat(problems("burst", "--embedded", "--pool", "x")).anySatisfy(p -> assertThat(p).contains("--pool is for an external --target"));
-    assertThat(problems("burst", "--replicas", "10")).contains("--shards and --replicas apply to --embedded only");
+    assertThat(problems("burst", "--embedded", "--target", "http://127.0.0.1:8080"))
+        .contains("give either --embedded or --target, not both");
+    assertThat(problems("burst", "--embedded", "--pool", "x"))
+        .anySatisfy(p -> assertThat(p).contains("--pool is for an external --target"));
+    assertThat(problems("burst", "--replicas", "10"))
+        .contains("--shards and --replicas apply to --embedded only");
   }
 
   @Test
   void shouldNameEachOutOfRangeOption() {
-    assertThat(problems("rate", "--embedded", "--rate", "0")).anySatisfy(p -> assertThat(p).startsWith("--rate must be"));
-    assertThat(problems("rate", "--embedded", "--duration", "10ms")).anySatisfy(p -> assertThat(p).startsWith("--duration must be"));
-    assertThat(problems("burst", "--embedded", "--count", "0")).anySatisfy(p -> assertThat(p).startsWith("--count must be 1..1000000"));
-    assertThat(problems("burst", "--embedded", "--connections", "0")).anySatisfy(p -> assertThat(p).startsWith("--connections must be"));
-    assertThat(problems("find-max", "--embedded", "--growth", "1")).anySatisfy(p -> assertThat(p).startsWith("--growth must be"));
+    assertThat(problems("rate", "--embedded", "--rate", "0"))
+        .anySatisfy(p -> assertThat(p).startsWith("--rate must be"));
+    assertThat(problems("rate", "--embedded", "--duration", "10ms"))
+        .anySatisfy(p -> assertThat(p).startsWith("--duration must be"));
+    assertThat(problems("burst", "--embedded", "--count", "0"))
+        .anySatisfy(p -> assertThat(p).startsWith("--count must be 1..1000000"));
+    assertThat(problems("burst", "--embedded", "--connections", "0"))
+        .anySatisfy(p -> assertThat(p).startsWith("--connections must be"));
+    assertThat(problems("find-max", "--embedded", "--growth", "1"))
+        .anySatisfy(p -> assertThat(p).startsWith("--growth must be"));
     assertThat(problems("find-max", "--embedded", "--start-rate", "5000", "--max-rate", "100"))
         .anySatisfy(p -> assertThat(p).startsWith("--max-rate must be"));
-    assertThat(problems("find-max", "--embedded", "--max-error-rate", "1")).anySatisfy(p -> assertThat(p).startsWith("--max-error-rate"));
+    assertThat(problems("find-max", "--embedded", "--max-error-rate", "1"))
+        .anySatisfy(p -> assertThat(p).startsWith("--max-error-rate"));
     assertThat(problems("burst", "--embedded", "--pool", "Not_A_Pool")).isNotEmpty();
   }
 
@@ -73,7 +94,8 @@ class OptionsTest {
     assertThat(Durations.format(Duration.ofMillis(1500))).isEqualTo("1.5s");
     assertThat(Durations.format(Duration.ofSeconds(10))).isEqualTo("10s");
     assertThatThrownBy(() -> Durations.parse("10")).hasMessageContaining("write e.g. 500ms");
-    assertThatThrownBy(() -> parse("rate", "--hold", "soon")).isInstanceOf(CommandLine.ParameterException.class)
+    assertThatThrownBy(() -> parse("rate", "--hold", "soon"))
+        .isInstanceOf(CommandLine.ParameterException.class)
         .hasMessageContaining("'soon' is not a duration");
   }
 
@@ -83,7 +105,8 @@ class OptionsTest {
     StringWriter err = new StringWriter();
     cli.setErr(new PrintWriter(err));
     assertThat(cli.execute("burst", "--no-such-option")).isEqualTo(LoadHarness.EXIT_USAGE);
-    assertThat(cli.execute("rate", "--target", "http://example.com:80")).isEqualTo(LoadHarness.EXIT_USAGE);
+    assertThat(cli.execute("rate", "--target", "http://example.com:80"))
+        .isEqualTo(LoadHarness.EXIT_USAGE);
     StringWriter out = new StringWriter();
     cli.setOut(new PrintWriter(out));
     assertThat(cli.execute("find-max", "--help")).isZero();

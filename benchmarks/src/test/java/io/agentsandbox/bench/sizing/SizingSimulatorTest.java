@@ -15,7 +15,8 @@ class SizingSimulatorTest {
   void shouldReachNinetyNinePercentWarmHitsOnPoissonWithLittleIdle() {
     Trace trace = Trace.steady(50, 300);
     int initial = TargetRule.poissonQuantile(50 * GVISOR.p90S(), 0.99);
-    SizingSimulator.Result r = SizingSimulator.run("auto", trace, GVISOR, initial, new Autoscale(0, 10_000, 0.99), 7, 1);
+    SizingSimulator.Result r =
+        SizingSimulator.run("auto", trace, GVISOR, initial, new Autoscale(0, 10_000, 0.99), 7, 1);
     assertThat(r.hitRatio()).isGreaterThanOrEqualTo(0.99);
     assertThat(r.meanIdle()).isLessThanOrEqualTo(1.5 * 50 * GVISOR.p90S());
   }

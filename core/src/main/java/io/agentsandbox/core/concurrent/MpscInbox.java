@@ -48,8 +48,8 @@ public final class MpscInbox<C, M> {
     default void onDrainTurnEnd() {}
 
     /**
-     * A handler threw while handling {@code message}. Must not throw. An {@link Error} is
-     * rethrown after this returns.
+     * A handler threw while handling {@code message}. Must not throw. An {@link Error} is rethrown
+     * after this returns.
      */
     void onHandlerFailure(Object message, Throwable failure);
   }
@@ -71,7 +71,8 @@ public final class MpscInbox<C, M> {
    * @param handler consumes messages on the owner thread
    */
   public MpscInbox(int claimCapacity, int drainLimit, Executor owner, Handler<C, M> handler) {
-    if (claimCapacity < 1) throw new IllegalArgumentException("claimCapacity must be > 0: " + claimCapacity);
+    if (claimCapacity < 1)
+      throw new IllegalArgumentException("claimCapacity must be > 0: " + claimCapacity);
     if (drainLimit < 1) throw new IllegalArgumentException("drainLimit must be > 0: " + drainLimit);
     this.claimQueue = new MpscArrayQueue<>(Math.max(2, claimCapacity));
     this.controlQueue = new MpscUnboundedXaddArrayQueue<>(1024);

@@ -14,9 +14,11 @@ public record Autoscale(int minReplicas, int maxReplicas, double confidence) {
   public static final double DEFAULT_CONFIDENCE = 0.99;
 
   public Autoscale {
-    if (minReplicas < 0) throw new IllegalArgumentException("minReplicas must be >= 0: " + minReplicas);
+    if (minReplicas < 0)
+      throw new IllegalArgumentException("minReplicas must be >= 0: " + minReplicas);
     if (maxReplicas < minReplicas) {
-      throw new IllegalArgumentException("maxReplicas must be >= minReplicas: " + maxReplicas + " < " + minReplicas);
+      throw new IllegalArgumentException(
+          "maxReplicas must be >= minReplicas: " + maxReplicas + " < " + minReplicas);
     }
     if (!(confidence >= 0.5 && confidence <= 0.9999)) {
       throw new IllegalArgumentException("confidence must be 0.5..0.9999: " + confidence);

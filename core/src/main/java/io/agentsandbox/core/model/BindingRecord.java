@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param onEmpty the claim's empty-pool policy (kept for reads of the claim)
  * @param launchType warm or cold
  * @param ttlMs the claim's time to live, 0 for none
- * @param expiresAtEpochMs wall-clock instant (epoch millis) at which the TTL releases the claim, 0 for never
+ * @param expiresAtEpochMs wall-clock instant (epoch millis) at which the TTL releases the claim, 0
+ *     for never
  */
 public record BindingRecord(
     String claimId,
@@ -36,6 +37,7 @@ public record BindingRecord(
     Objects.requireNonNull(onEmpty, "onEmpty");
     Objects.requireNonNull(launchType, "launchType");
     if (ttlMs < 0) throw new IllegalArgumentException("ttlMs must be >= 0: " + ttlMs);
-    if (expiresAtEpochMs < 0) throw new IllegalArgumentException("expiresAtEpochMs must be >= 0: " + expiresAtEpochMs);
+    if (expiresAtEpochMs < 0)
+      throw new IllegalArgumentException("expiresAtEpochMs must be >= 0: " + expiresAtEpochMs);
   }
 }

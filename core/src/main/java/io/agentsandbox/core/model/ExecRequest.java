@@ -14,7 +14,8 @@ import java.util.Objects;
  * @param workdir absolute working directory inside the sandbox ({@code /workspace} when null)
  * @param timeoutMs the command (not the sandbox) is killed after this long
  */
-public record ExecRequest(List<String> command, byte[] stdin, Map<String, String> env, String workdir, long timeoutMs) {
+public record ExecRequest(
+    List<String> command, byte[] stdin, Map<String, String> env, String workdir, long timeoutMs) {
 
   /** Working directory used when a request names none. */
   public static final String WORKSPACE = "/workspace";

@@ -4,7 +4,9 @@ package io.agentsandbox.core.model;
 public enum OnEmpty {
   /** Park until a warm sandbox is ready or the claim's wait deadline passes ({@code 504}). */
   WAIT("wait"),
-  /** Start a dedicated sandbox for this claim at once (a cold start), bounded by the wait deadline. */
+  /**
+   * Start a dedicated sandbox for this claim at once (a cold start), bounded by the wait deadline.
+   */
   COLD("cold"),
   /** Turn the claim away at once ({@code 503} with {@code Retry-After}). */
   REJECT("reject");

@@ -14,7 +14,11 @@ import java.util.Objects;
  * @param autoscale demand-driven sizing, or null for a static target of {@code replicas}
  */
 public record PoolSpec(
-    PoolKey key, SandboxBlueprint blueprint, int replicas, int maxClaimsPerTenant, Autoscale autoscale) {
+    PoolKey key,
+    SandboxBlueprint blueprint,
+    int replicas,
+    int maxClaimsPerTenant,
+    Autoscale autoscale) {
 
   /** A pool with a static target of {@code replicas}. */
   public PoolSpec(PoolKey key, SandboxBlueprint blueprint, int replicas, int maxClaimsPerTenant) {

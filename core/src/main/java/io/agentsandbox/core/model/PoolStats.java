@@ -55,7 +55,8 @@ public final class PoolStats {
    * Publishes the pool's sizing: its target, why (an ordinal the pool's owner defines), the demand
    * estimate and the p90 lead time. Owner thread only.
    */
-  public void publishSizing(int target, int reasonOrdinal, double demandPerSecond, long leadTimeP90Ns) {
+  public void publishSizing(
+      int target, int reasonOrdinal, double demandPerSecond, long leadTimeP90Ns) {
     values.lazySet(TARGET, target);
     values.lazySet(TARGET_REASON, reasonOrdinal);
     values.lazySet(DEMAND_BITS, Double.doubleToRawLongBits(demandPerSecond));

@@ -11,6 +11,7 @@ public record RuntimeClass(String name) {
 
   /** Unset {@code runtimeClassName}: the default runtime. */
   public static final RuntimeClass DEFAULT = new RuntimeClass("");
+
   /** gVisor, user-space kernel; starts in about 0.1 s. */
   public static final RuntimeClass GVISOR = new RuntimeClass("gvisor");
 
@@ -29,7 +30,10 @@ public record RuntimeClass(String name) {
     return name.isEmpty();
   }
 
-  /** True for Kata Containers classes ({@code kata}, {@code kata-qemu}, {@code kata-qemu-nvidia-gpu}, ...). */
+  /**
+   * True for Kata Containers classes ({@code kata}, {@code kata-qemu}, {@code
+   * kata-qemu-nvidia-gpu}, ...).
+   */
   public boolean isKata() {
     return name.equals("kata") || name.startsWith("kata-");
   }

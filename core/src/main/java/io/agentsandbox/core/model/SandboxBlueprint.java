@@ -35,6 +35,7 @@ public record SandboxBlueprint(
     args = List.copyOf(args == null ? List.of() : args);
     env = env == null ? Map.of() : Map.copyOf(env);
     if (cpuMillis < 0) throw new IllegalArgumentException("cpuMillis must be >= 0: " + cpuMillis);
-    if (memoryBytes < 0) throw new IllegalArgumentException("memoryBytes must be >= 0: " + memoryBytes);
+    if (memoryBytes < 0)
+      throw new IllegalArgumentException("memoryBytes must be >= 0: " + memoryBytes);
   }
 }

@@ -10,21 +10,25 @@ import java.util.function.Consumer;
  */
 public interface BindingStore {
 
-  /** Keeps nothing: every binding is "durable" at once (in-memory only; claims do not survive a restart). */
-  BindingStore NOOP = new BindingStore() {
-    @Override
-    public void persist(BindingRecord binding, Consumer<Throwable> done) {
-      done.accept(null);
-    }
+  /**
+   * Keeps nothing: every binding is "durable" at once (in-memory only; claims do not survive a
+   * restart).
+   */
+  BindingStore NOOP =
+      new BindingStore() {
+        @Override
+        public void persist(BindingRecord binding, Consumer<Throwable> done) {
+          done.accept(null);
+        }
 
-    @Override
-    public void remove(String claimId) {}
+        @Override
+        public void remove(String claimId) {}
 
-    @Override
-    public boolean isNoop() {
-      return true;
-    }
-  };
+        @Override
+        public boolean isNoop() {
+          return true;
+        }
+      };
 
   /**
    * Makes a binding durable. Returns at once.
@@ -34,7 +38,10 @@ public interface BindingStore {
    */
   void persist(BindingRecord binding, Consumer<Throwable> done);
 
-  /** Forgets a claim's binding (released, expired or failed). Returns at once; idempotent; unknown ids are ignored. */
+  /**
+   * Forgets a claim's binding (released, expired or failed). Returns at once; idempotent; unknown
+   * ids are ignored.
+   */
   void remove(String claimId);
 
   /** True when nothing is kept (callers may then skip the asynchronous hop). */

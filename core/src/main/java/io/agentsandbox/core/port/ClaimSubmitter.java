@@ -4,8 +4,8 @@ import io.agentsandbox.core.model.ClaimTicket;
 import io.agentsandbox.core.model.PoolKey;
 
 /**
- * The engine's claim intake as seen by an adapter that turns outside objects (a Kubernetes
- * {@code SandboxClaim}) into claims. Any thread; never blocks.
+ * The engine's claim intake as seen by an adapter that turns outside objects (a Kubernetes {@code
+ * SandboxClaim}) into claims. Any thread; never blocks.
  */
 public interface ClaimSubmitter {
 

@@ -6,8 +6,8 @@ import io.agentsandbox.core.model.RecoveredSandbox;
 import java.util.List;
 
 /**
- * Where an adapter that watches pool declarations (Kubernetes {@code SandboxWarmPool} +
- * {@code SandboxTemplate}) posts them. Any thread; never blocks.
+ * Where an adapter that watches pool declarations (Kubernetes {@code SandboxWarmPool} + {@code
+ * SandboxTemplate}) posts them. Any thread; never blocks.
  */
 public interface PoolCatalogListener {
 

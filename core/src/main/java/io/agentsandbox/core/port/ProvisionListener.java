@@ -11,17 +11,21 @@ import java.util.List;
  */
 public interface ProvisionListener {
 
-  /** Ignores every result: for callers that learn a sandbox's fate some other way (watches, polling). */
-  ProvisionListener NOOP = new ProvisionListener() {
-    @Override
-    public void onSandboxReady(PoolKey pool, String sandboxName, List<String> addresses) {}
+  /**
+   * Ignores every result: for callers that learn a sandbox's fate some other way (watches,
+   * polling).
+   */
+  ProvisionListener NOOP =
+      new ProvisionListener() {
+        @Override
+        public void onSandboxReady(PoolKey pool, String sandboxName, List<String> addresses) {}
 
-    @Override
-    public void onSandboxFailed(PoolKey pool, String sandboxName, String reason) {}
+        @Override
+        public void onSandboxFailed(PoolKey pool, String sandboxName, String reason) {}
 
-    @Override
-    public void onSandboxDeleted(PoolKey pool, String sandboxName) {}
-  };
+        @Override
+        public void onSandboxDeleted(PoolKey pool, String sandboxName) {}
+      };
 
   /**
    * The sandbox is up and answering.

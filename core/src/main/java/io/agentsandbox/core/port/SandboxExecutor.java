@@ -19,7 +19,10 @@ public interface SandboxExecutor {
    */
   CompletionStage<ExecResult> exec(SandboxRef sandbox, ExecRequest request);
 
-  /** Receives a command's output while it runs. Called on the executor's threads, possibly two at once (stdout and stderr). */
+  /**
+   * Receives a command's output while it runs. Called on the executor's threads, possibly two at
+   * once (stdout and stderr).
+   */
   @FunctionalInterface
   interface OutputListener {
     /**
@@ -32,16 +35,19 @@ public interface SandboxExecutor {
   }
 
   /**
-   * Runs one command and hands its output to {@code listener} as it comes (up to the output limit per
-   * stream). The result's {@code stdout}/{@code stderr} then hold what was kept, as with {@link #exec}.
-   * The default runs {@link #exec} and hands the whole output over at the end.
+   * Runs one command and hands its output to {@code listener} as it comes (up to the output limit
+   * per stream). The result's {@code stdout}/{@code stderr} then hold what was kept, as with {@link
+   * #exec}. The default runs {@link #exec} and hands the whole output over at the end.
    */
-  default CompletionStage<ExecResult> execStreaming(SandboxRef sandbox, ExecRequest request, OutputListener listener) {
-    return exec(sandbox, request).thenApply(r -> {
-      if (r.stdout().length > 0) listener.onOutput(false, r.stdout());
-      if (r.stderr().length > 0) listener.onOutput(true, r.stderr());
-      return r;
-    });
+  default CompletionStage<ExecResult> execStreaming(
+      SandboxRef sandbox, ExecRequest request, OutputListener listener) {
+    return exec(sandbox, request)
+        .thenApply(
+            r -> {
+              if (r.stdout().length > 0) listener.onOutput(false, r.stdout());
+              if (r.stderr().length > 0) listener.onOutput(true, r.stderr());
+              return r;
+            });
   }
 
   /** Why an exec could not run (as opposed to a command that ran and failed). */

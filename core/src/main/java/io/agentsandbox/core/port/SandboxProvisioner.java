@@ -24,7 +24,8 @@ public interface SandboxProvisioner {
    * @param blueprint what to run
    * @param listener where the outcome goes
    */
-  void create(PoolKey pool, String sandboxName, SandboxBlueprint blueprint, ProvisionListener listener);
+  void create(
+      PoolKey pool, String sandboxName, SandboxBlueprint blueprint, ProvisionListener listener);
 
   /**
    * Stops and removes a sandbox, whatever state it is in. Idempotent.

@@ -17,6 +17,7 @@ class MpscInboxConcurrencyTest {
 
   private static final int PRODUCERS = 4;
   private static final int MESSAGES_PER_PRODUCER = 200_000;
+
   /** Every CONTROL_EVERY-th message of a producer goes to the control queue. */
   private static final int CONTROL_EVERY = 8;
 
@@ -56,7 +57,14 @@ class MpscInboxConcurrencyTest {
       maxInside.accumulateAndGet(now, Math::max);
       try {
         if (m.seq() <= last[m.producer()]) {
-          violations.add(kind + " of producer " + m.producer() + ": seq " + m.seq() + " after " + last[m.producer()]);
+          violations.add(
+              kind
+                  + " of producer "
+                  + m.producer()
+                  + ": seq "
+                  + m.seq()
+                  + " after "
+                  + last[m.producer()]);
         }
         last[m.producer()] = m.seq();
         long n = consumed.incrementAndGet();
@@ -74,7 +82,8 @@ class MpscInboxConcurrencyTest {
   }
 
   @Test
-  void shouldConsumeEveryMessageExactlyOnceOnOneThreadAtATimeWhenManyProducersOffer() throws Exception {
+  void shouldConsumeEveryMessageExactlyOnceOnOneThreadAtATimeWhenManyProducersOffer()
+      throws Exception {
     long expected = (long) PRODUCERS * MESSAGES_PER_PRODUCER;
     CheckingHandler handler = new CheckingHandler(expected);
     ExecutorService owner = Executors.newSingleThreadExecutor(r -> new Thread(r, "inbox-owner"));
@@ -112,7 +121,9 @@ class MpscInboxConcurrencyTest {
       boolean done = handler.allConsumed.await(60, SECONDS);
 
       for (Thread t : producers) t.join(SECONDS.toMillis(10));
-      assertThat(done).as("all %d messages consumed within 60 s (got %d)", expected, handler.consumed.get()).isTrue();
+      assertThat(done)
+          .as("all %d messages consumed within 60 s (got %d)", expected, handler.consumed.get())
+          .isTrue();
       assertThat(handler.violations).isEmpty();
       assertThat(handler.maxInside.get()).isEqualTo(1);
       // Let any turn already scheduled finish, then check nothing was consumed twice.

@@ -106,8 +106,15 @@ class MpscInboxTest {
 
     assertThat(handler.events)
         .containsExactly(
-            "control:k1", "control:k2", "control:k3", "control:k4", "control:k5",
-            "claim:c1", "turnEnd", "claim:c2", "turnEnd");
+            "control:k1",
+            "control:k2",
+            "control:k3",
+            "control:k4",
+            "control:k5",
+            "claim:c1",
+            "turnEnd",
+            "claim:c2",
+            "turnEnd");
   }
 
   @Test
@@ -122,7 +129,10 @@ class MpscInboxTest {
 
     executor.tasks.runAll();
 
-    assertThat(handler.events).filteredOn(e -> e.startsWith("claim:")).hasSize(4).doesNotContain("claim:c5");
+    assertThat(handler.events)
+        .filteredOn(e -> e.startsWith("claim:"))
+        .hasSize(4)
+        .doesNotContain("claim:c5");
     assertThat(inbox.offerClaim("c6")).isTrue();
   }
 
@@ -153,7 +163,8 @@ class MpscInboxTest {
         .containsExactly(
             "control:boom-k", "control:k2", "claim:c1", "claim:boom-c", "claim:c3", "turnEnd");
     assertThat(handler.failedMessages).containsExactly("boom-k", "boom-c");
-    assertThat(handler.failures).allSatisfy(f -> assertThat(f).isInstanceOf(IllegalStateException.class));
+    assertThat(handler.failures)
+        .allSatisfy(f -> assertThat(f).isInstanceOf(IllegalStateException.class));
     // The inbox keeps working after the failures.
     inbox.offerClaim("c4");
     executor.tasks.runAll();

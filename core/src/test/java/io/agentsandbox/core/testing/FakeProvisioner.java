@@ -17,7 +17,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  */
 public final class FakeProvisioner implements SandboxProvisioner {
 
-  public record Created(PoolKey pool, String name, SandboxBlueprint blueprint, ProvisionListener listener) {}
+  public record Created(
+      PoolKey pool, String name, SandboxBlueprint blueprint, ProvisionListener listener) {}
 
   private final boolean autoReady;
   private final ConcurrentLinkedQueue<Created> waiting = new ConcurrentLinkedQueue<>();
@@ -29,7 +30,8 @@ public final class FakeProvisioner implements SandboxProvisioner {
   }
 
   @Override
-  public void create(PoolKey pool, String name, SandboxBlueprint blueprint, ProvisionListener listener) {
+  public void create(
+      PoolKey pool, String name, SandboxBlueprint blueprint, ProvisionListener listener) {
     Created c = new Created(pool, name, blueprint, listener);
     live.put(name, c);
     if (autoReady) listener.onSandboxReady(pool, name, List.of("10.0.0.1"));

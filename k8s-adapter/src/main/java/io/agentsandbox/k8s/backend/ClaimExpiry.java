@@ -16,8 +16,8 @@ import java.util.PriorityQueue;
 import java.util.function.Consumer;
 
 /**
- * The {@code SandboxClaim} expiry timer ({@code spec.lifecycle}): the effective expiry is the earlier
- * of {@code shutdownTime} and {@code Finished.lastTransitionTime + ttlSecondsAfterFinished}
+ * The {@code SandboxClaim} expiry timer ({@code spec.lifecycle}): the effective expiry is the
+ * earlier of {@code shutdownTime} and {@code Finished.lastTransitionTime + ttlSecondsAfterFinished}
  * (upstream's {@code internal/lifecycle/expiry.go}). Claims are {@link #schedule scheduled} by key
  * ({@code namespace/name}); {@link #tick} hands every due key to the callback once. Time comes from
  * the {@link Clock} (a fixed or manual clock in tests). Thread-safe: a small monitor guards the
@@ -51,14 +51,18 @@ final class ClaimExpiry {
       try {
         at = OffsetDateTime.parse(l.getShutdownTime()).toInstant();
       } catch (DateTimeParseException e) {
-        throw new IllegalArgumentException("spec.lifecycle.shutdownTime is not an RFC 3339 time: '" + l.getShutdownTime() + "'");
+        throw new IllegalArgumentException(
+            "spec.lifecycle.shutdownTime is not an RFC 3339 time: '" + l.getShutdownTime() + "'");
       }
     }
     if (l.getTtlSecondsAfterFinished() != null) {
       Condition f = ClaimStatusWriter.condition(c, SandboxConditions.FINISHED);
       if (f != null && "True".equals(f.getStatus()) && f.getLastTransitionTime() != null) {
         try {
-          Instant t = OffsetDateTime.parse(f.getLastTransitionTime()).toInstant().plusSeconds(l.getTtlSecondsAfterFinished());
+          Instant t =
+              OffsetDateTime.parse(f.getLastTransitionTime())
+                  .toInstant()
+                  .plusSeconds(l.getTtlSecondsAfterFinished());
           if (at == null || t.isBefore(at)) at = t;
         } catch (DateTimeParseException ignored) {
           // a malformed condition time: shutdownTime alone applies

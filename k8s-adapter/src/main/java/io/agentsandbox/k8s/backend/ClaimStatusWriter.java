@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes {@code SandboxClaim} status with JSON merge patches on the status subresource: the bound
- * Sandbox (name, podIPs, forwarded {@code Ready}, mirrored {@code Finished}) or a {@code Ready=False}
- * reason. Stateless apart from the client; thread-safe; every method blocks on the API (call it
- * on an I/O thread, never on an event loop).
+ * Sandbox (name, podIPs, forwarded {@code Ready}, mirrored {@code Finished}) or a {@code
+ * Ready=False} reason. Stateless apart from the client; thread-safe; every method blocks on the API
+ * (call it on an I/O thread, never on an event loop).
  */
 final class ClaimStatusWriter {
 
@@ -49,7 +49,9 @@ final class ClaimStatusWriter {
   }
 
   static List<String> ips(Sandbox s) {
-    return s.getStatus() == null || s.getStatus().getPodIPs() == null ? List.of() : List.copyOf(s.getStatus().getPodIPs());
+    return s.getStatus() == null || s.getStatus().getPodIPs() == null
+        ? List.of()
+        : List.copyOf(s.getStatus().getPodIPs());
   }
 
   /** True when the claim shows {@code Ready=False} with {@code reason}. */
@@ -58,7 +60,8 @@ final class ClaimStatusWriter {
     return x != null && "False".equals(x.getStatus()) && reason.equals(x.getReason());
   }
 
-  Map<String, Object> condition(String type, String status, String reason, String message, Long generation) {
+  Map<String, Object> condition(
+      String type, String status, String reason, String message, Long generation) {
     Map<String, Object> cond = new LinkedHashMap<>();
     cond.put("type", type);
     cond.put("status", status);
@@ -69,12 +72,20 @@ final class ClaimStatusWriter {
     return cond;
   }
 
-  /** Ready=False with {@code reason}, unless the claim already shows it. Logs (debug) and swallows API errors. */
+  /**
+   * Ready=False with {@code reason}, unless the claim already shows it. Logs (debug) and swallows
+   * API errors.
+   */
   void writeCondition(SandboxClaim c, String reason, String message) {
     if (shows(c, reason)) return;
-    Map<String, Object> cond = condition(SandboxConditions.READY, "False", reason, message, c.getMetadata().getGeneration());
+    Map<String, Object> cond =
+        condition(
+            SandboxConditions.READY, "False", reason, message, c.getMetadata().getGeneration());
     try {
-      patch(c.getMetadata().getNamespace(), c.getMetadata().getName(), Map.of("conditions", List.of(cond)));
+      patch(
+          c.getMetadata().getNamespace(),
+          c.getMetadata().getName(),
+          Map.of("conditions", List.of(cond)));
     } catch (KubernetesClientException e) {
       LOG.debug("claim {}: status write failed: {}", c.getMetadata().getName(), e.getMessage());
     }
@@ -90,13 +101,26 @@ final class ClaimStatusWriter {
     Map<String, Object> status = new LinkedHashMap<>();
     status.put("sandbox", sb);
     List<Map<String, Object>> conditions = new java.util.ArrayList<>();
-    conditions.add(condition(SandboxConditions.READY, ready == null ? "Unknown" : ready.getStatus(),
-        ready == null || ready.getReason() == null ? SandboxConditions.REASON_DEPENDENCIES_NOT_READY : ready.getReason(),
-        ready == null ? null : ready.getMessage(), null));
+    conditions.add(
+        condition(
+            SandboxConditions.READY,
+            ready == null ? "Unknown" : ready.getStatus(),
+            ready == null || ready.getReason() == null
+                ? SandboxConditions.REASON_DEPENDENCIES_NOT_READY
+                : ready.getReason(),
+            ready == null ? null : ready.getMessage(),
+            null));
     Condition finished = condition(s, SandboxConditions.FINISHED);
     if (finished != null) {
-      Map<String, Object> f = condition(SandboxConditions.FINISHED, finished.getStatus(), finished.getReason(), finished.getMessage(), null);
-      if (finished.getLastTransitionTime() != null) f.put("lastTransitionTime", finished.getLastTransitionTime());
+      Map<String, Object> f =
+          condition(
+              SandboxConditions.FINISHED,
+              finished.getStatus(),
+              finished.getReason(),
+              finished.getMessage(),
+              null);
+      if (finished.getLastTransitionTime() != null)
+        f.put("lastTransitionTime", finished.getLastTransitionTime());
       conditions.add(f);
     }
     status.put("conditions", conditions);
@@ -104,7 +128,11 @@ final class ClaimStatusWriter {
   }
 
   void patch(String ns, String name, Map<String, Object> status) {
-    client.resources(SandboxClaim.class).inNamespace(ns).withName(name).subresource("status")
+    client
+        .resources(SandboxClaim.class)
+        .inNamespace(ns)
+        .withName(name)
+        .subresource("status")
         .patch(PatchContext.of(PatchType.JSON_MERGE), toJson(Map.of("status", status)));
   }
 

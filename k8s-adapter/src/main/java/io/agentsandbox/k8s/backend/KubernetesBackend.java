@@ -17,8 +17,6 @@ import io.agentsandbox.core.port.PoolCatalogListener;
 import io.agentsandbox.core.port.ProvisionListener;
 import io.agentsandbox.k8s.crd.AgentSandboxAnnotations;
 import io.agentsandbox.k8s.crd.ClaimShutdownPolicy;
-import io.agentsandbox.k8s.crd.UpdateStrategyType;
-import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.agentsandbox.k8s.crd.LocalObjectRef;
 import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.SandboxClaim;
@@ -26,12 +24,14 @@ import io.agentsandbox.k8s.crd.SandboxClaimSpec;
 import io.agentsandbox.k8s.crd.SandboxConditions;
 import io.agentsandbox.k8s.crd.SandboxTemplate;
 import io.agentsandbox.k8s.crd.SandboxWarmPool;
+import io.agentsandbox.k8s.crd.UpdateStrategyType;
 import io.agentsandbox.k8s.crd.UpstreamKeys;
 import io.agentsandbox.k8s.provision.Fabric8SandboxProvisioner;
 import io.agentsandbox.k8s.provision.TemplateSandboxes;
 import io.agentsandbox.k8s.reconcile.SandboxReconciler;
 import io.agentsandbox.k8s.reconcile.SandboxTemplateReconciler;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReference;
@@ -47,8 +47,6 @@ import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.Interceptor;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -70,14 +68,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Kubernetes backend: owns the fabric8 client, the in-process Sandbox and SandboxTemplate
- * reconcilers, the {@link Fabric8SandboxProvisioner} (pool members), informers on
- * {@code SandboxTemplate}, {@code SandboxWarmPool}, {@code Sandbox} and {@code SandboxClaim}, and
- * the {@link BindingStore} that makes a binding durable on the API server.
+ * reconcilers, the {@link Fabric8SandboxProvisioner} (pool members), informers on {@code
+ * SandboxTemplate}, {@code SandboxWarmPool}, {@code Sandbox} and {@code SandboxClaim}, and the
+ * {@link BindingStore} that makes a binding durable on the API server.
  *
  * <p>Threads: informer handlers are thin (map and post to the engine through {@link ClaimSubmitter}
  * / {@link PoolCatalogListener}; they never mutate cache objects); every API write runs on the
- * bounded {@code k8s-bind-<n>} pool; nothing here runs on, or blocks, a shard's event loop.
- * {@link #start} blocks its caller (start-up only). Thread-safe.
+ * bounded {@code k8s-bind-<n>} pool; nothing here runs on, or blocks, a shard's event loop. {@link
+ * #start} blocks its caller (start-up only). Thread-safe.
  *
  * <p>Claim ids: a {@code SandboxClaim} made by a user is the engine's claim {@code sc:<ns>/<name>};
  * a claim made over HTTP keeps its {@code cl-...} id and gets a {@code SandboxClaim} of that name
@@ -89,16 +87,22 @@ public final class KubernetesBackend implements AutoCloseable {
 
   /** Annotation on a SandboxClaim the HTTP API created: the engine's claim id. */
   public static final String CLAIM_ID = AgentSandboxAnnotations.PREFIX + "claim-id";
+
   /** Annotation on an HTTP-created SandboxClaim: wall-clock expiry (epoch ms), absent for none. */
   public static final String EXPIRES_AT_MS = AgentSandboxAnnotations.PREFIX + "expires-at-ms";
+
   /** Annotation on an HTTP-created SandboxClaim: the claim's TTL in ms. */
   public static final String TTL_MS = AgentSandboxAnnotations.PREFIX + "ttl-ms";
+
   /** Upstream's claim reason for a missing pool. */
   public static final String REASON_WARM_POOL_NOT_FOUND = "WarmPoolNotFound";
+
   /** Upstream's claim reason for a pool whose SandboxTemplate is missing. */
   public static final String REASON_TEMPLATE_NOT_FOUND = "TemplateNotFound";
+
   /** Upstream's claim reason once {@code spec.lifecycle} expired it (policy Retain). */
   public static final String REASON_CLAIM_EXPIRED = "ClaimExpired";
+
   static final String REASON_RECONCILER_ERROR = "ReconcilerError";
   static final String K8S_CLAIM_PREFIX = "sc:";
   private static final String EXT_API_VERSION = SandboxClaim.GROUP + "/" + SandboxClaim.VERSION;
@@ -113,7 +117,12 @@ public final class KubernetesBackend implements AutoCloseable {
    * @param clock wall clock of claim expiry ({@code spec.lifecycle}) and condition times
    * @param labelDomains allow-list of label domains for a claim's {@code additionalPodMetadata}
    */
-  public record Options(String namespace, int ioThreads, long defaultWaitMs, long maxWaitMs, java.time.Clock clock,
+  public record Options(
+      String namespace,
+      int ioThreads,
+      long defaultWaitMs,
+      long maxWaitMs,
+      java.time.Clock clock,
       java.util.Set<String> labelDomains) {
     public Options {
       if (ioThreads < 1) throw new IllegalArgumentException("ioThreads must be >= 1");
@@ -122,7 +131,13 @@ public final class KubernetesBackend implements AutoCloseable {
     }
 
     public Options(String namespace, int ioThreads, long defaultWaitMs, long maxWaitMs) {
-      this(namespace, ioThreads, defaultWaitMs, maxWaitMs, java.time.Clock.systemUTC(), TemplateSandboxes.DEFAULT_LABEL_DOMAINS);
+      this(
+          namespace,
+          ioThreads,
+          defaultWaitMs,
+          maxWaitMs,
+          java.time.Clock.systemUTC(),
+          TemplateSandboxes.DEFAULT_LABEL_DOMAINS);
     }
 
     /** The same options with another clock (tests). */
@@ -131,13 +146,19 @@ public final class KubernetesBackend implements AutoCloseable {
     }
 
     public static Options defaults() {
-      return new Options(null, 32, 10_000, 300_000); // blocking API writes overlap: 2 per warm claim
+      return new Options(
+          null, 32, 10_000, 300_000); // blocking API writes overlap: 2 per warm claim
     }
   }
 
   private final KubernetesClient client;
-  /** The same client, closed last (kept apart so RBAC derivation sees only API calls on {@code client}). */
+
+  /**
+   * The same client, closed last (kept apart so RBAC derivation sees only API calls on {@code
+   * client}).
+   */
   private final AutoCloseable ownClient;
+
   private final Options options;
   private final Fabric8SandboxProvisioner provisioner;
   private final SandboxReconciler sandboxReconciler;
@@ -146,21 +167,38 @@ public final class KubernetesBackend implements AutoCloseable {
   private final ObjectMapper json = new ObjectMapper();
   private final Map<String, LongAdder> writes = new ConcurrentHashMap<>();
   private final Store store = new Store();
+
   /** Claims (ns/name) handed to the engine and not answered yet. */
   private final Map<String, Boolean> inFlight = new ConcurrentHashMap<>();
+
   /** UIDs of claims that own a sandbox (never bound again). */
   private final Map<String, Boolean> bound = new ConcurrentHashMap<>();
+
   /** HTTP claim id → namespace of its SandboxClaim. */
   private final Map<String, String> httpClaims = new ConcurrentHashMap<>();
+
   private final Map<PoolKey, String> lastPoolStatus = new ConcurrentHashMap<>();
-  /** UIDs of claims whose {@code spec.lifecycle} expired them (never bound again, Ready not forwarded). */
+
+  /**
+   * UIDs of claims whose {@code spec.lifecycle} expired them (never bound again, Ready not
+   * forwarded).
+   */
   private final Map<String, Boolean> expired = new ConcurrentHashMap<>();
+
   /** Stale pool members (ns/name) whose delete a Recreate rollout sent. */
   private final Map<String, Boolean> staleDeletes = new ConcurrentHashMap<>();
+
   private final ClaimStatusWriter status;
-  /** Per binding (bounded sample, for the figures): wait for a k8s-bind thread, then the binding's writes. */
-  private final java.util.concurrent.ConcurrentLinkedQueue<Long> bindQueueNs = new java.util.concurrent.ConcurrentLinkedQueue<>();
-  private final java.util.concurrent.ConcurrentLinkedQueue<Long> bindWritesNs = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /**
+   * Per binding (bounded sample, for the figures): wait for a k8s-bind thread, then the binding's
+   * writes.
+   */
+  private final java.util.concurrent.ConcurrentLinkedQueue<Long> bindQueueNs =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  private final java.util.concurrent.ConcurrentLinkedQueue<Long> bindWritesNs =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final AtomicInteger bindSamples = new AtomicInteger();
   private final ClaimExpiry expiry;
   private final java.util.concurrent.ScheduledExecutorService expiryTimer;
@@ -174,37 +212,61 @@ public final class KubernetesBackend implements AutoCloseable {
   private volatile boolean poolsActive;
   private volatile boolean claimsActive;
 
-  /** Builds the client from {@code config}; every non-GET request it sends is counted ({@link #apiWrites()}). */
+  /**
+   * Builds the client from {@code config}; every non-GET request it sends is counted ({@link
+   * #apiWrites()}).
+   */
   public KubernetesBackend(Config config, Options options) {
     this.options = Objects.requireNonNull(options, "options");
-    Interceptor counter = new Interceptor() {
-      @Override
-      public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
-        if (!"GET".equals(request.method())) {
-          writes.computeIfAbsent(request.method() + " " + resourceOf(request.uri().getPath()), k -> new LongAdder()).increment();
-        }
-      }
-    };
-    this.client = new KubernetesClientBuilder().withConfig(config)
-        .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("agent-sandbox-write-counter", counter)).build();
+    Interceptor counter =
+        new Interceptor() {
+          @Override
+          public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
+            if (!"GET".equals(request.method())) {
+              writes
+                  .computeIfAbsent(
+                      request.method() + " " + resourceOf(request.uri().getPath()),
+                      k -> new LongAdder())
+                  .increment();
+            }
+          }
+        };
+    this.client =
+        new KubernetesClientBuilder()
+            .withConfig(config)
+            .withHttpClientBuilderConsumer(
+                b -> b.addOrReplaceInterceptor("agent-sandbox-write-counter", counter))
+            .build();
     this.ownClient = this.client;
-    this.provisioner = new Fabric8SandboxProvisioner(client, new Fabric8SandboxProvisioner.Options(options.namespace(), 4, 10_000));
-    this.sandboxReconciler = new SandboxReconciler(client, SandboxReconciler.Options.defaults().inNamespace(options.namespace()));
+    this.provisioner =
+        new Fabric8SandboxProvisioner(
+            client, new Fabric8SandboxProvisioner.Options(options.namespace(), 4, 10_000));
+    this.sandboxReconciler =
+        new SandboxReconciler(
+            client, SandboxReconciler.Options.defaults().inNamespace(options.namespace()));
     this.templateReconciler = new SandboxTemplateReconciler(client, options.namespace(), 2);
     this.status = new ClaimStatusWriter(client, options.clock());
     this.expiry = new ClaimExpiry(options.clock(), this::onExpiryDue);
-    this.expiryTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "k8s-claim-expiry");
-      t.setDaemon(true);
-      return t;
-    });
+    this.expiryTimer =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "k8s-claim-expiry");
+              t.setDaemon(true);
+              return t;
+            });
     AtomicInteger n = new AtomicInteger();
-    this.io = new ThreadPoolExecutor(options.ioThreads(), options.ioThreads(), 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(100_000), r -> {
-          Thread t = new Thread(r, "k8s-bind-" + n.getAndIncrement());
-          t.setDaemon(true);
-          return t;
-        });
+    this.io =
+        new ThreadPoolExecutor(
+            options.ioThreads(),
+            options.ioThreads(),
+            60,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(100_000),
+            r -> {
+              Thread t = new Thread(r, "k8s-bind-" + n.getAndIncrement());
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /** {@code namespaces/<ns>/<resource>[/<name>/<sub>]} → {@code resource[/sub]}. */
@@ -227,15 +289,18 @@ public final class KubernetesBackend implements AutoCloseable {
     return provisioner;
   }
 
-  /** Persist-before-reply on the API server: adoption patch (+ SandboxClaim create for HTTP claims) + claim status. */
+  /**
+   * Persist-before-reply on the API server: adoption patch (+ SandboxClaim create for HTTP claims)
+   * + claim status.
+   */
   public BindingStore bindingStore() {
     return store;
   }
 
   /**
    * The controller's part of the bindings made since the last call (a bounded sample), sorted, in
-   * ms: {@code [0]} the wait for a free k8s-bind thread, {@code [1]} the binding's own writes
-   * (HTTP claims: SandboxClaim create; then adoption patch + claim status). Any thread.
+   * ms: {@code [0]} the wait for a free k8s-bind thread, {@code [1]} the binding's own writes (HTTP
+   * claims: SandboxClaim create; then adoption patch + claim status). Any thread.
    */
   public long[][] drainBindTimesMs() {
     long[][] out = {drain(bindQueueNs), drain(bindWritesNs)};
@@ -268,31 +333,58 @@ public final class KubernetesBackend implements AutoCloseable {
     this.submitter = Objects.requireNonNull(submitter, "submitter");
     this.catalog = Objects.requireNonNull(catalog, "catalog");
     provisioner.setPoolOwner(this::poolOwnerOf);
-    provisioner.setTemplateLookup((tns, tname) -> templates == null ? null : templates.getStore().getByKey(key(tns, tname)));
+    provisioner.setTemplateLookup(
+        (tns, tname) -> templates == null ? null : templates.getStore().getByKey(key(tns, tname)));
     String ns = options.namespace();
     var templateOp = client.resources(SandboxTemplate.class);
-    templates = (ns == null ? templateOp.inAnyNamespace() : templateOp.inNamespace(ns)).runnableInformer(30_000);
+    templates =
+        (ns == null ? templateOp.inAnyNamespace() : templateOp.inNamespace(ns))
+            .runnableInformer(30_000);
     var poolOp = client.resources(SandboxWarmPool.class);
-    pools = (ns == null ? poolOp.inAnyNamespace() : poolOp.inNamespace(ns)).runnableInformer(30_000);
+    pools =
+        (ns == null ? poolOp.inAnyNamespace() : poolOp.inNamespace(ns)).runnableInformer(30_000);
     var sandboxOp = client.resources(Sandbox.class);
-    sandboxes = (ns == null ? sandboxOp.inAnyNamespace() : sandboxOp.inNamespace(ns)).runnableInformer(0);
+    sandboxes =
+        (ns == null ? sandboxOp.inAnyNamespace() : sandboxOp.inNamespace(ns)).runnableInformer(0);
     var claimOp = client.resources(SandboxClaim.class);
-    claims = (ns == null ? claimOp.inAnyNamespace() : claimOp.inNamespace(ns)).runnableInformer(5_000);
-    templates.addEventHandler(handler(t -> { if (poolsActive) redeclareTemplate(t); }, t -> {}));
-    pools.addEventHandler(handler(p -> {
-      if (!poolsActive) return;
-      declare(p, List.of());
-      rollout(p);
-      retryWaitingClaims(p.getMetadata().getNamespace(), p.getMetadata().getName());
-    }, p -> { if (poolsActive) catalog.remove(keyOf(p)); }));
+    claims =
+        (ns == null ? claimOp.inAnyNamespace() : claimOp.inNamespace(ns)).runnableInformer(5_000);
+    templates.addEventHandler(
+        handler(
+            t -> {
+              if (poolsActive) redeclareTemplate(t);
+            },
+            t -> {}));
+    pools.addEventHandler(
+        handler(
+            p -> {
+              if (!poolsActive) return;
+              declare(p, List.of());
+              rollout(p);
+              retryWaitingClaims(p.getMetadata().getNamespace(), p.getMetadata().getName());
+            },
+            p -> {
+              if (poolsActive) catalog.remove(keyOf(p));
+            }));
     claims.addEventHandler(handler(this::onClaim, this::onClaimDeleted));
-    sandboxes.addEventHandler(handler(sb -> { if (claimsActive) forwardReady(sb); },
-        sb -> staleDeletes.remove(key(sb.getMetadata().getNamespace(), sb.getMetadata().getName()))));
+    sandboxes.addEventHandler(
+        handler(
+            sb -> {
+              if (claimsActive) forwardReady(sb);
+            },
+            sb ->
+                staleDeletes.remove(
+                    key(sb.getMetadata().getNamespace(), sb.getMetadata().getName()))));
     CompletableFuture.allOf(
-            templates.start().toCompletableFuture(), pools.start().toCompletableFuture(),
-            sandboxes.start().toCompletableFuture(), claims.start().toCompletableFuture(),
-            provisioner.start(), sandboxReconciler.start(), templateReconciler.start())
-        .orTimeout(120, TimeUnit.SECONDS).join();
+            templates.start().toCompletableFuture(),
+            pools.start().toCompletableFuture(),
+            sandboxes.start().toCompletableFuture(),
+            claims.start().toCompletableFuture(),
+            provisioner.start(),
+            sandboxReconciler.start(),
+            templateReconciler.start())
+        .orTimeout(120, TimeUnit.SECONDS)
+        .join();
 
     Map<PoolKey, List<RecoveredSandbox>> recovered = recover();
     int declared = 0;
@@ -300,16 +392,20 @@ public final class KubernetesBackend implements AutoCloseable {
       if (declare(p, recovered.getOrDefault(keyOf(p), List.of()))) declared++;
     }
     poolsActive = true;
-    for (SandboxWarmPool p : pools.getStore().list()) declare(p, List.of()); // events missed meanwhile; idempotent
+    for (SandboxWarmPool p : pools.getStore().list())
+      declare(p, List.of()); // events missed meanwhile; idempotent
     claimsActive = true;
     for (SandboxClaim c : claims.getStore().list()) onClaim(c);
     // Sandbox events before claimsActive were not forwarded (e.g. a member that became Ready while
     // its claim's status still said otherwise across a restart); forward now, idempotently.
     for (Sandbox sb : sandboxes.getStore().list()) forwardReady(sb);
     for (SandboxWarmPool p : pools.getStore().list()) rollout(p);
-    expiryTimer.scheduleWithFixedDelay(() -> safely(x -> expiry.tick(), null), 100, 100, TimeUnit.MILLISECONDS);
-    LOG.info("kubernetes backend started: namespace {}, {} pool(s) declared, {} sandbox(es) re-adopted",
-        options.namespace() == null ? "<all>" : options.namespace(), declared,
+    expiryTimer.scheduleWithFixedDelay(
+        () -> safely(x -> expiry.tick(), null), 100, 100, TimeUnit.MILLISECONDS);
+    LOG.info(
+        "kubernetes backend started: namespace {}, {} pool(s) declared, {} sandbox(es) re-adopted",
+        options.namespace() == null ? "<all>" : options.namespace(),
+        declared,
         recovered.values().stream().mapToInt(List::size).sum());
   }
 
@@ -336,7 +432,11 @@ public final class KubernetesBackend implements AutoCloseable {
     try {
       c.accept(obj);
     } catch (RuntimeException e) {
-      LOG.warn("informer handler failed on {}: {}", obj instanceof HasMetadata m ? m.getMetadata().getName() : obj, e.toString(), e);
+      LOG.warn(
+          "informer handler failed on {}: {}",
+          obj instanceof HasMetadata m ? m.getMetadata().getName() : obj,
+          e.toString(),
+          e);
     }
   }
 
@@ -352,10 +452,17 @@ public final class KubernetesBackend implements AutoCloseable {
   private boolean declare(SandboxWarmPool p, List<RecoveredSandbox> recovered) {
     if (p.getMetadata().getDeletionTimestamp() != null) return false;
     String ns = p.getMetadata().getNamespace();
-    String tname = p.getSpec() == null || p.getSpec().getSandboxTemplateRef() == null ? null : p.getSpec().getSandboxTemplateRef().getName();
+    String tname =
+        p.getSpec() == null || p.getSpec().getSandboxTemplateRef() == null
+            ? null
+            : p.getSpec().getSandboxTemplateRef().getName();
     SandboxTemplate t = tname == null ? null : templates.getStore().getByKey(key(ns, tname));
     if (t == null) {
-      LOG.warn("pool {}/{}: template {} not found; not declared yet", ns, p.getMetadata().getName(), tname);
+      LOG.warn(
+          "pool {}/{}: template {} not found; not declared yet",
+          ns,
+          p.getMetadata().getName(),
+          tname);
       return false;
     }
     PoolSpec spec;
@@ -371,7 +478,8 @@ public final class KubernetesBackend implements AutoCloseable {
 
   private void redeclareTemplate(SandboxTemplate t) {
     for (SandboxWarmPool p : pools.getStore().list()) {
-      if (p.getMetadata().getNamespace().equals(t.getMetadata().getNamespace()) && p.getSpec() != null
+      if (p.getMetadata().getNamespace().equals(t.getMetadata().getNamespace())
+          && p.getSpec() != null
           && p.getSpec().getSandboxTemplateRef() != null
           && t.getMetadata().getName().equals(p.getSpec().getSandboxTemplateRef().getName())) {
         declare(p, List.of());
@@ -389,12 +497,16 @@ public final class KubernetesBackend implements AutoCloseable {
    * the engine the member is gone and the pool replaces it.
    */
   private void rollout(SandboxWarmPool p) {
-    if (p.getSpec() == null || p.getSpec().getUpdateStrategy() == null
+    if (p.getSpec() == null
+        || p.getSpec().getUpdateStrategy() == null
         || p.getSpec().getUpdateStrategy().getType() != UpdateStrategyType.Recreate) {
       return;
     }
     String ns = p.getMetadata().getNamespace();
-    String tname = p.getSpec().getSandboxTemplateRef() == null ? null : p.getSpec().getSandboxTemplateRef().getName();
+    String tname =
+        p.getSpec().getSandboxTemplateRef() == null
+            ? null
+            : p.getSpec().getSandboxTemplateRef().getName();
     SandboxTemplate t = tname == null ? null : templates.getStore().getByKey(key(ns, tname));
     if (t == null) return;
     String hash;
@@ -406,33 +518,51 @@ public final class KubernetesBackend implements AutoCloseable {
     String refHash = UpstreamKeys.nameHash(tname);
     for (Sandbox s : sandboxes.getStore().list()) {
       OwnerReference ctl = controllerOf(s);
-      if (ctl == null || !"SandboxWarmPool".equals(ctl.getKind()) || !Objects.equals(ctl.getUid(), p.getMetadata().getUid())
+      if (ctl == null
+          || !"SandboxWarmPool".equals(ctl.getKind())
+          || !Objects.equals(ctl.getUid(), p.getMetadata().getUid())
           || s.getMetadata().getDeletionTimestamp() != null) {
         continue;
       }
-      Map<String, String> l = s.getMetadata().getLabels() == null ? Map.of() : s.getMetadata().getLabels();
-      if (hash.equals(l.get(UpstreamKeys.SANDBOX_TEMPLATE_HASH)) && refHash.equals(l.get(UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH))) continue;
+      Map<String, String> l =
+          s.getMetadata().getLabels() == null ? Map.of() : s.getMetadata().getLabels();
+      if (hash.equals(l.get(UpstreamKeys.SANDBOX_TEMPLATE_HASH))
+          && refHash.equals(l.get(UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH))) continue;
       String name = s.getMetadata().getName();
       String rv = s.getMetadata().getResourceVersion();
       if (staleDeletes.putIfAbsent(key(ns, name), Boolean.TRUE) != null) continue;
-      LOG.info("pool {}/{}: Recreate: deleting stale member {}", ns, p.getMetadata().getName(), name);
-      ioExecute(() -> {
-        try {
-          client.resources(Sandbox.class).inNamespace(ns).withName(name).lockResourceVersion(rv).delete();
-        } catch (KubernetesClientException e) {
-          staleDeletes.remove(key(ns, name)); // 409: changed (adopted?) meanwhile; the next event re-checks
-          LOG.debug("stale member {}: not deleted: {}", name, e.getMessage());
-        }
-      });
+      LOG.info(
+          "pool {}/{}: Recreate: deleting stale member {}", ns, p.getMetadata().getName(), name);
+      ioExecute(
+          () -> {
+            try {
+              client
+                  .resources(Sandbox.class)
+                  .inNamespace(ns)
+                  .withName(name)
+                  .lockResourceVersion(rv)
+                  .delete();
+            } catch (KubernetesClientException e) {
+              staleDeletes.remove(
+                  key(ns, name)); // 409: changed (adopted?) meanwhile; the next event re-checks
+              LOG.debug("stale member {}: not deleted: {}", name, e.getMessage());
+            }
+          });
     }
   }
 
-  /** Informer thread: claims of a pool that just appeared (or changed) that are not bound nor in flight get another try. */
+  /**
+   * Informer thread: claims of a pool that just appeared (or changed) that are not bound nor in
+   * flight get another try.
+   */
   private void retryWaitingClaims(String ns, String pool) {
     if (!claimsActive) return;
     for (SandboxClaim c : claims.getStore().list()) {
-      if (ns.equals(c.getMetadata().getNamespace()) && c.getSpec() != null && c.getSpec().getWarmPoolRef() != null
-          && pool.equals(c.getSpec().getWarmPoolRef().getName()) && !isBound(c)
+      if (ns.equals(c.getMetadata().getNamespace())
+          && c.getSpec() != null
+          && c.getSpec().getWarmPoolRef() != null
+          && pool.equals(c.getSpec().getWarmPoolRef().getName())
+          && !isBound(c)
           && !inFlight.containsKey(key(ns, c.getMetadata().getName()))) {
         onClaim(c);
       }
@@ -449,22 +579,33 @@ public final class KubernetesBackend implements AutoCloseable {
   }
 
   private OwnerReference poolOwnerOf(PoolKey key) {
-    SandboxWarmPool p = pools == null ? null : pools.getStore().getByKey(key(key.namespace(), key.name()));
+    SandboxWarmPool p =
+        pools == null ? null : pools.getStore().getByKey(key(key.namespace(), key.name()));
     return p == null ? null : poolOwner(p);
   }
 
   /** Controller reference of a pool member to its pool. */
   static OwnerReference poolOwner(SandboxWarmPool pool) {
-    return new OwnerReferenceBuilder().withApiVersion(EXT_API_VERSION).withKind("SandboxWarmPool")
-        .withName(pool.getMetadata().getName()).withUid(pool.getMetadata().getUid()).withController(true)
-        .withBlockOwnerDeletion(true).build();
+    return new OwnerReferenceBuilder()
+        .withApiVersion(EXT_API_VERSION)
+        .withKind("SandboxWarmPool")
+        .withName(pool.getMetadata().getName())
+        .withUid(pool.getMetadata().getUid())
+        .withController(true)
+        .withBlockOwnerDeletion(true)
+        .build();
   }
 
   /** Controller reference of an adopted Sandbox to its claim. */
   static OwnerReference claimOwner(SandboxClaim claim) {
-    return new OwnerReferenceBuilder().withApiVersion(EXT_API_VERSION).withKind("SandboxClaim")
-        .withName(claim.getMetadata().getName()).withUid(claim.getMetadata().getUid()).withController(true)
-        .withBlockOwnerDeletion(true).build();
+    return new OwnerReferenceBuilder()
+        .withApiVersion(EXT_API_VERSION)
+        .withKind("SandboxClaim")
+        .withName(claim.getMetadata().getName())
+        .withUid(claim.getMetadata().getUid())
+        .withController(true)
+        .withBlockOwnerDeletion(true)
+        .build();
   }
 
   private static OwnerReference controllerOf(HasMetadata o) {
@@ -477,17 +618,23 @@ public final class KubernetesBackend implements AutoCloseable {
 
   private static Condition readyCondition(Sandbox s) {
     if (s.getStatus() == null || s.getStatus().getConditions() == null) return null;
-    for (Condition c : s.getStatus().getConditions()) if (SandboxConditions.READY.equals(c.getType())) return c;
+    for (Condition c : s.getStatus().getConditions())
+      if (SandboxConditions.READY.equals(c.getType())) return c;
     return null;
   }
 
   private static boolean isReady(Sandbox s) {
     Condition c = readyCondition(s);
-    return c != null && "True".equals(c.getStatus()) && s.getStatus().getPodIPs() != null && !s.getStatus().getPodIPs().isEmpty();
+    return c != null
+        && "True".equals(c.getStatus())
+        && s.getStatus().getPodIPs() != null
+        && !s.getStatus().getPodIPs().isEmpty();
   }
 
   private static List<String> ips(Sandbox s) {
-    return s.getStatus() == null || s.getStatus().getPodIPs() == null ? List.of() : List.copyOf(s.getStatus().getPodIPs());
+    return s.getStatus() == null || s.getStatus().getPodIPs() == null
+        ? List.of()
+        : List.copyOf(s.getStatus().getPodIPs());
   }
 
   // ------------------------------------------------------------------ restart recovery
@@ -508,19 +655,24 @@ public final class KubernetesBackend implements AutoCloseable {
       if ("SandboxWarmPool".equals(ctl.getKind())) {
         PoolKey pool = new PoolKey(ns, ctl.getName());
         if (isReady(s)) {
-          out.computeIfAbsent(pool, k -> new ArrayList<>()).add(new RecoveredSandbox(m.getName(), ips(s), null));
+          out.computeIfAbsent(pool, k -> new ArrayList<>())
+              .add(new RecoveredSandbox(m.getName(), ips(s), null));
         } else {
           provisioner.delete(pool, m.getName(), ProvisionListener.NOOP);
         }
       } else if ("SandboxClaim".equals(ctl.getKind())) {
         SandboxClaim c = claims.getStore().getByKey(key(ns, ctl.getName()));
         bound.put(ctl.getUid(), Boolean.TRUE);
-        if (c == null || !Objects.equals(c.getMetadata().getUid(), ctl.getUid()) || c.getSpec() == null
+        if (c == null
+            || !Objects.equals(c.getMetadata().getUid(), ctl.getUid())
+            || c.getSpec() == null
             || c.getSpec().getWarmPoolRef() == null) {
           continue; // the claim is gone: garbage collection removes its sandbox
         }
         if (m.getName().equals(c.getMetadata().getName())
-            && "cold".equals(m.getLabels() == null ? null : m.getLabels().get(UpstreamKeys.LAUNCH_TYPE))) {
+            && "cold"
+                .equals(
+                    m.getLabels() == null ? null : m.getLabels().get(UpstreamKeys.LAUNCH_TYPE))) {
           continue; // upstream's cold path (named after the claim): not the engine's
         }
         PoolKey pool = new PoolKey(ns, c.getSpec().getWarmPoolRef().getName());
@@ -528,15 +680,25 @@ public final class KubernetesBackend implements AutoCloseable {
         String claimId = claimIdOf(c);
         if (!claimId.startsWith(K8S_CLAIM_PREFIX)) httpClaims.put(claimId, ns);
         String tenant = ann.getOrDefault(AgentSandboxAnnotations.TENANT, "default");
-        LaunchType lt = "cold".equals(m.getLabels() == null ? null : m.getLabels().get(UpstreamKeys.LAUNCH_TYPE)) ? LaunchType.COLD : LaunchType.WARM;
+        LaunchType lt =
+            "cold"
+                    .equals(
+                        m.getLabels() == null ? null : m.getLabels().get(UpstreamKeys.LAUNCH_TYPE))
+                ? LaunchType.COLD
+                : LaunchType.WARM;
         long ttlMs = parseLong(ann.get(TTL_MS), 0);
         long expires = parseLong(ann.get(EXPIRES_AT_MS), 0);
-        BindingRecord b = new BindingRecord(claimId, pool, m.getName(), tenant, 0, OnEmpty.WAIT, lt, ttlMs, expires);
-        out.computeIfAbsent(pool, k -> new ArrayList<>()).add(new RecoveredSandbox(m.getName(), ips(s), b));
+        BindingRecord b =
+            new BindingRecord(
+                claimId, pool, m.getName(), tenant, 0, OnEmpty.WAIT, lt, ttlMs, expires);
+        out.computeIfAbsent(pool, k -> new ArrayList<>())
+            .add(new RecoveredSandbox(m.getName(), ips(s), b));
         if (!statusNamesSandbox(c)) {
           // The adoption was committed but the claim's status was not written before the restart
           // (it is written after the claim's answer).
-          ioExecute(() -> status.writeBound(c.getMetadata().getNamespace(), c.getMetadata().getName(), s));
+          ioExecute(
+              () ->
+                  status.writeBound(c.getMetadata().getNamespace(), c.getMetadata().getName(), s));
         }
       }
     }
@@ -560,21 +722,29 @@ public final class KubernetesBackend implements AutoCloseable {
 
   static String claimIdOf(SandboxClaim c) {
     String id = annotations(c).get(CLAIM_ID);
-    return id != null ? id : K8S_CLAIM_PREFIX + c.getMetadata().getNamespace() + "/" + c.getMetadata().getName();
+    return id != null
+        ? id
+        : K8S_CLAIM_PREFIX + c.getMetadata().getNamespace() + "/" + c.getMetadata().getName();
   }
 
   private static boolean statusNamesSandbox(SandboxClaim c) {
-    return c.getStatus() != null && c.getStatus().getSandbox() != null && c.getStatus().getSandbox().getName() != null;
+    return c.getStatus() != null
+        && c.getStatus().getSandbox() != null
+        && c.getStatus().getSandbox().getName() != null;
   }
 
   private static boolean isBound(SandboxClaim c) {
-    return (c.getStatus() != null && c.getStatus().getSandbox() != null && c.getStatus().getSandbox().getName() != null)
+    return (c.getStatus() != null
+            && c.getStatus().getSandbox() != null
+            && c.getStatus().getSandbox().getName() != null)
         || annotations(c).containsKey(UpstreamKeys.SANDBOX_NAME);
   }
 
   private static boolean forcesCold(SandboxClaim c) {
-    return c.getSpec() != null && ((c.getSpec().getEnv() != null && !c.getSpec().getEnv().isEmpty())
-        || (c.getSpec().getVolumeClaimTemplates() != null && !c.getSpec().getVolumeClaimTemplates().isEmpty()));
+    return c.getSpec() != null
+        && ((c.getSpec().getEnv() != null && !c.getSpec().getEnv().isEmpty())
+            || (c.getSpec().getVolumeClaimTemplates() != null
+                && !c.getSpec().getVolumeClaimTemplates().isEmpty()));
   }
 
   /**
@@ -602,24 +772,42 @@ public final class KubernetesBackend implements AutoCloseable {
     }
     expiry.schedule(k, at);
     if (isBound(c) || bound.containsKey(uid)) return;
-    if (annotations(c).containsKey(CLAIM_ID)) return; // made by the HTTP API: the engine binds it already
+    if (annotations(c).containsKey(CLAIM_ID))
+      return; // made by the HTTP API: the engine binds it already
     if (inFlight.putIfAbsent(k, Boolean.TRUE) != null) return;
-    String poolName = c.getSpec() == null || c.getSpec().getWarmPoolRef() == null ? null : c.getSpec().getWarmPoolRef().getName();
+    String poolName =
+        c.getSpec() == null || c.getSpec().getWarmPoolRef() == null
+            ? null
+            : c.getSpec().getWarmPoolRef().getName();
     SandboxWarmPool pool = poolName == null ? null : pools.getStore().getByKey(key(ns, poolName));
     if (pool == null) {
-      notAdmitted(c, REASON_WARM_POOL_NOT_FOUND, poolName == null ? "spec.warmPoolRef.name is required"
-          : "no SandboxWarmPool " + ns + "/" + poolName);
+      notAdmitted(
+          c,
+          REASON_WARM_POOL_NOT_FOUND,
+          poolName == null
+              ? "spec.warmPoolRef.name is required"
+              : "no SandboxWarmPool " + ns + "/" + poolName);
       return;
     }
     SandboxTemplate t = templateOf(pool);
     if (t == null) {
-      notAdmitted(c, REASON_TEMPLATE_NOT_FOUND, "SandboxWarmPool " + ns + "/" + poolName + " names SandboxTemplate '"
-          + (pool.getSpec() == null || pool.getSpec().getSandboxTemplateRef() == null ? null : pool.getSpec().getSandboxTemplateRef().getName())
-          + "', which does not exist");
+      notAdmitted(
+          c,
+          REASON_TEMPLATE_NOT_FOUND,
+          "SandboxWarmPool "
+              + ns
+              + "/"
+              + poolName
+              + " names SandboxTemplate '"
+              + (pool.getSpec() == null || pool.getSpec().getSandboxTemplateRef() == null
+                  ? null
+                  : pool.getSpec().getSandboxTemplateRef().getName())
+              + "', which does not exist");
       return;
     }
     try {
-      TemplateSandboxes.additionalPodMetadata(c, t, options.labelDomains(), new HashMap<>(), new HashMap<>());
+      TemplateSandboxes.additionalPodMetadata(
+          c, t, options.labelDomains(), new HashMap<>(), new HashMap<>());
     } catch (TemplateSandboxes.RejectedClaim e) {
       notAdmitted(c, e.reason(), e.getMessage());
       return;
@@ -632,15 +820,29 @@ public final class KubernetesBackend implements AutoCloseable {
   }
 
   private SandboxTemplate templateOf(SandboxWarmPool pool) {
-    if (pool == null || pool.getSpec() == null || pool.getSpec().getSandboxTemplateRef() == null) return null;
-    return templates.getStore().getByKey(key(pool.getMetadata().getNamespace(), pool.getSpec().getSandboxTemplateRef().getName()));
+    if (pool == null || pool.getSpec() == null || pool.getSpec().getSandboxTemplateRef() == null)
+      return null;
+    return templates
+        .getStore()
+        .getByKey(
+            key(
+                pool.getMetadata().getNamespace(),
+                pool.getSpec().getSandboxTemplateRef().getName()));
   }
 
-  /** Not in flight any more; Ready=False with {@code reason} (written on k8s-bind). The next resync or pool event retries. */
+  /**
+   * Not in flight any more; Ready=False with {@code reason} (written on k8s-bind). The next resync
+   * or pool event retries.
+   */
   private void notAdmitted(SandboxClaim c, String reason, String message) {
     inFlight.remove(key(c.getMetadata().getNamespace(), c.getMetadata().getName()));
     if (ClaimStatusWriter.shows(c, reason)) return;
-    LOG.info("claim {}/{}: {}: {}", c.getMetadata().getNamespace(), c.getMetadata().getName(), reason, message);
+    LOG.info(
+        "claim {}/{}: {}: {}",
+        c.getMetadata().getNamespace(),
+        c.getMetadata().getName(),
+        reason,
+        message);
     ioExecute(() -> status.writeCondition(c, reason, message));
   }
 
@@ -656,8 +858,13 @@ public final class KubernetesBackend implements AutoCloseable {
       notAdmitted(c, "InvalidAnnotation", e.getMessage());
       return;
     }
-    if (!submitter.submit(new K8sClaimTicket(request, ns, c.getMetadata().getName(), c.getMetadata().getUid(),
-        annotations(c).get(AgentSandboxAnnotations.ON_EMPTY) == null ? null : wanted))) {
+    if (!submitter.submit(
+        new K8sClaimTicket(
+            request,
+            ns,
+            c.getMetadata().getName(),
+            c.getMetadata().getUid(),
+            annotations(c).get(AgentSandboxAnnotations.ON_EMPTY) == null ? null : wanted))) {
       inFlight.remove(k); // shard queue full: the next resync retries
     }
   }
@@ -666,7 +873,9 @@ public final class KubernetesBackend implements AutoCloseable {
     String oe = annotations(c).get(AgentSandboxAnnotations.ON_EMPTY);
     if (oe == null) return OnEmpty.WAIT;
     OnEmpty v = OnEmpty.fromWireName(oe);
-    if (v == null) throw new IllegalArgumentException(AgentSandboxAnnotations.ON_EMPTY + " must be wait, cold or reject: '" + oe + "'");
+    if (v == null)
+      throw new IllegalArgumentException(
+          AgentSandboxAnnotations.ON_EMPTY + " must be wait, cold or reject: '" + oe + "'");
     return v;
   }
 
@@ -677,24 +886,37 @@ public final class KubernetesBackend implements AutoCloseable {
   private ClaimRequest request(SandboxClaim c, OnEmpty onEmpty) {
     Map<String, String> ann = annotations(c);
     String ns = c.getMetadata().getNamespace();
-    long waitMs = ann.containsKey(AgentSandboxAnnotations.WAIT_MS)
-        ? PoolSpecs.intAnnotation(ann, AgentSandboxAnnotations.WAIT_MS, 0) : options.defaultWaitMs();
-    if (waitMs > options.maxWaitMs()) throw new IllegalArgumentException(AgentSandboxAnnotations.WAIT_MS + " above " + options.maxWaitMs());
+    long waitMs =
+        ann.containsKey(AgentSandboxAnnotations.WAIT_MS)
+            ? PoolSpecs.intAnnotation(ann, AgentSandboxAnnotations.WAIT_MS, 0)
+            : options.defaultWaitMs();
+    if (waitMs > options.maxWaitMs())
+      throw new IllegalArgumentException(
+          AgentSandboxAnnotations.WAIT_MS + " above " + options.maxWaitMs());
     int priority = 0;
     String pr = ann.get(AgentSandboxAnnotations.PRIORITY);
     if (pr != null) {
       try {
         priority = Integer.parseInt(pr.trim());
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(AgentSandboxAnnotations.PRIORITY + " must be an integer: '" + pr + "'");
+        throw new IllegalArgumentException(
+            AgentSandboxAnnotations.PRIORITY + " must be an integer: '" + pr + "'");
       }
       if (priority < ClaimRequest.MIN_PRIORITY || priority > ClaimRequest.MAX_PRIORITY) {
-        throw new IllegalArgumentException(AgentSandboxAnnotations.PRIORITY + " must be -1000..1000: " + priority);
+        throw new IllegalArgumentException(
+            AgentSandboxAnnotations.PRIORITY + " must be -1000..1000: " + priority);
       }
     }
     String tenant = ann.getOrDefault(AgentSandboxAnnotations.TENANT, "default");
-    return new ClaimRequest(claimIdOf(c), new PoolKey(ns, c.getSpec().getWarmPoolRef().getName()), tenant, priority,
-        onEmpty == OnEmpty.COLD ? OnEmpty.REJECT : onEmpty, TimeUnit.MILLISECONDS.toNanos(waitMs), 0, System.nanoTime());
+    return new ClaimRequest(
+        claimIdOf(c),
+        new PoolKey(ns, c.getSpec().getWarmPoolRef().getName()),
+        tenant,
+        priority,
+        onEmpty == OnEmpty.COLD ? OnEmpty.REJECT : onEmpty,
+        TimeUnit.MILLISECONDS.toNanos(waitMs),
+        0,
+        System.nanoTime());
   }
 
   private void onClaimDeleted(SandboxClaim c) {
@@ -706,14 +928,16 @@ public final class KubernetesBackend implements AutoCloseable {
     if (c.getSpec() == null || c.getSpec().getWarmPoolRef() == null) return;
     String claimId = claimIdOf(c);
     httpClaims.remove(claimId);
-    submitter.release(new PoolKey(ns, c.getSpec().getWarmPoolRef().getName()), claimId,
+    submitter.release(
+        new PoolKey(ns, c.getSpec().getWarmPoolRef().getName()),
+        claimId,
         annotations(c).getOrDefault(AgentSandboxAnnotations.TENANT, "default"));
   }
 
   /**
-   * Upstream's cold path (k8s-bind thread): a Sandbox named after the claim, owned by it, built from
-   * the template plus the claim's env / VCTs / pod metadata; then the claim's status names it (2
-   * writes; Ready is forwarded when the Sandbox becomes Ready).
+   * Upstream's cold path (k8s-bind thread): a Sandbox named after the claim, owned by it, built
+   * from the template plus the claim's env / VCTs / pod metadata; then the claim's status names it
+   * (2 writes; Ready is forwarded when the Sandbox becomes Ready).
    */
   private void coldStart(SandboxClaim c, SandboxTemplate t) {
     String ns = c.getMetadata().getNamespace();
@@ -737,7 +961,10 @@ public final class KubernetesBackend implements AutoCloseable {
         OwnerReference ctl = sb == null ? null : controllerOf(sb);
         if (ctl == null || !uid.equals(ctl.getUid())) {
           bound.remove(uid);
-          notAdmitted(c, REASON_RECONCILER_ERROR, "a Sandbox named " + name + " exists and is not controlled by this claim");
+          notAdmitted(
+              c,
+              REASON_RECONCILER_ERROR,
+              "a Sandbox named " + name + " exists and is not controlled by this claim");
           return;
         }
       }
@@ -751,17 +978,21 @@ public final class KubernetesBackend implements AutoCloseable {
   }
 
   /**
-   * Informer thread: a claim-owned Sandbox changed; when its Ready / Finished conditions (or podIPs)
-   * differ from what its claim shows, the claim's status is rewritten (upstream forwards Ready and
-   * mirrors Finished).
+   * Informer thread: a claim-owned Sandbox changed; when its Ready / Finished conditions (or
+   * podIPs) differ from what its claim shows, the claim's status is rewritten (upstream forwards
+   * Ready and mirrors Finished).
    */
   private void forwardReady(Sandbox sb) {
     OwnerReference ctl = controllerOf(sb);
-    if (ctl == null || !"SandboxClaim".equals(ctl.getKind()) || expired.containsKey(ctl.getUid())) return;
+    if (ctl == null || !"SandboxClaim".equals(ctl.getKind()) || expired.containsKey(ctl.getUid()))
+      return;
     String ns = sb.getMetadata().getNamespace();
     SandboxClaim c = claims.getStore().getByKey(key(ns, ctl.getName()));
-    if (c == null || !Objects.equals(c.getMetadata().getUid(), ctl.getUid()) || c.getStatus() == null
-        || c.getStatus().getSandbox() == null || !sb.getMetadata().getName().equals(c.getStatus().getSandbox().getName())
+    if (c == null
+        || !Objects.equals(c.getMetadata().getUid(), ctl.getUid())
+        || c.getStatus() == null
+        || c.getStatus().getSandbox() == null
+        || !sb.getMetadata().getName().equals(c.getStatus().getSandbox().getName())
         || ClaimStatusWriter.shows(c, REASON_CLAIM_EXPIRED)) {
       return; // not bound yet: the binding writes the status
     }
@@ -769,19 +1000,28 @@ public final class KubernetesBackend implements AutoCloseable {
     Condition claimReady = ClaimStatusWriter.condition(c, SandboxConditions.READY);
     Condition sbFinished = ClaimStatusWriter.condition(sb, SandboxConditions.FINISHED);
     Condition claimFinished = ClaimStatusWriter.condition(c, SandboxConditions.FINISHED);
-    List<String> haveIps = c.getStatus().getSandbox().getPodIPs() == null ? List.of() : c.getStatus().getSandbox().getPodIPs();
-    if (Objects.equals(sbReady == null ? "Unknown" : sbReady.getStatus(), claimReady == null ? null : claimReady.getStatus())
-        && Objects.equals(sbFinished == null ? null : sbFinished.getStatus(), claimFinished == null ? null : claimFinished.getStatus())
+    List<String> haveIps =
+        c.getStatus().getSandbox().getPodIPs() == null
+            ? List.of()
+            : c.getStatus().getSandbox().getPodIPs();
+    if (Objects.equals(
+            sbReady == null ? "Unknown" : sbReady.getStatus(),
+            claimReady == null ? null : claimReady.getStatus())
+        && Objects.equals(
+            sbFinished == null ? null : sbFinished.getStatus(),
+            claimFinished == null ? null : claimFinished.getStatus())
         && haveIps.equals(ips(sb))) {
       return;
     }
-    ioExecute(() -> {
-      try {
-        status.writeBound(ns, c.getMetadata().getName(), sb);
-      } catch (KubernetesClientException e) {
-        LOG.debug("claim {}: Ready not forwarded: {}", c.getMetadata().getName(), e.getMessage());
-      }
-    });
+    ioExecute(
+        () -> {
+          try {
+            status.writeBound(ns, c.getMetadata().getName(), sb);
+          } catch (KubernetesClientException e) {
+            LOG.debug(
+                "claim {}: Ready not forwarded: {}", c.getMetadata().getName(), e.getMessage());
+          }
+        });
   }
 
   /** Timer thread: a claim's expiry is due; applied on k8s-bind. */
@@ -812,27 +1052,45 @@ public final class KubernetesBackend implements AutoCloseable {
     String ns = c.getMetadata().getNamespace();
     String name = c.getMetadata().getName();
     if (expired.put(c.getMetadata().getUid(), Boolean.TRUE) == null) {
-      ClaimShutdownPolicy policy = c.getSpec().getLifecycle().getShutdownPolicy() == null
-          ? ClaimShutdownPolicy.Retain : c.getSpec().getLifecycle().getShutdownPolicy();
+      ClaimShutdownPolicy policy =
+          c.getSpec().getLifecycle().getShutdownPolicy() == null
+              ? ClaimShutdownPolicy.Retain
+              : c.getSpec().getLifecycle().getShutdownPolicy();
       LOG.info("claim {}: expired ({}; policy {})", claimKey, at, policy);
       if (c.getSpec().getWarmPoolRef() != null) {
-        submitter.release(new PoolKey(ns, c.getSpec().getWarmPoolRef().getName()), claimIdOf(c),
+        submitter.release(
+            new PoolKey(ns, c.getSpec().getWarmPoolRef().getName()),
+            claimIdOf(c),
             annotations(c).getOrDefault(AgentSandboxAnnotations.TENANT, "default"));
       }
       try {
         switch (policy) {
-          case Delete -> client.resources(SandboxClaim.class).inNamespace(ns).withName(name)
-              .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
-          case DeleteForeground -> client.resources(SandboxClaim.class).inNamespace(ns).withName(name)
-              .withPropagationPolicy(DeletionPropagation.FOREGROUND).delete();
+          case Delete ->
+              client
+                  .resources(SandboxClaim.class)
+                  .inNamespace(ns)
+                  .withName(name)
+                  .withPropagationPolicy(DeletionPropagation.BACKGROUND)
+                  .delete();
+          case DeleteForeground ->
+              client
+                  .resources(SandboxClaim.class)
+                  .inNamespace(ns)
+                  .withName(name)
+                  .withPropagationPolicy(DeletionPropagation.FOREGROUND)
+                  .delete();
           case Retain -> {
-            String sbName = c.getStatus() == null || c.getStatus().getSandbox() == null ? null : c.getStatus().getSandbox().getName();
+            String sbName =
+                c.getStatus() == null || c.getStatus().getSandbox() == null
+                    ? null
+                    : c.getStatus().getSandbox().getName();
             Sandbox sb = sbName == null ? null : sandboxes.getStore().getByKey(key(ns, sbName));
             OwnerReference ctl = sb == null ? null : controllerOf(sb);
             if (ctl != null && c.getMetadata().getUid().equals(ctl.getUid())) {
               client.resources(Sandbox.class).inNamespace(ns).withName(sbName).delete();
             }
-            status.writeCondition(c, REASON_CLAIM_EXPIRED, "spec.lifecycle expired the claim at " + at);
+            status.writeCondition(
+                c, REASON_CLAIM_EXPIRED, "spec.lifecycle expired the claim at " + at);
           }
         }
       } catch (KubernetesClientException e) {
@@ -842,11 +1100,15 @@ public final class KubernetesBackend implements AutoCloseable {
     }
   }
 
-  /** A SandboxClaim's claim in the engine. Completed on a shard's loop; the outcome hops to k8s-bind. */
+  /**
+   * A SandboxClaim's claim in the engine. Completed on a shard's loop; the outcome hops to
+   * k8s-bind.
+   */
   private final class K8sClaimTicket extends ClaimTicket {
     private final String namespace;
     private final String name;
     private final String uid;
+
     /** The claim's {@code on-empty} annotation, null when absent. */
     private final OnEmpty asked;
 
@@ -869,28 +1131,38 @@ public final class KubernetesBackend implements AutoCloseable {
   }
 
   /**
-   * k8s-bind thread: the engine answered a SandboxClaim's claim. An empty pool under
-   * {@code on-empty: cold}, or a default wait that ran out, goes to upstream's cold path; an
-   * explicit {@code wait} waits another round; other rejections become the claim's reason.
+   * k8s-bind thread: the engine answered a SandboxClaim's claim. An empty pool under {@code
+   * on-empty: cold}, or a default wait that ran out, goes to upstream's cold path; an explicit
+   * {@code wait} waits another round; other rejections become the claim's reason.
    */
   private void completed(K8sClaimTicket t, ClaimOutcome outcome) {
     String k = key(t.namespace, t.name);
     SandboxClaim current = claims.getStore().getByKey(k);
-    boolean alive = current != null && Objects.equals(current.getMetadata().getUid(), t.uid)
-        && current.getMetadata().getDeletionTimestamp() == null && !expired.containsKey(t.uid);
+    boolean alive =
+        current != null
+            && Objects.equals(current.getMetadata().getUid(), t.uid)
+            && current.getMetadata().getDeletionTimestamp() == null
+            && !expired.containsKey(t.uid);
     if (outcome instanceof ClaimOutcome.Assigned || !alive) {
       inFlight.remove(k);
       return;
     }
     ClaimOutcome.Rejected r = (ClaimOutcome.Rejected) outcome;
     if (r.reason() == RejectReason.OVERLOADED) {
-      inFlight.remove(k); // the pool's waiting room is full: like a full shard queue, the next resync (5 s) retries
+      inFlight.remove(
+          k); // the pool's waiting room is full: like a full shard queue, the next resync (5 s)
+      // retries
       return;
     }
-    boolean cold = (r.reason() == RejectReason.POOL_EMPTY && t.asked == OnEmpty.COLD)
-        || (r.reason() == RejectReason.DEADLINE && t.asked == null);
+    boolean cold =
+        (r.reason() == RejectReason.POOL_EMPTY && t.asked == OnEmpty.COLD)
+            || (r.reason() == RejectReason.DEADLINE && t.asked == null);
     if (cold) {
-      SandboxTemplate tpl = templateOf(pools.getStore().getByKey(key(t.namespace, current.getSpec().getWarmPoolRef().getName())));
+      SandboxTemplate tpl =
+          templateOf(
+              pools
+                  .getStore()
+                  .getByKey(key(t.namespace, current.getSpec().getWarmPoolRef().getName())));
       if (tpl != null) {
         coldStart(current, tpl);
         return;
@@ -905,13 +1177,28 @@ public final class KubernetesBackend implements AutoCloseable {
       inFlight.remove(k);
       return;
     }
-    String reason = switch (r.reason()) {
-      case UNKNOWN_POOL -> templateOf(pools.getStore().getByKey(key(t.namespace, current.getSpec().getWarmPoolRef().getName()))) == null
-          && pools.getStore().getByKey(key(t.namespace, current.getSpec().getWarmPoolRef().getName())) != null
-          ? REASON_TEMPLATE_NOT_FOUND : REASON_WARM_POOL_NOT_FOUND;
-      default -> "ClaimRejected";
-    };
-    if (!ClaimStatusWriter.shows(current, reason)) LOG.info("claim {}: not bound: {} ({})", k, r.reason().code(), r.message());
+    String reason =
+        switch (r.reason()) {
+          case UNKNOWN_POOL ->
+              templateOf(
+                              pools
+                                  .getStore()
+                                  .getByKey(
+                                      key(
+                                          t.namespace,
+                                          current.getSpec().getWarmPoolRef().getName())))
+                          == null
+                      && pools
+                              .getStore()
+                              .getByKey(
+                                  key(t.namespace, current.getSpec().getWarmPoolRef().getName()))
+                          != null
+                  ? REASON_TEMPLATE_NOT_FOUND
+                  : REASON_WARM_POOL_NOT_FOUND;
+          default -> "ClaimRejected";
+        };
+    if (!ClaimStatusWriter.shows(current, reason))
+      LOG.info("claim {}: not bound: {} ({})", k, r.reason().code(), r.message());
     if (!bound.containsKey(t.uid)) {
       // Still in flight while the condition is written, so a retry cannot bind it in between.
       status.writeCondition(current, reason, r.reason().code() + ": " + r.message());
@@ -924,42 +1211,48 @@ public final class KubernetesBackend implements AutoCloseable {
   /**
    * Makes a binding durable: (HTTP claims: create the SandboxClaim) → adoption patch; answers; then
    * writes the claim's status. The adoption is the durable binding (recovery rebuilds bindings from
-   * adopted Sandboxes and writes a missing claim status itself), so the status write need not delay the answer.
+   * adopted Sandboxes and writes a missing claim status itself), so the status write need not delay
+   * the answer.
    */
   private final class Store implements BindingStore {
     @Override
     public void persist(BindingRecord binding, Consumer<Throwable> done) {
       long queued = System.nanoTime();
       try {
-        io.execute(() -> {
-          Runnable status = null;
-          Throwable failure = null;
-          long started = System.nanoTime();
-          try {
-            status = bind(binding);
-          } catch (RuntimeException e) {
-            failure = e;
-          }
-          if (failure == null && bindSamples.incrementAndGet() <= 100_000) {
-            bindQueueNs.add(started - queued);
-            bindWritesNs.add(System.nanoTime() - started);
-          }
-          done.accept(failure);
-          for (int attempt = 1; status != null; attempt++) {
-            try {
-              status.run();
-              status = null;
-            } catch (KubernetesClientException e) {
-              if (e.getCode() == 404) {
-                status = null; // released (and deleted) meanwhile
-              } else if (attempt == 3) {
-                // forwardReady skips a claim whose status names no sandbox; a restart's recovery writes it
-                LOG.warn("claim {}: bound, but its status was not written: {}", binding.claimId(), e.getMessage());
-                status = null;
+        io.execute(
+            () -> {
+              Runnable status = null;
+              Throwable failure = null;
+              long started = System.nanoTime();
+              try {
+                status = bind(binding);
+              } catch (RuntimeException e) {
+                failure = e;
               }
-            }
-          }
-        });
+              if (failure == null && bindSamples.incrementAndGet() <= 100_000) {
+                bindQueueNs.add(started - queued);
+                bindWritesNs.add(System.nanoTime() - started);
+              }
+              done.accept(failure);
+              for (int attempt = 1; status != null; attempt++) {
+                try {
+                  status.run();
+                  status = null;
+                } catch (KubernetesClientException e) {
+                  if (e.getCode() == 404) {
+                    status = null; // released (and deleted) meanwhile
+                  } else if (attempt == 3) {
+                    // forwardReady skips a claim whose status names no sandbox; a restart's
+                    // recovery writes it
+                    LOG.warn(
+                        "claim {}: bound, but its status was not written: {}",
+                        binding.claimId(),
+                        e.getMessage());
+                    status = null;
+                  }
+                }
+              }
+            });
       } catch (RejectedExecutionException e) {
         done.accept(e);
       }
@@ -970,28 +1263,33 @@ public final class KubernetesBackend implements AutoCloseable {
       String ns = httpClaims.remove(claimId);
       if (ns == null) return;
       try {
-        io.execute(() -> {
-          try {
-            client.resources(SandboxClaim.class).inNamespace(ns).withName(claimId).delete();
-          } catch (KubernetesClientException e) {
-            LOG.debug("claim {}: delete failed: {}", claimId, e.getMessage());
-          }
-        });
+        io.execute(
+            () -> {
+              try {
+                client.resources(SandboxClaim.class).inNamespace(ns).withName(claimId).delete();
+              } catch (KubernetesClientException e) {
+                LOG.debug("claim {}: delete failed: {}", claimId, e.getMessage());
+              }
+            });
       } catch (RejectedExecutionException e) {
         LOG.warn("claim {}: k8s-bind queue full; SandboxClaim not deleted", claimId);
       }
     }
   }
 
-  /** Creates (HTTP claims) and adopts; returns the claim-status write still to do. k8s-bind thread. */
+  /**
+   * Creates (HTTP claims) and adopts; returns the claim-status write still to do. k8s-bind thread.
+   */
   private Runnable bind(BindingRecord b) {
     String ns = b.pool().namespace();
     SandboxClaim c;
     if (b.claimId().startsWith(K8S_CLAIM_PREFIX)) {
       String claimName = b.claimId().substring(b.claimId().indexOf('/') + 1);
       c = claims.getStore().getByKey(key(ns, claimName));
-      if (c == null) c = client.resources(SandboxClaim.class).inNamespace(ns).withName(claimName).get();
-      if (c == null || c.getMetadata().getDeletionTimestamp() != null) throw new IllegalStateException("claim " + claimName + " is gone");
+      if (c == null)
+        c = client.resources(SandboxClaim.class).inNamespace(ns).withName(claimName).get();
+      if (c == null || c.getMetadata().getDeletionTimestamp() != null)
+        throw new IllegalStateException("claim " + claimName + " is gone");
     } else {
       c = createHttpClaim(b);
       httpClaims.put(b.claimId(), ns);
@@ -1020,10 +1318,19 @@ public final class KubernetesBackend implements AutoCloseable {
     spec.setWarmPoolRef(new LocalObjectRef(b.pool().name()));
     c.setSpec(spec);
     try {
-      return client.resources(SandboxClaim.class).inNamespace(b.pool().namespace()).resource(c).create();
+      return client
+          .resources(SandboxClaim.class)
+          .inNamespace(b.pool().namespace())
+          .resource(c)
+          .create();
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) throw e;
-      SandboxClaim existing = client.resources(SandboxClaim.class).inNamespace(b.pool().namespace()).withName(b.claimId()).get();
+      SandboxClaim existing =
+          client
+              .resources(SandboxClaim.class)
+              .inNamespace(b.pool().namespace())
+              .withName(b.claimId())
+              .get();
       if (existing == null || !b.claimId().equals(annotations(existing).get(CLAIM_ID))) throw e;
       return existing;
     }
@@ -1032,7 +1339,8 @@ public final class KubernetesBackend implements AutoCloseable {
   /**
    * Moves a pool member to the claim: ownerRefs replaced by the claim (controller), pool and
    * template-hash labels removed, {@code launch-type} and {@code claim-uid} set, {@code pod-name}
-   * annotated, safe-to-evict stripped; optimistic concurrency on {@code resourceVersion}, 3 attempts.
+   * annotated, safe-to-evict stripped; optimistic concurrency on {@code resourceVersion}, 3
+   * attempts.
    */
   private Sandbox adopt(String ns, String sandboxName, SandboxClaim claim, LaunchType launchType) {
     String claimUid = claim.getMetadata().getUid();
@@ -1041,11 +1349,13 @@ public final class KubernetesBackend implements AutoCloseable {
     KubernetesClientException last = null;
     for (int attempt = 0; attempt < 4; attempt++) {
       if (s == null || attempt > 0) s = res.get();
-      if (s == null || s.getMetadata().getDeletionTimestamp() != null) throw new IllegalStateException("sandbox " + sandboxName + " is gone");
+      if (s == null || s.getMetadata().getDeletionTimestamp() != null)
+        throw new IllegalStateException("sandbox " + sandboxName + " is gone");
       OwnerReference ctl = controllerOf(s);
       if (ctl != null && "SandboxClaim".equals(ctl.getKind())) {
         if (claimUid.equals(ctl.getUid())) return s; // already ours (a retried write went through)
-        throw new IllegalStateException("sandbox " + sandboxName + " is already owned by claim " + ctl.getName());
+        throw new IllegalStateException(
+            "sandbox " + sandboxName + " is already owned by claim " + ctl.getName());
       }
       Map<String, Object> labels = new LinkedHashMap<>();
       labels.put(UpstreamKeys.WARM_POOL_SANDBOX, null);
@@ -1065,15 +1375,22 @@ public final class KubernetesBackend implements AutoCloseable {
       podLabels.put(UpstreamKeys.CLAIM_UID, claimUid);
       Map<String, String> extraLabels = new LinkedHashMap<>();
       Map<String, String> extraAnnotations = new LinkedHashMap<>();
-      SandboxTemplate t = templates.getStore().getByKey(key(ns, String.valueOf(annotations(s).get(UpstreamKeys.SANDBOX_TEMPLATE_REF))));
-      TemplateSandboxes.additionalPodMetadata(claim, t, options.labelDomains(), extraLabels, extraAnnotations);
+      SandboxTemplate t =
+          templates
+              .getStore()
+              .getByKey(
+                  key(ns, String.valueOf(annotations(s).get(UpstreamKeys.SANDBOX_TEMPLATE_REF))));
+      TemplateSandboxes.additionalPodMetadata(
+          claim, t, options.labelDomains(), extraLabels, extraAnnotations);
       podLabels.putAll(extraLabels);
       podAnn.putAll(extraAnnotations);
       Map<String, Object> podMeta = new LinkedHashMap<>();
       podMeta.put("labels", podLabels);
       podMeta.put("annotations", podAnn);
-      Map<String, Object> patch = Map.of("metadata", meta, "spec", Map.of("podTemplate", Map.of("metadata", podMeta)));
-      provisioner.forget(ns, sandboxName); // it leaves the provisioner's pool-label view: not a deletion
+      Map<String, Object> patch =
+          Map.of("metadata", meta, "spec", Map.of("podTemplate", Map.of("metadata", podMeta)));
+      provisioner.forget(
+          ns, sandboxName); // it leaves the provisioner's pool-label view: not a deletion
       try {
         return res.patch(PatchContext.of(PatchType.JSON_MERGE), status.toJson(patch));
       } catch (KubernetesClientException e) {
@@ -1091,27 +1408,36 @@ public final class KubernetesBackend implements AutoCloseable {
    * when it changed since the last write. Any thread; returns at once (the write runs on k8s-bind).
    * The caller throttles (the scheduler calls it once a second per pool).
    */
-  public void writePoolStatus(PoolKey key, int replicas, int readyReplicas, String runtimeClassName) {
-    SandboxWarmPool p = pools == null ? null : pools.getStore().getByKey(key(key.namespace(), key.name()));
+  public void writePoolStatus(
+      PoolKey key, int replicas, int readyReplicas, String runtimeClassName) {
+    SandboxWarmPool p =
+        pools == null ? null : pools.getStore().getByKey(key(key.namespace(), key.name()));
     if (p == null) return;
     Map<String, Object> st = new LinkedHashMap<>();
     st.put("replicas", replicas);
     st.put("readyReplicas", readyReplicas);
     st.put("selector", UpstreamKeys.WARM_POOL_SANDBOX + "=" + UpstreamKeys.nameHash(key.name()));
-    if (runtimeClassName != null && !runtimeClassName.isEmpty()) st.put("runtimeClassName", runtimeClassName);
-    if (p.getMetadata().getGeneration() != null) st.put("observedGeneration", p.getMetadata().getGeneration());
+    if (runtimeClassName != null && !runtimeClassName.isEmpty())
+      st.put("runtimeClassName", runtimeClassName);
+    if (p.getMetadata().getGeneration() != null)
+      st.put("observedGeneration", p.getMetadata().getGeneration());
     String body = status.toJson(Map.of("status", st));
     if (body.equals(lastPoolStatus.put(key, body))) return;
     try {
-      io.execute(() -> {
-        try {
-          client.resources(SandboxWarmPool.class).inNamespace(key.namespace()).withName(key.name()).subresource("status")
-              .patch(PatchContext.of(PatchType.JSON_MERGE), body);
-        } catch (KubernetesClientException e) {
-          lastPoolStatus.remove(key, body);
-          LOG.debug("pool {}: status write failed: {}", key, e.getMessage());
-        }
-      });
+      io.execute(
+          () -> {
+            try {
+              client
+                  .resources(SandboxWarmPool.class)
+                  .inNamespace(key.namespace())
+                  .withName(key.name())
+                  .subresource("status")
+                  .patch(PatchContext.of(PatchType.JSON_MERGE), body);
+            } catch (KubernetesClientException e) {
+              lastPoolStatus.remove(key, body);
+              LOG.debug("pool {}: status write failed: {}", key, e.getMessage());
+            }
+          });
     } catch (RejectedExecutionException e) {
       lastPoolStatus.remove(key, body);
     }
@@ -1122,7 +1448,8 @@ public final class KubernetesBackend implements AutoCloseable {
     claimsActive = false;
     poolsActive = false;
     expiryTimer.shutdownNow();
-    for (SharedIndexInformer<?> i : new SharedIndexInformer<?>[] {claims, pools, templates, sandboxes}) {
+    for (SharedIndexInformer<?> i :
+        new SharedIndexInformer<?>[] {claims, pools, templates, sandboxes}) {
       if (i != null) i.close();
     }
     provisioner.close();

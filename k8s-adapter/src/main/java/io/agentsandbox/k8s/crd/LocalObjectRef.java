@@ -4,8 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.fabric8.generator.annotation.Required;
 
 /**
- * A reference by name to an object in the same namespace ({@code sandboxTemplateRef},
- * {@code warmPoolRef}). Mutable JSON bean.
+ * A reference by name to an object in the same namespace ({@code sandboxTemplateRef}, {@code
+ * warmPoolRef}). Mutable JSON bean.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class LocalObjectRef {

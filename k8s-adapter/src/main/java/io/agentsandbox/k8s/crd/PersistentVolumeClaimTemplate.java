@@ -6,9 +6,9 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpec;
 
 /**
- * One entry of {@code volumeClaimTemplates}: the controller creates a PVC named
- * {@code <metadata.name>-<sandbox>} and mounts it as the pod volume {@code metadata.name}, which
- * replaces any pod volume of that name (StatefulSet semantics). Mutable JSON bean.
+ * One entry of {@code volumeClaimTemplates}: the controller creates a PVC named {@code
+ * <metadata.name>-<sandbox>} and mounts it as the pod volume {@code metadata.name}, which replaces
+ * any pod volume of that name (StatefulSet semantics). Mutable JSON bean.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"metadata", "spec"})
@@ -19,7 +19,8 @@ public class PersistentVolumeClaimTemplate {
 
   public PersistentVolumeClaimTemplate() {}
 
-  public PersistentVolumeClaimTemplate(ClaimTemplateMetadata metadata, PersistentVolumeClaimSpec spec) {
+  public PersistentVolumeClaimTemplate(
+      ClaimTemplateMetadata metadata, PersistentVolumeClaimSpec spec) {
     this.metadata = metadata;
     this.spec = spec;
   }

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Map;
 
 /**
- * Labels and annotations only: the {@code metadata} of a pod template, and the claim's
- * {@code additionalPodMetadata}. Mutable JSON bean.
+ * Labels and annotations only: the {@code metadata} of a pod template, and the claim's {@code
+ * additionalPodMetadata}. Mutable JSON bean.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PodMetadata {

@@ -6,13 +6,13 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.PodSpec;
 
 /**
- * The pod a sandbox runs ({@code spec.podTemplate} of a Sandbox or SandboxTemplate): a full
- * {@link PodSpec} plus the labels and annotations to put on the pod. Mutable JSON bean; copy it
- * before changing an instance that came from an informer cache.
+ * The pod a sandbox runs ({@code spec.podTemplate} of a Sandbox or SandboxTemplate): a full {@link
+ * PodSpec} plus the labels and annotations to put on the pod. Mutable JSON bean; copy it before
+ * changing an instance that came from an informer cache.
  *
- * <p>System-reserved keys ({@code agents.x-k8s.io/*}, {@code extensions.agents.x-k8s.io/*},
- * {@code opentelemetry.io/trace-context}) in {@code metadata} are ignored by the controllers, as
- * upstream does.
+ * <p>System-reserved keys ({@code agents.x-k8s.io/*}, {@code extensions.agents.x-k8s.io/*}, {@code
+ * opentelemetry.io/trace-context}) in {@code metadata} are ignored by the controllers, as upstream
+ * does.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"metadata", "spec"})

@@ -39,8 +39,10 @@ public class Sandbox extends CustomResource<SandboxSpec, SandboxStatus> implemen
 
   /** {@code agents.x-k8s.io}. */
   public static final String GROUP = "agents.x-k8s.io";
+
   /** {@code v1beta1}. */
   public static final String VERSION = "v1beta1";
+
   /** {@code sandboxes.agents.x-k8s.io}, the CRD's name. */
   public static final String CRD_NAME = "sandboxes." + GROUP;
 }

@@ -5,8 +5,8 @@ import io.fabric8.generator.annotation.Required;
 import java.util.List;
 
 /**
- * Upstream's {@code SandboxBlueprint}: the fields a Sandbox and a SandboxTemplate share, inlined into
- * both specs. Mutable JSON bean.
+ * Upstream's {@code SandboxBlueprint}: the fields a Sandbox and a SandboxTemplate share, inlined
+ * into both specs. Mutable JSON bean.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public abstract class SandboxBlueprintSpec {

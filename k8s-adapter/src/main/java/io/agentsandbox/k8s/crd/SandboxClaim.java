@@ -11,8 +11,8 @@ import io.fabric8.kubernetes.model.annotation.Singular;
 import io.fabric8.kubernetes.model.annotation.Version;
 
 /**
- * {@code extensions.agents.x-k8s.io/v1beta1 SandboxClaim}: take a sandbox from a warm pool (or start
- * one cold). Status subresource.
+ * {@code extensions.agents.x-k8s.io/v1beta1 SandboxClaim}: take a sandbox from a warm pool (or
+ * start one cold). Status subresource.
  *
  * <p>Mutable fabric8 resource: never change an instance that came from an informer cache.
  */
@@ -43,8 +43,10 @@ public class SandboxClaim extends CustomResource<SandboxClaimSpec, SandboxClaimS
 
   /** {@code extensions.agents.x-k8s.io}. */
   public static final String GROUP = "extensions.agents.x-k8s.io";
+
   /** {@code v1beta1}. */
   public static final String VERSION = "v1beta1";
+
   /** {@code sandboxclaims.extensions.agents.x-k8s.io}. */
   public static final String CRD_NAME = "sandboxclaims." + GROUP;
 }

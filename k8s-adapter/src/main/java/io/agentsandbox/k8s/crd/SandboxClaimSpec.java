@@ -14,7 +14,13 @@ import java.util.List;
  * so a claim stays valid for upstream's CRD: see {@link AgentSandboxAnnotations}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"warmPoolRef", "lifecycle", "additionalPodMetadata", "env", "volumeClaimTemplates"})
+@JsonPropertyOrder({
+  "warmPoolRef",
+  "lifecycle",
+  "additionalPodMetadata",
+  "env",
+  "volumeClaimTemplates"
+})
 public class SandboxClaimSpec {
 
   @Required private LocalObjectRef warmPoolRef;

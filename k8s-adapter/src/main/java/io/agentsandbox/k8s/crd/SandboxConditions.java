@@ -1,8 +1,6 @@
 package io.agentsandbox.k8s.crd;
 
-/**
- * Condition types and reasons of a Sandbox's status, as upstream writes them. Stateless.
- */
+/** Condition types and reasons of a Sandbox's status, as upstream writes them. Stateless. */
 public final class SandboxConditions {
 
   public static final String READY = "Ready";
@@ -12,6 +10,7 @@ public final class SandboxConditions {
 
   /** Ready=True: pod Running, PodReady=True, at least one IP, the Service exists when required. */
   public static final String REASON_DEPENDENCIES_READY = "DependenciesReady";
+
   public static final String REASON_DEPENDENCIES_NOT_READY = "DependenciesNotReady";
   public static final String REASON_SANDBOX_SUSPENDED = "SandboxSuspended";
   public static final String REASON_POD_SUCCEEDED = "PodSucceeded";

@@ -9,7 +9,14 @@ import io.fabric8.generator.annotation.Default;
  * Mutable JSON bean.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"podTemplate", "volumeClaimTemplates", "service", "shutdownTime", "shutdownPolicy", "operatingMode"})
+@JsonPropertyOrder({
+  "podTemplate",
+  "volumeClaimTemplates",
+  "service",
+  "shutdownTime",
+  "shutdownPolicy",
+  "operatingMode"
+})
 public class SandboxSpec extends SandboxBlueprintSpec {
 
   private String shutdownTime;

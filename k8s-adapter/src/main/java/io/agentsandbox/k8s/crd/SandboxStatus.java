@@ -27,7 +27,10 @@ public class SandboxStatus {
 
   private String selector;
 
-  /** {@code Ready}, {@code Suspended}, {@code PodScheduled}, {@code Finished} (see {@link SandboxConditions}). */
+  /**
+   * {@code Ready}, {@code Suspended}, {@code PodScheduled}, {@code Finished} (see {@link
+   * SandboxConditions}).
+   */
   public List<Condition> getConditions() {
     return conditions;
   }

@@ -26,12 +26,15 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Age",
     type = AdditionalPrinterColumn.Type.DATE,
     jsonPath = ".metadata.creationTimestamp")
-public class SandboxTemplate extends CustomResource<SandboxTemplateSpec, Void> implements Namespaced {
+public class SandboxTemplate extends CustomResource<SandboxTemplateSpec, Void>
+    implements Namespaced {
 
   /** {@code extensions.agents.x-k8s.io}. */
   public static final String GROUP = "extensions.agents.x-k8s.io";
+
   /** {@code v1beta1}. */
   public static final String VERSION = "v1beta1";
+
   /** {@code sandboxtemplates.extensions.agents.x-k8s.io}. */
   public static final String CRD_NAME = "sandboxtemplates." + GROUP;
 }

@@ -13,8 +13,13 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({
-  "podTemplate", "volumeClaimTemplates", "service", "networkPolicy", "networkPolicyManagement",
-  "envVarsInjectionPolicy", "volumeClaimTemplatesPolicy"
+  "podTemplate",
+  "volumeClaimTemplates",
+  "service",
+  "networkPolicy",
+  "networkPolicyManagement",
+  "envVarsInjectionPolicy",
+  "volumeClaimTemplatesPolicy"
 })
 public class SandboxTemplateSpec extends SandboxBlueprintSpec {
 

@@ -12,8 +12,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 
 /**
  * {@code extensions.agents.x-k8s.io/v1beta1 SandboxWarmPool}: keeps {@code spec.replicas} unclaimed
- * sandboxes of a template. Status subresource and a {@code /scale} subresource over
- * {@code spec.replicas} / {@code status.replicas} / {@code status.selector} (HPA, KEDA).
+ * sandboxes of a template. Status subresource and a {@code /scale} subresource over {@code
+ * spec.replicas} / {@code status.replicas} / {@code status.selector} (HPA, KEDA).
  *
  * <p>Mutable fabric8 resource: never change an instance that came from an informer cache.
  */
@@ -40,8 +40,10 @@ public class SandboxWarmPool extends CustomResource<SandboxWarmPoolSpec, Sandbox
 
   /** {@code extensions.agents.x-k8s.io}. */
   public static final String GROUP = "extensions.agents.x-k8s.io";
+
   /** {@code v1beta1}. */
   public static final String VERSION = "v1beta1";
+
   /** {@code sandboxwarmpools.extensions.agents.x-k8s.io}. */
   public static final String CRD_NAME = "sandboxwarmpools." + GROUP;
 }

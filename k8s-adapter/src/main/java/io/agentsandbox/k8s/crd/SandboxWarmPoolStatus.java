@@ -10,7 +10,13 @@ import io.fabric8.kubernetes.model.annotation.StatusReplicas;
  * JSON bean.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"replicas", "readyReplicas", "selector", "observedGeneration", "runtimeClassName"})
+@JsonPropertyOrder({
+  "replicas",
+  "readyReplicas",
+  "selector",
+  "observedGeneration",
+  "runtimeClassName"
+})
 public class SandboxWarmPoolStatus {
 
   @StatusReplicas private Integer replicas;

@@ -10,33 +10,54 @@ public final class UpstreamKeys {
 
   /** Label on Pod, Service, PVC: {@code NameHash(sandbox name)}; the Service selector. */
   public static final String SANDBOX_NAME_HASH = "agents.x-k8s.io/sandbox-name-hash";
-  /** Label on pool members and their pod template: {@code NameHash(pool name)}. Removed on adoption. */
+
+  /**
+   * Label on pool members and their pod template: {@code NameHash(pool name)}. Removed on adoption.
+   */
   public static final String WARM_POOL_SANDBOX = "agents.x-k8s.io/warm-pool-sandbox";
-  /** Label on template, Sandbox, pod: {@code NameHash(template name)}; the NetworkPolicy selector. */
-  public static final String SANDBOX_TEMPLATE_REF_HASH = "agents.x-k8s.io/sandbox-template-ref-hash";
+
+  /**
+   * Label on template, Sandbox, pod: {@code NameHash(template name)}; the NetworkPolicy selector.
+   */
+  public static final String SANDBOX_TEMPLATE_REF_HASH =
+      "agents.x-k8s.io/sandbox-template-ref-hash";
+
   /** Label on pool members: the blueprint hash used for staleness. Removed on adoption. */
   public static final String SANDBOX_TEMPLATE_HASH = "agents.x-k8s.io/sandbox-template-hash";
+
   /** Deprecated twin of {@link #SANDBOX_TEMPLATE_HASH}, still stamped. */
-  public static final String SANDBOX_POD_TEMPLATE_HASH = "agents.x-k8s.io/sandbox-pod-template-hash";
+  public static final String SANDBOX_POD_TEMPLATE_HASH =
+      "agents.x-k8s.io/sandbox-pod-template-hash";
+
   /** Label on a Sandbox: {@code warm} or {@code cold}. */
   public static final String LAUNCH_TYPE = "agents.x-k8s.io/launch-type";
+
   /** Label: {@code go-client}, {@code python-client}, {@code controller}, else {@code unknown}. */
   public static final String CREATED_BY = "agents.x-k8s.io/created-by";
+
   /** Label on the Sandbox and its pod template: the claim's UID. */
   public static final String CLAIM_UID = "agents.x-k8s.io/claim-uid";
-  /** Label {@code "true"} on a pre-existing Pod/Service/PVC: the Sandbox controller may adopt it. */
+
+  /**
+   * Label {@code "true"} on a pre-existing Pod/Service/PVC: the Sandbox controller may adopt it.
+   */
   public static final String ADOPTABLE = "agents.x-k8s.io/adoptable";
 
   /** Annotation on a Sandbox: its backing pod's name (legacy). */
   public static final String POD_NAME = "agents.x-k8s.io/pod-name";
+
   /** Annotation on a Sandbox: the template's name (metrics). */
   public static final String SANDBOX_TEMPLATE_REF = "agents.x-k8s.io/sandbox-template-ref";
+
   /** Annotation on a Pod: comma-separated label keys copied from the pod template. */
   public static final String PROPAGATED_LABELS = "agents.x-k8s.io/propagated-labels";
+
   /** Annotation on a Pod: comma-separated annotation keys copied from the pod template. */
   public static final String PROPAGATED_ANNOTATIONS = "agents.x-k8s.io/propagated-annotations";
+
   /** Annotation on a claim: the assigned Sandbox. */
   public static final String SANDBOX_NAME = "agents.x-k8s.io/sandbox-name";
+
   /** Annotation on warm pod templates, stripped on adoption. */
   public static final String SAFE_TO_EVICT = "cluster-autoscaler.kubernetes.io/safe-to-evict";
 

@@ -4,8 +4,8 @@
  * with upstream's field names, enums, defaults, printer columns, short names and subresources.
  *
  * <p>{@code crds/*.yaml} is generated from these classes by {@code crd-generator-maven-plugin}
- * ({@code scripts/generate-crds.sh}); {@code CrdsUpToDateTest} fails when it is stale. The beans are
- * mutable and hold no shared state; objects from an informer cache are shared and must be copied
- * before they are changed.
+ * ({@code scripts/generate-crds.sh}); {@code CrdsUpToDateTest} fails when it is stale. The beans
+ * are mutable and hold no shared state; objects from an informer cache are shared and must be
+ * copied before they are changed.
  */
 package io.agentsandbox.k8s.crd;

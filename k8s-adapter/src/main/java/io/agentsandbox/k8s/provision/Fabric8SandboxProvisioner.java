@@ -35,12 +35,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Kubernetes backend of {@link SandboxProvisioner}: a sandbox is an
- * {@code agents.x-k8s.io/v1beta1 Sandbox} named {@code sandboxName} in the pool's namespace,
- * labelled as a member of the pool ({@code agents.x-k8s.io/warm-pool-sandbox=<NameHash(pool)>}).
- * The {@code SandboxReconciler} (run separately) turns it into a pod; this class reports
- * {@link ProvisionListener#onSandboxReady} when the Sandbox's {@code Ready} condition is
- * {@code True}, with its {@code status.podIPs}.
+ * The Kubernetes backend of {@link SandboxProvisioner}: a sandbox is an {@code
+ * agents.x-k8s.io/v1beta1 Sandbox} named {@code sandboxName} in the pool's namespace, labelled as a
+ * member of the pool ({@code agents.x-k8s.io/warm-pool-sandbox=<NameHash(pool)>}). The {@code
+ * SandboxReconciler} (run separately) turns it into a pod; this class reports {@link
+ * ProvisionListener#onSandboxReady} when the Sandbox's {@code Ready} condition is {@code True},
+ * with its {@code status.podIPs}.
  *
  * <p>Threads: {@link #create} and {@link #delete} return at once on any thread; the API calls run
  * on a bounded pool of {@code k8s-io-<n>} threads (queue full → the create fails / the delete is
@@ -70,7 +70,8 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
   public record Options(String namespace, int ioThreads, int ioQueueCapacity) {
     public Options {
       if (ioThreads < 1) throw new IllegalArgumentException("ioThreads must be >= 1: " + ioThreads);
-      if (ioQueueCapacity < 1) throw new IllegalArgumentException("ioQueueCapacity must be >= 1: " + ioQueueCapacity);
+      if (ioQueueCapacity < 1)
+        throw new IllegalArgumentException("ioQueueCapacity must be >= 1: " + ioQueueCapacity);
     }
 
     public static Options defaults() {
@@ -83,31 +84,47 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
   private final KubernetesClient client;
   private final Options options;
   private final ThreadPoolExecutor io;
-  private final Map<String, Pending> pending = new ConcurrentHashMap<>(); // ns/name -> waiting create
-  /** Members reported ready and not deleted by us or adopted since (ns/name): a delete by anyone else is reported. */
-  private final Map<String, Pending> live = new ConcurrentHashMap<>();
-  private volatile java.util.function.BiFunction<String, String, io.agentsandbox.k8s.crd.SandboxTemplate> templates = (ns, n) -> null;
-  private volatile SharedIndexInformer<Sandbox> informer;
-  private volatile java.util.function.Function<PoolKey, io.fabric8.kubernetes.api.model.OwnerReference> poolOwner = k -> null;
+  private final Map<String, Pending> pending =
+      new ConcurrentHashMap<>(); // ns/name -> waiting create
 
-  /** Annotation on every member: the pool it was created for ({@code namespace/name}); kept after adoption. */
+  /**
+   * Members reported ready and not deleted by us or adopted since (ns/name): a delete by anyone
+   * else is reported.
+   */
+  private final Map<String, Pending> live = new ConcurrentHashMap<>();
+
+  private volatile java.util.function.BiFunction<
+          String, String, io.agentsandbox.k8s.crd.SandboxTemplate>
+      templates = (ns, n) -> null;
+  private volatile SharedIndexInformer<Sandbox> informer;
+  private volatile java.util.function.Function<
+          PoolKey, io.fabric8.kubernetes.api.model.OwnerReference>
+      poolOwner = k -> null;
+
+  /**
+   * Annotation on every member: the pool it was created for ({@code namespace/name}); kept after
+   * adoption.
+   */
   public static final String POOL_ANNOTATION = "agentsandbox.io/pool";
 
   /**
-   * Where the controller owner reference of a pool's members comes from (the pool's
-   * {@code SandboxWarmPool}); null from the function means no owner. Any thread.
+   * Where the controller owner reference of a pool's members comes from (the pool's {@code
+   * SandboxWarmPool}); null from the function means no owner. Any thread.
    */
-  public void setPoolOwner(java.util.function.Function<PoolKey, io.fabric8.kubernetes.api.model.OwnerReference> lookup) {
+  public void setPoolOwner(
+      java.util.function.Function<PoolKey, io.fabric8.kubernetes.api.model.OwnerReference> lookup) {
     this.poolOwner = Objects.requireNonNull(lookup, "lookup");
   }
 
   /**
    * Where the {@code SandboxTemplate} of a member comes from ({@code (namespace, templateName)} →
-   * template or null). With a template, members are built from its full blueprint
-   * ({@link TemplateSandboxes#poolMember}); without one, from the engine's single-container
-   * {@link SandboxBlueprint}. Any thread; the function must not block (an informer cache).
+   * template or null). With a template, members are built from its full blueprint ({@link
+   * TemplateSandboxes#poolMember}); without one, from the engine's single-container {@link
+   * SandboxBlueprint}. Any thread; the function must not block (an informer cache).
    */
-  public void setTemplateLookup(java.util.function.BiFunction<String, String, io.agentsandbox.k8s.crd.SandboxTemplate> lookup) {
+  public void setTemplateLookup(
+      java.util.function.BiFunction<String, String, io.agentsandbox.k8s.crd.SandboxTemplate>
+          lookup) {
     this.templates = Objects.requireNonNull(lookup, "lookup");
   }
 
@@ -123,12 +140,18 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
     this.client = Objects.requireNonNull(client, "client");
     this.options = Objects.requireNonNull(options, "options");
     AtomicInteger n = new AtomicInteger();
-    this.io = new ThreadPoolExecutor(options.ioThreads(), options.ioThreads(), 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(options.ioQueueCapacity()), r -> {
-          Thread t = new Thread(r, "k8s-io-" + n.getAndIncrement());
-          t.setDaemon(true);
-          return t;
-        });
+    this.io =
+        new ThreadPoolExecutor(
+            options.ioThreads(),
+            options.ioThreads(),
+            60,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(options.ioQueueCapacity()),
+            r -> {
+              Thread t = new Thread(r, "k8s-io-" + n.getAndIncrement());
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /**
@@ -138,33 +161,41 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
    */
   public CompletableFuture<Void> start() {
     var op = client.resources(Sandbox.class);
-    informer = (options.namespace() == null ? op.inAnyNamespace() : op.inNamespace(options.namespace()))
-        .withLabel(UpstreamKeys.WARM_POOL_SANDBOX)
-        .runnableInformer(0);
-    informer.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Sandbox s) {
-        onSandboxObserved(s);
-      }
+    informer =
+        (options.namespace() == null ? op.inAnyNamespace() : op.inNamespace(options.namespace()))
+            .withLabel(UpstreamKeys.WARM_POOL_SANDBOX)
+            .runnableInformer(0);
+    informer.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(Sandbox s) {
+            onSandboxObserved(s);
+          }
 
-      @Override
-      public void onUpdate(Sandbox oldS, Sandbox s) {
-        onSandboxObserved(s);
-      }
+          @Override
+          public void onUpdate(Sandbox oldS, Sandbox s) {
+            onSandboxObserved(s);
+          }
 
-      @Override
-      public void onDelete(Sandbox s, boolean finalStateUnknown) {
-        String k = key(s.getMetadata().getNamespace(), s.getMetadata().getName());
-        Pending p = pending.remove(k);
-        if (p != null) {
-          p.listener().onSandboxFailed(p.pool(), s.getMetadata().getName(), "the Sandbox was deleted before it was ready");
-          return;
-        }
-        Pending member = live.remove(k);
-        // deleted behind the engine's back (a user, or a Recreate rollout): the pool replaces it
-        if (member != null) member.listener().onSandboxDeleted(member.pool(), s.getMetadata().getName());
-      }
-    });
+          @Override
+          public void onDelete(Sandbox s, boolean finalStateUnknown) {
+            String k = key(s.getMetadata().getNamespace(), s.getMetadata().getName());
+            Pending p = pending.remove(k);
+            if (p != null) {
+              p.listener()
+                  .onSandboxFailed(
+                      p.pool(),
+                      s.getMetadata().getName(),
+                      "the Sandbox was deleted before it was ready");
+              return;
+            }
+            Pending member = live.remove(k);
+            // deleted behind the engine's back (a user, or a Recreate rollout): the pool replaces
+            // it
+            if (member != null)
+              member.listener().onSandboxDeleted(member.pool(), s.getMetadata().getName());
+          }
+        });
     return informer.start().toCompletableFuture().thenApply(x -> null);
   }
 
@@ -175,7 +206,8 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
   /** Informer thread: report a waiting create once its Sandbox is Ready (or terminally failed). */
   private void onSandboxObserved(Sandbox s) {
     String k = key(s.getMetadata().getNamespace(), s.getMetadata().getName());
-    if (!pending.containsKey(k) || s.getStatus() == null || s.getStatus().getConditions() == null) return;
+    if (!pending.containsKey(k) || s.getStatus() == null || s.getStatus().getConditions() == null)
+      return;
     Condition ready = null;
     Condition finished = null;
     for (Condition c : s.getStatus().getConditions()) {
@@ -184,7 +216,8 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
     }
     if (ready != null && "True".equals(ready.getStatus())) {
       Pending p = pending.remove(k);
-      List<String> ips = s.getStatus().getPodIPs() == null ? List.of() : List.copyOf(s.getStatus().getPodIPs());
+      List<String> ips =
+          s.getStatus().getPodIPs() == null ? List.of() : List.copyOf(s.getStatus().getPodIPs());
       if (p != null) {
         live.put(k, p);
         p.listener().onSandboxReady(p.pool(), s.getMetadata().getName(), ips);
@@ -192,18 +225,26 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
     } else if (finished != null && "True".equals(finished.getStatus())) {
       Pending p = pending.remove(k);
       if (p != null) {
-        p.listener().onSandboxFailed(p.pool(), s.getMetadata().getName(), "the sandbox's pod ended: " + finished.getReason());
+        p.listener()
+            .onSandboxFailed(
+                p.pool(),
+                s.getMetadata().getName(),
+                "the sandbox's pod ended: " + finished.getReason());
       }
     }
   }
 
   @Override
-  public void create(PoolKey pool, String sandboxName, SandboxBlueprint blueprint, ProvisionListener listener) {
+  public void create(
+      PoolKey pool, String sandboxName, SandboxBlueprint blueprint, ProvisionListener listener) {
     Sandbox sandbox;
     try {
-      io.agentsandbox.k8s.crd.SandboxTemplate t = templates.apply(pool.namespace(), blueprint.templateName());
-      sandbox = t != null ? TemplateSandboxes.poolMember(pool.namespace(), pool.name(), sandboxName, t)
-          : sandbox(pool, sandboxName, blueprint);
+      io.agentsandbox.k8s.crd.SandboxTemplate t =
+          templates.apply(pool.namespace(), blueprint.templateName());
+      sandbox =
+          t != null
+              ? TemplateSandboxes.poolMember(pool.namespace(), pool.name(), sandboxName, t)
+              : sandbox(pool, sandboxName, blueprint);
     } catch (RuntimeException e) {
       listener.onSandboxFailed(pool, sandboxName, "cannot build the Sandbox: " + e.getMessage());
       return;
@@ -216,21 +257,29 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
       return;
     }
     try {
-      io.execute(() -> {
-        try {
-          client.resources(Sandbox.class).inNamespace(pool.namespace()).resource(sandbox).create();
-        } catch (KubernetesClientException e) {
-          Pending p = pending.remove(k);
-          LOG.debug("sandbox {}: create failed: {}", k, e.getMessage());
-          if (p != null) listener.onSandboxFailed(pool, sandboxName, "create failed (" + e.getCode() + "): " + e.getMessage());
-        } catch (RuntimeException e) {
-          pending.remove(k);
-          listener.onSandboxFailed(pool, sandboxName, "create failed: " + e);
-        }
-      });
+      io.execute(
+          () -> {
+            try {
+              client
+                  .resources(Sandbox.class)
+                  .inNamespace(pool.namespace())
+                  .resource(sandbox)
+                  .create();
+            } catch (KubernetesClientException e) {
+              Pending p = pending.remove(k);
+              LOG.debug("sandbox {}: create failed: {}", k, e.getMessage());
+              if (p != null)
+                listener.onSandboxFailed(
+                    pool, sandboxName, "create failed (" + e.getCode() + "): " + e.getMessage());
+            } catch (RuntimeException e) {
+              pending.remove(k);
+              listener.onSandboxFailed(pool, sandboxName, "create failed: " + e);
+            }
+          });
     } catch (RejectedExecutionException e) {
       pending.remove(k);
-      listener.onSandboxFailed(pool, sandboxName, "the Kubernetes backend is overloaded (k8s-io queue full)");
+      listener.onSandboxFailed(
+          pool, sandboxName, "the Kubernetes backend is overloaded (k8s-io queue full)");
     }
   }
 
@@ -240,17 +289,25 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
     pending.remove(k); // NOTE: a delete supersedes a waiting create: only onSandboxDeleted follows
     live.remove(k);
     try {
-      io.execute(() -> {
-        try {
-          client.resources(Sandbox.class).inNamespace(pool.namespace()).withName(sandboxName).delete();
-        } catch (KubernetesClientException e) {
-          if (e.getCode() != 404) {
-            LOG.warn("sandbox {}: delete failed ({}); reported as deleted, garbage collection of the pool cleans up: {}",
-                k, e.getCode(), e.getMessage());
-          }
-        }
-        listener.onSandboxDeleted(pool, sandboxName);
-      });
+      io.execute(
+          () -> {
+            try {
+              client
+                  .resources(Sandbox.class)
+                  .inNamespace(pool.namespace())
+                  .withName(sandboxName)
+                  .delete();
+            } catch (KubernetesClientException e) {
+              if (e.getCode() != 404) {
+                LOG.warn(
+                    "sandbox {}: delete failed ({}); reported as deleted, garbage collection of the pool cleans up: {}",
+                    k,
+                    e.getCode(),
+                    e.getMessage());
+              }
+            }
+            listener.onSandboxDeleted(pool, sandboxName);
+          });
     } catch (RejectedExecutionException e) {
       LOG.warn("sandbox {}: k8s-io queue full; delete dropped", k);
       listener.onSandboxDeleted(pool, sandboxName);
@@ -259,7 +316,8 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
 
   /** The Sandbox object for a pool member: blueprint → single-container pod template. */
   static Sandbox sandbox(PoolKey pool, String sandboxName, SandboxBlueprint blueprint) {
-    ContainerBuilder c = new ContainerBuilder().withName(CONTAINER_NAME).withImage(blueprint.image());
+    ContainerBuilder c =
+        new ContainerBuilder().withName(CONTAINER_NAME).withImage(blueprint.image());
     if (!blueprint.command().isEmpty()) c.withCommand(blueprint.command());
     if (!blueprint.args().isEmpty()) c.withArgs(blueprint.args());
     List<EnvVar> env = new ArrayList<>();
@@ -267,23 +325,30 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
     if (!env.isEmpty()) c.withEnv(env);
     Map<String, Quantity> limits = new LinkedHashMap<>();
     if (blueprint.cpuMillis() > 0) limits.put("cpu", new Quantity(blueprint.cpuMillis() + "m"));
-    if (blueprint.memoryBytes() > 0) limits.put("memory", new Quantity(Long.toString(blueprint.memoryBytes())));
+    if (blueprint.memoryBytes() > 0)
+      limits.put("memory", new Quantity(Long.toString(blueprint.memoryBytes())));
     if (!limits.isEmpty()) c.withNewResources().withLimits(limits).endResources();
     PodSpec podSpec = new PodSpec();
     podSpec.setContainers(List.of(c.build()));
-    if (!blueprint.runtimeClass().isDefault()) podSpec.setRuntimeClassName(blueprint.runtimeClass().name());
+    if (!blueprint.runtimeClass().isDefault())
+      podSpec.setRuntimeClassName(blueprint.runtimeClass().name());
     podSpec.setAutomountServiceAccountToken(false);
 
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(UpstreamKeys.WARM_POOL_SANDBOX, UpstreamKeys.nameHash(pool.name()));
-    labels.put(UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH, UpstreamKeys.nameHash(blueprint.templateName()));
+    labels.put(
+        UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH, UpstreamKeys.nameHash(blueprint.templateName()));
     labels.put(UpstreamKeys.CREATED_BY, "controller");
     ObjectMeta meta = new ObjectMeta();
     meta.setName(sandboxName);
     meta.setNamespace(pool.namespace());
     meta.setLabels(labels);
-    meta.setAnnotations(Map.of(UpstreamKeys.SANDBOX_TEMPLATE_REF, blueprint.templateName(),
-        POOL_ANNOTATION, pool.namespace() + "/" + pool.name()));
+    meta.setAnnotations(
+        Map.of(
+            UpstreamKeys.SANDBOX_TEMPLATE_REF,
+            blueprint.templateName(),
+            POOL_ANNOTATION,
+            pool.namespace() + "/" + pool.name()));
 
     SandboxSpec spec = new SandboxSpec();
     io.agentsandbox.k8s.crd.PodMetadata podMeta = new io.agentsandbox.k8s.crd.PodMetadata();

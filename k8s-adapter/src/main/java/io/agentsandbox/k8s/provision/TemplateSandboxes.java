@@ -39,10 +39,14 @@ public final class TemplateSandboxes {
 
   /** Upstream's claim reasons for rejected claim-time injections. */
   public static final String REASON_ENV_REJECTED = "EnvVarsInjectionRejected";
+
   public static final String REASON_VCT_ERROR = "VolumeClaimTemplatesError";
   public static final String REASON_INVALID_METADATA = "InvalidMetadata";
 
-  /** Default allow-list of label domains for {@code additionalPodMetadata.labels} (upstream's default). */
+  /**
+   * Default allow-list of label domains for {@code additionalPodMetadata.labels} (upstream's
+   * default).
+   */
   public static final Set<String> DEFAULT_LABEL_DOMAINS = Set.of("sandbox.users.io");
 
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
@@ -67,23 +71,28 @@ public final class TemplateSandboxes {
   /**
    * The template's pod spec (deep copy) with secure defaults where the template says nothing:
    * {@code automountServiceAccountToken: false}; pod {@code seccompProfile: RuntimeDefault}; per
-   * container (and init container) {@code allowPrivilegeEscalation: false} and capabilities
-   * {@code drop: [ALL]}. A template that sets any of these keeps its own value.
+   * container (and init container) {@code allowPrivilegeEscalation: false} and capabilities {@code
+   * drop: [ALL]}. A template that sets any of these keeps its own value.
    */
   public static PodSpec securePodSpec(PodSpec in) {
     PodSpec spec = JSON.clone(in);
     if (spec.getAutomountServiceAccountToken() == null) spec.setAutomountServiceAccountToken(false);
-    PodSecurityContext psc = spec.getSecurityContext() == null ? new PodSecurityContext() : spec.getSecurityContext();
-    if (psc.getSeccompProfile() == null) psc.setSeccompProfile(new SeccompProfile(null, "RuntimeDefault"));
+    PodSecurityContext psc =
+        spec.getSecurityContext() == null ? new PodSecurityContext() : spec.getSecurityContext();
+    if (psc.getSeccompProfile() == null)
+      psc.setSeccompProfile(new SeccompProfile(null, "RuntimeDefault"));
     spec.setSecurityContext(psc);
     List<Container> all = new ArrayList<>();
     if (spec.getContainers() != null) all.addAll(spec.getContainers());
     if (spec.getInitContainers() != null) all.addAll(spec.getInitContainers());
     for (Container c : all) {
-      SecurityContext sc = c.getSecurityContext() == null ? new SecurityContext() : c.getSecurityContext();
+      SecurityContext sc =
+          c.getSecurityContext() == null ? new SecurityContext() : c.getSecurityContext();
       boolean privileged = Boolean.TRUE.equals(sc.getPrivileged());
-      if (sc.getAllowPrivilegeEscalation() == null && !privileged) sc.setAllowPrivilegeEscalation(false);
-      if (sc.getCapabilities() == null && !privileged) sc.setCapabilities(new Capabilities(null, List.of("ALL")));
+      if (sc.getAllowPrivilegeEscalation() == null && !privileged)
+        sc.setAllowPrivilegeEscalation(false);
+      if (sc.getCapabilities() == null && !privileged)
+        sc.setCapabilities(new Capabilities(null, List.of("ALL")));
       c.setSecurityContext(sc);
     }
     return spec;
@@ -112,23 +121,31 @@ public final class TemplateSandboxes {
   }
 
   private static PodSpec podSpecOf(SandboxTemplate t) {
-    if (t.getSpec() == null || t.getSpec().getPodTemplate() == null || t.getSpec().getPodTemplate().getSpec() == null) {
-      throw new IllegalArgumentException("template " + t.getMetadata().getNamespace() + "/" + t.getMetadata().getName()
-          + " has no spec.podTemplate.spec");
+    if (t.getSpec() == null
+        || t.getSpec().getPodTemplate() == null
+        || t.getSpec().getPodTemplate().getSpec() == null) {
+      throw new IllegalArgumentException(
+          "template "
+              + t.getMetadata().getNamespace()
+              + "/"
+              + t.getMetadata().getName()
+              + " has no spec.podTemplate.spec");
     }
     return t.getSpec().getPodTemplate().getSpec();
   }
 
   /**
    * A warm-pool member: {@code <pool>-xxxxx}, the template's full blueprint, pool / template-ref /
-   * blueprint-hash labels, {@code created-by=controller}, {@code safe-to-evict} on the pod template;
-   * owner set by the caller.
+   * blueprint-hash labels, {@code created-by=controller}, {@code safe-to-evict} on the pod
+   * template; owner set by the caller.
    */
-  public static Sandbox poolMember(String namespace, String poolName, String sandboxName, SandboxTemplate t) {
+  public static Sandbox poolMember(
+      String namespace, String poolName, String sandboxName, SandboxTemplate t) {
     String hash = blueprintHash(t);
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(UpstreamKeys.WARM_POOL_SANDBOX, UpstreamKeys.nameHash(poolName));
-    labels.put(UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH, UpstreamKeys.nameHash(t.getMetadata().getName()));
+    labels.put(
+        UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH, UpstreamKeys.nameHash(t.getMetadata().getName()));
     labels.put(UpstreamKeys.SANDBOX_TEMPLATE_HASH, hash);
     labels.put(UpstreamKeys.SANDBOX_POD_TEMPLATE_HASH, hash);
     labels.put(UpstreamKeys.CREATED_BY, "controller");
@@ -137,24 +154,35 @@ public final class TemplateSandboxes {
     annotations.put(Fabric8SandboxProvisioner.POOL_ANNOTATION, namespace + "/" + poolName);
     PodMetadata podMeta = templatePodMetadata(t);
     podMeta.getAnnotations().put(UpstreamKeys.SAFE_TO_EVICT, "true");
-    return sandbox(namespace, sandboxName, labels, annotations, podMeta, securePodSpec(podSpecOf(t)),
-        copyVcts(t.getSpec().getVolumeClaimTemplates()), t.getSpec().getService());
+    return sandbox(
+        namespace,
+        sandboxName,
+        labels,
+        annotations,
+        podMeta,
+        securePodSpec(podSpecOf(t)),
+        copyVcts(t.getSpec().getVolumeClaimTemplates()),
+        t.getSpec().getService());
   }
 
   /**
    * Upstream's cold path: a Sandbox named after the claim, owned by it, from the template's
-   * blueprint plus the claim's {@code env}, {@code volumeClaimTemplates} and
-   * {@code additionalPodMetadata} (each checked against the template's policies), labels
-   * {@code claim-uid}, {@code launch-type=cold}, {@code sandbox-template-ref-hash}.
+   * blueprint plus the claim's {@code env}, {@code volumeClaimTemplates} and {@code
+   * additionalPodMetadata} (each checked against the template's policies), labels {@code
+   * claim-uid}, {@code launch-type=cold}, {@code sandbox-template-ref-hash}.
    *
    * @throws RejectedClaim with upstream's reason when an injection is not allowed
    */
-  public static Sandbox coldForClaim(SandboxClaim claim, SandboxTemplate t, OwnerReference owner, Set<String> labelDomains) {
+  public static Sandbox coldForClaim(
+      SandboxClaim claim, SandboxTemplate t, OwnerReference owner, Set<String> labelDomains) {
     SandboxClaimSpec cs = claim.getSpec();
     PodSpec spec = securePodSpec(podSpecOf(t));
     injectEnv(spec, cs.getEnv(), t.getSpec().getEnvVarsInjectionPolicy());
     List<PersistentVolumeClaimTemplate> vcts =
-        mergeVcts(t.getSpec().getVolumeClaimTemplates(), cs.getVolumeClaimTemplates(), t.getSpec().getVolumeClaimTemplatesPolicy());
+        mergeVcts(
+            t.getSpec().getVolumeClaimTemplates(),
+            cs.getVolumeClaimTemplates(),
+            t.getSpec().getVolumeClaimTemplatesPolicy());
     PodMetadata podMeta = templatePodMetadata(t);
     Map<String, String> extraLabels = new LinkedHashMap<>();
     Map<String, String> extraAnnotations = new LinkedHashMap<>();
@@ -165,17 +193,29 @@ public final class TemplateSandboxes {
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(UpstreamKeys.CLAIM_UID, claim.getMetadata().getUid());
     labels.put(UpstreamKeys.LAUNCH_TYPE, "cold");
-    labels.put(UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH, UpstreamKeys.nameHash(t.getMetadata().getName()));
+    labels.put(
+        UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH, UpstreamKeys.nameHash(t.getMetadata().getName()));
     labels.put(UpstreamKeys.CREATED_BY, createdBy(claim));
     Map<String, String> annotations = new LinkedHashMap<>();
     annotations.put(UpstreamKeys.SANDBOX_TEMPLATE_REF, t.getMetadata().getName());
-    Sandbox s = sandbox(claim.getMetadata().getNamespace(), claim.getMetadata().getName(), labels, annotations, podMeta, spec,
-        vcts, t.getSpec().getService());
+    Sandbox s =
+        sandbox(
+            claim.getMetadata().getNamespace(),
+            claim.getMetadata().getName(),
+            labels,
+            annotations,
+            podMeta,
+            spec,
+            vcts,
+            t.getSpec().getService());
     s.getMetadata().setOwnerReferences(List.of(owner));
     return s;
   }
 
-  /** The claim's {@code created-by} label normalised as upstream does ({@code unknown} for other values). */
+  /**
+   * The claim's {@code created-by} label normalised as upstream does ({@code unknown} for other
+   * values).
+   */
   static String createdBy(SandboxClaim claim) {
     Map<String, String> l = claim.getMetadata().getLabels();
     String v = l == null ? null : l.get(UpstreamKeys.CREATED_BY);
@@ -188,26 +228,36 @@ public final class TemplateSandboxes {
 
   /**
    * Checks {@code spec.additionalPodMetadata} as upstream does and puts the accepted keys into
-   * {@code labels} / {@code annotations}: labels need a domain prefix from {@code labelDomains} (or a
-   * subdomain of one); annotations under {@code kubernetes.io}, {@code k8s.io} and
-   * {@code agents.x-k8s.io} are refused except {@code cluster-autoscaler.kubernetes.io/safe-to-evict};
-   * a value that differs from the template's pod metadata is refused.
+   * {@code labels} / {@code annotations}: labels need a domain prefix from {@code labelDomains} (or
+   * a subdomain of one); annotations under {@code kubernetes.io}, {@code k8s.io} and {@code
+   * agents.x-k8s.io} are refused except {@code cluster-autoscaler.kubernetes.io/safe-to-evict}; a
+   * value that differs from the template's pod metadata is refused.
    *
    * @throws RejectedClaim reason {@code InvalidMetadata}, naming the key
    */
-  public static void additionalPodMetadata(SandboxClaim claim, SandboxTemplate t, Set<String> labelDomains,
-      Map<String, String> labels, Map<String, String> annotations) {
+  public static void additionalPodMetadata(
+      SandboxClaim claim,
+      SandboxTemplate t,
+      Set<String> labelDomains,
+      Map<String, String> labels,
+      Map<String, String> annotations) {
     PodMetadata add = claim.getSpec() == null ? null : claim.getSpec().getAdditionalPodMetadata();
     if (add == null) return;
-    PodMetadata tm = t == null || t.getSpec() == null || t.getSpec().getPodTemplate() == null ? null
-        : t.getSpec().getPodTemplate().getMetadata();
+    PodMetadata tm =
+        t == null || t.getSpec() == null || t.getSpec().getPodTemplate() == null
+            ? null
+            : t.getSpec().getPodTemplate().getMetadata();
     if (add.getLabels() != null) {
       for (Map.Entry<String, String> e : add.getLabels().entrySet()) {
         String k = e.getKey();
         String domain = k.indexOf('/') < 0 ? null : k.substring(0, k.indexOf('/'));
         if (domain == null || !allowedDomain(domain, labelDomains)) {
-          throw new RejectedClaim(REASON_INVALID_METADATA, "spec.additionalPodMetadata.labels: '" + k
-              + "' needs a domain prefix from the allow-list " + labelDomains);
+          throw new RejectedClaim(
+              REASON_INVALID_METADATA,
+              "spec.additionalPodMetadata.labels: '"
+                  + k
+                  + "' needs a domain prefix from the allow-list "
+                  + labelDomains);
         }
         conflict("labels", k, e.getValue(), tm == null ? null : tm.getLabels());
         labels.put(k, e.getValue());
@@ -217,10 +267,16 @@ public final class TemplateSandboxes {
       for (Map.Entry<String, String> e : add.getAnnotations().entrySet()) {
         String k = e.getKey();
         String domain = k.indexOf('/') < 0 ? "" : k.substring(0, k.indexOf('/'));
-        boolean reserved = isUnder(domain, "kubernetes.io") || isUnder(domain, "k8s.io") || isUnder(domain, "agents.x-k8s.io");
+        boolean reserved =
+            isUnder(domain, "kubernetes.io")
+                || isUnder(domain, "k8s.io")
+                || isUnder(domain, "agents.x-k8s.io");
         if (reserved && !UpstreamKeys.SAFE_TO_EVICT.equals(k)) {
-          throw new RejectedClaim(REASON_INVALID_METADATA, "spec.additionalPodMetadata.annotations: '" + k
-              + "' is under a reserved domain (kubernetes.io, k8s.io, agents.x-k8s.io)");
+          throw new RejectedClaim(
+              REASON_INVALID_METADATA,
+              "spec.additionalPodMetadata.annotations: '"
+                  + k
+                  + "' is under a reserved domain (kubernetes.io, k8s.io, agents.x-k8s.io)");
         }
         conflict("annotations", k, e.getValue(), tm == null ? null : tm.getAnnotations());
         annotations.put(k, e.getValue());
@@ -228,10 +284,18 @@ public final class TemplateSandboxes {
     }
   }
 
-  private static void conflict(String what, String key, String value, Map<String, String> template) {
+  private static void conflict(
+      String what, String key, String value, Map<String, String> template) {
     if (template != null && template.containsKey(key) && !template.get(key).equals(value)) {
-      throw new RejectedClaim(REASON_INVALID_METADATA, "spec.additionalPodMetadata." + what + ": '" + key
-          + "' conflicts with the template's value '" + template.get(key) + "'");
+      throw new RejectedClaim(
+          REASON_INVALID_METADATA,
+          "spec.additionalPodMetadata."
+              + what
+              + ": '"
+              + key
+              + "' conflicts with the template's value '"
+              + template.get(key)
+              + "'");
     }
   }
 
@@ -249,7 +313,8 @@ public final class TemplateSandboxes {
     if (env == null || env.isEmpty()) return;
     InjectionPolicy p = policy == null ? InjectionPolicy.Disallowed : policy;
     if (p == InjectionPolicy.Disallowed) {
-      throw new RejectedClaim(REASON_ENV_REJECTED,
+      throw new RejectedClaim(
+          REASON_ENV_REJECTED,
           "spec.env: the template's envVarsInjectionPolicy is Disallowed (set Allowed or Overrides on the SandboxTemplate)");
     }
     for (SandboxClaimSpec.EnvVar e : env) {
@@ -257,22 +322,36 @@ public final class TemplateSandboxes {
       if (e.getContainerName() == null || e.getContainerName().isEmpty()) {
         target = spec.getContainers().get(0);
       } else {
-        for (Container c : spec.getContainers()) if (e.getContainerName().equals(c.getName())) target = c;
+        for (Container c : spec.getContainers())
+          if (e.getContainerName().equals(c.getName())) target = c;
         if (target == null) {
-          throw new RejectedClaim(REASON_ENV_REJECTED, "spec.env[" + e.getName() + "]: no container '" + e.getContainerName() + "'");
+          throw new RejectedClaim(
+              REASON_ENV_REJECTED,
+              "spec.env[" + e.getName() + "]: no container '" + e.getContainerName() + "'");
         }
       }
-      List<EnvVar> have = target.getEnv() == null ? new ArrayList<>() : new ArrayList<>(target.getEnv());
+      List<EnvVar> have =
+          target.getEnv() == null ? new ArrayList<>() : new ArrayList<>(target.getEnv());
       int at = -1;
       for (int i = 0; i < have.size(); i++) if (have.get(i).getName().equals(e.getName())) at = i;
       if (p == InjectionPolicy.Allowed) {
         if (target.getEnvFrom() != null && !target.getEnvFrom().isEmpty()) {
-          throw new RejectedClaim(REASON_ENV_REJECTED, "spec.env[" + e.getName() + "]: container '" + target.getName()
-              + "' uses envFrom, which policy Allowed cannot check (use Overrides)");
+          throw new RejectedClaim(
+              REASON_ENV_REJECTED,
+              "spec.env["
+                  + e.getName()
+                  + "]: container '"
+                  + target.getName()
+                  + "' uses envFrom, which policy Allowed cannot check (use Overrides)");
         }
         if (at >= 0) {
-          throw new RejectedClaim(REASON_ENV_REJECTED, "spec.env[" + e.getName() + "]: container '" + target.getName()
-              + "' already sets it and the policy is Allowed (add only; use Overrides to replace)");
+          throw new RejectedClaim(
+              REASON_ENV_REJECTED,
+              "spec.env["
+                  + e.getName()
+                  + "]: container '"
+                  + target.getName()
+                  + "' already sets it and the policy is Allowed (add only; use Overrides to replace)");
         }
       }
       EnvVar v = new EnvVar(e.getName(), e.getValue(), null);
@@ -283,22 +362,33 @@ public final class TemplateSandboxes {
   }
 
   /** Upstream's VCT merge: Allowed appends and rejects name clashes; Overrides merges by name. */
-  static List<PersistentVolumeClaimTemplate> mergeVcts(List<PersistentVolumeClaimTemplate> template,
-      List<PersistentVolumeClaimTemplate> claim, InjectionPolicy policy) {
+  static List<PersistentVolumeClaimTemplate> mergeVcts(
+      List<PersistentVolumeClaimTemplate> template,
+      List<PersistentVolumeClaimTemplate> claim,
+      InjectionPolicy policy) {
     List<PersistentVolumeClaimTemplate> out = copyVcts(template);
     if (claim == null || claim.isEmpty()) return out;
     InjectionPolicy p = policy == null ? InjectionPolicy.Disallowed : policy;
     if (p == InjectionPolicy.Disallowed) {
-      throw new RejectedClaim(REASON_VCT_ERROR, "spec.volumeClaimTemplates: the template's volumeClaimTemplatesPolicy is Disallowed");
+      throw new RejectedClaim(
+          REASON_VCT_ERROR,
+          "spec.volumeClaimTemplates: the template's volumeClaimTemplatesPolicy is Disallowed");
     }
     if (out == null) out = new ArrayList<>();
     for (PersistentVolumeClaimTemplate v : claim) {
       String name = v.getMetadata() == null ? null : v.getMetadata().getName();
-      if (name == null || name.isEmpty()) throw new RejectedClaim(REASON_VCT_ERROR, "spec.volumeClaimTemplates: an entry has no metadata.name");
+      if (name == null || name.isEmpty())
+        throw new RejectedClaim(
+            REASON_VCT_ERROR, "spec.volumeClaimTemplates: an entry has no metadata.name");
       int at = -1;
-      for (int i = 0; i < out.size(); i++) if (name.equals(out.get(i).getMetadata().getName())) at = i;
+      for (int i = 0; i < out.size(); i++)
+        if (name.equals(out.get(i).getMetadata().getName())) at = i;
       if (at >= 0 && p == InjectionPolicy.Allowed) {
-        throw new RejectedClaim(REASON_VCT_ERROR, "spec.volumeClaimTemplates[" + name + "]: the template already has it and the policy is Allowed");
+        throw new RejectedClaim(
+            REASON_VCT_ERROR,
+            "spec.volumeClaimTemplates["
+                + name
+                + "]: the template already has it and the policy is Allowed");
       }
       PersistentVolumeClaimTemplate copy = JSON.clone(v);
       if (at >= 0) out.set(at, copy);
@@ -307,7 +397,8 @@ public final class TemplateSandboxes {
     return out;
   }
 
-  private static List<PersistentVolumeClaimTemplate> copyVcts(List<PersistentVolumeClaimTemplate> in) {
+  private static List<PersistentVolumeClaimTemplate> copyVcts(
+      List<PersistentVolumeClaimTemplate> in) {
     if (in == null || in.isEmpty()) return null;
     List<PersistentVolumeClaimTemplate> out = new ArrayList<>();
     for (PersistentVolumeClaimTemplate v : in) out.add(JSON.clone(v));
@@ -318,15 +409,31 @@ public final class TemplateSandboxes {
     PodMetadata tm = t.getSpec().getPodTemplate().getMetadata();
     Map<String, String> labels = new LinkedHashMap<>();
     Map<String, String> annotations = new LinkedHashMap<>();
-    if (tm != null && tm.getLabels() != null) tm.getLabels().forEach((k, v) -> { if (!UpstreamKeys.isSystemReserved(k)) labels.put(k, v); });
+    if (tm != null && tm.getLabels() != null)
+      tm.getLabels()
+          .forEach(
+              (k, v) -> {
+                if (!UpstreamKeys.isSystemReserved(k)) labels.put(k, v);
+              });
     if (tm != null && tm.getAnnotations() != null) {
-      tm.getAnnotations().forEach((k, v) -> { if (!UpstreamKeys.isSystemReserved(k)) annotations.put(k, v); });
+      tm.getAnnotations()
+          .forEach(
+              (k, v) -> {
+                if (!UpstreamKeys.isSystemReserved(k)) annotations.put(k, v);
+              });
     }
     return new PodMetadata(labels, annotations);
   }
 
-  private static Sandbox sandbox(String ns, String name, Map<String, String> labels, Map<String, String> annotations,
-      PodMetadata podMeta, PodSpec spec, List<PersistentVolumeClaimTemplate> vcts, Boolean service) {
+  private static Sandbox sandbox(
+      String ns,
+      String name,
+      Map<String, String> labels,
+      Map<String, String> annotations,
+      PodMetadata podMeta,
+      PodSpec spec,
+      List<PersistentVolumeClaimTemplate> vcts,
+      Boolean service) {
     ObjectMeta meta = new ObjectMeta();
     meta.setName(name);
     meta.setNamespace(ns);
@@ -336,7 +443,10 @@ public final class TemplateSandboxes {
     if (podMeta.getLabels().isEmpty()) podMeta.setLabels(null);
     if (podMeta.getAnnotations().isEmpty()) podMeta.setAnnotations(null);
     SandboxSpec ss = new SandboxSpec();
-    ss.setPodTemplate(new PodTemplate(podMeta.getLabels() == null && podMeta.getAnnotations() == null ? null : podMeta, spec));
+    ss.setPodTemplate(
+        new PodTemplate(
+            podMeta.getLabels() == null && podMeta.getAnnotations() == null ? null : podMeta,
+            spec));
     ss.setVolumeClaimTemplates(vcts);
     ss.setService(service);
     Sandbox s = new Sandbox();

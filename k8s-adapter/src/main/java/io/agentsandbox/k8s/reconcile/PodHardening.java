@@ -26,7 +26,8 @@ public final class PodHardening {
       pod = new PodSecurityContext();
       spec.setSecurityContext(pod);
     }
-    if (pod.getSeccompProfile() == null) pod.setSeccompProfile(new SeccompProfile(null, "RuntimeDefault"));
+    if (pod.getSeccompProfile() == null)
+      pod.setSeccompProfile(new SeccompProfile(null, "RuntimeDefault"));
     harden(spec.getContainers());
     harden(spec.getInitContainers());
     return spec;
@@ -40,7 +41,8 @@ public final class PodHardening {
         sc = new SecurityContext();
         c.setSecurityContext(sc);
       }
-      if (sc.getAllowPrivilegeEscalation() == null && !Boolean.TRUE.equals(sc.getPrivileged())) sc.setAllowPrivilegeEscalation(false);
+      if (sc.getAllowPrivilegeEscalation() == null && !Boolean.TRUE.equals(sc.getPrivileged()))
+        sc.setAllowPrivilegeEscalation(false);
       if (sc.getCapabilities() == null) sc.setCapabilities(new Capabilities(null, List.of("ALL")));
     }
   }

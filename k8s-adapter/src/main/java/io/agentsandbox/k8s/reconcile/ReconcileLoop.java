@@ -34,7 +34,12 @@ final class ReconcileLoop implements AutoCloseable {
   private final ExecutorService workers;
   private final AtomicLong errors = new AtomicLong();
 
-  ReconcileLoop(String name, int workerCount, Consumer<String> pass, BiConsumer<String, Exception> errorSink, Logger log) {
+  ReconcileLoop(
+      String name,
+      int workerCount,
+      Consumer<String> pass,
+      BiConsumer<String, Exception> errorSink,
+      Logger log) {
     if (workerCount < 1) throw new IllegalArgumentException("workers must be >= 1: " + workerCount);
     this.name = Objects.requireNonNull(name, "name");
     this.workerCount = workerCount;
@@ -44,7 +49,8 @@ final class ReconcileLoop implements AutoCloseable {
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-timer"));
     this.queue = new KeyedWorkQueue(timer);
     AtomicInteger n = new AtomicInteger();
-    this.workers = Executors.newFixedThreadPool(workerCount, r -> daemon(r, name + "-" + n.getAndIncrement()));
+    this.workers =
+        Executors.newFixedThreadPool(workerCount, r -> daemon(r, name + "-" + n.getAndIncrement()));
   }
 
   private static Thread daemon(Runnable r, String name) {

@@ -35,11 +35,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sandbox → Pod (same name), headless Service (when {@code service: true}), PVCs
- * ({@code <vct>-<sandbox>}), status (conditions {@code Ready}/{@code Suspended}/{@code PodScheduled}/
- * {@code Finished}, {@code podIPs}, {@code serviceFQDN}), expiry ({@code shutdownTime} +
- * {@code shutdownPolicy}) and suspend/resume ({@code operatingMode}). Level-based and idempotent:
- * each pass compares the observed objects with the desired ones and writes only the difference.
+ * Sandbox → Pod (same name), headless Service (when {@code service: true}), PVCs ({@code
+ * <vct>-<sandbox>}), status (conditions {@code Ready}/{@code Suspended}/{@code PodScheduled}/
+ * {@code Finished}, {@code podIPs}, {@code serviceFQDN}), expiry ({@code shutdownTime} + {@code
+ * shutdownPolicy}) and suspend/resume ({@code operatingMode}). Level-based and idempotent: each
+ * pass compares the observed objects with the desired ones and writes only the difference.
  *
  * <p>Threads: fabric8 informer dispatch runs the thin handlers, which only queue the Sandbox's key;
  * {@code workers} threads named {@code sandbox-reconciler-<n>} run the passes (blocking fabric8
@@ -85,14 +85,20 @@ public final class SandboxReconciler implements AutoCloseable {
   private SharedIndexInformer<Service> services;
   private SharedIndexInformer<Event> podStartFailures;
 
-  /** The kubelet's event when a pod's sandbox cannot be created (e.g. no handler for its runtime class). */
+  /**
+   * The kubelet's event when a pod's sandbox cannot be created (e.g. no handler for its runtime
+   * class).
+   */
   static final String FAILED_CREATE_POD_SANDBOX = "FailedCreatePodSandBox";
+
   private static final String BY_POD_UID = "involvedObject.uid";
 
   public SandboxReconciler(KubernetesClient client, Options options) {
     this.client = Objects.requireNonNull(client, "client");
     this.options = Objects.requireNonNull(options, "options");
-    this.loop = new ReconcileLoop("sandbox-reconciler", options.workers(), this::reconcile, this::surfaceError, LOG);
+    this.loop =
+        new ReconcileLoop(
+            "sandbox-reconciler", options.workers(), this::reconcile, this::surfaceError, LOG);
   }
 
   /**
@@ -102,29 +108,66 @@ public final class SandboxReconciler implements AutoCloseable {
    */
   public CompletableFuture<Void> start() {
     String ns = options.namespace();
-    sandboxes = ns == null
-        ? client.resources(Sandbox.class).inAnyNamespace().runnableInformer(0)
-        : client.resources(Sandbox.class).inNamespace(ns).runnableInformer(0);
+    sandboxes =
+        ns == null
+            ? client.resources(Sandbox.class).inAnyNamespace().runnableInformer(0)
+            : client.resources(Sandbox.class).inNamespace(ns).runnableInformer(0);
     sandboxes.addEventHandler(loop.handler(SandboxReconciler::key));
-    pods = ns == null
-        ? client.pods().inAnyNamespace().withLabel(UpstreamKeys.SANDBOX_NAME_HASH).runnableInformer(0)
-        : client.pods().inNamespace(ns).withLabel(UpstreamKeys.SANDBOX_NAME_HASH).runnableInformer(0);
+    pods =
+        ns == null
+            ? client
+                .pods()
+                .inAnyNamespace()
+                .withLabel(UpstreamKeys.SANDBOX_NAME_HASH)
+                .runnableInformer(0)
+            : client
+                .pods()
+                .inNamespace(ns)
+                .withLabel(UpstreamKeys.SANDBOX_NAME_HASH)
+                .runnableInformer(0);
     pods.addEventHandler(loop.handler(SandboxReconciler::ownerKey));
-    services = ns == null
-        ? client.services().inAnyNamespace().withLabel(UpstreamKeys.SANDBOX_NAME_HASH).runnableInformer(0)
-        : client.services().inNamespace(ns).withLabel(UpstreamKeys.SANDBOX_NAME_HASH).runnableInformer(0);
+    services =
+        ns == null
+            ? client
+                .services()
+                .inAnyNamespace()
+                .withLabel(UpstreamKeys.SANDBOX_NAME_HASH)
+                .runnableInformer(0)
+            : client
+                .services()
+                .inNamespace(ns)
+                .withLabel(UpstreamKeys.SANDBOX_NAME_HASH)
+                .runnableInformer(0);
     services.addEventHandler(loop.handler(SandboxReconciler::ownerKey));
     // a pod that cannot start says so only in events: the kubelet's FailedCreatePodSandBox (a node
     // without the runtime class's handler, a CNI failure) would otherwise leave the Sandbox waiting
-    podStartFailures = ns == null
-        ? client.v1().events().inAnyNamespace().withField("reason", FAILED_CREATE_POD_SANDBOX).runnableInformer(0)
-        : client.v1().events().inNamespace(ns).withField("reason", FAILED_CREATE_POD_SANDBOX).runnableInformer(0);
-    podStartFailures.addIndexers(Map.of(BY_POD_UID, e -> e.getInvolvedObject() == null || e.getInvolvedObject().getUid() == null
-        ? List.of() : List.of(e.getInvolvedObject().getUid())));
+    podStartFailures =
+        ns == null
+            ? client
+                .v1()
+                .events()
+                .inAnyNamespace()
+                .withField("reason", FAILED_CREATE_POD_SANDBOX)
+                .runnableInformer(0)
+            : client
+                .v1()
+                .events()
+                .inNamespace(ns)
+                .withField("reason", FAILED_CREATE_POD_SANDBOX)
+                .runnableInformer(0);
+    podStartFailures.addIndexers(
+        Map.of(
+            BY_POD_UID,
+            e ->
+                e.getInvolvedObject() == null || e.getInvolvedObject().getUid() == null
+                    ? List.of()
+                    : List.of(e.getInvolvedObject().getUid())));
     podStartFailures.addEventHandler(loop.handler(SandboxReconciler::involvedPodKey));
-    CompletableFuture<Void> synced = CompletableFuture.allOf(
-        pods.start().toCompletableFuture(), services.start().toCompletableFuture(),
-        podStartFailures.start().toCompletableFuture(), sandboxes.start().toCompletableFuture());
+    CompletableFuture<Void> synced =
+        CompletableFuture.allOf(
+            pods.start().toCompletableFuture(), services.start().toCompletableFuture(),
+            podStartFailures.start().toCompletableFuture(),
+                sandboxes.start().toCompletableFuture());
     loop.start();
     return synced;
   }
@@ -136,17 +179,23 @@ public final class SandboxReconciler implements AutoCloseable {
   static String ownerKey(HasMetadata o) {
     if (o.getMetadata().getOwnerReferences() == null) return null;
     for (OwnerReference r : o.getMetadata().getOwnerReferences()) {
-      if (Boolean.TRUE.equals(r.getController()) && "Sandbox".equals(r.getKind())
-          && r.getApiVersion() != null && r.getApiVersion().startsWith(Sandbox.GROUP + "/")) {
+      if (Boolean.TRUE.equals(r.getController())
+          && "Sandbox".equals(r.getKind())
+          && r.getApiVersion() != null
+          && r.getApiVersion().startsWith(Sandbox.GROUP + "/")) {
         return o.getMetadata().getNamespace() + "/" + r.getName();
       }
     }
     return null;
   }
 
-  /** The pod an event is about, as a Sandbox key (a sandbox's pod has the sandbox's name); null otherwise. */
+  /**
+   * The pod an event is about, as a Sandbox key (a sandbox's pod has the sandbox's name); null
+   * otherwise.
+   */
   static String involvedPodKey(Event e) {
-    if (e.getInvolvedObject() == null || !"Pod".equals(e.getInvolvedObject().getKind())) return null;
+    if (e.getInvolvedObject() == null || !"Pod".equals(e.getInvolvedObject().getKind()))
+      return null;
     return e.getInvolvedObject().getNamespace() + "/" + e.getInvolvedObject().getName();
   }
 
@@ -160,14 +209,18 @@ public final class SandboxReconciler implements AutoCloseable {
   }
 
   private static String eventTime(Event e) {
-    String t = e.getLastTimestamp() != null ? e.getLastTimestamp() : e.getEventTime() != null ? e.getEventTime().getTime() : null;
+    String t =
+        e.getLastTimestamp() != null
+            ? e.getLastTimestamp()
+            : e.getEventTime() != null ? e.getEventTime().getTime() : null;
     return t == null ? "" : t;
   }
 
   /** One level-based pass over the Sandbox {@code namespace/name}. Worker threads only. */
   void reconcile(String key) {
     Sandbox sb = sandboxes.getIndexer().getByKey(key);
-    if (sb == null || sb.getMetadata().getDeletionTimestamp() != null) return; // GC removes children
+    if (sb == null || sb.getMetadata().getDeletionTimestamp() != null)
+      return; // GC removes children
     String ns = sb.getMetadata().getNamespace();
     String name = sb.getMetadata().getName();
     Instant now = options.clock().instant().truncatedTo(ChronoUnit.SECONDS);
@@ -178,7 +231,8 @@ public final class SandboxReconciler implements AutoCloseable {
       return;
     }
     if (shutdownAt != null) {
-      loop.enqueueAfter(key, Duration.between(options.clock().instant(), shutdownAt).toMillis() + 10);
+      loop.enqueueAfter(
+          key, Duration.between(options.clock().instant(), shutdownAt).toMillis() + 10);
     }
 
     String pvcError = ensurePvcs(sb);
@@ -199,20 +253,36 @@ public final class SandboxReconciler implements AutoCloseable {
 
     String serviceName = ensureService(sb);
 
-    String error = pvcError != null ? pvcError
-        : podNotOwned && !suspended ? "pod " + name + " exists and is not controlled by this sandbox" : null;
+    String error =
+        pvcError != null
+            ? pvcError
+            : podNotOwned && !suspended
+                ? "pod " + name + " exists and is not controlled by this sandbox"
+                : null;
     boolean serviceRequired = Boolean.TRUE.equals(sb.getSpec().getService());
-    writeStatus(sb, SandboxStatusCalculator.compute(sb,
-        new SandboxStatusCalculator.Observation(owned, podNotOwned, serviceName, serviceRequired, false, error,
-            podStartFailure(owned)),
-        options.clusterDomain(), now));
+    writeStatus(
+        sb,
+        SandboxStatusCalculator.compute(
+            sb,
+            new SandboxStatusCalculator.Observation(
+                owned,
+                podNotOwned,
+                serviceName,
+                serviceRequired,
+                false,
+                error,
+                podStartFailure(owned)),
+            options.clusterDomain(),
+            now));
   }
 
   private void expire(Sandbox sb, Instant now) {
     String ns = sb.getMetadata().getNamespace();
     String name = sb.getMetadata().getName();
     Pod pod = pods.getIndexer().getByKey(key(sb));
-    if (pod != null && SandboxResources.isControlledBy(pod, sb) && pod.getMetadata().getDeletionTimestamp() == null) {
+    if (pod != null
+        && SandboxResources.isControlledBy(pod, sb)
+        && pod.getMetadata().getDeletionTimestamp() == null) {
       delete(client.pods().inNamespace(ns).withName(name));
     }
     Service svc = services.getIndexer().getByKey(key(sb));
@@ -223,34 +293,52 @@ public final class SandboxReconciler implements AutoCloseable {
       delete(client.resources(Sandbox.class).inNamespace(ns).withName(name));
       return;
     }
-    writeStatus(sb, SandboxStatusCalculator.compute(sb,
-        new SandboxStatusCalculator.Observation(null, false, null, false, true, null), options.clusterDomain(), now));
+    writeStatus(
+        sb,
+        SandboxStatusCalculator.compute(
+            sb,
+            new SandboxStatusCalculator.Observation(null, false, null, false, true, null),
+            options.clusterDomain(),
+            now));
   }
 
   /**
    * Upstream's in-place metadata sync of an existing pod (its spec is never touched): the synced
    * Sandbox labels (pool, template, claim) and the pod template's labels and annotations are set;
    * synced or previously propagated keys that are gone are removed. One merge patch, only on change
-   * (after a warm adoption: the pool label goes, {@code claim-uid} and the claim's
-   * {@code additionalPodMetadata} come).
+   * (after a warm adoption: the pool label goes, {@code claim-uid} and the claim's {@code
+   * additionalPodMetadata} come).
    */
   private void syncPodMetadata(Pod podNow, Pod podWanted) {
-    java.util.Map<String, String> hl = podNow.getMetadata().getLabels() == null ? java.util.Map.of() : podNow.getMetadata().getLabels();
-    java.util.Map<String, String> ha = podNow.getMetadata().getAnnotations() == null ? java.util.Map.of() : podNow.getMetadata().getAnnotations();
-    java.util.Set<String> removableLabels = new java.util.HashSet<>(SandboxResources.SYNCED_SANDBOX_LABELS);
+    java.util.Map<String, String> hl =
+        podNow.getMetadata().getLabels() == null
+            ? java.util.Map.of()
+            : podNow.getMetadata().getLabels();
+    java.util.Map<String, String> ha =
+        podNow.getMetadata().getAnnotations() == null
+            ? java.util.Map.of()
+            : podNow.getMetadata().getAnnotations();
+    java.util.Set<String> removableLabels =
+        new java.util.HashSet<>(SandboxResources.SYNCED_SANDBOX_LABELS);
     removableLabels.addAll(csv(ha.get(UpstreamKeys.PROPAGATED_LABELS)));
-    java.util.Set<String> removableAnnotations = new java.util.HashSet<>(csv(ha.get(UpstreamKeys.PROPAGATED_ANNOTATIONS)));
+    java.util.Set<String> removableAnnotations =
+        new java.util.HashSet<>(csv(ha.get(UpstreamKeys.PROPAGATED_ANNOTATIONS)));
     removableAnnotations.add(UpstreamKeys.PROPAGATED_LABELS);
     removableAnnotations.add(UpstreamKeys.PROPAGATED_ANNOTATIONS);
-    java.util.Map<String, Object> labels = diff(hl, podWanted.getMetadata().getLabels(), removableLabels);
-    java.util.Map<String, Object> annotations = diff(ha, podWanted.getMetadata().getAnnotations(), removableAnnotations);
+    java.util.Map<String, Object> labels =
+        diff(hl, podWanted.getMetadata().getLabels(), removableLabels);
+    java.util.Map<String, Object> annotations =
+        diff(ha, podWanted.getMetadata().getAnnotations(), removableAnnotations);
     if (labels.isEmpty() && annotations.isEmpty()) return;
     java.util.Map<String, Object> meta = new java.util.LinkedHashMap<>();
     if (!labels.isEmpty()) meta.put("labels", labels);
     if (!annotations.isEmpty()) meta.put("annotations", annotations);
     apiWrites.incrementAndGet();
     String body = mergePatch(java.util.Map.of("metadata", meta));
-    client.pods().inNamespace(podNow.getMetadata().getNamespace()).withName(podNow.getMetadata().getName())
+    client
+        .pods()
+        .inNamespace(podNow.getMetadata().getNamespace())
+        .withName(podNow.getMetadata().getName())
         .patch(PatchContext.of(PatchType.JSON_MERGE), body);
   }
 
@@ -263,13 +351,19 @@ public final class SandboxReconciler implements AutoCloseable {
     }
   }
 
-  private static final com.fasterxml.jackson.databind.ObjectMapper PLAIN_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+  private static final com.fasterxml.jackson.databind.ObjectMapper PLAIN_JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
-  private static java.util.Map<String, Object> diff(java.util.Map<String, String> have, java.util.Map<String, String> desired,
+  private static java.util.Map<String, Object> diff(
+      java.util.Map<String, String> have,
+      java.util.Map<String, String> desired,
       java.util.Set<String> removable) {
     java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
     java.util.Map<String, String> w = desired == null ? java.util.Map.of() : desired;
-    w.forEach((k, v) -> { if (!Objects.equals(v, have.get(k))) out.put(k, v); });
+    w.forEach(
+        (k, v) -> {
+          if (!Objects.equals(v, have.get(k))) out.put(k, v);
+        });
     for (String k : removable) if (have.containsKey(k) && !w.containsKey(k)) out.put(k, null);
     return out;
   }
@@ -284,11 +378,17 @@ public final class SandboxReconciler implements AutoCloseable {
     for (PersistentVolumeClaim want : SandboxResources.pvcs(sb)) {
       String ns = sb.getMetadata().getNamespace();
       PersistentVolumeClaim have =
-          client.persistentVolumeClaims().inNamespace(ns).withName(want.getMetadata().getName()).get();
+          client
+              .persistentVolumeClaims()
+              .inNamespace(ns)
+              .withName(want.getMetadata().getName())
+              .get();
       if (have == null) {
         create(want);
       } else if (!SandboxResources.isControlledBy(have, sb)) {
-        return "persistentvolumeclaim " + want.getMetadata().getName() + " exists and is not controlled by this sandbox";
+        return "persistentvolumeclaim "
+            + want.getMetadata().getName()
+            + " exists and is not controlled by this sandbox";
       }
     }
     return null;
@@ -321,7 +421,11 @@ public final class SandboxReconciler implements AutoCloseable {
     copy.setStatus(desired);
     apiWrites.incrementAndGet();
     if (LOG.isDebugEnabled()) LOG.debug("sandbox {}: status {}", key(sb), JSON.asJson(copy));
-    client.resources(Sandbox.class).inNamespace(sb.getMetadata().getNamespace()).resource(copy).updateStatus();
+    client
+        .resources(Sandbox.class)
+        .inNamespace(sb.getMetadata().getNamespace())
+        .resource(copy)
+        .updateStatus();
   }
 
   private void surfaceError(String key, Exception e) {
@@ -331,10 +435,19 @@ public final class SandboxReconciler implements AutoCloseable {
       if (sb == null || sb.getMetadata().getDeletionTimestamp() != null) return;
       Pod pod = pods.getIndexer().getByKey(key);
       Pod owned = pod != null && SandboxResources.isControlledBy(pod, sb) ? pod : null;
-      writeStatus(sb, SandboxStatusCalculator.compute(sb,
-          new SandboxStatusCalculator.Observation(owned, false, null, Boolean.TRUE.equals(sb.getSpec().getService()),
-              false, String.valueOf(e.getMessage())),
-          options.clusterDomain(), options.clock().instant().truncatedTo(ChronoUnit.SECONDS)));
+      writeStatus(
+          sb,
+          SandboxStatusCalculator.compute(
+              sb,
+              new SandboxStatusCalculator.Observation(
+                  owned,
+                  false,
+                  null,
+                  Boolean.TRUE.equals(sb.getSpec().getService()),
+                  false,
+                  String.valueOf(e.getMessage())),
+              options.clusterDomain(),
+              options.clock().instant().truncatedTo(ChronoUnit.SECONDS)));
     } catch (RuntimeException ignored) {
       // best effort: the retry will surface it again
     }

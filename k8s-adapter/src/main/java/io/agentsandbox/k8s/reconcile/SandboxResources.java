@@ -39,10 +39,11 @@ import java.util.Set;
 public final class SandboxResources {
 
   /** Labels of the Sandbox that are kept in sync on its pod (pool membership, template, claim). */
-  static final List<String> SYNCED_SANDBOX_LABELS = List.of(
-      UpstreamKeys.WARM_POOL_SANDBOX, UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH,
-      UpstreamKeys.SANDBOX_TEMPLATE_HASH, UpstreamKeys.SANDBOX_POD_TEMPLATE_HASH,
-      UpstreamKeys.CREATED_BY, UpstreamKeys.CLAIM_UID);
+  static final List<String> SYNCED_SANDBOX_LABELS =
+      List.of(
+          UpstreamKeys.WARM_POOL_SANDBOX, UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH,
+          UpstreamKeys.SANDBOX_TEMPLATE_HASH, UpstreamKeys.SANDBOX_POD_TEMPLATE_HASH,
+          UpstreamKeys.CREATED_BY, UpstreamKeys.CLAIM_UID);
 
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
@@ -51,7 +52,10 @@ public final class SandboxResources {
   /** The controller owner reference pointing at {@code sandbox}. */
   public static OwnerReference ownerReference(Sandbox sandbox) {
     return new OwnerReferenceBuilder()
-        .withApiVersion(sandbox.getApiVersion() == null ? Sandbox.GROUP + "/" + Sandbox.VERSION : sandbox.getApiVersion())
+        .withApiVersion(
+            sandbox.getApiVersion() == null
+                ? Sandbox.GROUP + "/" + Sandbox.VERSION
+                : sandbox.getApiVersion())
         .withKind("Sandbox")
         .withName(sandbox.getMetadata().getName())
         .withUid(sandbox.getMetadata().getUid())
@@ -65,7 +69,8 @@ public final class SandboxResources {
     if (obj == null || obj.getMetadata().getOwnerReferences() == null) return false;
     for (OwnerReference r : obj.getMetadata().getOwnerReferences()) {
       if (Boolean.TRUE.equals(r.getController())) {
-        return sandbox.getMetadata().getUid() != null && sandbox.getMetadata().getUid().equals(r.getUid());
+        return sandbox.getMetadata().getUid() != null
+            && sandbox.getMetadata().getUid().equals(r.getUid());
       }
     }
     return false;
@@ -78,15 +83,16 @@ public final class SandboxResources {
 
   /** The Service selector / status selector: {@code agents.x-k8s.io/sandbox-name-hash=<hash>}. */
   public static String selector(Sandbox sandbox) {
-    return UpstreamKeys.SANDBOX_NAME_HASH + "=" + UpstreamKeys.nameHash(sandbox.getMetadata().getName());
+    return UpstreamKeys.SANDBOX_NAME_HASH
+        + "="
+        + UpstreamKeys.nameHash(sandbox.getMetadata().getName());
   }
 
   /**
-   * The pod to create: the pod template's spec (deep copy) with secure defaults
-   * ({@code automountServiceAccountToken: false} unless set, and {@link PodHardening}'s seccomp and
-   * capability defaults) and the PVC volumes; the template's
-   * labels and annotations minus system-reserved keys, plus the name-hash label and the Sandbox's
-   * synced labels.
+   * The pod to create: the pod template's spec (deep copy) with secure defaults ({@code
+   * automountServiceAccountToken: false} unless set, and {@link PodHardening}'s seccomp and
+   * capability defaults) and the PVC volumes; the template's labels and annotations minus
+   * system-reserved keys, plus the name-hash label and the Sandbox's synced labels.
    */
   public static Pod pod(Sandbox sandbox) {
     String name = sandbox.getMetadata().getName();
@@ -100,19 +106,26 @@ public final class SandboxResources {
       for (PersistentVolumeClaimTemplate v : vcts) vctNames.add(v.getMetadata().getName());
       if (spec.getVolumes() != null) {
         for (Volume v : spec.getVolumes()) {
-          if (!vctNames.contains(v.getName())) volumes.add(v); // StatefulSet semantics: the claim wins
+          if (!vctNames.contains(v.getName()))
+            volumes.add(v); // StatefulSet semantics: the claim wins
         }
       }
       for (String vct : vctNames) {
-        volumes.add(new VolumeBuilder().withName(vct)
-            .withNewPersistentVolumeClaim().withClaimName(pvcName(vct, name)).endPersistentVolumeClaim().build());
+        volumes.add(
+            new VolumeBuilder()
+                .withName(vct)
+                .withNewPersistentVolumeClaim()
+                .withClaimName(pvcName(vct, name))
+                .endPersistentVolumeClaim()
+                .build());
       }
       spec.setVolumes(volumes);
     }
     PodMetadata tm = sandbox.getSpec().getPodTemplate().getMetadata();
     Map<String, String> labels = userKeys(tm == null ? null : tm.getLabels());
     Map<String, String> annotations = userKeys(tm == null ? null : tm.getAnnotations());
-    if (!labels.isEmpty()) annotations.put(UpstreamKeys.PROPAGATED_LABELS, String.join(",", labels.keySet()));
+    if (!labels.isEmpty())
+      annotations.put(UpstreamKeys.PROPAGATED_LABELS, String.join(",", labels.keySet()));
     if (annotations.size() > (labels.isEmpty() ? 0 : 1)) {
       List<String> keys = new ArrayList<>(annotations.keySet());
       keys.remove(UpstreamKeys.PROPAGATED_LABELS);
@@ -132,9 +145,9 @@ public final class SandboxResources {
   }
 
   /**
-   * The headless Service ({@code clusterIP: None}) named after the sandbox, selecting its pod by the
-   * name-hash label. Ports come from the containers and restartable init containers, deduplicated
-   * by (port, protocol); an unnamed port is called {@code p-<port>-<proto>}.
+   * The headless Service ({@code clusterIP: None}) named after the sandbox, selecting its pod by
+   * the name-hash label. Ports come from the containers and restartable init containers,
+   * deduplicated by (port, protocol); an unnamed port is called {@code p-<port>-<proto>}.
    */
   public static Service service(Sandbox sandbox) {
     String name = sandbox.getMetadata().getName();
@@ -155,10 +168,18 @@ public final class SandboxResources {
         String proto = p.getProtocol() == null ? "TCP" : p.getProtocol();
         String key = p.getContainerPort() + "/" + proto;
         if (ports.containsKey(key)) continue;
-        String portName = p.getName() != null && !p.getName().isEmpty()
-            ? p.getName() : "p-" + p.getContainerPort() + "-" + proto.toLowerCase(Locale.ROOT);
-        ports.put(key, new ServicePortBuilder().withName(portName).withPort(p.getContainerPort())
-            .withProtocol(proto).withNewTargetPort(p.getContainerPort()).build());
+        String portName =
+            p.getName() != null && !p.getName().isEmpty()
+                ? p.getName()
+                : "p-" + p.getContainerPort() + "-" + proto.toLowerCase(Locale.ROOT);
+        ports.put(
+            key,
+            new ServicePortBuilder()
+                .withName(portName)
+                .withPort(p.getContainerPort())
+                .withProtocol(proto)
+                .withNewTargetPort(p.getContainerPort())
+                .build());
       }
     }
     return new ServiceBuilder()
@@ -180,18 +201,24 @@ public final class SandboxResources {
     for (PersistentVolumeClaimTemplate v : vcts) {
       Map<String, String> labels = userKeys(v.getMetadata().getLabels());
       labels.put(UpstreamKeys.SANDBOX_NAME_HASH, UpstreamKeys.nameHash(name));
-      Map<String, String> annotations = v.getMetadata().getAnnotations() == null
-          ? new LinkedHashMap<>() : new LinkedHashMap<>(v.getMetadata().getAnnotations());
-      PersistentVolumeClaimSpec spec = v.getSpec() == null ? new PersistentVolumeClaimSpec() : JSON.clone(v.getSpec());
-      out.add(new PersistentVolumeClaimBuilder()
-          .withMetadata(meta(sandbox, pvcName(v.getMetadata().getName(), name), labels, annotations))
-          .withSpec(spec)
-          .build());
+      Map<String, String> annotations =
+          v.getMetadata().getAnnotations() == null
+              ? new LinkedHashMap<>()
+              : new LinkedHashMap<>(v.getMetadata().getAnnotations());
+      PersistentVolumeClaimSpec spec =
+          v.getSpec() == null ? new PersistentVolumeClaimSpec() : JSON.clone(v.getSpec());
+      out.add(
+          new PersistentVolumeClaimBuilder()
+              .withMetadata(
+                  meta(sandbox, pvcName(v.getMetadata().getName(), name), labels, annotations))
+              .withSpec(spec)
+              .build());
     }
     return out;
   }
 
-  private static ObjectMeta meta(Sandbox sandbox, String name, Map<String, String> labels, Map<String, String> annotations) {
+  private static ObjectMeta meta(
+      Sandbox sandbox, String name, Map<String, String> labels, Map<String, String> annotations) {
     ObjectMeta m = new ObjectMeta();
     m.setName(name);
     m.setNamespace(sandbox.getMetadata().getNamespace());

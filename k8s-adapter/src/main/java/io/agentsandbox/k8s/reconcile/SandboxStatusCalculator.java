@@ -30,24 +30,39 @@ public final class SandboxStatusCalculator {
    * @param serviceRequired {@code spec.service == true}
    * @param expired {@code shutdownTime} has passed
    * @param error a reconcile error to surface as Ready=False/ReconcilerError, or null
-   * @param podProblem why the pod cannot start, from the kubelet's events (e.g. FailedCreatePodSandBox
-   *     when the node has no handler for the pod's runtime class), or null; shown while it is not Ready
+   * @param podProblem why the pod cannot start, from the kubelet's events (e.g.
+   *     FailedCreatePodSandBox when the node has no handler for the pod's runtime class), or null;
+   *     shown while it is not Ready
    */
   public record Observation(
-      Pod pod, boolean podNotOwned, String serviceName, boolean serviceRequired, boolean expired, String error,
+      Pod pod,
+      boolean podNotOwned,
+      String serviceName,
+      boolean serviceRequired,
+      boolean expired,
+      String error,
       String podProblem) {
 
-    public Observation(Pod pod, boolean podNotOwned, String serviceName, boolean serviceRequired, boolean expired, String error) {
+    public Observation(
+        Pod pod,
+        boolean podNotOwned,
+        String serviceName,
+        boolean serviceRequired,
+        boolean expired,
+        String error) {
       this(pod, podNotOwned, serviceName, serviceRequired, expired, error, null);
     }
   }
 
   private SandboxStatusCalculator() {}
 
-  public static SandboxStatus compute(Sandbox sandbox, Observation o, String clusterDomain, Instant now) {
+  public static SandboxStatus compute(
+      Sandbox sandbox, Observation o, String clusterDomain, Instant now) {
     SandboxStatus previous = sandbox.getStatus();
-    List<Condition> old = previous == null || previous.getConditions() == null ? List.of() : previous.getConditions();
-    long generation = sandbox.getMetadata().getGeneration() == null ? 0 : sandbox.getMetadata().getGeneration();
+    List<Condition> old =
+        previous == null || previous.getConditions() == null ? List.of() : previous.getConditions();
+    long generation =
+        sandbox.getMetadata().getGeneration() == null ? 0 : sandbox.getMetadata().getGeneration();
     boolean suspended = sandbox.getSpec().getOperatingMode() == OperatingMode.Suspended;
     String ts = now.toString();
     SandboxStatus s = new SandboxStatus();
@@ -55,7 +70,15 @@ public final class SandboxStatusCalculator {
     List<Condition> conds = new ArrayList<>();
 
     if (o.expired()) {
-      conds.add(cond(old, READY, "False", REASON_SANDBOX_EXPIRED, "the sandbox passed its shutdownTime", generation, ts));
+      conds.add(
+          cond(
+              old,
+              READY,
+              "False",
+              REASON_SANDBOX_EXPIRED,
+              "the sandbox passed its shutdownTime",
+              generation,
+              ts));
       keep(old, SUSPENDED, conds);
       keep(old, FINISHED, conds);
       s.setConditions(conds);
@@ -71,43 +94,103 @@ public final class SandboxStatusCalculator {
     if (o.error() != null) {
       conds.add(cond(old, READY, "False", REASON_RECONCILER_ERROR, o.error(), generation, ts));
     } else if (suspended) {
-      conds.add(cond(old, READY, "False", REASON_SANDBOX_SUSPENDED, "the sandbox is suspended", generation, ts));
+      conds.add(
+          cond(
+              old,
+              READY,
+              "False",
+              REASON_SANDBOX_SUSPENDED,
+              "the sandbox is suspended",
+              generation,
+              ts));
     } else if ("Succeeded".equals(phase)) {
-      conds.add(cond(old, READY, "False", REASON_POD_SUCCEEDED, "the pod succeeded", generation, ts));
+      conds.add(
+          cond(old, READY, "False", REASON_POD_SUCCEEDED, "the pod succeeded", generation, ts));
     } else if ("Failed".equals(phase)) {
       conds.add(cond(old, READY, "False", REASON_POD_FAILED, "the pod failed", generation, ts));
-    } else if (pod != null && !terminating && "Running".equals(phase) && podReady(pod) && !podIPs(pod).isEmpty()
+    } else if (pod != null
+        && !terminating
+        && "Running".equals(phase)
+        && podReady(pod)
+        && !podIPs(pod).isEmpty()
         && (!o.serviceRequired() || o.serviceName() != null)) {
-      conds.add(cond(old, READY, "True", REASON_DEPENDENCIES_READY, "pod is ready", generation, ts));
+      conds.add(
+          cond(old, READY, "True", REASON_DEPENDENCIES_READY, "pod is ready", generation, ts));
     } else {
-      conds.add(cond(old, READY, "False", REASON_DEPENDENCIES_NOT_READY, notReadyMessage(pod, o), generation, ts));
+      conds.add(
+          cond(
+              old,
+              READY,
+              "False",
+              REASON_DEPENDENCIES_NOT_READY,
+              notReadyMessage(pod, o),
+              generation,
+              ts));
     }
 
     // Suspended: always present once computed
     if (!suspended) {
-      conds.add(cond(old, SUSPENDED, "False", REASON_NOT_SUSPENDED, "the sandbox is running", generation, ts));
+      conds.add(
+          cond(
+              old,
+              SUSPENDED,
+              "False",
+              REASON_NOT_SUSPENDED,
+              "the sandbox is running",
+              generation,
+              ts));
     } else if (o.podNotOwned()) {
-      conds.add(cond(old, SUSPENDED, "False", REASON_POD_NOT_OWNED, "a pod of this name is not owned by the sandbox", generation, ts));
+      conds.add(
+          cond(
+              old,
+              SUSPENDED,
+              "False",
+              REASON_POD_NOT_OWNED,
+              "a pod of this name is not owned by the sandbox",
+              generation,
+              ts));
     } else if (pod != null) {
-      conds.add(cond(old, SUSPENDED, "False", REASON_POD_TERMINATING, "waiting for the pod to terminate", generation, ts));
+      conds.add(
+          cond(
+              old,
+              SUSPENDED,
+              "False",
+              REASON_POD_TERMINATING,
+              "waiting for the pod to terminate",
+              generation,
+              ts));
     } else {
-      conds.add(cond(old, SUSPENDED, "True", REASON_POD_TERMINATED, "the pod is gone", generation, ts));
+      conds.add(
+          cond(old, SUSPENDED, "True", REASON_POD_TERMINATED, "the pod is gone", generation, ts));
     }
 
     // PodScheduled: mirrored while an owned pod exists
     if (pod != null) {
       PodCondition pc = podCondition(pod, "PodScheduled");
       if (pc == null) {
-        conds.add(cond(old, POD_SCHEDULED, "Unknown", REASON_POD_SCHEDULING_UNKNOWN, "", generation, ts));
+        conds.add(
+            cond(old, POD_SCHEDULED, "Unknown", REASON_POD_SCHEDULING_UNKNOWN, "", generation, ts));
       } else {
-        String reason = pc.getReason() == null || pc.getReason().isEmpty() ? REASON_POD_SCHEDULED : pc.getReason();
-        conds.add(cond(old, POD_SCHEDULED, pc.getStatus(), reason, pc.getMessage() == null ? "" : pc.getMessage(), generation, ts));
+        String reason =
+            pc.getReason() == null || pc.getReason().isEmpty()
+                ? REASON_POD_SCHEDULED
+                : pc.getReason();
+        conds.add(
+            cond(
+                old,
+                POD_SCHEDULED,
+                pc.getStatus(),
+                reason,
+                pc.getMessage() == null ? "" : pc.getMessage(),
+                generation,
+                ts));
       }
     }
 
     // Finished: once the pod is terminal; preserved afterwards
     if ("Succeeded".equals(phase)) {
-      conds.add(cond(old, FINISHED, "True", REASON_POD_SUCCEEDED, "the pod succeeded", generation, ts));
+      conds.add(
+          cond(old, FINISHED, "True", REASON_POD_SUCCEEDED, "the pod succeeded", generation, ts));
     } else if ("Failed".equals(phase)) {
       conds.add(cond(old, FINISHED, "True", REASON_POD_FAILED, "the pod failed", generation, ts));
     } else {
@@ -117,13 +200,15 @@ public final class SandboxStatusCalculator {
 
     if (pod != null && !suspended) {
       s.setPodIPs(podIPs(pod));
-      if (pod.getSpec() != null && pod.getSpec().getNodeName() != null) s.setNodeName(pod.getSpec().getNodeName());
+      if (pod.getSpec() != null && pod.getSpec().getNodeName() != null)
+        s.setNodeName(pod.getSpec().getNodeName());
     } else {
       s.setPodIPs(List.of());
     }
     if (o.serviceName() != null) {
       s.setService(o.serviceName());
-      s.setServiceFQDN(o.serviceName() + "." + sandbox.getMetadata().getNamespace() + ".svc." + clusterDomain);
+      s.setServiceFQDN(
+          o.serviceName() + "." + sandbox.getMetadata().getNamespace() + ".svc." + clusterDomain);
     }
     return s;
   }
@@ -137,7 +222,9 @@ public final class SandboxStatusCalculator {
         if (ip.getIp() != null && !ip.getIp().isEmpty()) ips.add(ip.getIp());
       }
     }
-    if (ips.isEmpty() && pod.getStatus().getPodIP() != null && !pod.getStatus().getPodIP().isEmpty()) {
+    if (ips.isEmpty()
+        && pod.getStatus().getPodIP() != null
+        && !pod.getStatus().getPodIP().isEmpty()) {
       ips.add(pod.getStatus().getPodIP());
     }
     return ips;
@@ -160,7 +247,8 @@ public final class SandboxStatusCalculator {
     if (o.podNotOwned()) return "a pod of this name exists and is not owned by the sandbox";
     if (pod == null) return "waiting for the pod to be created";
     if (pod.getMetadata().getDeletionTimestamp() != null) return "the pod is terminating";
-    if (o.podProblem() != null && !"Running".equals(pod.getStatus() == null ? null : pod.getStatus().getPhase())) {
+    if (o.podProblem() != null
+        && !"Running".equals(pod.getStatus() == null ? null : pod.getStatus().getPhase())) {
       return "the pod cannot start: " + o.podProblem();
     }
     if (o.serviceRequired() && o.serviceName() == null) return "waiting for the service";
@@ -173,11 +261,19 @@ public final class SandboxStatusCalculator {
     }
   }
 
-  private static Condition cond(List<Condition> old, String type, String status, String reason, String message,
-      long generation, String now) {
+  private static Condition cond(
+      List<Condition> old,
+      String type,
+      String status,
+      String reason,
+      String message,
+      long generation,
+      String now) {
     String since = now;
     for (Condition c : old) {
-      if (type.equals(c.getType()) && Objects.equals(status, c.getStatus()) && c.getLastTransitionTime() != null) {
+      if (type.equals(c.getType())
+          && Objects.equals(status, c.getStatus())
+          && c.getLastTransitionTime() != null) {
         since = c.getLastTransitionTime();
       }
     }

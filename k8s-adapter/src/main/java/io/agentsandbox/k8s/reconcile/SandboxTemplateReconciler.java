@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * SandboxTemplate → its shared NetworkPolicy ({@code <template>-network-policy}, owned by the
- * template; upstream's secure default unless the template gives rules; deleted when
- * {@code networkPolicyManagement: Unmanaged}) and the {@code sandbox-template-ref-hash} label on the
+ * template; upstream's secure default unless the template gives rules; deleted when {@code
+ * networkPolicyManagement: Unmanaged}) and the {@code sandbox-template-ref-hash} label on the
  * template itself. Level-based and idempotent; writes only differences.
  *
  * <p>Threads: informer handlers only queue keys; {@code template-reconciler-<n>} workers run the
@@ -47,21 +47,37 @@ public final class SandboxTemplateReconciler implements AutoCloseable {
   public SandboxTemplateReconciler(KubernetesClient client, String namespace, int workers) {
     this.client = Objects.requireNonNull(client, "client");
     this.namespace = namespace;
-    this.loop = new ReconcileLoop("template-reconciler", workers, this::reconcile, (k, e) -> { }, LOG);
+    this.loop =
+        new ReconcileLoop("template-reconciler", workers, this::reconcile, (k, e) -> {}, LOG);
   }
 
   /** Starts the informers and workers; completes when both informers have synced. */
   public CompletableFuture<Void> start() {
-    templates = namespace == null
-        ? client.resources(SandboxTemplate.class).inAnyNamespace().runnableInformer(0)
-        : client.resources(SandboxTemplate.class).inNamespace(namespace).runnableInformer(0);
+    templates =
+        namespace == null
+            ? client.resources(SandboxTemplate.class).inAnyNamespace().runnableInformer(0)
+            : client.resources(SandboxTemplate.class).inNamespace(namespace).runnableInformer(0);
     templates.addEventHandler(loop.handler(SandboxReconciler::key));
-    policies = namespace == null
-        ? client.network().v1().networkPolicies().inAnyNamespace().withLabel(UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH).runnableInformer(0)
-        : client.network().v1().networkPolicies().inNamespace(namespace).withLabel(UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH).runnableInformer(0);
+    policies =
+        namespace == null
+            ? client
+                .network()
+                .v1()
+                .networkPolicies()
+                .inAnyNamespace()
+                .withLabel(UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH)
+                .runnableInformer(0)
+            : client
+                .network()
+                .v1()
+                .networkPolicies()
+                .inNamespace(namespace)
+                .withLabel(UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH)
+                .runnableInformer(0);
     policies.addEventHandler(loop.handler(SandboxTemplateReconciler::ownerKey));
-    CompletableFuture<Void> synced = CompletableFuture.allOf(
-        policies.start().toCompletableFuture(), templates.start().toCompletableFuture());
+    CompletableFuture<Void> synced =
+        CompletableFuture.allOf(
+            policies.start().toCompletableFuture(), templates.start().toCompletableFuture());
     loop.start();
     return synced;
   }
@@ -79,15 +95,25 @@ public final class SandboxTemplateReconciler implements AutoCloseable {
   /** One pass over the template {@code namespace/name}. Worker threads only. */
   void reconcile(String key) {
     SandboxTemplate t = templates.getIndexer().getByKey(key);
-    if (t == null || t.getMetadata().getDeletionTimestamp() != null) return; // GC removes the policy
+    if (t == null || t.getMetadata().getDeletionTimestamp() != null)
+      return; // GC removes the policy
     String ns = t.getMetadata().getNamespace();
     String name = t.getMetadata().getName();
     String hash = UpstreamKeys.nameHash(name);
     Map<String, String> labels = t.getMetadata().getLabels();
     if (labels == null || !hash.equals(labels.get(UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH))) {
       apiWrites.incrementAndGet();
-      client.resources(SandboxTemplate.class).inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
-          "{\"metadata\":{\"labels\":{\"" + UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH + "\":\"" + hash + "\"}}}");
+      client
+          .resources(SandboxTemplate.class)
+          .inNamespace(ns)
+          .withName(name)
+          .patch(
+              PatchContext.of(PatchType.JSON_MERGE),
+              "{\"metadata\":{\"labels\":{\""
+                  + UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH
+                  + "\":\""
+                  + hash
+                  + "\"}}}");
     }
 
     String npName = SandboxTemplateResources.networkPolicyName(name);
@@ -109,8 +135,12 @@ public final class SandboxTemplateReconciler implements AutoCloseable {
         if (e.getCode() != 409) throw e;
       }
     } else if (!owned) {
-      LOG.warn("template {}: networkpolicy {} exists and is not controlled by the template; left alone", key, npName);
-    } else if (!Objects.equals(SandboxTemplateResources.specHash(existing), SandboxTemplateResources.specHash(desired))) {
+      LOG.warn(
+          "template {}: networkpolicy {} exists and is not controlled by the template; left alone",
+          key,
+          npName);
+    } else if (!Objects.equals(
+        SandboxTemplateResources.specHash(existing), SandboxTemplateResources.specHash(desired))) {
       NetworkPolicy copy = JSON.clone(existing);
       copy.setSpec(desired.getSpec());
       copy.getMetadata().setAnnotations(desired.getMetadata().getAnnotations());

@@ -20,15 +20,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Pure functions from a SandboxTemplate to what it owns or implies: the shared NetworkPolicy
- * {@code <template>-network-policy} (upstream's secure default when the template gives no rules) and
- * the secure defaults applied to every pod spec built from a template. Stateless; never mutates
- * its inputs.
+ * Pure functions from a SandboxTemplate to what it owns or implies: the shared NetworkPolicy {@code
+ * <template>-network-policy} (upstream's secure default when the template gives no rules) and the
+ * secure defaults applied to every pod spec built from a template. Stateless; never mutates its
+ * inputs.
  */
 public final class SandboxTemplateResources {
 
   /** Namespace of upstream's sandbox router, the only ingress the secure default allows. */
   public static final String ROUTER_NAMESPACE = "agent-sandbox-system";
+
   /** Public resolvers used when the secure default blocks cluster DNS. */
   public static final List<String> SECURE_DEFAULT_NAMESERVERS = List.of("8.8.8.8", "1.1.1.1");
 
@@ -50,14 +51,15 @@ public final class SandboxTemplateResources {
 
   /** True when the template's policy is Managed (the default) and it gives no rules of its own. */
   public static boolean usesSecureDefault(SandboxTemplateSpec spec) {
-    return spec.getNetworkPolicyManagement() != NetworkPolicyManagement.Unmanaged && spec.getNetworkPolicy() == null;
+    return spec.getNetworkPolicyManagement() != NetworkPolicyManagement.Unmanaged
+        && spec.getNetworkPolicy() == null;
   }
 
   /**
-   * The shared NetworkPolicy: selects the template's pods by
-   * {@code agents.x-k8s.io/sandbox-template-ref-hash=<NameHash(template)>}, declares both policy
-   * types, and carries the template's rules or, without rules, upstream's secure default: ingress
-   * only from {@code app=sandbox-router} pods in {@code agent-sandbox-system}; egress anywhere except
+   * The shared NetworkPolicy: selects the template's pods by {@code
+   * agents.x-k8s.io/sandbox-template-ref-hash=<NameHash(template)>}, declares both policy types,
+   * and carries the template's rules or, without rules, upstream's secure default: ingress only
+   * from {@code app=sandbox-router} pods in {@code agent-sandbox-system}; egress anywhere except
    * private, link-local and ULA ranges (which also blocks cluster DNS).
    */
   public static NetworkPolicy networkPolicy(SandboxTemplate template) {
@@ -67,34 +69,64 @@ public final class SandboxTemplateResources {
     List<NetworkPolicyIngressRule> ingress;
     List<NetworkPolicyEgressRule> egress;
     if (spec.getNetworkPolicy() == null) {
-      ingress = List.of(new NetworkPolicyIngressRuleBuilder().addNewFrom()
-          .withNewNamespaceSelector().addToMatchLabels("kubernetes.io/metadata.name", ROUTER_NAMESPACE).endNamespaceSelector()
-          .withNewPodSelector().addToMatchLabels("app", "sandbox-router").endPodSelector()
-          .endFrom().build());
-      egress = List.of(new NetworkPolicyEgressRuleBuilder()
-          .addNewTo().withNewIpBlock().withCidr("0.0.0.0/0")
-          .withExcept("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16").endIpBlock().endTo()
-          .addNewTo().withNewIpBlock().withCidr("::/0").withExcept("fc00::/7", "fe80::/10").endIpBlock().endTo()
-          .build());
+      ingress =
+          List.of(
+              new NetworkPolicyIngressRuleBuilder()
+                  .addNewFrom()
+                  .withNewNamespaceSelector()
+                  .addToMatchLabels("kubernetes.io/metadata.name", ROUTER_NAMESPACE)
+                  .endNamespaceSelector()
+                  .withNewPodSelector()
+                  .addToMatchLabels("app", "sandbox-router")
+                  .endPodSelector()
+                  .endFrom()
+                  .build());
+      egress =
+          List.of(
+              new NetworkPolicyEgressRuleBuilder()
+                  .addNewTo()
+                  .withNewIpBlock()
+                  .withCidr("0.0.0.0/0")
+                  .withExcept("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16")
+                  .endIpBlock()
+                  .endTo()
+                  .addNewTo()
+                  .withNewIpBlock()
+                  .withCidr("::/0")
+                  .withExcept("fc00::/7", "fe80::/10")
+                  .endIpBlock()
+                  .endTo()
+                  .build());
     } else {
-      ingress = spec.getNetworkPolicy().getIngress() == null ? List.of() : JSON.clone(spec.getNetworkPolicy()).getIngress();
-      egress = spec.getNetworkPolicy().getEgress() == null ? List.of() : JSON.clone(spec.getNetworkPolicy()).getEgress();
+      ingress =
+          spec.getNetworkPolicy().getIngress() == null
+              ? List.of()
+              : JSON.clone(spec.getNetworkPolicy()).getIngress();
+      egress =
+          spec.getNetworkPolicy().getEgress() == null
+              ? List.of()
+              : JSON.clone(spec.getNetworkPolicy()).getEgress();
     }
-    NetworkPolicy np = new NetworkPolicyBuilder()
-        .withNewMetadata()
-        .withName(networkPolicyName(name))
-        .withNamespace(template.getMetadata().getNamespace())
-        .withLabels(Map.of(UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH, hash))
-        .withOwnerReferences(ownerReference(template))
-        .endMetadata()
-        .withNewSpec()
-        .withNewPodSelector().addToMatchLabels(UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH, hash).endPodSelector()
-        .withPolicyTypes("Ingress", "Egress")
-        .withIngress(ingress)
-        .withEgress(egress)
-        .endSpec()
-        .build();
-    np.getMetadata().setAnnotations(Map.of(SPEC_HASH_ANNOTATION, UpstreamKeys.nameHash(JSON.asJson(np.getSpec()))));
+    NetworkPolicy np =
+        new NetworkPolicyBuilder()
+            .withNewMetadata()
+            .withName(networkPolicyName(name))
+            .withNamespace(template.getMetadata().getNamespace())
+            .withLabels(Map.of(UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH, hash))
+            .withOwnerReferences(ownerReference(template))
+            .endMetadata()
+            .withNewSpec()
+            .withNewPodSelector()
+            .addToMatchLabels(UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH, hash)
+            .endPodSelector()
+            .withPolicyTypes("Ingress", "Egress")
+            .withIngress(ingress)
+            .withEgress(egress)
+            .endSpec()
+            .build();
+    np.getMetadata()
+        .setAnnotations(
+            Map.of(SPEC_HASH_ANNOTATION, UpstreamKeys.nameHash(JSON.asJson(np.getSpec()))));
     return np;
   }
 
@@ -106,8 +138,8 @@ public final class SandboxTemplateResources {
 
   /**
    * Upstream's {@code ApplySandboxSecureDefaults}, on a copy: no service-account token unless the
-   * spec says otherwise and, in secure-default network mode, public resolvers when
-   * {@code dnsPolicy} is unset.
+   * spec says otherwise and, in secure-default network mode, public resolvers when {@code
+   * dnsPolicy} is unset.
    */
   public static PodSpec withSecureDefaults(PodSpec podSpec, boolean secureDefaultNetwork) {
     PodSpec s = JSON.clone(podSpec);
@@ -133,7 +165,8 @@ public final class SandboxTemplateResources {
   static boolean isControlledBy(HasMetadata obj, SandboxTemplate t) {
     if (obj == null || obj.getMetadata().getOwnerReferences() == null) return false;
     for (OwnerReference r : obj.getMetadata().getOwnerReferences()) {
-      if (Boolean.TRUE.equals(r.getController())) return r.getUid() != null && r.getUid().equals(t.getMetadata().getUid());
+      if (Boolean.TRUE.equals(r.getController()))
+        return r.getUid() != null && r.getUid().equals(t.getMetadata().getUid());
     }
     return false;
   }

@@ -52,8 +52,14 @@ class ClaimExpiryTest {
     c.setSpec(spec);
     if (finishedAt != null) {
       SandboxClaimStatus st = new SandboxClaimStatus();
-      st.setConditions(List.of(new ConditionBuilder().withType("Finished").withStatus("True").withReason("PodSucceeded")
-          .withLastTransitionTime(finishedAt).build()));
+      st.setConditions(
+          List.of(
+              new ConditionBuilder()
+                  .withType("Finished")
+                  .withStatus("True")
+                  .withReason("PodSucceeded")
+                  .withLastTransitionTime(finishedAt)
+                  .build()));
       c.setStatus(st);
     }
     return c;
@@ -61,8 +67,11 @@ class ClaimExpiryTest {
 
   @Test
   void shouldTakeTheEarlierOfShutdownTimeAndFinishedPlusTtl() {
-    assertThat(ClaimExpiry.expiryOf(claim("2026-01-01T01:00:00Z", null, null))).isEqualTo(Instant.parse("2026-01-01T01:00:00Z"));
-    assertThat(ClaimExpiry.expiryOf(claim(null, 30, null))).as("ttl without Finished: no expiry yet").isNull();
+    assertThat(ClaimExpiry.expiryOf(claim("2026-01-01T01:00:00Z", null, null)))
+        .isEqualTo(Instant.parse("2026-01-01T01:00:00Z"));
+    assertThat(ClaimExpiry.expiryOf(claim(null, 30, null)))
+        .as("ttl without Finished: no expiry yet")
+        .isNull();
     assertThat(ClaimExpiry.expiryOf(claim("2026-01-01T01:00:00Z", 30, "2026-01-01T00:10:00Z")))
         .isEqualTo(Instant.parse("2026-01-01T00:10:30Z"));
     assertThat(ClaimExpiry.expiryOf(claim("2026-01-01T00:05:00Z", 30, "2026-01-01T00:10:00Z")))

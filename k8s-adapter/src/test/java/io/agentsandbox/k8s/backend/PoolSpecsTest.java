@@ -23,12 +23,26 @@ class PoolSpecsTest {
 
   private static SandboxTemplate template() {
     SandboxTemplateSpec ts = new SandboxTemplateSpec();
-    ts.setPodTemplate(new PodTemplate(null, new PodSpecBuilder().withRuntimeClassName("gvisor")
-        .withContainers(new ContainerBuilder().withName("c").withImage("python:3.12").withCommand("sleep", "inf")
-            .addNewEnv().withName("A").withValue("1").endEnv()
-            .withNewResources().withLimits(Map.of("cpu", new Quantity("500m"), "memory", new Quantity("1Gi"))).endResources()
-            .build())
-        .build()));
+    ts.setPodTemplate(
+        new PodTemplate(
+            null,
+            new PodSpecBuilder()
+                .withRuntimeClassName("gvisor")
+                .withContainers(
+                    new ContainerBuilder()
+                        .withName("c")
+                        .withImage("python:3.12")
+                        .withCommand("sleep", "inf")
+                        .addNewEnv()
+                        .withName("A")
+                        .withValue("1")
+                        .endEnv()
+                        .withNewResources()
+                        .withLimits(
+                            Map.of("cpu", new Quantity("500m"), "memory", new Quantity("1Gi")))
+                        .endResources()
+                        .build())
+                .build()));
     SandboxTemplate t = new SandboxTemplate();
     t.setMetadata(new ObjectMetaBuilder().withName("py").withNamespace("ns").build());
     t.setSpec(ts);
@@ -40,14 +54,21 @@ class PoolSpecsTest {
     ps.setReplicas(replicas);
     ps.setSandboxTemplateRef(new LocalObjectRef("py"));
     SandboxWarmPool p = new SandboxWarmPool();
-    p.setMetadata(new ObjectMetaBuilder().withName("py-pool").withNamespace("ns").withAnnotations(annotations).build());
+    p.setMetadata(
+        new ObjectMetaBuilder()
+            .withName("py-pool")
+            .withNamespace("ns")
+            .withAnnotations(annotations)
+            .build());
     p.setSpec(ps);
     return p;
   }
 
   @Test
   void shouldMapPoolAndTemplateToASpec() {
-    PoolSpec spec = PoolSpecs.toSpec(pool(4, Map.of(AgentSandboxAnnotations.MAX_CLAIMS_PER_TENANT, "7")), template());
+    PoolSpec spec =
+        PoolSpecs.toSpec(
+            pool(4, Map.of(AgentSandboxAnnotations.MAX_CLAIMS_PER_TENANT, "7")), template());
     assertThat(spec.key().toString()).isEqualTo("ns/py-pool");
     assertThat(spec.replicas()).isEqualTo(4);
     assertThat(spec.maxClaimsPerTenant()).isEqualTo(7);
@@ -63,7 +84,16 @@ class PoolSpecsTest {
 
   @Test
   void shouldDefaultReplicasToOneAndReadAutoscaleBounds() {
-    PoolSpec spec = PoolSpecs.toSpec(pool(null, Map.of(AgentSandboxAnnotations.MIN_REPLICAS, "2", AgentSandboxAnnotations.MAX_REPLICAS, "9")), template());
+    PoolSpec spec =
+        PoolSpecs.toSpec(
+            pool(
+                null,
+                Map.of(
+                    AgentSandboxAnnotations.MIN_REPLICAS,
+                    "2",
+                    AgentSandboxAnnotations.MAX_REPLICAS,
+                    "9")),
+            template());
     assertThat(spec.replicas()).isEqualTo(1);
     assertThat(spec.autoscale().minReplicas()).isEqualTo(2);
     assertThat(spec.autoscale().maxReplicas()).isEqualTo(9);
@@ -71,15 +101,25 @@ class PoolSpecsTest {
 
   @Test
   void shouldRejectABadAnnotationNamingIt() {
-    assertThatThrownBy(() -> PoolSpecs.toSpec(pool(1, Map.of(AgentSandboxAnnotations.MAX_CLAIMS_PER_TENANT, "lots")), template()))
+    assertThatThrownBy(
+            () ->
+                PoolSpecs.toSpec(
+                    pool(1, Map.of(AgentSandboxAnnotations.MAX_CLAIMS_PER_TENANT, "lots")),
+                    template()))
         .hasMessageContaining(AgentSandboxAnnotations.MAX_CLAIMS_PER_TENANT);
   }
 
   @Test
   void shouldNameTheResourceOfARequestPath() {
-    assertThat(KubernetesBackend.resourceOf("/apis/agents.x-k8s.io/v1beta1/namespaces/a/sandboxes/sb-1")).isEqualTo("sandboxes");
-    assertThat(KubernetesBackend.resourceOf("/apis/extensions.agents.x-k8s.io/v1beta1/namespaces/a/sandboxclaims/c/status"))
+    assertThat(
+            KubernetesBackend.resourceOf(
+                "/apis/agents.x-k8s.io/v1beta1/namespaces/a/sandboxes/sb-1"))
+        .isEqualTo("sandboxes");
+    assertThat(
+            KubernetesBackend.resourceOf(
+                "/apis/extensions.agents.x-k8s.io/v1beta1/namespaces/a/sandboxclaims/c/status"))
         .isEqualTo("sandboxclaims/status");
-    assertThat(KubernetesBackend.resourceOf("/apis/agents.x-k8s.io/v1beta1/namespaces/a/sandboxes")).isEqualTo("sandboxes");
+    assertThat(KubernetesBackend.resourceOf("/apis/agents.x-k8s.io/v1beta1/namespaces/a/sandboxes"))
+        .isEqualTo("sandboxes");
   }
 }

@@ -21,11 +21,16 @@ class CrdInstallIT {
   }
 
   private static CustomResourceDefinitionVersion version(CustomResourceDefinition crd, String v) {
-    return crd.getSpec().getVersions().stream().filter(x -> x.getName().equals(v)).findFirst().orElseThrow();
+    return crd.getSpec().getVersions().stream()
+        .filter(x -> x.getName().equals(v))
+        .findFirst()
+        .orElseThrow();
   }
 
   private static List<String> columns(CustomResourceDefinitionVersion v) {
-    return v.getAdditionalPrinterColumns().stream().map(CustomResourceColumnDefinition::getName).toList();
+    return v.getAdditionalPrinterColumns().stream()
+        .map(CustomResourceColumnDefinition::getName)
+        .toList();
   }
 
   @Test
@@ -57,15 +62,19 @@ class CrdInstallIT {
     assertThat(pool.getSpec().getNames().getShortNames()).containsExactly("swp");
     CustomResourceDefinitionVersion poolV = version(pool, "v1beta1");
     assertThat(poolV.getSubresources().getStatus()).isNotNull();
-    assertThat(poolV.getSubresources().getScale().getSpecReplicasPath()).isEqualTo(".spec.replicas");
-    assertThat(poolV.getSubresources().getScale().getStatusReplicasPath()).isEqualTo(".status.replicas");
-    assertThat(poolV.getSubresources().getScale().getLabelSelectorPath()).isEqualTo(".status.selector");
+    assertThat(poolV.getSubresources().getScale().getSpecReplicasPath())
+        .isEqualTo(".spec.replicas");
+    assertThat(poolV.getSubresources().getScale().getStatusReplicasPath())
+        .isEqualTo(".status.replicas");
+    assertThat(poolV.getSubresources().getScale().getLabelSelectorPath())
+        .isEqualTo(".status.selector");
     assertThat(columns(poolV)).containsExactly("Ready", "Desired", "Age");
 
     CustomResourceDefinition claim = crd(c, SandboxClaim.CRD_NAME);
     assertThat(claim.getSpec().getNames().getShortNames()).containsExactly("sandboxclaim");
     assertThat(version(claim, "v1beta1").getSubresources().getStatus()).isNotNull();
-    assertThat(columns(version(claim, "v1beta1"))).containsExactly("Ready", "Sandbox", "Reason", "Age");
+    assertThat(columns(version(claim, "v1beta1")))
+        .containsExactly("Ready", "Sandbox", "Reason", "Age");
   }
 
   @Test
@@ -73,13 +82,25 @@ class CrdInstallIT {
     List<APIResource> core = c.getApiResources("agents.x-k8s.io/v1beta1").getResources();
     assertThat(core).extracting(APIResource::getName).contains("sandboxes", "sandboxes/status");
     assertThat(c.getApiResources("agents.x-k8s.io/v1alpha1").getResources())
-        .extracting(APIResource::getName).contains("sandboxes");
+        .extracting(APIResource::getName)
+        .contains("sandboxes");
     List<APIResource> ext = c.getApiResources("extensions.agents.x-k8s.io/v1beta1").getResources();
-    assertThat(ext).extracting(APIResource::getName).contains(
-        "sandboxtemplates", "sandboxwarmpools", "sandboxwarmpools/status", "sandboxwarmpools/scale",
-        "sandboxclaims", "sandboxclaims/status");
+    assertThat(ext)
+        .extracting(APIResource::getName)
+        .contains(
+            "sandboxtemplates",
+            "sandboxwarmpools",
+            "sandboxwarmpools/status",
+            "sandboxwarmpools/scale",
+            "sandboxclaims",
+            "sandboxclaims/status");
     assertThat(ext).extracting(APIResource::getName).doesNotContain("sandboxtemplates/status");
-    assertThat(ext.stream().filter(r -> r.getName().equals("sandboxwarmpools")).findFirst().orElseThrow()
-        .getShortNames()).containsExactly("swp");
+    assertThat(
+            ext.stream()
+                .filter(r -> r.getName().equals("sandboxwarmpools"))
+                .findFirst()
+                .orElseThrow()
+                .getShortNames())
+        .containsExactly("swp");
   }
 }

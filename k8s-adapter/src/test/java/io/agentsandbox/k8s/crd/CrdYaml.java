@@ -23,8 +23,8 @@ import java.util.stream.Stream;
  * into the committed {@code crds/<group>_<plural>.yaml}, named as upstream names them. Stateless.
  *
  * <p>One fix-up: crd-generator 7.5.2 sorts {@code additionalPrinterColumns} by JSON path; we put
- * them back in the order the model declares them (upstream's: Ready, Reason, Age), because
- * {@code kubectl get} shows them in that order.
+ * them back in the order the model declares them (upstream's: Ready, Reason, Age), because {@code
+ * kubectl get} shows them in that order.
  */
 final class CrdYaml {
 
@@ -36,7 +36,8 @@ final class CrdYaml {
   private static final Map<String, Class<? extends HasMetadata>> MODEL =
       Map.of(
           key(Sandbox.class), Sandbox.class,
-          key(io.agentsandbox.k8s.crd.v1alpha1.Sandbox.class), io.agentsandbox.k8s.crd.v1alpha1.Sandbox.class,
+          key(io.agentsandbox.k8s.crd.v1alpha1.Sandbox.class),
+              io.agentsandbox.k8s.crd.v1alpha1.Sandbox.class,
           key(SandboxTemplate.class), SandboxTemplate.class,
           key(SandboxWarmPool.class), SandboxWarmPool.class,
           key(SandboxClaim.class), SandboxClaim.class);
@@ -56,9 +57,11 @@ final class CrdYaml {
   static Map<String, String> render(Path generatedDir) {
     Map<String, String> out = new TreeMap<>();
     try (Stream<Path> files = Files.list(generatedDir)) {
-      for (Path f : (Iterable<Path>) files.filter(p -> p.toString().endsWith("-v1.yml")).sorted()::iterator) {
+      for (Path f :
+          (Iterable<Path>) files.filter(p -> p.toString().endsWith("-v1.yml")).sorted()::iterator) {
         CustomResourceDefinition crd =
-            Serialization.unmarshal(Files.readString(f, StandardCharsets.UTF_8), CustomResourceDefinition.class);
+            Serialization.unmarshal(
+                Files.readString(f, StandardCharsets.UTF_8), CustomResourceDefinition.class);
         fixPrinterColumnOrder(crd);
         out.put(fileName(crd), HEADER + Serialization.asYaml(crd));
       }
@@ -70,9 +73,11 @@ final class CrdYaml {
 
   private static void fixPrinterColumnOrder(CustomResourceDefinition crd) {
     for (CustomResourceDefinitionVersion v : crd.getSpec().getVersions()) {
-      Class<? extends HasMetadata> model = MODEL.get(crd.getMetadata().getName() + "/" + v.getName());
+      Class<? extends HasMetadata> model =
+          MODEL.get(crd.getMetadata().getName() + "/" + v.getName());
       if (model == null) {
-        throw new IllegalStateException("no model class for " + crd.getMetadata().getName() + "/" + v.getName());
+        throw new IllegalStateException(
+            "no model class for " + crd.getMetadata().getName() + "/" + v.getName());
       }
       List<String> declared = new ArrayList<>();
       for (AdditionalPrinterColumn c : model.getAnnotationsByType(AdditionalPrinterColumn.class)) {

@@ -13,9 +13,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code crds/*.yaml} must equal what the Java model generates. With
- * {@code -Dagentsandbox.crds.update=true} (what {@code scripts/generate-crds.sh} passes) it rewrites
- * them instead.
+ * {@code crds/*.yaml} must equal what the Java model generates. With {@code
+ * -Dagentsandbox.crds.update=true} (what {@code scripts/generate-crds.sh} passes) it rewrites them
+ * instead.
  */
 class CrdsUpToDateTest {
 
@@ -28,17 +28,19 @@ class CrdsUpToDateTest {
   }
 
   static Path generatedDir() {
-    return Path.of(System.getProperty("agentsandbox.generated.crds.dir", "target/classes/META-INF/fabric8"));
+    return Path.of(
+        System.getProperty("agentsandbox.generated.crds.dir", "target/classes/META-INF/fabric8"));
   }
 
   @Test
   void shouldMatchTheGeneratedCrds() throws IOException {
     Map<String, String> expected = CrdYaml.render(generatedDir());
-    assertThat(expected).containsOnlyKeys(
-        "agents.x-k8s.io_sandboxes.yaml",
-        "extensions.agents.x-k8s.io_sandboxtemplates.yaml",
-        "extensions.agents.x-k8s.io_sandboxwarmpools.yaml",
-        "extensions.agents.x-k8s.io_sandboxclaims.yaml");
+    assertThat(expected)
+        .containsOnlyKeys(
+            "agents.x-k8s.io_sandboxes.yaml",
+            "extensions.agents.x-k8s.io_sandboxtemplates.yaml",
+            "extensions.agents.x-k8s.io_sandboxwarmpools.yaml",
+            "extensions.agents.x-k8s.io_sandboxclaims.yaml");
     Path dir = crdsDir();
     if (Boolean.getBoolean("agentsandbox.crds.update")) {
       Files.createDirectories(dir);
@@ -48,7 +50,9 @@ class CrdsUpToDateTest {
     }
     List<String> committed = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
-      files.filter(p -> p.toString().endsWith(".yaml")).forEach(p -> committed.add(p.getFileName().toString()));
+      files
+          .filter(p -> p.toString().endsWith(".yaml"))
+          .forEach(p -> committed.add(p.getFileName().toString()));
     }
     assertThat(committed).as(REGENERATE).containsExactlyInAnyOrderElementsOf(expected.keySet());
     for (Map.Entry<String, String> e : expected.entrySet()) {

@@ -16,8 +16,12 @@ class ModelJsonTest {
     Sandbox s = new Sandbox();
     s.getMetadata();
     SandboxSpec spec = new SandboxSpec();
-    spec.setPodTemplate(new PodTemplate(null, new PodSpecBuilder()
-        .withContainers(new ContainerBuilder().withName("c").withImage("busybox").build()).build()));
+    spec.setPodTemplate(
+        new PodTemplate(
+            null,
+            new PodSpecBuilder()
+                .withContainers(new ContainerBuilder().withName("c").withImage("busybox").build())
+                .build()));
     spec.setOperatingMode(OperatingMode.Suspended);
     s.setSpec(spec);
     SandboxStatus st = new SandboxStatus();
@@ -26,15 +30,21 @@ class ModelJsonTest {
     s.setStatus(st);
 
     String json = Serialization.asJson(s);
-    assertThat(json).contains("\"apiVersion\":\"agents.x-k8s.io/v1beta1\"", "\"kind\":\"Sandbox\"",
-        "\"podIPs\":[\"10.0.0.7\"]", "\"serviceFQDN\":\"s.ns.svc.cluster.local\"",
-        "\"operatingMode\":\"Suspended\"");
+    assertThat(json)
+        .contains(
+            "\"apiVersion\":\"agents.x-k8s.io/v1beta1\"",
+            "\"kind\":\"Sandbox\"",
+            "\"podIPs\":[\"10.0.0.7\"]",
+            "\"serviceFQDN\":\"s.ns.svc.cluster.local\"",
+            "\"operatingMode\":\"Suspended\"");
     assertThat(json).doesNotContain("shutdownTime", "volumeClaimTemplates", "\"service\"", "null");
   }
 
   @Test
   void shouldReadUpstreamClaimYaml() {
-    SandboxClaim c = Serialization.unmarshal("""
+    SandboxClaim c =
+        Serialization.unmarshal(
+            """
         apiVersion: extensions.agents.x-k8s.io/v1beta1
         kind: SandboxClaim
         metadata: {name: c1}
@@ -43,9 +53,11 @@ class ModelJsonTest {
           lifecycle: {shutdownPolicy: DeleteForeground, ttlSecondsAfterFinished: 30}
         status:
           sandbox: {name: pool-x7k2p, podIPs: [10.0.0.9]}
-        """, SandboxClaim.class);
+        """,
+            SandboxClaim.class);
     assertThat(c.getSpec().getWarmPoolRef().getName()).isEqualTo("pool");
-    assertThat(c.getSpec().getLifecycle().getShutdownPolicy()).isEqualTo(ClaimShutdownPolicy.DeleteForeground);
+    assertThat(c.getSpec().getLifecycle().getShutdownPolicy())
+        .isEqualTo(ClaimShutdownPolicy.DeleteForeground);
     assertThat(c.getStatus().getSandbox().getPodIPs()).containsExactly("10.0.0.9");
   }
 }

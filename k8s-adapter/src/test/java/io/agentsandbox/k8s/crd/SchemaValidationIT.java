@@ -14,9 +14,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LocalApiServerExtension.class)
 class SchemaValidationIT {
 
-  private static KubernetesClientException rejected(KubernetesClient c, TestNamespace ns, String yaml) {
-    KubernetesClientException e = catchThrowableOfType(KubernetesClientException.class,
-        () -> c.resource(yaml).inNamespace(ns.name()).create());
+  private static KubernetesClientException rejected(
+      KubernetesClient c, TestNamespace ns, String yaml) {
+    KubernetesClientException e =
+        catchThrowableOfType(
+            KubernetesClientException.class,
+            () -> c.resource(yaml).inNamespace(ns.name()).create());
     assertThat(e).as("expected the API server to reject:\n" + yaml).isNotNull();
     assertThat(e.getCode()).isEqualTo(422);
     return e;
@@ -24,7 +27,11 @@ class SchemaValidationIT {
 
   @Test
   void shouldRejectNegativePoolReplicas(KubernetesClient c, TestNamespace ns) {
-    KubernetesClientException e = rejected(c, ns, """
+    KubernetesClientException e =
+        rejected(
+            c,
+            ns,
+            """
         apiVersion: extensions.agents.x-k8s.io/v1beta1
         kind: SandboxWarmPool
         metadata: {name: bad-replicas}
@@ -35,7 +42,10 @@ class SchemaValidationIT {
 
   @Test
   void shouldRejectPoolWithoutTemplateRef(KubernetesClient c, TestNamespace ns) {
-    rejected(c, ns, """
+    rejected(
+        c,
+        ns,
+        """
         apiVersion: extensions.agents.x-k8s.io/v1beta1
         kind: SandboxWarmPool
         metadata: {name: no-template}
@@ -45,7 +55,11 @@ class SchemaValidationIT {
 
   @Test
   void shouldRejectClaimWithoutWarmPoolRefName(KubernetesClient c, TestNamespace ns) {
-    KubernetesClientException e = rejected(c, ns, """
+    KubernetesClientException e =
+        rejected(
+            c,
+            ns,
+            """
         apiVersion: extensions.agents.x-k8s.io/v1beta1
         kind: SandboxClaim
         metadata: {name: no-pool-name}
@@ -56,7 +70,10 @@ class SchemaValidationIT {
 
   @Test
   void shouldRejectClaimWithoutWarmPoolRef(KubernetesClient c, TestNamespace ns) {
-    rejected(c, ns, """
+    rejected(
+        c,
+        ns,
+        """
         apiVersion: extensions.agents.x-k8s.io/v1beta1
         kind: SandboxClaim
         metadata: {name: no-pool}
@@ -66,19 +83,28 @@ class SchemaValidationIT {
 
   @Test
   void shouldRejectUnknownEnumValuesAndNegativeTtl(KubernetesClient c, TestNamespace ns) {
-    rejected(c, ns, """
+    rejected(
+        c,
+        ns,
+        """
         apiVersion: extensions.agents.x-k8s.io/v1beta1
         kind: SandboxClaim
         metadata: {name: bad-policy}
         spec: {warmPoolRef: {name: p}, lifecycle: {shutdownPolicy: Explode}}
         """);
-    rejected(c, ns, """
+    rejected(
+        c,
+        ns,
+        """
         apiVersion: extensions.agents.x-k8s.io/v1beta1
         kind: SandboxClaim
         metadata: {name: bad-ttl}
         spec: {warmPoolRef: {name: p}, lifecycle: {ttlSecondsAfterFinished: -5}}
         """);
-    rejected(c, ns, """
+    rejected(
+        c,
+        ns,
+        """
         apiVersion: agents.x-k8s.io/v1beta1
         kind: Sandbox
         metadata: {name: bad-mode}
@@ -86,7 +112,10 @@ class SchemaValidationIT {
           operatingMode: Paused
           podTemplate: {spec: {containers: [{name: c, image: busybox}]}}
         """);
-    rejected(c, ns, """
+    rejected(
+        c,
+        ns,
+        """
         apiVersion: extensions.agents.x-k8s.io/v1beta1
         kind: SandboxWarmPool
         metadata: {name: bad-strategy}
@@ -96,19 +125,28 @@ class SchemaValidationIT {
 
   @Test
   void shouldRejectSandboxWithoutPodTemplateOrPodSpec(KubernetesClient c, TestNamespace ns) {
-    rejected(c, ns, """
+    rejected(
+        c,
+        ns,
+        """
         apiVersion: agents.x-k8s.io/v1beta1
         kind: Sandbox
         metadata: {name: no-template}
         spec: {service: true}
         """);
-    rejected(c, ns, """
+    rejected(
+        c,
+        ns,
+        """
         apiVersion: agents.x-k8s.io/v1beta1
         kind: Sandbox
         metadata: {name: no-pod-spec}
         spec: {podTemplate: {metadata: {labels: {a: b}}}}
         """);
-    rejected(c, ns, """
+    rejected(
+        c,
+        ns,
+        """
         apiVersion: extensions.agents.x-k8s.io/v1beta1
         kind: SandboxTemplate
         metadata: {name: no-pod}
@@ -118,7 +156,10 @@ class SchemaValidationIT {
 
   @Test
   void shouldRejectV1alpha1ReplicasOtherThanOne(KubernetesClient c, TestNamespace ns) {
-    rejected(c, ns, """
+    rejected(
+        c,
+        ns,
+        """
         apiVersion: agents.x-k8s.io/v1alpha1
         kind: Sandbox
         metadata: {name: alpha-suspended}

@@ -16,13 +16,17 @@ class WarmPoolScaleIT {
 
   @Test
   void shouldScaleAPoolThroughTheScaleSubresource(KubernetesClient c, TestNamespace ns) {
-    c.resource("""
+    c.resource(
+            """
         apiVersion: extensions.agents.x-k8s.io/v1beta1
         kind: SandboxWarmPool
         metadata: {name: scaled}
         spec: {replicas: 2, sandboxTemplateRef: {name: t}}
-        """).inNamespace(ns.name()).create();
-    Resource<SandboxWarmPool> pool = c.resources(SandboxWarmPool.class).inNamespace(ns.name()).withName("scaled");
+        """)
+        .inNamespace(ns.name())
+        .create();
+    Resource<SandboxWarmPool> pool =
+        c.resources(SandboxWarmPool.class).inNamespace(ns.name()).withName("scaled");
 
     pool.scale(7);
     assertThat(pool.get().getSpec().getReplicas()).isEqualTo(7);

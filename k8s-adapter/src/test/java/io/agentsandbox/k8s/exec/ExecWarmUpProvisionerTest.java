@@ -21,8 +21,16 @@ import org.junit.jupiter.api.Test;
 class ExecWarmUpProvisionerTest {
 
   private static final PoolKey POOL = new PoolKey("ns", "py");
-  private static final SandboxBlueprint BLUEPRINT = new SandboxBlueprint("python", RuntimeClass.GVISOR, "python:e2e",
-      List.of("sleep"), List.of("infinity"), Map.of(), 0, 0);
+  private static final SandboxBlueprint BLUEPRINT =
+      new SandboxBlueprint(
+          "python",
+          RuntimeClass.GVISOR,
+          "python:e2e",
+          List.of("sleep"),
+          List.of("infinity"),
+          Map.of(),
+          0,
+          0);
 
   /** Keeps the listener of each create; the test plays the delegate's callbacks. */
   private static final class FakeProvisioner implements SandboxProvisioner {
@@ -30,7 +38,8 @@ class ExecWarmUpProvisionerTest {
     final List<String> deleted = new ArrayList<>();
 
     @Override
-    public void create(PoolKey pool, String sandboxName, SandboxBlueprint blueprint, ProvisionListener listener) {
+    public void create(
+        PoolKey pool, String sandboxName, SandboxBlueprint blueprint, ProvisionListener listener) {
       created = listener;
     }
 
@@ -87,7 +96,8 @@ class ExecWarmUpProvisionerTest {
 
   private final FakeProvisioner delegate = new FakeProvisioner();
   private final FakeExecutor executor = new FakeExecutor();
-  private final ExecWarmUpProvisioner warming = new ExecWarmUpProvisioner(delegate, executor, 5_000);
+  private final ExecWarmUpProvisioner warming =
+      new ExecWarmUpProvisioner(delegate, executor, 5_000);
   private final Events events = new Events();
 
   private static ExecResult ok() {
@@ -118,8 +128,12 @@ class ExecWarmUpProvisionerTest {
   void aFailedWarmUpExecStillReportsReady() {
     warming.create(POOL, "py-1", BLUEPRINT, events);
     delegate.created.onSandboxReady(POOL, "py-1", List.of());
-    executor.results.get(0).completeExceptionally(
-        new SandboxExecutor.ExecException(SandboxExecutor.ExecException.Kind.RUNTIME_ERROR, "no /bin/sh"));
+    executor
+        .results
+        .get(0)
+        .completeExceptionally(
+            new SandboxExecutor.ExecException(
+                SandboxExecutor.ExecException.Kind.RUNTIME_ERROR, "no /bin/sh"));
     assertThat(events.seen).containsExactly("ready py-1 []");
   }
 

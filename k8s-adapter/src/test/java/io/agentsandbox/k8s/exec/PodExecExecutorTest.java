@@ -27,17 +27,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The pods/exec executor against {@link FakeExecApiServer}: the wrapper really runs (host
- * {@code /bin/sh}, and busybox when installed), so stdin, env, workdir, exit codes, output caps and
- * the timeout are checked end to end over the exec websocket; error statuses of the API map to
- * GONE (409) or RUNTIME_ERROR (502), never an unclassified failure (500).
+ * The pods/exec executor against {@link FakeExecApiServer}: the wrapper really runs (host {@code
+ * /bin/sh}, and busybox when installed), so stdin, env, workdir, exit codes, output caps and the
+ * timeout are checked end to end over the exec websocket; error statuses of the API map to GONE
+ * (409) or RUNTIME_ERROR (502), never an unclassified failure (500).
  */
 class PodExecExecutorTest {
 
   static final String NS = "team-a";
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   FakeExecApiServer api;
   KubernetesClient client;
@@ -59,11 +58,17 @@ class PodExecExecutorTest {
   }
 
   static SandboxRef ref(String name) {
-    return new SandboxRef(name, new PoolKey(NS, "pool"), RuntimeClass.DEFAULT, List.of(), "kubernetes");
+    return new SandboxRef(
+        name, new PoolKey(NS, "pool"), RuntimeClass.DEFAULT, List.of(), "kubernetes");
   }
 
   ExecRequest request(List<String> command, String stdin, Map<String, String> env, long timeoutMs) {
-    return new ExecRequest(command, stdin == null ? null : stdin.getBytes(StandardCharsets.UTF_8), env, dir.toString(), timeoutMs);
+    return new ExecRequest(
+        command,
+        stdin == null ? null : stdin.getBytes(StandardCharsets.UTF_8),
+        env,
+        dir.toString(),
+        timeoutMs);
   }
 
   ExecResult run(String pod, ExecRequest request) throws Exception {
@@ -80,19 +85,29 @@ class PodExecExecutorTest {
 
   ExecException failure(String pod, ExecRequest request) {
     CompletableFuture<ExecResult> f = executor.exec(ref(pod), request).toCompletableFuture();
-    assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class).hasCauseInstanceOf(ExecException.class);
+    assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(ExecException.class);
     return (ExecException) f.handle((r, t) -> t).join();
   }
 
   @Test
   void runsTheCommandInTheFirstContainerWithItsOutputAndExitCode() throws Exception {
-    ExecResult r = run("sb-1", request(List.of("sh", "-c", "echo out; echo err >&2; exit 3"), null, null, 10_000));
+    ExecResult r =
+        run(
+            "sb-1",
+            request(List.of("sh", "-c", "echo out; echo err >&2; exit 3"), null, null, 10_000));
 
     assertThat(r.exitCode()).isEqualTo(3);
     assertThat(out(r)).isEqualTo("out\n");
     assertThat(err(r)).isEqualTo("err\n");
     assertThat(r.timedOut()).isFalse();
-    assertThat(api.execQueries).singleElement().asString().contains("container=main").contains("stdout=true").contains("stderr=true")
+    assertThat(api.execQueries)
+        .singleElement()
+        .asString()
+        .contains("container=main")
+        .contains("stdout=true")
+        .contains("stderr=true")
         .doesNotContain("stdin=true");
     assertThat(api.podGets.get()).as("one pod GET per exec").isEqualTo(1);
     assertThat(executor.inFlight()).isZero();
@@ -100,8 +115,14 @@ class PodExecExecutorTest {
 
   @Test
   void honoursTheDefaultContainerAnnotation() throws Exception {
-    api.pods.put("sb-2", FakeExecApiServer.runningPod(NS, "sb-2", "main", "sidecar")
-        .replace("\"namespace\":\"" + NS + "\"}", "\"namespace\":\"" + NS + "\",\"annotations\":{\"kubectl.kubernetes.io/default-container\":\"sidecar\"}}"));
+    api.pods.put(
+        "sb-2",
+        FakeExecApiServer.runningPod(NS, "sb-2", "main", "sidecar")
+            .replace(
+                "\"namespace\":\"" + NS + "\"}",
+                "\"namespace\":\""
+                    + NS
+                    + "\",\"annotations\":{\"kubectl.kubernetes.io/default-container\":\"sidecar\"}}"));
 
     assertThat(run("sb-2", request(List.of("true"), null, null, 10_000)).exitCode()).isZero();
     assertThat(api.execQueries).singleElement().asString().contains("container=sidecar");
@@ -109,7 +130,10 @@ class PodExecExecutorTest {
 
   @Test
   void feedsStdinAndTheCommandSeesEndOfFile() throws Exception {
-    ExecResult r = run("sb-1", request(List.of("sh", "-c", "cat; echo; echo done"), "line 1\nline 2", null, 10_000));
+    ExecResult r =
+        run(
+            "sb-1",
+            request(List.of("sh", "-c", "cat; echo; echo done"), "line 1\nline 2", null, 10_000));
 
     assertThat(r.exitCode()).isZero();
     assertThat(out(r)).isEqualTo("line 1\nline 2\ndone\n");
@@ -130,14 +154,24 @@ class PodExecExecutorTest {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("GREETING", "hello world");
     env.put("QUOTED", "it's \"$HOME\"");
-    ExecResult r = run("sb-1", request(List.of("sh", "-c", "pwd; echo \"$GREETING\"; echo \"$QUOTED\""), null, env, 10_000));
+    ExecResult r =
+        run(
+            "sb-1",
+            request(
+                List.of("sh", "-c", "pwd; echo \"$GREETING\"; echo \"$QUOTED\""),
+                null,
+                env,
+                10_000));
 
     assertThat(out(r)).isEqualTo(dir.toRealPath() + "\nhello world\nit's \"$HOME\"\n");
   }
 
   @Test
   void aMissingWorkingDirectoryIsExit125LikeTheLocalBackend() throws Exception {
-    ExecResult r = run("sb-1", new ExecRequest(List.of("true"), null, null, dir.resolve("nope").toString(), 10_000));
+    ExecResult r =
+        run(
+            "sb-1",
+            new ExecRequest(List.of("true"), null, null, dir.resolve("nope").toString(), 10_000));
 
     assertThat(r.exitCode()).isEqualTo(125);
     assertThat(err(r)).contains("cannot enter the working directory");
@@ -152,7 +186,15 @@ class PodExecExecutorTest {
 
   @Test
   void capsOutputPerStreamAndSaysSo() throws Exception {
-    ExecResult r = run("sb-1", request(List.of("sh", "-c", "i=0; while [ $i -lt 300 ]; do echo 0123456789; i=$((i+1)); done"), null, null, 10_000));
+    ExecResult r =
+        run(
+            "sb-1",
+            request(
+                List.of(
+                    "sh", "-c", "i=0; while [ $i -lt 300 ]; do echo 0123456789; i=$((i+1)); done"),
+                null,
+                null,
+                10_000));
 
     assertThat(r.exitCode()).isZero();
     assertThat(r.stdout()).hasSize(1_024);
@@ -163,12 +205,19 @@ class PodExecExecutorTest {
   @Test
   void streamsOutputChunksBeforeTheResult() throws Exception {
     List<String> chunks = new ArrayList<>();
-    ExecResult r = executor.execStreaming(ref("sb-1"), request(List.of("sh", "-c", "echo a; echo b >&2"), null, null, 10_000),
-        (stderr, chunk) -> {
-          synchronized (chunks) {
-            chunks.add((stderr ? "err:" : "out:") + new String(chunk, StandardCharsets.UTF_8));
-          }
-        }).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    ExecResult r =
+        executor
+            .execStreaming(
+                ref("sb-1"),
+                request(List.of("sh", "-c", "echo a; echo b >&2"), null, null, 10_000),
+                (stderr, chunk) -> {
+                  synchronized (chunks) {
+                    chunks.add(
+                        (stderr ? "err:" : "out:") + new String(chunk, StandardCharsets.UTF_8));
+                  }
+                })
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS);
 
     assertThat(r.exitCode()).isZero();
     synchronized (chunks) {
@@ -199,7 +248,8 @@ class PodExecExecutorTest {
 
   @Test
   void aPodThatIsNotRunningIsGone() {
-    api.pods.put("sb-p", FakeExecApiServer.runningPod(NS, "sb-p", "main").replace("Running", "Pending"));
+    api.pods.put(
+        "sb-p", FakeExecApiServer.runningPod(NS, "sb-p", "main").replace("Running", "Pending"));
 
     ExecException e = failure("sb-p", request(List.of("true"), null, null, 10_000));
 
@@ -238,8 +288,10 @@ class PodExecExecutorTest {
 
   @Test
   void aRuntimeThatCannotStartTheCommandIsARuntimeError() {
-    api.execStatusMessage.put("sb-1", "{\"metadata\":{},\"status\":\"Failure\",\"reason\":\"InternalError\","
-        + "\"message\":\"OCI runtime exec failed: exec: \\\"/bin/sh\\\": stat /bin/sh: no such file or directory\"}");
+    api.execStatusMessage.put(
+        "sb-1",
+        "{\"metadata\":{},\"status\":\"Failure\",\"reason\":\"InternalError\","
+            + "\"message\":\"OCI runtime exec failed: exec: \\\"/bin/sh\\\": stat /bin/sh: no such file or directory\"}");
 
     ExecException e = failure("sb-1", request(List.of("true"), null, null, 10_000));
 
@@ -270,46 +322,64 @@ class PodExecExecutorTest {
 
   @Test
   void closeAnswersExecsStillRunning() throws Exception {
-    CompletableFuture<ExecResult> f = executor.exec(ref("sb-1"), request(List.of("sleep", "30"), null, null, 60_000)).toCompletableFuture();
+    CompletableFuture<ExecResult> f =
+        executor
+            .exec(ref("sb-1"), request(List.of("sleep", "30"), null, null, 60_000))
+            .toCompletableFuture();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (api.processes.isEmpty() && System.nanoTime() < deadline) java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+    while (api.processes.isEmpty() && System.nanoTime() < deadline)
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
 
     executor.close();
 
-    assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(ExecException.class).hasMessageContaining("shutting down");
+    assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(ExecException.class)
+        .hasMessageContaining("shutting down");
     assertThat(executor.inFlight()).isZero();
   }
 
   @Test
   void moreExecsThanSlotsAreBusy() throws Exception {
     List<CompletableFuture<ExecResult>> running = new ArrayList<>();
-    for (int i = 0; i < 4; i++) running.add(executor.exec(ref("sb-1"), request(List.of("sleep", "30"), null, null, 2_000)).toCompletableFuture());
+    for (int i = 0; i < 4; i++)
+      running.add(
+          executor
+              .exec(ref("sb-1"), request(List.of("sleep", "30"), null, null, 2_000))
+              .toCompletableFuture());
 
     ExecException e = failure("sb-1", request(List.of("true"), null, null, 10_000));
 
     assertThat(e.kind()).isEqualTo(ExecException.Kind.BUSY);
-    for (CompletableFuture<ExecResult> f : running) assertThat(f.get(30, TimeUnit.SECONDS).timedOut()).isTrue();
+    for (CompletableFuture<ExecResult> f : running)
+      assertThat(f.get(30, TimeUnit.SECONDS).timedOut()).isTrue();
     assertThat(run("sb-1", request(List.of("true"), null, null, 10_000)).exitCode()).isZero();
   }
 
   @Test
   void theWrapperAlsoRunsUnderBusybox() throws Exception {
     Path busybox = Path.of("/bin/busybox");
-    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(busybox), "busybox not installed");
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Files.isExecutable(busybox), "busybox not installed");
     Path bin = applets(busybox);
-    api.argvRewrite = argv -> {
-      List<String> a = new ArrayList<>(argv);
-      a.set(0, bin.resolve("sh").toString());
-      return a;
-    };
+    api.argvRewrite =
+        argv -> {
+          List<String> a = new ArrayList<>(argv);
+          a.set(0, bin.resolve("sh").toString());
+          return a;
+        };
     api.processEnv = Map.of("PATH", bin.toString());
 
-    ExecResult r = run("sb-1", request(List.of("sh", "-c", "cat; echo \"$X\"; pwd"), "in", Map.of("X", "y"), 10_000));
+    ExecResult r =
+        run(
+            "sb-1",
+            request(List.of("sh", "-c", "cat; echo \"$X\"; pwd"), "in", Map.of("X", "y"), 10_000));
     assertThat(out(r)).isEqualTo("iny\n" + dir.toRealPath() + "\n");
 
     ExecResult slow = run("sb-1", request(List.of("sleep", "60"), null, null, 500));
     assertThat(slow.timedOut()).isTrue();
-    assertThat(api.processes.get(1).waitFor(20, TimeUnit.SECONDS)).as("busybox timeout reaps it").isTrue();
+    assertThat(api.processes.get(1).waitFor(20, TimeUnit.SECONDS))
+        .as("busybox timeout reaps it")
+        .isTrue();
   }
 
   private Path applets(Path busybox) throws IOException {
@@ -322,9 +392,27 @@ class PodExecExecutorTest {
 
   @Test
   void theArgvIsTheWrapperThenTheCommand() {
-    ExecRequest r = new ExecRequest(List.of("python3", "-c", "print(1)"), "ab".getBytes(StandardCharsets.UTF_8), Map.of("A", "1"), null, 2_500);
+    ExecRequest r =
+        new ExecRequest(
+            List.of("python3", "-c", "print(1)"),
+            "ab".getBytes(StandardCharsets.UTF_8),
+            Map.of("A", "1"),
+            null,
+            2_500);
 
-    assertThat(PodExecExecutor.command(r)).containsExactly("/bin/sh", "-c", PodExecExecutor.WRAPPER, "sh", "/workspace", "4", "2", "1", "A=1",
-        "python3", "-c", "print(1)");
+    assertThat(PodExecExecutor.command(r))
+        .containsExactly(
+            "/bin/sh",
+            "-c",
+            PodExecExecutor.WRAPPER,
+            "sh",
+            "/workspace",
+            "4",
+            "2",
+            "1",
+            "A=1",
+            "python3",
+            "-c",
+            "print(1)");
   }
 }

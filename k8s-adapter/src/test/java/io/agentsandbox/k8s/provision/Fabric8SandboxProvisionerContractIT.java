@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The provisioner contract against the real API server, with the Sandbox reconciler running and
- * the test playing the kubelet; plus what is specific to the Kubernetes backend.
+ * The provisioner contract against the real API server, with the Sandbox reconciler running and the
+ * test playing the kubelet; plus what is specific to the Kubernetes backend.
  */
 @ExtendWith(LocalApiServerExtension.class)
 class Fabric8SandboxProvisionerContractIT extends SandboxProvisionerContract {
@@ -39,14 +39,22 @@ class Fabric8SandboxProvisionerContractIT extends SandboxProvisionerContract {
     client = c;
     namespace = ns.name();
     try {
-      c.resource(new RuntimeClassBuilder().withNewMetadata().withName("gvisor").endMetadata().withHandler("runsc").build())
+      c.resource(
+              new RuntimeClassBuilder()
+                  .withNewMetadata()
+                  .withName("gvisor")
+                  .endMetadata()
+                  .withHandler("runsc")
+                  .build())
           .create();
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) throw e;
     }
-    reconciler = new SandboxReconciler(c, SandboxReconciler.Options.defaults().inNamespace(namespace));
+    reconciler =
+        new SandboxReconciler(c, SandboxReconciler.Options.defaults().inNamespace(namespace));
     reconciler.start().get(WAIT_S, TimeUnit.SECONDS);
-    provisioner = new Fabric8SandboxProvisioner(c, new Fabric8SandboxProvisioner.Options(namespace, 2, 1000));
+    provisioner =
+        new Fabric8SandboxProvisioner(c, new Fabric8SandboxProvisioner.Options(namespace, 2, 1000));
     provisioner.start().get(WAIT_S, TimeUnit.SECONDS);
   }
 
@@ -85,18 +93,30 @@ class Fabric8SandboxProvisionerContractIT extends SandboxProvisionerContract {
     String caller = Thread.currentThread().getName();
     provisioner.create(pool(), name, blueprint(), l);
 
-    Sandbox sb = client.resources(Sandbox.class).inNamespace(namespace).withName(name)
-        .waitUntilCondition(s -> s != null, WAIT_S, TimeUnit.SECONDS);
+    Sandbox sb =
+        client
+            .resources(Sandbox.class)
+            .inNamespace(namespace)
+            .withName(name)
+            .waitUntilCondition(s -> s != null, WAIT_S, TimeUnit.SECONDS);
     assertThat(sb.getMetadata().getLabels())
         .containsEntry(UpstreamKeys.WARM_POOL_SANDBOX, UpstreamKeys.nameHash("python-pool"))
         .containsEntry(UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH, UpstreamKeys.nameHash("python"));
-    Pod pod = client.pods().inNamespace(namespace).withName(name).waitUntilCondition(p -> p != null, WAIT_S, TimeUnit.SECONDS);
+    Pod pod =
+        client
+            .pods()
+            .inNamespace(namespace)
+            .withName(name)
+            .waitUntilCondition(p -> p != null, WAIT_S, TimeUnit.SECONDS);
     assertThat(pod.getSpec().getRuntimeClassName()).isEqualTo("gvisor");
-    assertThat(pod.getSpec().getContainers()).singleElement().satisfies(k -> {
-      assertThat(k.getImage()).isEqualTo("python:3.12-slim");
-      assertThat(k.getCommand()).containsExactly("sleep");
-      assertThat(k.getResources().getLimits().get("cpu")).hasToString("500m");
-    });
+    assertThat(pod.getSpec().getContainers())
+        .singleElement()
+        .satisfies(
+            k -> {
+              assertThat(k.getImage()).isEqualTo("python:3.12-slim");
+              assertThat(k.getCommand()).containsExactly("sleep");
+              assertThat(k.getResources().getLimits().get("cpu")).hasToString("500m");
+            });
 
     makeReady(name);
     RecordingListener.Event e = l.next(WAIT_S);
@@ -106,7 +126,10 @@ class Fabric8SandboxProvisionerContractIT extends SandboxProvisionerContract {
     RecordingListener.Event d = l.next(WAIT_S);
     assertThat(d.kind()).isEqualTo("deleted");
     assertThat(d.thread()).startsWith("k8s-io-");
-    client.resources(Sandbox.class).inNamespace(namespace).withName(name)
+    client
+        .resources(Sandbox.class)
+        .inNamespace(namespace)
+        .withName(name)
         .waitUntilCondition(s -> s == null, WAIT_S, TimeUnit.SECONDS);
   }
 

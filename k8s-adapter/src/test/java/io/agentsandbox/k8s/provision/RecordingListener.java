@@ -9,23 +9,33 @@ import java.util.concurrent.TimeUnit;
 /** Records provisioner callbacks, with the thread each came on. Thread-safe. */
 final class RecordingListener implements ProvisionListener {
 
-  record Event(String kind, PoolKey pool, String name, List<String> addresses, String reason, String thread) {}
+  record Event(
+      String kind,
+      PoolKey pool,
+      String name,
+      List<String> addresses,
+      String reason,
+      String thread) {}
 
   private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
 
   @Override
   public void onSandboxReady(PoolKey pool, String sandboxName, List<String> addresses) {
-    events.add(new Event("ready", pool, sandboxName, addresses, null, Thread.currentThread().getName()));
+    events.add(
+        new Event("ready", pool, sandboxName, addresses, null, Thread.currentThread().getName()));
   }
 
   @Override
   public void onSandboxFailed(PoolKey pool, String sandboxName, String reason) {
-    events.add(new Event("failed", pool, sandboxName, List.of(), reason, Thread.currentThread().getName()));
+    events.add(
+        new Event(
+            "failed", pool, sandboxName, List.of(), reason, Thread.currentThread().getName()));
   }
 
   @Override
   public void onSandboxDeleted(PoolKey pool, String sandboxName) {
-    events.add(new Event("deleted", pool, sandboxName, List.of(), null, Thread.currentThread().getName()));
+    events.add(
+        new Event("deleted", pool, sandboxName, List.of(), null, Thread.currentThread().getName()));
   }
 
   /** The next event, waiting at most {@code seconds}; fails the test on timeout. */

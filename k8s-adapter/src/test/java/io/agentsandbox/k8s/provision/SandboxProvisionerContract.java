@@ -31,12 +31,21 @@ abstract class SandboxProvisionerContract {
   abstract void makeFail(String name);
 
   static String uniqueName(String prefix) {
-    return prefix + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
+    return prefix
+        + "-"
+        + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
   }
 
   static SandboxBlueprint blueprint() {
-    return new SandboxBlueprint("python", RuntimeClass.GVISOR, "python:3.12-slim", List.of("sleep"),
-        List.of("infinity"), Map.of("MODE", "test"), 500, 256L << 20);
+    return new SandboxBlueprint(
+        "python",
+        RuntimeClass.GVISOR,
+        "python:3.12-slim",
+        List.of("sleep"),
+        List.of("infinity"),
+        Map.of("MODE", "test"),
+        500,
+        256L << 20);
   }
 
   @Test

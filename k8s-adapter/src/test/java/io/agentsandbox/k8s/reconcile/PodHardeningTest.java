@@ -10,7 +10,9 @@ class PodHardeningTest {
 
   @Test
   void shouldFillUnsetFieldsAndKeepWhatTheTemplateSays() {
-    PodSpec spec = Serialization.unmarshal("""
+    PodSpec spec =
+        Serialization.unmarshal(
+            """
         securityContext: {runAsUser: 1000}
         containers:
         - {name: plain, image: busybox}
@@ -20,7 +22,8 @@ class PodHardeningTest {
         - {name: priv, image: busybox, securityContext: {privileged: true}}
         initContainers:
         - {name: init, image: busybox}
-        """, PodSpec.class);
+        """,
+            PodSpec.class);
 
     PodHardening.apply(spec);
 
@@ -32,17 +35,23 @@ class PodHardeningTest {
     var chosen = spec.getContainers().get(1).getSecurityContext();
     assertThat(chosen.getAllowPrivilegeEscalation()).isTrue();
     assertThat(chosen.getCapabilities().getAdd()).containsExactly("NET_BIND_SERVICE");
-    // privileged: true with allowPrivilegeEscalation: false is refused by the API server; leave it to the template.
-    assertThat(spec.getContainers().get(2).getSecurityContext().getAllowPrivilegeEscalation()).isNull();
-    assertThat(spec.getInitContainers().get(0).getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    // privileged: true with allowPrivilegeEscalation: false is refused by the API server; leave it
+    // to the template.
+    assertThat(spec.getContainers().get(2).getSecurityContext().getAllowPrivilegeEscalation())
+        .isNull();
+    assertThat(spec.getInitContainers().get(0).getSecurityContext().getCapabilities().getDrop())
+        .containsExactly("ALL");
   }
 
   @Test
   void shouldKeepALocalhostSeccompProfile() {
-    PodSpec spec = Serialization.unmarshal("""
+    PodSpec spec =
+        Serialization.unmarshal(
+            """
         securityContext: {seccompProfile: {type: Localhost, localhostProfile: profiles/strict.json}}
         containers: [{name: c, image: busybox}]
-        """, PodSpec.class);
+        """,
+            PodSpec.class);
     PodHardening.apply(spec);
     assertThat(spec.getSecurityContext().getSeccompProfile().getType()).isEqualTo("Localhost");
   }

@@ -44,13 +44,20 @@ class SandboxReconcilerIT {
   static void startReconciler(KubernetesClient c, TestNamespace ns) throws Exception {
     for (String rc : new String[] {"gvisor", "kata-qemu-nvidia-gpu"}) {
       try {
-        c.resource(new RuntimeClassBuilder().withNewMetadata().withName(rc).endMetadata()
-            .withHandler(rc.startsWith("kata") ? "kata-qemu" : "runsc").build()).create();
+        c.resource(
+                new RuntimeClassBuilder()
+                    .withNewMetadata()
+                    .withName(rc)
+                    .endMetadata()
+                    .withHandler(rc.startsWith("kata") ? "kata-qemu" : "runsc")
+                    .build())
+            .create();
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409) throw e;
       }
     }
-    reconciler = new SandboxReconciler(c, SandboxReconciler.Options.defaults().inNamespace(ns.name()));
+    reconciler =
+        new SandboxReconciler(c, SandboxReconciler.Options.defaults().inNamespace(ns.name()));
     reconciler.start().get(WAIT_S, TimeUnit.SECONDS);
   }
 
@@ -65,7 +72,10 @@ class SandboxReconcilerIT {
 
   private static Condition condition(Sandbox s, String type) {
     if (s == null || s.getStatus() == null || s.getStatus().getConditions() == null) return null;
-    return s.getStatus().getConditions().stream().filter(k -> type.equals(k.getType())).findFirst().orElse(null);
+    return s.getStatus().getConditions().stream()
+        .filter(k -> type.equals(k.getType()))
+        .findFirst()
+        .orElse(null);
   }
 
   private static Predicate<Sandbox> hasCondition(String type, String status, String reason) {
@@ -75,8 +85,10 @@ class SandboxReconcilerIT {
     };
   }
 
-  private static Sandbox await(KubernetesClient c, TestNamespace ns, String name, Predicate<Sandbox> p) {
-    return sandbox(c, ns, name).waitUntilCondition(s -> s != null && p.test(s), WAIT_S, TimeUnit.SECONDS);
+  private static Sandbox await(
+      KubernetesClient c, TestNamespace ns, String name, Predicate<Sandbox> p) {
+    return sandbox(c, ns, name)
+        .waitUntilCondition(s -> s != null && p.test(s), WAIT_S, TimeUnit.SECONDS);
   }
 
   private static <T extends HasMetadata> T awaitExists(Resource<T> r) {
@@ -84,14 +96,19 @@ class SandboxReconcilerIT {
   }
 
   private static void create(KubernetesClient c, TestNamespace ns, String yaml) {
-    for (HasMetadata o : c.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items()) {
+    for (HasMetadata o :
+        c.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items()) {
       c.resource(o).inNamespace(ns.name()).create();
     }
   }
 
   @Test
-  void shouldBuildPodServiceAndPvcAndBecomeReadyWhenThePodRuns(KubernetesClient c, TestNamespace ns) {
-    create(c, ns, """
+  void shouldBuildPodServiceAndPvcAndBecomeReadyWhenThePodRuns(
+      KubernetesClient c, TestNamespace ns) {
+    create(
+        c,
+        ns,
+        """
         apiVersion: agents.x-k8s.io/v1beta1
         kind: Sandbox
         metadata: {name: full}
@@ -119,46 +136,83 @@ class SandboxReconcilerIT {
     Pod pod = awaitExists(c.pods().inNamespace(ns.name()).withName("full"));
     assertThat(pod.getSpec().getRuntimeClassName()).isEqualTo("gvisor");
     assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
-    assertThat(pod.getMetadata().getLabels()).containsEntry(UpstreamKeys.SANDBOX_NAME_HASH, hash).containsEntry("app", "agent");
-    assertThat(pod.getMetadata().getOwnerReferences()).singleElement().satisfies(r -> {
-      assertThat(r.getUid()).isEqualTo(sb.getMetadata().getUid());
-      assertThat(r.getController()).isTrue();
-    });
-    assertThat(pod.getSpec().getVolumes()).singleElement().satisfies(v ->
-        assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("workspace-full"));
+    assertThat(pod.getMetadata().getLabels())
+        .containsEntry(UpstreamKeys.SANDBOX_NAME_HASH, hash)
+        .containsEntry("app", "agent");
+    assertThat(pod.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getUid()).isEqualTo(sb.getMetadata().getUid());
+              assertThat(r.getController()).isTrue();
+            });
+    assertThat(pod.getSpec().getVolumes())
+        .singleElement()
+        .satisfies(
+            v ->
+                assertThat(v.getPersistentVolumeClaim().getClaimName())
+                    .isEqualTo("workspace-full"));
 
-    PersistentVolumeClaim pvc = awaitExists(c.persistentVolumeClaims().inNamespace(ns.name()).withName("workspace-full"));
+    PersistentVolumeClaim pvc =
+        awaitExists(c.persistentVolumeClaims().inNamespace(ns.name()).withName("workspace-full"));
     assertThat(pvc.getMetadata().getLabels()).containsEntry(UpstreamKeys.SANDBOX_NAME_HASH, hash);
-    assertThat(pvc.getMetadata().getOwnerReferences()).singleElement()
+    assertThat(pvc.getMetadata().getOwnerReferences())
+        .singleElement()
         .satisfies(r -> assertThat(r.getUid()).isEqualTo(sb.getMetadata().getUid()));
 
     Service svc = awaitExists(c.services().inNamespace(ns.name()).withName("full"));
     assertThat(svc.getSpec().getClusterIP()).isEqualTo("None");
     assertThat(svc.getSpec().getSelector()).containsEntry(UpstreamKeys.SANDBOX_NAME_HASH, hash);
-    assertThat(svc.getSpec().getPorts()).singleElement().satisfies(p -> {
-      assertThat(p.getPort()).isEqualTo(8888);
-      assertThat(p.getName()).isEqualTo("p-8888-tcp");
-    });
+    assertThat(svc.getSpec().getPorts())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.getPort()).isEqualTo(8888);
+              assertThat(p.getName()).isEqualTo("p-8888-tcp");
+            });
 
-    Sandbox pending = await(c, ns, "full",
-        hasCondition(SandboxConditions.READY, "False", SandboxConditions.REASON_DEPENDENCIES_NOT_READY)
-            .and(hasCondition(SandboxConditions.POD_SCHEDULED, "Unknown", SandboxConditions.REASON_POD_SCHEDULING_UNKNOWN)));
-    assertThat(condition(pending, SandboxConditions.SUSPENDED).getReason()).isEqualTo(SandboxConditions.REASON_NOT_SUSPENDED);
-    assertThat(pending.getStatus().getSelector()).isEqualTo(UpstreamKeys.SANDBOX_NAME_HASH + "=" + hash);
+    Sandbox pending =
+        await(
+            c,
+            ns,
+            "full",
+            hasCondition(
+                    SandboxConditions.READY,
+                    "False",
+                    SandboxConditions.REASON_DEPENDENCIES_NOT_READY)
+                .and(
+                    hasCondition(
+                        SandboxConditions.POD_SCHEDULED,
+                        "Unknown",
+                        SandboxConditions.REASON_POD_SCHEDULING_UNKNOWN)));
+    assertThat(condition(pending, SandboxConditions.SUSPENDED).getReason())
+        .isEqualTo(SandboxConditions.REASON_NOT_SUSPENDED);
+    assertThat(pending.getStatus().getSelector())
+        .isEqualTo(UpstreamKeys.SANDBOX_NAME_HASH + "=" + hash);
 
     Kubelet.markRunning(c, ns.name(), "full", "10.244.0.7");
-    Sandbox ready = await(c, ns, "full",
-        hasCondition(SandboxConditions.READY, "True", SandboxConditions.REASON_DEPENDENCIES_READY));
+    Sandbox ready =
+        await(
+            c,
+            ns,
+            "full",
+            hasCondition(
+                SandboxConditions.READY, "True", SandboxConditions.REASON_DEPENDENCIES_READY));
     assertThat(ready.getStatus().getPodIPs()).containsExactly("10.244.0.7");
     assertThat(ready.getStatus().getService()).isEqualTo("full");
-    assertThat(ready.getStatus().getServiceFQDN()).isEqualTo("full." + ns.name() + ".svc.cluster.local");
+    assertThat(ready.getStatus().getServiceFQDN())
+        .isEqualTo("full." + ns.name() + ".svc.cluster.local");
     assertThat(condition(ready, SandboxConditions.POD_SCHEDULED).getStatus()).isEqualTo("True");
     assertThat(condition(ready, SandboxConditions.READY).getObservedGeneration()).isEqualTo(1L);
   }
 
   @Test
-  void shouldDeleteThePodWhenSuspendedAndRecreateItWhenResumed(KubernetesClient c, TestNamespace ns) {
-    create(c, ns, """
+  void shouldDeleteThePodWhenSuspendedAndRecreateItWhenResumed(
+      KubernetesClient c, TestNamespace ns) {
+    create(
+        c,
+        ns,
+        """
         apiVersion: agents.x-k8s.io/v1beta1
         kind: Sandbox
         metadata: {name: sleepy}
@@ -170,33 +224,65 @@ class SandboxReconcilerIT {
         """);
     Pod first = awaitExists(c.pods().inNamespace(ns.name()).withName("sleepy"));
     Kubelet.markRunning(c, ns.name(), "sleepy", "10.244.0.8");
-    await(c, ns, "sleepy", hasCondition(SandboxConditions.READY, "True", SandboxConditions.REASON_DEPENDENCIES_READY));
+    await(
+        c,
+        ns,
+        "sleepy",
+        hasCondition(SandboxConditions.READY, "True", SandboxConditions.REASON_DEPENDENCIES_READY));
 
-    sandbox(c, ns, "sleepy").edit(s -> {
-      s.getSpec().setOperatingMode(OperatingMode.Suspended);
-      return s;
-    });
-    Sandbox suspended = await(c, ns, "sleepy",
-        hasCondition(SandboxConditions.SUSPENDED, "True", SandboxConditions.REASON_POD_TERMINATED)
-            .and(hasCondition(SandboxConditions.READY, "False", SandboxConditions.REASON_SANDBOX_SUSPENDED)));
+    sandbox(c, ns, "sleepy")
+        .edit(
+            s -> {
+              s.getSpec().setOperatingMode(OperatingMode.Suspended);
+              return s;
+            });
+    Sandbox suspended =
+        await(
+            c,
+            ns,
+            "sleepy",
+            hasCondition(
+                    SandboxConditions.SUSPENDED, "True", SandboxConditions.REASON_POD_TERMINATED)
+                .and(
+                    hasCondition(
+                        SandboxConditions.READY,
+                        "False",
+                        SandboxConditions.REASON_SANDBOX_SUSPENDED)));
     assertThat(suspended.getStatus().getPodIPs()).isEmpty();
     assertThat(condition(suspended, SandboxConditions.POD_SCHEDULED)).isNull();
-    assertThat(c.persistentVolumeClaims().inNamespace(ns.name()).withName("data-sleepy").get()).isNotNull();
+    assertThat(c.persistentVolumeClaims().inNamespace(ns.name()).withName("data-sleepy").get())
+        .isNotNull();
 
-    sandbox(c, ns, "sleepy").edit(s -> {
-      s.getSpec().setOperatingMode(OperatingMode.Running);
-      return s;
-    });
-    Pod second = c.pods().inNamespace(ns.name()).withName("sleepy").waitUntilCondition(
-        p -> p != null && !p.getMetadata().getUid().equals(first.getMetadata().getUid()), WAIT_S, TimeUnit.SECONDS);
-    assertThat(second.getSpec().getVolumes()).anySatisfy(v ->
-        assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("data-sleepy"));
-    await(c, ns, "sleepy", hasCondition(SandboxConditions.SUSPENDED, "False", SandboxConditions.REASON_NOT_SUSPENDED));
+    sandbox(c, ns, "sleepy")
+        .edit(
+            s -> {
+              s.getSpec().setOperatingMode(OperatingMode.Running);
+              return s;
+            });
+    Pod second =
+        c.pods()
+            .inNamespace(ns.name())
+            .withName("sleepy")
+            .waitUntilCondition(
+                p -> p != null && !p.getMetadata().getUid().equals(first.getMetadata().getUid()),
+                WAIT_S,
+                TimeUnit.SECONDS);
+    assertThat(second.getSpec().getVolumes())
+        .anySatisfy(
+            v -> assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("data-sleepy"));
+    await(
+        c,
+        ns,
+        "sleepy",
+        hasCondition(SandboxConditions.SUSPENDED, "False", SandboxConditions.REASON_NOT_SUSPENDED));
   }
 
   @Test
   void shouldMarkFinishedAndNotRecreateAFailedPod(KubernetesClient c, TestNamespace ns) {
-    create(c, ns, """
+    create(
+        c,
+        ns,
+        """
         apiVersion: agents.x-k8s.io/v1beta1
         kind: Sandbox
         metadata: {name: crashes}
@@ -205,17 +291,27 @@ class SandboxReconcilerIT {
         """);
     Pod pod = awaitExists(c.pods().inNamespace(ns.name()).withName("crashes"));
     Kubelet.markTerminal(c, ns.name(), "crashes", "Failed");
-    await(c, ns, "crashes", hasCondition(SandboxConditions.FINISHED, "True", SandboxConditions.REASON_POD_FAILED)
-        .and(hasCondition(SandboxConditions.READY, "False", SandboxConditions.REASON_POD_FAILED)));
+    await(
+        c,
+        ns,
+        "crashes",
+        hasCondition(SandboxConditions.FINISHED, "True", SandboxConditions.REASON_POD_FAILED)
+            .and(
+                hasCondition(
+                    SandboxConditions.READY, "False", SandboxConditions.REASON_POD_FAILED)));
     assertThat(c.pods().inNamespace(ns.name()).withName("crashes").get().getMetadata().getUid())
         .isEqualTo(pod.getMetadata().getUid());
   }
 
   @Test
   void shouldExpireUnderRetainAndDeleteUnderDelete(KubernetesClient c, TestNamespace ns) {
-    // NOTE: far enough ahead that the pod is created (and marked running) before expiry, even on a loaded machine
+    // NOTE: far enough ahead that the pod is created (and marked running) before expiry, even on a
+    // loaded machine
     String soon = Instant.now().plusSeconds(5).truncatedTo(ChronoUnit.SECONDS).toString();
-    create(c, ns, """
+    create(
+        c,
+        ns,
+        """
         apiVersion: agents.x-k8s.io/v1beta1
         kind: Sandbox
         metadata: {name: retained}
@@ -231,39 +327,73 @@ class SandboxReconcilerIT {
           shutdownTime: "%s"
           shutdownPolicy: Delete
           podTemplate: {spec: {containers: [{name: c, image: busybox}]}}
-        """.formatted(soon, soon));
+        """
+            .formatted(soon, soon));
     awaitExists(c.pods().inNamespace(ns.name()).withName("retained"));
     Kubelet.markRunning(c, ns.name(), "retained", "10.244.0.9");
 
-    Sandbox expired = await(c, ns, "retained",
-        hasCondition(SandboxConditions.READY, "False", SandboxConditions.REASON_SANDBOX_EXPIRED));
+    Sandbox expired =
+        await(
+            c,
+            ns,
+            "retained",
+            hasCondition(
+                SandboxConditions.READY, "False", SandboxConditions.REASON_SANDBOX_EXPIRED));
     assertThat(expired.getStatus().getPodIPs()).isEmpty();
     assertThat(expired.getStatus().getServiceFQDN()).isNull();
-    c.pods().inNamespace(ns.name()).withName("retained").waitUntilCondition(p -> p == null, WAIT_S, TimeUnit.SECONDS);
-    c.services().inNamespace(ns.name()).withName("retained").waitUntilCondition(s -> s == null, WAIT_S, TimeUnit.SECONDS);
+    c.pods()
+        .inNamespace(ns.name())
+        .withName("retained")
+        .waitUntilCondition(p -> p == null, WAIT_S, TimeUnit.SECONDS);
+    c.services()
+        .inNamespace(ns.name())
+        .withName("retained")
+        .waitUntilCondition(s -> s == null, WAIT_S, TimeUnit.SECONDS);
 
     sandbox(c, ns, "deleted").waitUntilCondition(s -> s == null, WAIT_S, TimeUnit.SECONDS);
   }
 
   @Test
-  void shouldRunTheSeedV1alpha1SandboxesWithTheirRuntimeClass(KubernetesClient c, TestNamespace ns) {
+  void shouldRunTheSeedV1alpha1SandboxesWithTheirRuntimeClass(
+      KubernetesClient c, TestNamespace ns) {
     create(c, ns, SeedExamples.V1ALPHA1_SANDBOXES);
-    assertThat(awaitExists(c.pods().inNamespace(ns.name()).withName("ai-agent-sandbox")).getSpec().getRuntimeClassName())
+    assertThat(
+            awaitExists(c.pods().inNamespace(ns.name()).withName("ai-agent-sandbox"))
+                .getSpec()
+                .getRuntimeClassName())
         .isEqualTo("gvisor");
-    assertThat(awaitExists(c.pods().inNamespace(ns.name()).withName("kata-ai-sandbox")).getSpec().getRuntimeClassName())
+    assertThat(
+            awaitExists(c.pods().inNamespace(ns.name()).withName("kata-ai-sandbox"))
+                .getSpec()
+                .getRuntimeClassName())
         .isEqualTo("kata-qemu-nvidia-gpu");
-    assertThat(awaitExists(c.pods().inNamespace(ns.name()).withName("my-sandbox")).getSpec().getRuntimeClassName())
+    assertThat(
+            awaitExists(c.pods().inNamespace(ns.name()).withName("my-sandbox"))
+                .getSpec()
+                .getRuntimeClassName())
         .isNull();
     Kubelet.markRunning(c, ns.name(), "ai-agent-sandbox", "10.244.1.1");
-    io.agentsandbox.k8s.crd.v1alpha1.Sandbox alpha = c.resources(io.agentsandbox.k8s.crd.v1alpha1.Sandbox.class)
-        .inNamespace(ns.name()).withName("ai-agent-sandbox").waitUntilCondition(s -> s != null && s.getStatus() != null
-            && s.getStatus().getPodIPs() != null && s.getStatus().getPodIPs().contains("10.244.1.1"), WAIT_S, TimeUnit.SECONDS);
+    io.agentsandbox.k8s.crd.v1alpha1.Sandbox alpha =
+        c.resources(io.agentsandbox.k8s.crd.v1alpha1.Sandbox.class)
+            .inNamespace(ns.name())
+            .withName("ai-agent-sandbox")
+            .waitUntilCondition(
+                s ->
+                    s != null
+                        && s.getStatus() != null
+                        && s.getStatus().getPodIPs() != null
+                        && s.getStatus().getPodIPs().contains("10.244.1.1"),
+                WAIT_S,
+                TimeUnit.SECONDS);
     assertThat(alpha.getApiVersion()).isEqualTo("agents.x-k8s.io/v1alpha1");
   }
 
   @Test
   void shouldGarbageCollectChildrenWhenTheSandboxIsDeleted(KubernetesClient c, TestNamespace ns) {
-    create(c, ns, """
+    create(
+        c,
+        ns,
+        """
         apiVersion: agents.x-k8s.io/v1beta1
         kind: Sandbox
         metadata: {name: doomed}
@@ -278,9 +408,17 @@ class SandboxReconcilerIT {
     awaitExists(c.services().inNamespace(ns.name()).withName("doomed"));
     awaitExists(c.persistentVolumeClaims().inNamespace(ns.name()).withName("data-doomed"));
     sandbox(c, ns, "doomed").delete();
-    c.pods().inNamespace(ns.name()).withName("doomed").waitUntilCondition(p -> p == null, WAIT_S, TimeUnit.SECONDS);
-    c.services().inNamespace(ns.name()).withName("doomed").waitUntilCondition(s -> s == null, WAIT_S, TimeUnit.SECONDS);
-    c.persistentVolumeClaims().inNamespace(ns.name()).withName("data-doomed")
+    c.pods()
+        .inNamespace(ns.name())
+        .withName("doomed")
+        .waitUntilCondition(p -> p == null, WAIT_S, TimeUnit.SECONDS);
+    c.services()
+        .inNamespace(ns.name())
+        .withName("doomed")
+        .waitUntilCondition(s -> s == null, WAIT_S, TimeUnit.SECONDS);
+    c.persistentVolumeClaims()
+        .inNamespace(ns.name())
+        .withName("data-doomed")
         .waitUntilCondition(p -> p == null, WAIT_S, TimeUnit.SECONDS);
   }
 }

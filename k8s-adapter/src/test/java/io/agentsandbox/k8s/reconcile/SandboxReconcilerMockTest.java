@@ -27,11 +27,17 @@ class SandboxReconcilerMockTest {
 
   @BeforeEach
   void start() throws Exception {
-    // NOTE: the mock honours the status subresource only once the CRD object exists (platform.md §2)
-    Path crd = Path.of(System.getProperty("agentsandbox.crds.dir", "../crds"), "agents.x-k8s.io_sandboxes.yaml");
-    CustomResourceDefinition def = client.apiextensions().v1().customResourceDefinitions().load(crd.toFile()).item();
+    // NOTE: the mock honours the status subresource only once the CRD object exists (platform.md
+    // §2)
+    Path crd =
+        Path.of(
+            System.getProperty("agentsandbox.crds.dir", "../crds"),
+            "agents.x-k8s.io_sandboxes.yaml");
+    CustomResourceDefinition def =
+        client.apiextensions().v1().customResourceDefinitions().load(crd.toFile()).item();
     client.apiextensions().v1().customResourceDefinitions().resource(def).create();
-    reconciler = new SandboxReconciler(client, SandboxReconciler.Options.defaults().inNamespace("test"));
+    reconciler =
+        new SandboxReconciler(client, SandboxReconciler.Options.defaults().inNamespace("test"));
     reconciler.start().get(10, TimeUnit.SECONDS);
   }
 
@@ -42,22 +48,43 @@ class SandboxReconcilerMockTest {
 
   @Test
   void shouldCreateThePodAndReportReadyOnceItRuns() {
-    client.resource("""
+    client
+        .resource(
+            """
         apiVersion: agents.x-k8s.io/v1beta1
         kind: Sandbox
         metadata: {name: sb, namespace: test}
         spec:
           podTemplate: {spec: {containers: [{name: c, image: busybox}]}}
-        """).inNamespace("test").create();
-    Pod pod = client.pods().inNamespace("test").withName("sb").waitUntilCondition(p -> p != null, 10, TimeUnit.SECONDS);
+        """)
+        .inNamespace("test")
+        .create();
+    Pod pod =
+        client
+            .pods()
+            .inNamespace("test")
+            .withName("sb")
+            .waitUntilCondition(p -> p != null, 10, TimeUnit.SECONDS);
     assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
 
     Kubelet.markRunning(client, "test", "sb", "10.0.0.5");
-    Sandbox ready = client.resources(Sandbox.class).inNamespace("test").withName("sb").waitUntilCondition(
-        s -> s != null && s.getStatus() != null && s.getStatus().getConditions() != null
-            && s.getStatus().getConditions().stream().anyMatch(c -> c.getType().equals(SandboxConditions.READY)
-                && c.getStatus().equals("True")),
-        10, TimeUnit.SECONDS);
+    Sandbox ready =
+        client
+            .resources(Sandbox.class)
+            .inNamespace("test")
+            .withName("sb")
+            .waitUntilCondition(
+                s ->
+                    s != null
+                        && s.getStatus() != null
+                        && s.getStatus().getConditions() != null
+                        && s.getStatus().getConditions().stream()
+                            .anyMatch(
+                                c ->
+                                    c.getType().equals(SandboxConditions.READY)
+                                        && c.getStatus().equals("True")),
+                10,
+                TimeUnit.SECONDS);
     assertThat(ready.getStatus().getPodIPs()).containsExactly("10.0.0.5");
     assertThat(reconciler.apiWrites()).isPositive();
   }

@@ -18,7 +18,8 @@ class SandboxResourcesTest {
     return s;
   }
 
-  private static final String FULL = """
+  private static final String FULL =
+      """
       apiVersion: agents.x-k8s.io/v1beta1
       kind: Sandbox
       metadata:
@@ -63,40 +64,53 @@ class SandboxResourcesTest {
         .containsEntry(UpstreamKeys.PROPAGATED_ANNOTATIONS, "note");
     assertThat(pod.getSpec().getVolumes()).hasSize(2);
     assertThat(pod.getSpec().getVolumes().get(0).getName()).isEqualTo("other");
-    assertThat(pod.getSpec().getVolumes().get(1).getPersistentVolumeClaim().getClaimName()).isEqualTo("data-sb");
-    assertThat(pod.getMetadata().getOwnerReferences()).singleElement().satisfies(r -> {
-      assertThat(r.getUid()).isEqualTo("uid-1");
-      assertThat(r.getKind()).isEqualTo("Sandbox");
-      assertThat(r.getApiVersion()).isEqualTo("agents.x-k8s.io/v1beta1");
-      assertThat(r.getController()).isTrue();
-    });
+    assertThat(pod.getSpec().getVolumes().get(1).getPersistentVolumeClaim().getClaimName())
+        .isEqualTo("data-sb");
+    assertThat(pod.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getUid()).isEqualTo("uid-1");
+              assertThat(r.getKind()).isEqualTo("Sandbox");
+              assertThat(r.getApiVersion()).isEqualTo("agents.x-k8s.io/v1beta1");
+              assertThat(r.getController()).isTrue();
+            });
     // the input (maybe an informer-cache object) is untouched
     assertThat(sb.getSpec().getPodTemplate().getSpec().getAutomountServiceAccountToken()).isNull();
-    assertThat(sb.getSpec().getPodTemplate().getSpec().getVolumes().get(0).getEmptyDir()).isNotNull();
+    assertThat(sb.getSpec().getPodTemplate().getSpec().getVolumes().get(0).getEmptyDir())
+        .isNotNull();
   }
 
   @Test
   void shouldKeepAnExplicitAutomountSetting() {
-    assertThat(SandboxResources.pod(sandbox(FULL)).getSpec().getAutomountServiceAccountToken()).isTrue();
+    assertThat(SandboxResources.pod(sandbox(FULL)).getSpec().getAutomountServiceAccountToken())
+        .isTrue();
   }
 
   @Test
   void shouldBuildAHeadlessServiceWithDeduplicatedPorts() {
     Service svc = SandboxResources.service(sandbox(FULL));
     assertThat(svc.getSpec().getClusterIP()).isEqualTo("None");
-    assertThat(svc.getSpec().getSelector()).containsExactly(
-        java.util.Map.entry(UpstreamKeys.SANDBOX_NAME_HASH, UpstreamKeys.nameHash("sb")));
-    assertThat(svc.getSpec().getPorts()).extracting(p -> p.getName() + ":" + p.getPort() + "/" + p.getProtocol())
+    assertThat(svc.getSpec().getSelector())
+        .containsExactly(
+            java.util.Map.entry(UpstreamKeys.SANDBOX_NAME_HASH, UpstreamKeys.nameHash("sb")));
+    assertThat(svc.getSpec().getPorts())
+        .extracting(p -> p.getName() + ":" + p.getPort() + "/" + p.getProtocol())
         .containsExactly("p-80-tcp:80/TCP", "dns:53/UDP", "p-9000-tcp:9000/TCP");
   }
 
   @Test
   void shouldNamePvcsAfterTemplateAndSandbox() {
-    assertThat(SandboxResources.pvcs(sandbox(FULL))).singleElement().satisfies(p -> {
-      assertThat(p.getMetadata().getName()).isEqualTo("data-sb");
-      assertThat(p.getMetadata().getLabels()).containsEntry("tier", "fast")
-          .containsEntry(UpstreamKeys.SANDBOX_NAME_HASH, UpstreamKeys.nameHash("sb"));
-      assertThat(p.getSpec().getResources().getRequests().get("storage")).hasToString("1Gi");
-    });
+    assertThat(SandboxResources.pvcs(sandbox(FULL)))
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.getMetadata().getName()).isEqualTo("data-sb");
+              assertThat(p.getMetadata().getLabels())
+                  .containsEntry("tier", "fast")
+                  .containsEntry(UpstreamKeys.SANDBOX_NAME_HASH, UpstreamKeys.nameHash("sb"));
+              assertThat(p.getSpec().getResources().getRequests().get("storage"))
+                  .hasToString("1Gi");
+            });
   }
 }

@@ -16,7 +16,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** SandboxTemplate → shared NetworkPolicy on the real API server (GC by kube-controller-manager). */
+/**
+ * SandboxTemplate → shared NetworkPolicy on the real API server (GC by kube-controller-manager).
+ */
 @ExtendWith(LocalApiServerExtension.class)
 class SandboxTemplateReconcilerIT {
 
@@ -36,45 +38,83 @@ class SandboxTemplateReconcilerIT {
 
   @Test
   void shouldManageTheSharedPolicyThroughItsLifecycle(KubernetesClient c, TestNamespace ns) {
-    c.resource("""
+    c.resource(
+            """
         apiVersion: extensions.agents.x-k8s.io/v1beta1
         kind: SandboxTemplate
         metadata: {name: python}
         spec:
           podTemplate: {spec: {containers: [{name: c, image: python:3.12-slim}]}}
-        """).inNamespace(ns.name()).create();
-    Resource<NetworkPolicy> np = c.network().v1().networkPolicies().inNamespace(ns.name()).withName("python-network-policy");
+        """)
+        .inNamespace(ns.name())
+        .create();
+    Resource<NetworkPolicy> np =
+        c.network().v1().networkPolicies().inNamespace(ns.name()).withName("python-network-policy");
     NetworkPolicy secure = np.waitUntilCondition(p -> p != null, WAIT_S, TimeUnit.SECONDS);
     assertThat(secure.getSpec().getEgress().get(0).getTo()).hasSize(2);
-    c.resources(SandboxTemplate.class).inNamespace(ns.name()).withName("python").waitUntilCondition(t ->
-        t.getMetadata().getLabels() != null
-            && UpstreamKeys.nameHash("python").equals(t.getMetadata().getLabels().get(UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH)),
-        WAIT_S, TimeUnit.SECONDS);
+    c.resources(SandboxTemplate.class)
+        .inNamespace(ns.name())
+        .withName("python")
+        .waitUntilCondition(
+            t ->
+                t.getMetadata().getLabels() != null
+                    && UpstreamKeys.nameHash("python")
+                        .equals(
+                            t.getMetadata()
+                                .getLabels()
+                                .get(UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH)),
+            WAIT_S,
+            TimeUnit.SECONDS);
 
-    // custom rules replace the secure default (a port without protocol: the server defaults it to TCP)
-    c.resources(SandboxTemplate.class).inNamespace(ns.name()).withName("python").edit(t -> {
-      t.getSpec().setNetworkPolicy(io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
-          "egress: [{ports: [{port: 443}]}]", io.agentsandbox.k8s.crd.SandboxTemplateSpec.NetworkPolicySpec.class));
-      return t;
-    });
-    NetworkPolicy custom = np.waitUntilCondition(p -> p != null && p.getSpec().getEgress().size() == 1
-        && !p.getSpec().getEgress().get(0).getPorts().isEmpty(), WAIT_S, TimeUnit.SECONDS);
-    assertThat(custom.getSpec().getEgress().get(0).getPorts().get(0).getProtocol()).isEqualTo("TCP");
+    // custom rules replace the secure default (a port without protocol: the server defaults it to
+    // TCP)
+    c.resources(SandboxTemplate.class)
+        .inNamespace(ns.name())
+        .withName("python")
+        .edit(
+            t -> {
+              t.getSpec()
+                  .setNetworkPolicy(
+                      io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+                          "egress: [{ports: [{port: 443}]}]",
+                          io.agentsandbox.k8s.crd.SandboxTemplateSpec.NetworkPolicySpec.class));
+              return t;
+            });
+    NetworkPolicy custom =
+        np.waitUntilCondition(
+            p ->
+                p != null
+                    && p.getSpec().getEgress().size() == 1
+                    && !p.getSpec().getEgress().get(0).getPorts().isEmpty(),
+            WAIT_S,
+            TimeUnit.SECONDS);
+    assertThat(custom.getSpec().getEgress().get(0).getPorts().get(0).getProtocol())
+        .isEqualTo("TCP");
     long writes = reconciler.apiWrites();
 
     // Unmanaged deletes the owned policy
-    c.resources(SandboxTemplate.class).inNamespace(ns.name()).withName("python").edit(t -> {
-      t.getSpec().setNetworkPolicyManagement(NetworkPolicyManagement.Unmanaged);
-      return t;
-    });
+    c.resources(SandboxTemplate.class)
+        .inNamespace(ns.name())
+        .withName("python")
+        .edit(
+            t -> {
+              t.getSpec().setNetworkPolicyManagement(NetworkPolicyManagement.Unmanaged);
+              return t;
+            });
     np.waitUntilCondition(p -> p == null, WAIT_S, TimeUnit.SECONDS);
-    assertThat(reconciler.apiWrites()).as("no rewrite loop over a server-defaulted spec").isLessThanOrEqualTo(writes + 1);
+    assertThat(reconciler.apiWrites())
+        .as("no rewrite loop over a server-defaulted spec")
+        .isLessThanOrEqualTo(writes + 1);
 
     // back to Managed, then deleting the template garbage-collects the policy
-    c.resources(SandboxTemplate.class).inNamespace(ns.name()).withName("python").edit(t -> {
-      t.getSpec().setNetworkPolicyManagement(NetworkPolicyManagement.Managed);
-      return t;
-    });
+    c.resources(SandboxTemplate.class)
+        .inNamespace(ns.name())
+        .withName("python")
+        .edit(
+            t -> {
+              t.getSpec().setNetworkPolicyManagement(NetworkPolicyManagement.Managed);
+              return t;
+            });
     np.waitUntilCondition(p -> p != null, WAIT_S, TimeUnit.SECONDS);
     c.resources(SandboxTemplate.class).inNamespace(ns.name()).withName("python").delete();
     np.waitUntilCondition(p -> p == null, WAIT_S, TimeUnit.SECONDS);

@@ -28,15 +28,34 @@ public final class ClusterFixtures {
 
   private ClusterFixtures() {}
 
-  /** A SandboxTemplate {@code template} (one sleeping python container) and a SandboxWarmPool of {@code replicas} on it. */
-  public static void createTemplateAndPool(KubernetesClient c, String ns, String template, String pool, int replicas) {
-    createTemplateAndPool(c, ns, template, pool, replicas, new PodSpecBuilder()
-        .withContainers(new ContainerBuilder().withName("sandbox").withImage("python:3.12-slim").withCommand("sleep", "infinity").build())
-        .build());
+  /**
+   * A SandboxTemplate {@code template} (one sleeping python container) and a SandboxWarmPool of
+   * {@code replicas} on it.
+   */
+  public static void createTemplateAndPool(
+      KubernetesClient c, String ns, String template, String pool, int replicas) {
+    createTemplateAndPool(
+        c,
+        ns,
+        template,
+        pool,
+        replicas,
+        new PodSpecBuilder()
+            .withContainers(
+                new ContainerBuilder()
+                    .withName("sandbox")
+                    .withImage("python:3.12-slim")
+                    .withCommand("sleep", "infinity")
+                    .build())
+            .build());
   }
 
-  /** A SandboxTemplate {@code template} whose pods get {@code podSpec}, and a SandboxWarmPool of {@code replicas} on it. */
-  public static void createTemplateAndPool(KubernetesClient c, String ns, String template, String pool, int replicas, PodSpec podSpec) {
+  /**
+   * A SandboxTemplate {@code template} whose pods get {@code podSpec}, and a SandboxWarmPool of
+   * {@code replicas} on it.
+   */
+  public static void createTemplateAndPool(
+      KubernetesClient c, String ns, String template, String pool, int replicas, PodSpec podSpec) {
     SandboxTemplateSpec ts = new SandboxTemplateSpec();
     ts.setPodTemplate(new PodTemplate(null, podSpec));
     SandboxTemplate t = new SandboxTemplate();
@@ -54,9 +73,17 @@ public final class ClusterFixtures {
 
   /** Waits (bounded) until the pool reports at least {@code ready} Ready replicas. */
   public static void awaitPoolReady(KubernetesClient c, String ns, String pool, int ready) {
-    c.resources(SandboxWarmPool.class).inNamespace(ns).withName(pool).waitUntilCondition(
-        p -> p != null && p.getStatus() != null && p.getStatus().getReadyReplicas() != null
-            && p.getStatus().getReadyReplicas() >= ready, 180, TimeUnit.SECONDS);
+    c.resources(SandboxWarmPool.class)
+        .inNamespace(ns)
+        .withName(pool)
+        .waitUntilCondition(
+            p ->
+                p != null
+                    && p.getStatus() != null
+                    && p.getStatus().getReadyReplicas() != null
+                    && p.getStatus().getReadyReplicas() >= ready,
+            180,
+            TimeUnit.SECONDS);
   }
 
   /** An upstream-style SandboxClaim on {@code pool} (warmPoolRef), not yet created. */
@@ -69,30 +96,54 @@ public final class ClusterFixtures {
     return cl;
   }
 
-  /** Waits (bounded) until the claim names its sandbox and is Ready; the assertion error shows the claim. */
+  /**
+   * Waits (bounded) until the claim names its sandbox and is Ready; the assertion error shows the
+   * claim.
+   */
   public static SandboxClaim awaitBound(KubernetesClient c, String ns, String name) {
     try {
       return awaitBound0(c, ns, name);
     } catch (KubernetesClientException e) {
-      throw new AssertionError("claim " + name + " not bound: " + c.resources(SandboxClaim.class).inNamespace(ns).withName(name).get(), e);
+      throw new AssertionError(
+          "claim "
+              + name
+              + " not bound: "
+              + c.resources(SandboxClaim.class).inNamespace(ns).withName(name).get(),
+          e);
     }
   }
 
   private static SandboxClaim awaitBound0(KubernetesClient c, String ns, String name) {
-    return c.resources(SandboxClaim.class).inNamespace(ns).withName(name).waitUntilCondition(
-        x -> x != null && x.getStatus() != null && x.getStatus().getSandbox() != null && x.getStatus().getSandbox().getName() != null
-            && "True".equals(readyStatus(x.getStatus().getConditions())), 120, TimeUnit.SECONDS);
+    return c.resources(SandboxClaim.class)
+        .inNamespace(ns)
+        .withName(name)
+        .waitUntilCondition(
+            x ->
+                x != null
+                    && x.getStatus() != null
+                    && x.getStatus().getSandbox() != null
+                    && x.getStatus().getSandbox().getName() != null
+                    && "True".equals(readyStatus(x.getStatus().getConditions())),
+            120,
+            TimeUnit.SECONDS);
   }
 
   /** The status of the {@code Ready} condition, or null. */
   public static String readyStatus(List<Condition> conditions) {
     if (conditions == null) return null;
-    return conditions.stream().filter(k -> "Ready".equals(k.getType())).map(Condition::getStatus).findFirst().orElse(null);
+    return conditions.stream()
+        .filter(k -> "Ready".equals(k.getType()))
+        .map(Condition::getStatus)
+        .findFirst()
+        .orElse(null);
   }
 
   /** The controller owner reference of {@code s}, or null. */
   public static OwnerReference controllerOf(Sandbox s) {
     if (s.getMetadata().getOwnerReferences() == null) return null;
-    return s.getMetadata().getOwnerReferences().stream().filter(o -> Boolean.TRUE.equals(o.getController())).findFirst().orElse(null);
+    return s.getMetadata().getOwnerReferences().stream()
+        .filter(o -> Boolean.TRUE.equals(o.getController()))
+        .findFirst()
+        .orElse(null);
   }
 }

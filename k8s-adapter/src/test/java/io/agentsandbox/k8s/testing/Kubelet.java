@@ -24,42 +24,51 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Kubelet {
 
-  /** Pod IPs handed out by {@link #play}, unique across the JVM (several tests may share a namespace). */
+  /**
+   * Pod IPs handed out by {@link #play}, unique across the JVM (several tests may share a
+   * namespace).
+   */
   private static final AtomicInteger IPS = new AtomicInteger();
 
   private Kubelet() {}
 
   /**
-   * Every pod that appears in {@code ns} becomes Running and Ready with its own IP, written by one of
-   * {@code threads} workers (never on the informer's dispatch thread), until the node is closed.
+   * Every pod that appears in {@code ns} becomes Running and Ready with its own IP, written by one
+   * of {@code threads} workers (never on the informer's dispatch thread), until the node is closed.
    */
   public static Node play(KubernetesClient c, String ns, int threads) {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
-    SharedIndexInformer<Pod> informer = c.pods().inNamespace(ns).inform(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Pod pod) {
-        if (pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase())) return; // another test's, already running
-        String name = pod.getMetadata().getName();
-        int k = IPS.incrementAndGet();
-        String ip = "10.1." + (k / 250) + "." + (k % 250 + 1);
-        pool.execute(() -> {
-          for (int attempt = 0; attempt < 5; attempt++) {
-            try {
-              markRunning(c, ns, name, ip);
-              return;
-            } catch (KubernetesClientException e) {
-              if (e.getCode() == 404) return;
-            }
-          }
-        });
-      }
+    SharedIndexInformer<Pod> informer =
+        c.pods()
+            .inNamespace(ns)
+            .inform(
+                new ResourceEventHandler<>() {
+                  @Override
+                  public void onAdd(Pod pod) {
+                    if (pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase()))
+                      return; // another test's, already running
+                    String name = pod.getMetadata().getName();
+                    int k = IPS.incrementAndGet();
+                    String ip = "10.1." + (k / 250) + "." + (k % 250 + 1);
+                    pool.execute(
+                        () -> {
+                          for (int attempt = 0; attempt < 5; attempt++) {
+                            try {
+                              markRunning(c, ns, name, ip);
+                              return;
+                            } catch (KubernetesClientException e) {
+                              if (e.getCode() == 404) return;
+                            }
+                          }
+                        });
+                  }
 
-      @Override
-      public void onUpdate(Pod oldPod, Pod newPod) {}
+                  @Override
+                  public void onUpdate(Pod oldPod, Pod newPod) {}
 
-      @Override
-      public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {}
-    });
+                  @Override
+                  public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {}
+                });
     return new Node(informer, pool);
   }
 
@@ -90,14 +99,28 @@ public final class Kubelet {
     return writeStatus(c, ns, name, phase, null, false);
   }
 
-  private static Pod writeStatus(KubernetesClient c, String ns, String name, String phase, String ip, boolean ready) {
-    Pod pod = c.pods().inNamespace(ns).withName(name).waitUntilCondition(p -> p != null, 30, TimeUnit.SECONDS);
+  private static Pod writeStatus(
+      KubernetesClient c, String ns, String name, String phase, String ip, boolean ready) {
+    Pod pod =
+        c.pods()
+            .inNamespace(ns)
+            .withName(name)
+            .waitUntilCondition(p -> p != null, 30, TimeUnit.SECONDS);
     String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     PodStatus st = new PodStatus();
     st.setPhase(phase);
-    List<PodCondition> conds = List.of(
-        new PodConditionBuilder().withType("PodScheduled").withStatus("True").withLastTransitionTime(now).build(),
-        new PodConditionBuilder().withType("Ready").withStatus(ready ? "True" : "False").withLastTransitionTime(now).build());
+    List<PodCondition> conds =
+        List.of(
+            new PodConditionBuilder()
+                .withType("PodScheduled")
+                .withStatus("True")
+                .withLastTransitionTime(now)
+                .build(),
+            new PodConditionBuilder()
+                .withType("Ready")
+                .withStatus(ready ? "True" : "False")
+                .withLastTransitionTime(now)
+                .build());
     st.setConditions(conds);
     if (ip != null) {
       st.setPodIP(ip);

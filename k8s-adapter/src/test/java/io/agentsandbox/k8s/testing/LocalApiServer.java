@@ -37,17 +37,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A real Kubernetes control plane for integration tests: etcd + kube-apiserver (+
- * kube-controller-manager running the {@code garbagecollector}, {@code namespace} and {@code pvc-protection} controllers),
- * v1.20.2 as built by {@code scripts/kube-apiserver-build.sh}, on free loopback ports with a static
- * bearer token, in a temporary directory. There is no scheduler and no kubelet: tests play the
- * kubelet by patching pod status.
+ * kube-controller-manager running the {@code garbagecollector}, {@code namespace} and {@code
+ * pvc-protection} controllers), v1.20.2 as built by {@code scripts/kube-apiserver-build.sh}, on
+ * free loopback ports with a static bearer token, in a temporary directory. There is no scheduler
+ * and no kubelet: tests play the kubelet by patching pod status.
  *
  * <p>{@link #close()} stops every process and deletes the directory; a JVM shutdown hook does the
  * same if the JVM exits first. Thread-safe after {@link #start}.
  *
- * <p>Binaries: {@code -Dagentsandbox.kube.bin} or {@code $AGENT_SANDBOX_KUBE_BIN}, else
- * {@code ${AGENT_SANDBOX_CACHE:-~/.cache/agent-sandbox}/kube-1.20.2/bin}; etcd from that directory
- * or the {@code PATH}.
+ * <p>Binaries: {@code -Dagentsandbox.kube.bin} or {@code $AGENT_SANDBOX_KUBE_BIN}, else {@code
+ * ${AGENT_SANDBOX_CACHE:-~/.cache/agent-sandbox}/kube-1.20.2/bin}; etcd from that directory or the
+ * {@code PATH}.
  */
 public final class LocalApiServer implements AutoCloseable {
 
@@ -79,10 +79,12 @@ public final class LocalApiServer implements AutoCloseable {
 
   /** The directory holding kube-apiserver and kube-controller-manager. */
   public static Path binDir() {
-    String explicit = System.getProperty("agentsandbox.kube.bin", System.getenv("AGENT_SANDBOX_KUBE_BIN"));
+    String explicit =
+        System.getProperty("agentsandbox.kube.bin", System.getenv("AGENT_SANDBOX_KUBE_BIN"));
     if (explicit != null && !explicit.isBlank()) return Path.of(explicit);
     String cache = System.getProperty("agentsandbox.cache", System.getenv("AGENT_SANDBOX_CACHE"));
-    if (cache == null || cache.isBlank()) cache = System.getProperty("user.home") + "/.cache/agent-sandbox";
+    if (cache == null || cache.isBlank())
+      cache = System.getProperty("user.home") + "/.cache/agent-sandbox";
     return Path.of(cache, "kube-1.20.2", "bin");
   }
 
@@ -109,11 +111,14 @@ public final class LocalApiServer implements AutoCloseable {
     Path etcd = findEtcd(bin);
     if (!Files.isExecutable(apiserver) || !Files.isExecutable(controllerManager) || etcd == null) {
       throw new IllegalStateException(
-          "The integration tests need kube-apiserver + kube-controller-manager v1.20.2 in " + bin
+          "The integration tests need kube-apiserver + kube-controller-manager v1.20.2 in "
+              + bin
               + " and etcd (Debian etcd-server); missing: "
               + (Files.isExecutable(apiserver) ? "" : "kube-apiserver ")
               + (Files.isExecutable(controllerManager) ? "" : "kube-controller-manager ")
-              + (etcd == null ? "etcd" : "") + ". " + BUILD_HINT);
+              + (etcd == null ? "etcd" : "")
+              + ". "
+              + BUILD_HINT);
     }
     IllegalStateException last = null;
     for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
@@ -138,7 +143,8 @@ public final class LocalApiServer implements AutoCloseable {
     return null;
   }
 
-  private static LocalApiServer startOnce(Path apiserverBin, Path controllerManagerBin, Path etcdBin, Path crdsDir) {
+  private static LocalApiServer startOnce(
+      Path apiserverBin, Path controllerManagerBin, Path etcdBin, Path crdsDir) {
     long t0 = System.nanoTime();
     Path dir;
     try {
@@ -155,45 +161,98 @@ public final class LocalApiServer implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(server.shutdownHook);
     try {
       Files.createDirectories(dir.resolve("certs"));
-      Files.writeString(dir.resolve("tokens.csv"), token + ",admin,admin,system:masters\n"
-          + server.userToken("alice") + ",alice,alice-uid,\"agent-sandbox:tenant:team-a,developers\"\n"
-          + server.userToken("bob") + ",bob,bob-uid\n");
+      Files.writeString(
+          dir.resolve("tokens.csv"),
+          token
+              + ",admin,admin,system:masters\n"
+              + server.userToken("alice")
+              + ",alice,alice-uid,\"agent-sandbox:tenant:team-a,developers\"\n"
+              + server.userToken("bob")
+              + ",bob,bob-uid\n");
       writeServiceAccountKey(dir.resolve("sa.key"));
       Files.writeString(dir.resolve("kubeconfig.yaml"), kubeconfig(url, token));
 
       String etcdUrl = "http://127.0.0.1:" + etcdPort;
       String peerUrl = "http://127.0.0.1:" + etcdPeerPort;
-      server.launch("etcd", List.of(etcdBin.toString(),
-          "--name", "t", "--data-dir", dir.resolve("etcd-data").toString(),
-          "--listen-client-urls", etcdUrl, "--advertise-client-urls", etcdUrl,
-          "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
-          "--initial-cluster", "t=" + peerUrl, "--log-level", "warn"));
-      server.apiserverCommand = List.of(apiserverBin.toString(),
-          "--etcd-servers", etcdUrl,
-          "--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1",
-          "--secure-port", Integer.toString(apiPort), "--insecure-port", "0",
-          "--cert-dir", dir.resolve("certs").toString(),
-          "--token-auth-file", dir.resolve("tokens.csv").toString(),
-          "--authorization-mode", "RBAC",
-          "--service-account-issuer", "https://kubernetes.default.svc",
-          "--service-account-key-file", dir.resolve("sa.key").toString(),
-          "--service-account-signing-key-file", dir.resolve("sa.key").toString(),
-          "--service-cluster-ip-range", "10.0.0.0/24",
-          "--disable-admission-plugins", "ServiceAccount",
-          // NOTE: APF would queue the tests' bursts of writes; these tests measure our code, not APF.
-          "--enable-priority-and-fairness=false",
-          "--max-requests-inflight", "2000", "--max-mutating-requests-inflight", "1000",
-          "--profiling=false");
+      server.launch(
+          "etcd",
+          List.of(
+              etcdBin.toString(),
+              "--name",
+              "t",
+              "--data-dir",
+              dir.resolve("etcd-data").toString(),
+              "--listen-client-urls",
+              etcdUrl,
+              "--advertise-client-urls",
+              etcdUrl,
+              "--listen-peer-urls",
+              peerUrl,
+              "--initial-advertise-peer-urls",
+              peerUrl,
+              "--initial-cluster",
+              "t=" + peerUrl,
+              "--log-level",
+              "warn"));
+      server.apiserverCommand =
+          List.of(
+              apiserverBin.toString(),
+              "--etcd-servers",
+              etcdUrl,
+              "--bind-address",
+              "127.0.0.1",
+              "--advertise-address",
+              "127.0.0.1",
+              "--secure-port",
+              Integer.toString(apiPort),
+              "--insecure-port",
+              "0",
+              "--cert-dir",
+              dir.resolve("certs").toString(),
+              "--token-auth-file",
+              dir.resolve("tokens.csv").toString(),
+              "--authorization-mode",
+              "RBAC",
+              "--service-account-issuer",
+              "https://kubernetes.default.svc",
+              "--service-account-key-file",
+              dir.resolve("sa.key").toString(),
+              "--service-account-signing-key-file",
+              dir.resolve("sa.key").toString(),
+              "--service-cluster-ip-range",
+              "10.0.0.0/24",
+              "--disable-admission-plugins",
+              "ServiceAccount",
+              // NOTE: APF would queue the tests' bursts of writes; these tests measure our code,
+              // not APF.
+              "--enable-priority-and-fairness=false",
+              "--max-requests-inflight",
+              "2000",
+              "--max-mutating-requests-inflight",
+              "1000",
+              "--profiling=false");
       server.apiserver = server.launch("kube-apiserver", server.apiserverCommand);
       server.awaitReady(t0);
       server.apiserverReadyMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
       if (crdsDir != null) server.applyCrds(crdsDir);
-      server.launch("kube-controller-manager", List.of(controllerManagerBin.toString(),
-          "--kubeconfig", dir.resolve("kubeconfig.yaml").toString(),
-          "--controllers", "garbagecollector,namespace,pvc-protection",
-          "--leader-elect=false", "--port=0", "--secure-port=0", "--profiling=false"));
-      LOG.info("local control plane up at {}: kube-apiserver ready in {} ms, all up (CRDs applied) in {} ms (dir {})",
-          url, server.apiserverReadyMillis, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), dir);
+      server.launch(
+          "kube-controller-manager",
+          List.of(
+              controllerManagerBin.toString(),
+              "--kubeconfig",
+              dir.resolve("kubeconfig.yaml").toString(),
+              "--controllers",
+              "garbagecollector,namespace,pvc-protection",
+              "--leader-elect=false",
+              "--port=0",
+              "--secure-port=0",
+              "--profiling=false"));
+      LOG.info(
+          "local control plane up at {}: kube-apiserver ready in {} ms, all up (CRDs applied) in {} ms (dir {})",
+          url,
+          server.apiserverReadyMillis,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
+          dir);
       return server;
     } catch (IOException e) {
       server.close();
@@ -206,8 +265,8 @@ public final class LocalApiServer implements AutoCloseable {
   }
 
   /**
-   * Bash watchdog around each process: it ends the process within about a second when this JVM
-   * dies without running its shutdown hook (a crashed test fork, SIGKILL), and then deletes the work
+   * Bash watchdog around each process: it ends the process within about a second when this JVM dies
+   * without running its shutdown hook (a crashed test fork, SIGKILL), and then deletes the work
    * directory. Without it etcd and kube-apiserver would be orphaned.
    */
   private static final String WATCHDOG =
@@ -217,9 +276,9 @@ public final class LocalApiServer implements AutoCloseable {
           + "kill -9 $c 2>/dev/null; wait $c; if ! kill -0 $jvm 2>/dev/null; then rm -rf \"$dir\"; fi";
 
   /**
-   * Stops kube-apiserver (SIGTERM, then SIGKILL after 10 s) and starts it again with the same flags,
-   * on the same port and etcd; returns when it answers again. Every watch and connection breaks, no
-   * stored object is lost: what a control-plane restart or upgrade does to its clients.
+   * Stops kube-apiserver (SIGTERM, then SIGKILL after 10 s) and starts it again with the same
+   * flags, on the same port and etcd; returns when it answers again. Every watch and connection
+   * breaks, no stored object is lost: what a control-plane restart or upgrade does to its clients.
    *
    * @return milliseconds the API server was unreachable (from the stop to ready again)
    */
@@ -259,14 +318,22 @@ public final class LocalApiServer implements AutoCloseable {
   }
 
   private Process launch(String name, List<String> command) throws IOException {
-    List<String> wrapped = new ArrayList<>(List.of("/bin/bash", "-c", WATCHDOG, "watchdog",
-        Long.toString(ProcessHandle.current().pid()), workDir.toString()));
+    List<String> wrapped =
+        new ArrayList<>(
+            List.of(
+                "/bin/bash",
+                "-c",
+                WATCHDOG,
+                "watchdog",
+                Long.toString(ProcessHandle.current().pid()),
+                workDir.toString()));
     wrapped.addAll(command);
-    Process p = new ProcessBuilder(wrapped)
-        .directory(workDir.toFile())
-        .redirectErrorStream(true)
-        .redirectOutput(workDir.resolve(name + ".log").toFile())
-        .start();
+    Process p =
+        new ProcessBuilder(wrapped)
+            .directory(workDir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(workDir.resolve(name + ".log").toFile())
+            .start();
     synchronized (processes) {
       processes.add(p);
     }
@@ -274,22 +341,31 @@ public final class LocalApiServer implements AutoCloseable {
   }
 
   private void awaitReady(long t0) {
-    HttpClient http = HttpClient.newBuilder().sslContext(trustAll()).connectTimeout(Duration.ofSeconds(2)).build();
+    HttpClient http =
+        HttpClient.newBuilder()
+            .sslContext(trustAll())
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
     long deadline = t0 + READY_TIMEOUT.toNanos();
     String last = "no answer";
     boolean ready = false;
     while (System.nanoTime() < deadline) {
       synchronized (processes) {
         for (Process p : processes) {
-          if (!p.isAlive()) throw new IllegalStateException("a control-plane process exited with " + p.exitValue());
+          if (!p.isAlive())
+            throw new IllegalStateException("a control-plane process exited with " + p.exitValue());
         }
       }
       try {
         String path = ready ? "/api/v1/namespaces/default" : "/readyz";
-        HttpResponse<String> r = http.send(
-            HttpRequest.newBuilder(URI.create(url + path)).header("Authorization", "Bearer " + token)
-                .timeout(Duration.ofSeconds(5)).GET().build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(URI.create(url + path))
+                    .header("Authorization", "Bearer " + token)
+                    .timeout(Duration.ofSeconds(5))
+                    .GET()
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200) {
           if (ready) return;
           ready = true;
@@ -304,7 +380,8 @@ public final class LocalApiServer implements AutoCloseable {
       }
       pause(100);
     }
-    throw new IllegalStateException("kube-apiserver not ready within " + READY_TIMEOUT + ": " + last);
+    throw new IllegalStateException(
+        "kube-apiserver not ready within " + READY_TIMEOUT + ": " + last);
   }
 
   /** The API server's URL, {@code https://127.0.0.1:<port>}. */
@@ -315,10 +392,12 @@ public final class LocalApiServer implements AutoCloseable {
   /**
    * The bearer token of an unprivileged user known to the API server (no RBAC bindings): {@code
    * alice} (groups {@code agent-sandbox:tenant:team-a}, {@code developers}) or {@code bob} (no
-   * groups). For authentication tests (TokenReview); derived from {@link #token()}, so unique per server.
+   * groups). For authentication tests (TokenReview); derived from {@link #token()}, so unique per
+   * server.
    */
   public String userToken(String user) {
-    if (!user.equals("alice") && !user.equals("bob")) throw new IllegalArgumentException("no such test user: " + user);
+    if (!user.equals("alice") && !user.equals("bob"))
+      throw new IllegalArgumentException("no such test user: " + user);
     return UUID.nameUUIDFromBytes((token + "/" + user).getBytes(StandardCharsets.UTF_8)).toString();
   }
 
@@ -352,7 +431,10 @@ public final class LocalApiServer implements AutoCloseable {
 
   /** Creates namespace {@code name} through the shared client; returns {@code name}. */
   public String createNamespace(String name) {
-    client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
+    client()
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .create();
     return name;
   }
 
@@ -370,19 +452,36 @@ public final class LocalApiServer implements AutoCloseable {
     List<String> names = new ArrayList<>();
     KubernetesClient c = client();
     try (Stream<Path> files = Files.list(dir)) {
-      for (Path f : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".yaml")).sorted()::iterator) {
-        CustomResourceDefinition crd = c.apiextensions().v1().customResourceDefinitions().load(f.toFile()).item();
-        c.apiextensions().v1().customResourceDefinitions().resource(crd).createOr(NonDeletingOperation::update);
+      for (Path f :
+          (Iterable<Path>) files.filter(p -> p.toString().endsWith(".yaml")).sorted()::iterator) {
+        CustomResourceDefinition crd =
+            c.apiextensions().v1().customResourceDefinitions().load(f.toFile()).item();
+        c.apiextensions()
+            .v1()
+            .customResourceDefinitions()
+            .resource(crd)
+            .createOr(NonDeletingOperation::update);
         names.add(crd.getMetadata().getName());
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     for (String name : names) {
-      c.apiextensions().v1().customResourceDefinitions().withName(name).waitUntilCondition(
-          crd -> crd != null && crd.getStatus() != null && crd.getStatus().getConditions().stream()
-              .anyMatch(k -> "Established".equals(k.getType()) && "True".equals(k.getStatus())),
-          30, TimeUnit.SECONDS);
+      c.apiextensions()
+          .v1()
+          .customResourceDefinitions()
+          .withName(name)
+          .waitUntilCondition(
+              crd ->
+                  crd != null
+                      && crd.getStatus() != null
+                      && crd.getStatus().getConditions().stream()
+                          .anyMatch(
+                              k ->
+                                  "Established".equals(k.getType())
+                                      && "True".equals(k.getStatus())),
+              30,
+              TimeUnit.SECONDS);
     }
     return names;
   }
@@ -434,7 +533,9 @@ public final class LocalApiServer implements AutoCloseable {
       try {
         List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
         sb.append("--- ").append(name).append(".log (tail) ---\n");
-        lines.subList(Math.max(0, lines.size() - 15), lines.size()).forEach(l -> sb.append(l).append('\n'));
+        lines
+            .subList(Math.max(0, lines.size() - 15), lines.size())
+            .forEach(l -> sb.append(l).append('\n'));
       } catch (IOException | UncheckedIOException e) {
         sb.append("(cannot read ").append(log).append(")\n");
       }
@@ -465,9 +566,11 @@ public final class LocalApiServer implements AutoCloseable {
       KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
       g.initialize(2048);
       byte[] pkcs8 = g.generateKeyPair().getPrivate().getEncoded();
-      String pem = "-----BEGIN PRIVATE KEY-----\n"
-          + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(pkcs8)
-          + "\n-----END PRIVATE KEY-----\n";
+      String pem =
+          "-----BEGIN PRIVATE KEY-----\n"
+              + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                  .encodeToString(pkcs8)
+              + "\n-----END PRIVATE KEY-----\n";
       Files.writeString(file, pem);
     } catch (java.security.GeneralSecurityException e) {
       throw new IllegalStateException(e);
@@ -475,8 +578,10 @@ public final class LocalApiServer implements AutoCloseable {
   }
 
   private static String kubeconfig(String url, String token) {
-    return "apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster:\n    server: " + url
-        + "\n    insecure-skip-tls-verify: true\nusers:\n- name: admin\n  user:\n    token: " + token
+    return "apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster:\n    server: "
+        + url
+        + "\n    insecure-skip-tls-verify: true\nusers:\n- name: admin\n  user:\n    token: "
+        + token
         + "\ncontexts:\n- name: local\n  context:\n    cluster: local\n    user: admin\n"
         + "current-context: local\n";
   }
@@ -484,18 +589,23 @@ public final class LocalApiServer implements AutoCloseable {
   private static SSLContext trustAll() {
     try {
       SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(null, new TrustManager[] {new X509TrustManager() {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+      ctx.init(
+          null,
+          new TrustManager[] {
+            new X509TrustManager() {
+              @Override
+              public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+              @Override
+              public void checkServerTrusted(X509Certificate[] chain, String authType) {}
 
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-          return new X509Certificate[0];
-        }
-      }}, new SecureRandom());
+              @Override
+              public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+              }
+            }
+          },
+          new SecureRandom());
       return ctx;
     } catch (java.security.GeneralSecurityException e) {
       throw new IllegalStateException(e);

@@ -12,20 +12,24 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 /**
  * JUnit 5 extension giving integration tests a {@link LocalApiServer} with {@code crds/*.yaml}
  * applied. One control plane per test JVM (started on first use, stopped when the JUnit run ends,
- * or by the JVM shutdown hook); each test class gets its own namespace through
- * {@link TestNamespace}, so classes do not see each other's objects.
+ * or by the JVM shutdown hook); each test class gets its own namespace through {@link
+ * TestNamespace}, so classes do not see each other's objects.
  *
  * <p>Resolves parameters of type {@link LocalApiServer}, {@link KubernetesClient} (the shared
  * client; do not close it) and {@link TestNamespace}.
  */
 public final class LocalApiServerExtension implements ParameterResolver {
 
-  private static final ExtensionContext.Namespace STORE = ExtensionContext.Namespace.create(LocalApiServerExtension.class);
+  private static final ExtensionContext.Namespace STORE =
+      ExtensionContext.Namespace.create(LocalApiServerExtension.class);
 
   /** A namespace created for one test class. */
   public record TestNamespace(String name) {}
 
-  /** Wraps the server so JUnit closes it at the end of the run (root-store AutoCloseable values are closed). */
+  /**
+   * Wraps the server so JUnit closes it at the end of the run (root-store AutoCloseable values are
+   * closed).
+   */
   private record Holder(LocalApiServer server) implements AutoCloseable {
     @Override
     public void close() {
@@ -35,11 +39,16 @@ public final class LocalApiServerExtension implements ParameterResolver {
 
   /** The shared server for this JVM, starting it and applying the CRDs on first use. */
   public static LocalApiServer server(ExtensionContext context) {
-    return context.getRoot().getStore(STORE)
-        .getOrComputeIfAbsent("server", k -> {
-          LocalApiServer s = LocalApiServer.start(crdsDir());
-          return new Holder(s);
-        }, Holder.class)
+    return context
+        .getRoot()
+        .getStore(STORE)
+        .getOrComputeIfAbsent(
+            "server",
+            k -> {
+              LocalApiServer s = LocalApiServer.start(crdsDir());
+              return new Holder(s);
+            },
+            Holder.class)
         .server();
   }
 
@@ -61,15 +70,26 @@ public final class LocalApiServerExtension implements ParameterResolver {
     if (t == LocalApiServer.class) return server;
     if (t == KubernetesClient.class) return server.client();
     if (t == TestNamespace.class) {
-      ExtensionContext classContext = e.getTestClass().isPresent() && e.getParent().isPresent()
-          && e.getTestMethod().isPresent() ? e.getParent().get() : e;
-      return classContext.getStore(STORE).getOrComputeIfAbsent("namespace", k -> {
-        String name = ("it-" + classContext.getRequiredTestClass().getSimpleName()).toLowerCase(Locale.ROOT)
-            .replaceAll("[^a-z0-9-]", "-");
-        name = name.substring(0, Math.min(name.length(), 50)) + "-"
-            + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
-        return new TestNamespace(server.createNamespace(name));
-      }, TestNamespace.class);
+      ExtensionContext classContext =
+          e.getTestClass().isPresent() && e.getParent().isPresent() && e.getTestMethod().isPresent()
+              ? e.getParent().get()
+              : e;
+      return classContext
+          .getStore(STORE)
+          .getOrComputeIfAbsent(
+              "namespace",
+              k -> {
+                String name =
+                    ("it-" + classContext.getRequiredTestClass().getSimpleName())
+                        .toLowerCase(Locale.ROOT)
+                        .replaceAll("[^a-z0-9-]", "-");
+                name =
+                    name.substring(0, Math.min(name.length(), 50))
+                        + "-"
+                        + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
+                return new TestNamespace(server.createNamespace(name));
+              },
+              TestNamespace.class);
     }
     throw new ParameterResolutionException("unsupported parameter " + t);
   }

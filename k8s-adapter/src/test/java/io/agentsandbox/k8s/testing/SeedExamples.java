@@ -1,16 +1,21 @@
 package io.agentsandbox.k8s.testing;
 
-/** Documents quoted verbatim from {@code ../shared/reference/seed-examples.md}, for the ITs that apply them. */
+/**
+ * Documents quoted verbatim from {@code ../shared/reference/seed-examples.md}, for the ITs that
+ * apply them.
+ */
 public final class SeedExamples {
 
   private SeedExamples() {}
 
   /** The three upstream v1alpha1 Sandboxes: gVisor, Kata with a GPU, and no runtime class. */
-  public static final String V1ALPHA1_SANDBOXES = v1alpha1Sandboxes("my-ai-agent:latest", "busybox:latest");
+  public static final String V1ALPHA1_SANDBOXES =
+      v1alpha1Sandboxes("my-ai-agent:latest", "busybox:latest");
 
   /**
    * {@link #V1ALPHA1_SANDBOXES} with other images: {@code agentImage} for the two agent-runtime
-   * containers (seed: my-ai-agent:latest), {@code busyboxImage} for my-container (seed: busybox:latest).
+   * containers (seed: my-ai-agent:latest), {@code busyboxImage} for my-container (seed:
+   * busybox:latest).
    */
   public static String v1alpha1Sandboxes(String agentImage, String busyboxImage) {
     return """
@@ -48,6 +53,7 @@ public final class SeedExamples {
           containers:
           - name: my-container
             image: %2$s
-    """.formatted(agentImage, busyboxImage);
+    """
+        .formatted(agentImage, busyboxImage);
   }
 }

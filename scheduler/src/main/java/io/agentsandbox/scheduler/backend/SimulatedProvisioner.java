@@ -12,10 +12,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToLongFunction;
 
 /**
- * A SIMULATION: starts nothing. Each "sandbox" becomes ready after a latency drawn per runtime class
- * (log-normal around the configured median), or fails at the configured rate. For tests and load
- * tests of the scheduler alone; never presented as real ({@link #isSimulated()} is true and every
- * pool shows it). Thread-safe; results are delivered from Vert.x timer callbacks.
+ * A SIMULATION: starts nothing. Each "sandbox" becomes ready after a latency drawn per runtime
+ * class (log-normal around the configured median), or fails at the configured rate. For tests and
+ * load tests of the scheduler alone; never presented as real ({@link #isSimulated()} is true and
+ * every pool shows it). Thread-safe; results are delivered from Vert.x timer callbacks.
  */
 public final class SimulatedProvisioner implements SandboxProvisioner {
 
@@ -32,17 +32,22 @@ public final class SimulatedProvisioner implements SandboxProvisioner {
    * @param medianLatencyMs median start latency of a runtime class, in ms (0: ready at once)
    * @param failureRate fraction of starts that fail, 0..1
    */
-  public SimulatedProvisioner(Vertx vertx, ToLongFunction<RuntimeClass> medianLatencyMs, double failureRate) {
+  public SimulatedProvisioner(
+      Vertx vertx, ToLongFunction<RuntimeClass> medianLatencyMs, double failureRate) {
     this.vertx = vertx;
     this.medianLatencyMs = medianLatencyMs;
     this.failureRate = failureRate;
   }
 
   @Override
-  public void create(PoolKey pool, String sandboxName, SandboxBlueprint blueprint, ProvisionListener listener) {
+  public void create(
+      PoolKey pool, String sandboxName, SandboxBlueprint blueprint, ProvisionListener listener) {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     long median = medianLatencyMs.applyAsLong(blueprint.runtimeClass());
-    long latencyMs = median == 0 ? 0 : Math.max(1, Math.round(median * Math.exp(LATENCY_SIGMA * random.nextGaussian())));
+    long latencyMs =
+        median == 0
+            ? 0
+            : Math.max(1, Math.round(median * Math.exp(LATENCY_SIGMA * random.nextGaussian())));
     boolean fail = failureRate > 0 && random.nextDouble() < failureRate;
     if (latencyMs == 0) {
       report(pool, sandboxName, listener, fail);

@@ -15,17 +15,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * API tokens: who may call {@code /v1}, and as which tenant. Tokens come from a file, one {@code
- * token [tenant]} per line ({@code #} comments and blank lines ignored; a bare token is tenant {@code
- * default}). The table is immutable and swapped whole through a volatile reference, so request
- * threads read it without locks; {@link #reloadIfChanged()} does file I/O and must run off the event
- * loops (a worker). Only SHA-256 digests of tokens are kept; a presented token is checked against
- * every entry with {@link MessageDigest#isEqual} and no early exit (constant time in the token's
- * content). Tokens are never logged. Thread-safe.
+ * token [tenant]} per line ({@code #} comments and blank lines ignored; a bare token is tenant
+ * {@code default}). The table is immutable and swapped whole through a volatile reference, so
+ * request threads read it without locks; {@link #reloadIfChanged()} does file I/O and must run off
+ * the event loops (a worker). Only SHA-256 digests of tokens are kept; a presented token is checked
+ * against every entry with {@link MessageDigest#isEqual} and no early exit (constant time in the
+ * token's content). Tokens are never logged. Thread-safe.
  */
 public final class ApiAuth {
 
   private static final Logger LOG = LoggerFactory.getLogger(ApiAuth.class);
   static final Pattern TENANT = Pattern.compile("[A-Za-z0-9._:@-]{1,128}");
+
   /** Longest token accepted in a header; longer ones are refused without hashing. */
   static final int MAX_TOKEN_CHARS = 512;
 
@@ -57,13 +58,16 @@ public final class ApiAuth {
     try {
       Table t = read(file);
       if (t.entries().isEmpty()) {
-        LOG.warn("API tokens file {} holds no token: every /v1 call is refused with 401 until one is added (it is re-read on change)", file);
+        LOG.warn(
+            "API tokens file {} holds no token: every /v1 call is refused with 401 until one is added (it is re-read on change)",
+            file);
       } else {
         LOG.info("API auth: {} token(s) from {}", t.entries().size(), file);
       }
       return new ApiAuth(file, t);
     } catch (IOException e) {
-      throw new IllegalStateException("cannot read --api-tokens-file " + file + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot read --api-tokens-file " + file + ": " + e.getMessage(), e);
     }
   }
 
@@ -78,8 +82,8 @@ public final class ApiAuth {
   }
 
   /**
-   * Also checks tokens that are not in the file with {@code verifier} (Kubernetes TokenReview). Call
-   * at start-up, before the HTTP verticles start.
+   * Also checks tokens that are not in the file with {@code verifier} (Kubernetes TokenReview).
+   * Call at start-up, before the HTTP verticles start.
    */
   public ApiAuth withRemote(TokenVerifier verifier) {
     this.remote = verifier;
@@ -108,7 +112,8 @@ public final class ApiAuth {
    */
   public String tenantOf(String token) {
     Table t = table;
-    if (t == null || token == null || token.isEmpty() || token.length() > MAX_TOKEN_CHARS) return null;
+    if (t == null || token == null || token.isEmpty() || token.length() > MAX_TOKEN_CHARS)
+      return null;
     byte[] given = sha256(token);
     String found = null;
     for (Entry e : t.entries()) {
@@ -135,7 +140,11 @@ public final class ApiAuth {
       LOG.info("API tokens file {} changed: {} token(s) now", file, next.entries().size());
       return true;
     } catch (IOException | RuntimeException e) {
-      LOG.warn("cannot re-read API tokens file {} ({}); keeping the {} token(s) loaded before", file, e.getMessage(), size());
+      LOG.warn(
+          "cannot re-read API tokens file {} ({}); keeping the {} token(s) loaded before",
+          file,
+          e.getMessage(),
+          size());
       return false;
     }
   }
@@ -152,10 +161,15 @@ public final class ApiAuth {
       if (line.isEmpty() || line.startsWith("#")) continue;
       String[] parts = line.split("\\s+");
       String tenant = parts.length >= 2 ? parts[1] : "default";
-      if (parts.length > 2 || parts[0].length() > MAX_TOKEN_CHARS || !TENANT.matcher(tenant).matches()) {
+      if (parts.length > 2
+          || parts[0].length() > MAX_TOKEN_CHARS
+          || !TENANT.matcher(tenant).matches()) {
         // The line number only: the line holds a secret.
-        LOG.warn("API tokens file {} line {}: expected 'token [tenant]' (tenant: 1-128 of A-Z a-z 0-9 . _ : @ -, token at most {} chars); line ignored",
-            file, n, MAX_TOKEN_CHARS);
+        LOG.warn(
+            "API tokens file {} line {}: expected 'token [tenant]' (tenant: 1-128 of A-Z a-z 0-9 . _ : @ -, token at most {} chars); line ignored",
+            file,
+            n,
+            MAX_TOKEN_CHARS);
         continue;
       }
       entries.add(new Entry(sha256(parts[0]), tenant));

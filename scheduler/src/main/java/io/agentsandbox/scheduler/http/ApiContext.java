@@ -40,9 +40,25 @@ public record ApiContext(
   }
 
   /** A context without exec (simulated backend). */
-  public ApiContext(SchedulerConfig config, ShardRouter router, List<ShardProxy> shards, PoolCatalog catalog,
-      PrometheusMeterRegistry registry, NanoClock clock, BooleanSupplier ready) {
-    this(config, router, shards, catalog, registry, clock, ready, null, rc -> null, ClaimTokens.random(),
+  public ApiContext(
+      SchedulerConfig config,
+      ShardRouter router,
+      List<ShardProxy> shards,
+      PoolCatalog catalog,
+      PrometheusMeterRegistry registry,
+      NanoClock clock,
+      BooleanSupplier ready) {
+    this(
+        config,
+        router,
+        shards,
+        catalog,
+        registry,
+        clock,
+        ready,
+        null,
+        rc -> null,
+        ClaimTokens.random(),
         LocalBackendConfig.DEFAULT_EXEC_OUTPUT_LIMIT);
   }
 }

@@ -17,7 +17,10 @@ class BadRequestException extends RuntimeException {
     return field;
   }
 
-  /** The body's {@code tenant} differs from the {@code X-Tenant} header (or from the API token's tenant). */
+  /**
+   * The body's {@code tenant} differs from the {@code X-Tenant} header (or from the API token's
+   * tenant).
+   */
   static final class TenantMismatch extends BadRequestException {
     private static final long serialVersionUID = 1L;
 

@@ -28,7 +28,16 @@ public final class ClaimJsonCodec {
 
   /** Fields a claim request may carry. */
   static final Set<String> CLAIM_FIELDS =
-      Set.of("pool", "namespace", "template", "runtimeClassName", "waitMs", "onEmpty", "tenant", "priority", "ttlSeconds");
+      Set.of(
+          "pool",
+          "namespace",
+          "template",
+          "runtimeClassName",
+          "waitMs",
+          "onEmpty",
+          "tenant",
+          "priority",
+          "ttlSeconds");
 
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final Pattern DNS_SUBDOMAIN =
@@ -53,26 +62,39 @@ public final class ClaimJsonCodec {
     JsonObject json = parseObject(body);
     for (String key : json.fieldNames()) {
       if (!CLAIM_FIELDS.contains(key)) {
-        throw new BadRequestException(key, "unknown field; allowed: " + String.join(", ", new java.util.TreeSet<>(CLAIM_FIELDS)));
+        throw new BadRequestException(
+            key,
+            "unknown field; allowed: " + String.join(", ", new java.util.TreeSet<>(CLAIM_FIELDS)));
       }
     }
     String namespace = optString(json, "namespace");
     if (namespace == null) namespace = "default";
-    else if (!DNS_LABEL.matcher(namespace).matches()) throw new BadRequestException("namespace", "must be a DNS label (a-z, 0-9, '-', at most 63 characters)");
+    else if (!DNS_LABEL.matcher(namespace).matches())
+      throw new BadRequestException(
+          "namespace", "must be a DNS label (a-z, 0-9, '-', at most 63 characters)");
     PoolKey pool = poolOf(json, namespace);
     String tenant = tenant(optString(json, "tenant"), headerTenant);
-    int priority = (int) optLong(json, "priority", 0, ClaimRequest.MIN_PRIORITY, ClaimRequest.MAX_PRIORITY);
+    int priority =
+        (int) optLong(json, "priority", 0, ClaimRequest.MIN_PRIORITY, ClaimRequest.MAX_PRIORITY);
     long waitMs = optLong(json, "waitMs", config.defaultWaitMs(), 0, config.maxWaitMs());
-    long ttlSeconds = optLong(json, "ttlSeconds", config.defaultTtlSeconds(), 0, config.maxTtlSeconds());
+    long ttlSeconds =
+        optLong(json, "ttlSeconds", config.defaultTtlSeconds(), 0, config.maxTtlSeconds());
     OnEmpty onEmpty = OnEmpty.WAIT;
     String onEmptyText = optString(json, "onEmpty");
     if (onEmptyText != null) {
       onEmpty = OnEmpty.fromWireName(onEmptyText);
-      if (onEmpty == null) throw new BadRequestException("onEmpty", "must be one of wait, cold, reject");
+      if (onEmpty == null)
+        throw new BadRequestException("onEmpty", "must be one of wait, cold, reject");
     }
     return new ClaimRequest(
-        claimId, pool, tenant, priority, onEmpty,
-        TimeUnit.MILLISECONDS.toNanos(waitMs), TimeUnit.SECONDS.toNanos(ttlSeconds), nowNs);
+        claimId,
+        pool,
+        tenant,
+        priority,
+        onEmpty,
+        TimeUnit.MILLISECONDS.toNanos(waitMs),
+        TimeUnit.SECONDS.toNanos(ttlSeconds),
+        nowNs);
   }
 
   private PoolKey poolOf(JsonObject json, String namespace) {
@@ -80,31 +102,54 @@ public final class ClaimJsonCodec {
     String template = optString(json, "template");
     String runtime = optString(json, "runtimeClassName");
     if (pool != null) {
-      if (template != null) throw new BadRequestException("template", "give either pool or template, not both");
+      if (template != null)
+        throw new BadRequestException("template", "give either pool or template, not both");
       int slash = pool.indexOf('/');
       if (slash >= 0) {
-        if (json.containsKey("namespace")) throw new BadRequestException("pool", "has a namespace/ prefix and a namespace field; give one");
+        if (json.containsKey("namespace"))
+          throw new BadRequestException(
+              "pool", "has a namespace/ prefix and a namespace field; give one");
         namespace = pool.substring(0, slash);
         pool = pool.substring(slash + 1);
-        if (!DNS_LABEL.matcher(namespace).matches()) throw new BadRequestException("pool", "namespace part must be a DNS label");
+        if (!DNS_LABEL.matcher(namespace).matches())
+          throw new BadRequestException("pool", "namespace part must be a DNS label");
       }
       if (pool.length() > 253 || !DNS_SUBDOMAIN.matcher(pool).matches()) {
-        throw new BadRequestException("pool", "must be a pool name (a DNS subdomain: a-z, 0-9, '-', '.')");
+        throw new BadRequestException(
+            "pool", "must be a pool name (a DNS subdomain: a-z, 0-9, '-', '.')");
       }
       if (runtime != null) {
         PoolSpec spec = catalog.get(new PoolKey(namespace, pool));
         if (spec != null && !spec.runtimeClass().equals(runtimeClass(runtime))) {
-          throw new BadRequestException("runtimeClassName", "pool " + namespace + "/" + pool + " runs " + spec.runtimeClass().displayName() + ", not " + runtime);
+          throw new BadRequestException(
+              "runtimeClassName",
+              "pool "
+                  + namespace
+                  + "/"
+                  + pool
+                  + " runs "
+                  + spec.runtimeClass().displayName()
+                  + ", not "
+                  + runtime);
         }
       }
       return new PoolKey(namespace, pool);
     }
-    if (template == null) throw new BadRequestException("pool", "required (or template, with optional runtimeClassName)");
-    if (!DNS_SUBDOMAIN.matcher(template).matches()) throw new BadRequestException("template", "must be a template name (a DNS subdomain)");
-    PoolSpec spec = catalog.findByTemplate(namespace, template, runtime == null ? null : runtimeClass(runtime));
+    if (template == null)
+      throw new BadRequestException(
+          "pool", "required (or template, with optional runtimeClassName)");
+    if (!DNS_SUBDOMAIN.matcher(template).matches())
+      throw new BadRequestException("template", "must be a template name (a DNS subdomain)");
+    PoolSpec spec =
+        catalog.findByTemplate(namespace, template, runtime == null ? null : runtimeClass(runtime));
     if (spec == null) {
-      throw new NotFoundException("template", "no warm pool serves template " + namespace + "/" + template
-          + (runtime == null ? "" : " with runtime class " + runtime));
+      throw new NotFoundException(
+          "template",
+          "no warm pool serves template "
+              + namespace
+              + "/"
+              + template
+              + (runtime == null ? "" : " with runtime class " + runtime));
     }
     return spec.key();
   }
@@ -114,10 +159,14 @@ public final class ClaimJsonCodec {
     return name.equals("default") ? RuntimeClass.DEFAULT : RuntimeClass.of(name);
   }
 
-  /** The tenant of a request: the {@code X-Tenant} header, else the body's field, else {@code default}. */
+  /**
+   * The tenant of a request: the {@code X-Tenant} header, else the body's field, else {@code
+   * default}.
+   */
   static String tenant(String bodyTenant, String headerTenant) {
     if (headerTenant != null && !TENANT.matcher(headerTenant).matches()) {
-      throw new BadRequestException("X-Tenant", "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -");
+      throw new BadRequestException(
+          "X-Tenant", "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -");
     }
     if (bodyTenant != null && !TENANT.matcher(bodyTenant).matches()) {
       throw new BadRequestException("tenant", "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -");
@@ -129,7 +178,8 @@ public final class ClaimJsonCodec {
   }
 
   private static JsonObject parseObject(Buffer body) {
-    if (body == null || body.length() == 0) throw new BadRequestException("body", "required: a JSON object");
+    if (body == null || body.length() == 0)
+      throw new BadRequestException("body", "required: a JSON object");
     Object value;
     try {
       value = body.toJsonValue();
@@ -138,7 +188,8 @@ public final class ClaimJsonCodec {
     } catch (RuntimeException e) {
       throw new BadRequestException("body", "not valid JSON");
     }
-    if (!(value instanceof JsonObject o)) throw new BadRequestException("body", "must be a JSON object");
+    if (!(value instanceof JsonObject o))
+      throw new BadRequestException("body", "must be a JSON object");
     return o;
   }
 
@@ -162,11 +213,13 @@ public final class ClaimJsonCodec {
     Object v = json.getValue(field);
     if (v == null) return dflt;
     if (!(v instanceof Integer || v instanceof Long)) {
-      if (v instanceof Number) throw new BadRequestException(field, "must be an integer between " + min + " and " + max);
+      if (v instanceof Number)
+        throw new BadRequestException(field, "must be an integer between " + min + " and " + max);
       throw new BadRequestException(field, "must be an integer, not " + typeName(v));
     }
     long n = ((Number) v).longValue();
-    if (n < min || n > max) throw new BadRequestException(field, "must be between " + min + " and " + max + ", got " + n);
+    if (n < min || n > max)
+      throw new BadRequestException(field, "must be between " + min + " and " + max + ", got " + n);
     return n;
   }
 
@@ -183,17 +236,19 @@ public final class ClaimJsonCodec {
   /** A bound claim, as {@code 201} and {@code GET /v1/claims/{id}} return it. */
   JsonObject encodeBound(ClaimRequest request, ClaimOutcome.Assigned a, long nowNs) {
     SandboxRef s = a.sandbox();
-    JsonObject sandbox = new JsonObject()
-        .put("name", s.name())
-        .put("namespace", s.pool().namespace())
-        .put("podIPs", new JsonArray(s.addresses()))
-        .put("runtimeClassName", s.runtimeClass().displayName())
-        .put("backend", s.backend());
+    JsonObject sandbox =
+        new JsonObject()
+            .put("name", s.name())
+            .put("namespace", s.pool().namespace())
+            .put("podIPs", new JsonArray(s.addresses()))
+            .put("runtimeClassName", s.runtimeClass().displayName())
+            .put("backend", s.backend());
     if ("simulated".equals(s.backend())) sandbox.put("simulated", true);
-    JsonObject out = base(request, "Bound")
-        .put("sandbox", sandbox)
-        .put("launchType", a.launchType().wireName())
-        .put("waitedMs", a.waitedNs() / 1_000_000.0);
+    JsonObject out =
+        base(request, "Bound")
+            .put("sandbox", sandbox)
+            .put("launchType", a.launchType().wireName())
+            .put("waitedMs", a.waitedNs() / 1_000_000.0);
     if (a.expiresAtNs() != 0) {
       out.put("expiresAt", Instant.now().plusNanos(a.expiresAtNs() - nowNs).toString());
     }
@@ -209,7 +264,9 @@ public final class ClaimJsonCodec {
     return new JsonObject()
         .put("claimId", r.claimId())
         .put("status", status)
-        .put("pool", new JsonObject().put("namespace", r.pool().namespace()).put("name", r.pool().name()))
+        .put(
+            "pool",
+            new JsonObject().put("namespace", r.pool().namespace()).put("name", r.pool().name()))
         .put("tenant", r.tenant())
         .put("priority", r.priority())
         .put("onEmpty", r.onEmpty().wireName())
@@ -218,44 +275,49 @@ public final class ClaimJsonCodec {
   }
 
   JsonObject encodeView(ClaimView view, long nowNs) {
-    return view.isBound() ? encodeBound(view.request(), view.assignment(), nowNs) : encodePending(view.request());
+    return view.isBound()
+        ? encodeBound(view.request(), view.assignment(), nowNs)
+        : encodePending(view.request());
   }
 
   static JsonObject encodePool(PoolSnapshot p) {
     PoolSpec spec = p.spec();
-    JsonObject o = new JsonObject()
-        .put("namespace", spec.key().namespace())
-        .put("name", spec.key().name())
-        .put("template", spec.blueprint().templateName())
-        .put("runtimeClassName", spec.runtimeClass().displayName())
-        .put("backend", p.backend())
-        .put("simulated", p.simulated())
-        .put("replicas", spec.replicas())
-        .put("ready", p.ready())
-        .put("starting", p.starting())
-        .put("claimed", p.claimed())
-        .put("desired", p.desired())
-        .put("pending", p.pending())
-        .put("deleting", p.deleting())
-        .put("claimsWarm", p.warmAssigned())
-        .put("claimsCold", p.coldAssigned())
-        .put("warmHitRatio", p.warmHitRatio())
-        .put("shard", p.shard())
-        .put("shardQueueDepth", p.shardQueueDepth());
-    JsonObject sizing = new JsonObject()
-        .put("target", p.target())
-        .put("reason", p.targetReason())
-        .put("demandPerSecond", Math.round(p.demandPerSecond() * 1000) / 1000.0)
-        .put("leadTimeP90Ms", p.leadTimeP90Ns() / 1_000_000.0);
+    JsonObject o =
+        new JsonObject()
+            .put("namespace", spec.key().namespace())
+            .put("name", spec.key().name())
+            .put("template", spec.blueprint().templateName())
+            .put("runtimeClassName", spec.runtimeClass().displayName())
+            .put("backend", p.backend())
+            .put("simulated", p.simulated())
+            .put("replicas", spec.replicas())
+            .put("ready", p.ready())
+            .put("starting", p.starting())
+            .put("claimed", p.claimed())
+            .put("desired", p.desired())
+            .put("pending", p.pending())
+            .put("deleting", p.deleting())
+            .put("claimsWarm", p.warmAssigned())
+            .put("claimsCold", p.coldAssigned())
+            .put("warmHitRatio", p.warmHitRatio())
+            .put("shard", p.shard())
+            .put("shardQueueDepth", p.shardQueueDepth());
+    JsonObject sizing =
+        new JsonObject()
+            .put("target", p.target())
+            .put("reason", p.targetReason())
+            .put("demandPerSecond", Math.round(p.demandPerSecond() * 1000) / 1000.0)
+            .put("leadTimeP90Ms", p.leadTimeP90Ns() / 1_000_000.0);
     if (spec.autoscale() != null) {
-      sizing.put("autoscale", new JsonObject()
-          .put("minReplicas", spec.autoscale().minReplicas())
-          .put("maxReplicas", spec.autoscale().maxReplicas())
-          .put("confidence", spec.autoscale().confidence()));
+      sizing.put(
+          "autoscale",
+          new JsonObject()
+              .put("minReplicas", spec.autoscale().minReplicas())
+              .put("maxReplicas", spec.autoscale().maxReplicas())
+              .put("confidence", spec.autoscale().confidence()));
     }
     o.put("sizing", sizing);
     if (p.simulated()) o.put("note", "SIMULATED backend: these sandboxes are not real");
     return o;
   }
-
 }

@@ -50,7 +50,10 @@ public final class ClaimRoutes {
     this(api, ApiAuth.none());
   }
 
-  /** Routes whose {@code /v1/claims} and {@code /v1/pools} calls need an API token when {@code auth} is enabled. */
+  /**
+   * Routes whose {@code /v1/claims} and {@code /v1/pools} calls need an API token when {@code auth}
+   * is enabled.
+   */
   public ClaimRoutes(ApiContext api, ApiAuth auth) {
     this.api = api;
     this.auth = auth;
@@ -75,31 +78,87 @@ public final class ClaimRoutes {
     SecurityPolicyHandler authenticate = this::authenticate;
     // Authentication runs first, so an unauthenticated body is never buffered. The sandbox routes
     // authenticate with the claim's own token instead (SandboxRoutes).
-    router.post("/v1/claims").handler(authenticate).handler(BodyHandler.create(false).setBodyLimit(api.config().maxBodyBytes())).handler(this::postClaim);
+    router
+        .post("/v1/claims")
+        .handler(authenticate)
+        .handler(BodyHandler.create(false).setBodyLimit(api.config().maxBodyBytes()))
+        .handler(this::postClaim);
     router.get("/v1/claims/:id").handler(authenticate).handler(this::getClaim);
     router.delete("/v1/claims/:id").handler(authenticate).handler(this::deleteClaim);
     router.get("/v1/pools").handler(authenticate).handler(this::getPools);
     router.get("/v1/pools/:namespace/:name").handler(authenticate).handler(this::getPool);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(api.registry()));
-    router.get("/healthz").handler(rc -> json(rc.response(), 200, new JsonObject().put("status", "ok")));
+    router
+        .get("/healthz")
+        .handler(rc -> json(rc.response(), 200, new JsonObject().put("status", "ok")));
     router.get("/readyz").handler(this::readyz);
-    router.get("/openapi.yaml").handler(rc -> rc.response().putHeader("content-type", "application/yaml").end(openApi));
+    router
+        .get("/openapi.yaml")
+        .handler(rc -> rc.response().putHeader("content-type", "application/yaml").end(openApi));
     new SandboxRoutes(api).register(router);
-    router.errorHandler(404, rc -> afterIdentity(rc, () -> { // no route details for strangers
-      if (SandboxRoutes.isTraversal(rc.request().path())) {
-        HttpErrors.write(rc.response(), 400, "invalid_path", "path", "path must not contain '..' (traversal out of /workspace)", 0);
-      } else {
-        HttpErrors.write(rc.response(), 404, "not_found", null, "no route " + rc.request().method() + " " + rc.request().path(), 0);
-      }
-    }));
-    router.errorHandler(405, rc -> afterIdentity(rc, () ->
-        HttpErrors.write(rc.response(), 405, "method_not_allowed", null, "method " + rc.request().method() + " is not allowed on " + rc.request().path(), 0)));
-    router.errorHandler(413, rc -> HttpErrors.write(rc.response(), 413, "body_too_large", "body", "request body is larger than " + api.config().maxBodyBytes() + " bytes", 0));
-    router.errorHandler(400, rc -> HttpErrors.write(rc.response(), 400, "bad_request", null, "malformed request", 0));
-    router.errorHandler(500, rc -> {
-      LOG.error("unhandled failure on {} {}", rc.request().method(), rc.request().path(), rc.failure());
-      HttpErrors.write(rc.response(), 500, "internal_error", null, "internal error", 0);
-    });
+    router.errorHandler(
+        404,
+        rc ->
+            afterIdentity(
+                rc,
+                () -> { // no route details for strangers
+                  if (SandboxRoutes.isTraversal(rc.request().path())) {
+                    HttpErrors.write(
+                        rc.response(),
+                        400,
+                        "invalid_path",
+                        "path",
+                        "path must not contain '..' (traversal out of /workspace)",
+                        0);
+                  } else {
+                    HttpErrors.write(
+                        rc.response(),
+                        404,
+                        "not_found",
+                        null,
+                        "no route " + rc.request().method() + " " + rc.request().path(),
+                        0);
+                  }
+                }));
+    router.errorHandler(
+        405,
+        rc ->
+            afterIdentity(
+                rc,
+                () ->
+                    HttpErrors.write(
+                        rc.response(),
+                        405,
+                        "method_not_allowed",
+                        null,
+                        "method "
+                            + rc.request().method()
+                            + " is not allowed on "
+                            + rc.request().path(),
+                        0)));
+    router.errorHandler(
+        413,
+        rc ->
+            HttpErrors.write(
+                rc.response(),
+                413,
+                "body_too_large",
+                "body",
+                "request body is larger than " + api.config().maxBodyBytes() + " bytes",
+                0));
+    router.errorHandler(
+        400,
+        rc -> HttpErrors.write(rc.response(), 400, "bad_request", null, "malformed request", 0));
+    router.errorHandler(
+        500,
+        rc -> {
+          LOG.error(
+              "unhandled failure on {} {}",
+              rc.request().method(),
+              rc.request().path(),
+              rc.failure());
+          HttpErrors.write(rc.response(), 500, "internal_error", null, "internal error", 0);
+        });
     return router;
   }
 
@@ -109,7 +168,8 @@ public final class ClaimRoutes {
     HttpServerResponse response = rc.response();
     String contentType = rc.request().getHeader("content-type");
     if (contentType != null && !isJson(contentType)) {
-      HttpErrors.write(response, 415, "unsupported_media_type", "content-type", "must be application/json", 0);
+      HttpErrors.write(
+          response, 415, "unsupported_media_type", "content-type", "must be application/json", 0);
       return;
     }
     long now = api.clock().nanoTime();
@@ -122,7 +182,8 @@ public final class ClaimRoutes {
       String identity = rc.get(IDENTITY);
       String headerTenant = rc.request().getHeader("X-Tenant");
       if (identity != null) {
-        // The tenant is the API token's: a header or body naming another one is refused, not obeyed.
+        // The tenant is the API token's: a header or body naming another one is refused, not
+        // obeyed.
         if (headerTenant != null && !headerTenant.equals(identity)) {
           forbidTenant(response, "X-Tenant", identity);
           return;
@@ -140,8 +201,16 @@ public final class ClaimRoutes {
       int k = api.router().shardOf(decoded.pool());
       shard = api.shards().get(k);
       claimId = api.router().newClaimId(k, random);
-      request = new ClaimRequest(claimId, decoded.pool(), decoded.tenant(), decoded.priority(), decoded.onEmpty(),
-          decoded.waitNs(), decoded.ttlNs(), decoded.receivedAtNs());
+      request =
+          new ClaimRequest(
+              claimId,
+              decoded.pool(),
+              decoded.tenant(),
+              decoded.priority(),
+              decoded.onEmpty(),
+              decoded.waitNs(),
+              decoded.ttlNs(),
+              decoded.receivedAtNs());
     } catch (BadRequestException e) {
       HttpErrors.badRequest(response, e);
       return;
@@ -152,14 +221,25 @@ public final class ClaimRoutes {
     var spec = api.catalog().get(request.pool());
     String unavailable = spec == null ? null : api.unavailable().apply(spec.runtimeClass());
     if (unavailable != null) {
-      HttpErrors.write(response, RejectReason.RUNTIME_CLASS_UNAVAILABLE.httpStatus(), RejectReason.RUNTIME_CLASS_UNAVAILABLE.code(),
-          "pool", "RuntimeClassUnavailable: pool " + request.pool() + ": " + unavailable, 0);
+      HttpErrors.write(
+          response,
+          RejectReason.RUNTIME_CLASS_UNAVAILABLE.httpStatus(),
+          RejectReason.RUNTIME_CLASS_UNAVAILABLE.code(),
+          "pool",
+          "RuntimeClassUnavailable: pool " + request.pool() + ": " + unavailable,
+          0);
       return;
     }
-    HttpClaimTicket ticket = new HttpClaimTicket(request, rc, (ContextInternal) rc.vertx().getOrCreateContext(), this);
+    HttpClaimTicket ticket =
+        new HttpClaimTicket(request, rc, (ContextInternal) rc.vertx().getOrCreateContext(), this);
     if (!shard.submitClaim(ticket)) {
-      HttpErrors.write(response, 503, RejectReason.QUEUE_FULL.code(), null,
-          "scheduler shard " + shard.index() + " is at capacity; retry later", api.config().queueFullRetryAfterMs());
+      HttpErrors.write(
+          response,
+          503,
+          RejectReason.QUEUE_FULL.code(),
+          null,
+          "scheduler shard " + shard.index() + " is at capacity; retry later",
+          api.config().queueFullRetryAfterMs());
     }
   }
 
@@ -170,13 +250,23 @@ public final class ClaimRoutes {
       if (response.closed()) {
         // The client is gone and never learned of its sandbox: release it rather than leak it.
         ClaimRequest r = ticket.request();
-        api.shards().get(api.router().shardOfClaim(r.claimId()))
-            .send(new ShardCommand.ReleaseClaim(r.claimId(), r.tenant(), ((ContextInternal) rc.vertx().getOrCreateContext()).promise()));
+        api.shards()
+            .get(api.router().shardOfClaim(r.claimId()))
+            .send(
+                new ShardCommand.ReleaseClaim(
+                    r.claimId(),
+                    r.tenant(),
+                    ((ContextInternal) rc.vertx().getOrCreateContext()).promise()));
         return;
       }
       response.putHeader("Location", "/v1/claims/" + a.claimId());
       // The token is shown once, here; exec and files calls must present it.
-      json(response, 201, codec.encodeBound(ticket.request(), a, api.clock().nanoTime()).put("token", api.tokens().token(a.claimId())));
+      json(
+          response,
+          201,
+          codec
+              .encodeBound(ticket.request(), a, api.clock().nanoTime())
+              .put("token", api.tokens().token(a.claimId())));
     } else if (outcome instanceof ClaimOutcome.Rejected r) {
       HttpErrors.rejected(response, r);
     }
@@ -190,17 +280,31 @@ public final class ClaimRoutes {
     PromiseInternal<ShardCommand.ReadReply> reply = context(rc).promise();
     String id = rc.pathParam("id");
     shard.send(new ShardCommand.ReadClaim(id, tenant, reply));
-    reply.future().onComplete(ar -> {
-      if (ar.failed()) {
-        HttpErrors.write(rc.response(), 500, "internal_error", null, "internal error", 0);
-        return;
-      }
-      switch (ar.result().status()) {
-        case FOUND -> json(rc.response(), 200, codec.encodeView(ar.result().view(), api.clock().nanoTime()));
-        case FORBIDDEN -> HttpErrors.write(rc.response(), 403, "forbidden", "X-Tenant", "claim " + id + " belongs to another tenant", 0);
-        case NOT_FOUND -> HttpErrors.notFound(rc.response(), "id", "no claim " + id);
-      }
-    });
+    reply
+        .future()
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                HttpErrors.write(rc.response(), 500, "internal_error", null, "internal error", 0);
+                return;
+              }
+              switch (ar.result().status()) {
+                case FOUND ->
+                    json(
+                        rc.response(),
+                        200,
+                        codec.encodeView(ar.result().view(), api.clock().nanoTime()));
+                case FORBIDDEN ->
+                    HttpErrors.write(
+                        rc.response(),
+                        403,
+                        "forbidden",
+                        "X-Tenant",
+                        "claim " + id + " belongs to another tenant",
+                        0);
+                case NOT_FOUND -> HttpErrors.notFound(rc.response(), "id", "no claim " + id);
+              }
+            });
   }
 
   private void deleteClaim(RoutingContext rc) {
@@ -211,17 +315,27 @@ public final class ClaimRoutes {
     PromiseInternal<ShardCommand.ReleaseReply> reply = context(rc).promise();
     String id = rc.pathParam("id");
     shard.send(new ShardCommand.ReleaseClaim(id, tenant, reply));
-    reply.future().onComplete(ar -> {
-      if (ar.failed()) {
-        HttpErrors.write(rc.response(), 500, "internal_error", null, "internal error", 0);
-        return;
-      }
-      switch (ar.result()) {
-        case RELEASED, CANCELLED -> rc.response().setStatusCode(204).end();
-        case FORBIDDEN -> HttpErrors.write(rc.response(), 403, "forbidden", "X-Tenant", "claim " + id + " belongs to another tenant", 0);
-        case NOT_FOUND -> HttpErrors.notFound(rc.response(), "id", "no claim " + id);
-      }
-    });
+    reply
+        .future()
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                HttpErrors.write(rc.response(), 500, "internal_error", null, "internal error", 0);
+                return;
+              }
+              switch (ar.result()) {
+                case RELEASED, CANCELLED -> rc.response().setStatusCode(204).end();
+                case FORBIDDEN ->
+                    HttpErrors.write(
+                        rc.response(),
+                        403,
+                        "forbidden",
+                        "X-Tenant",
+                        "claim " + id + " belongs to another tenant",
+                        0);
+                case NOT_FOUND -> HttpErrors.notFound(rc.response(), "id", "no claim " + id);
+              }
+            });
   }
 
   private ShardProxy claimShard(RoutingContext rc) {
@@ -257,43 +371,62 @@ public final class ClaimRoutes {
   /** Routing-context key of the authenticated tenant (absent when auth is off). */
   static final String IDENTITY = "agentsandbox.identity.tenant";
 
-  /** First handler of every {@code /v1} claim and pool route: 401 unless a valid API token is presented. */
+  /**
+   * First handler of every {@code /v1} claim and pool route: 401 unless a valid API token is
+   * presented.
+   */
   private void authenticate(RoutingContext rc) {
     if (!auth.enabled()) {
       rc.next();
       return;
     }
-    identify(rc, tenant -> {
-      rc.put(IDENTITY, tenant);
-      rc.next();
-    });
+    identify(
+        rc,
+        tenant -> {
+          rc.put(IDENTITY, tenant);
+          rc.next();
+        });
   }
 
-  /** Runs {@code then} at once, or once the caller is identified when the path needs an API token. */
+  /**
+   * Runs {@code then} at once, or once the caller is identified when the path needs an API token.
+   */
   private void afterIdentity(RoutingContext rc, Runnable then) {
     if (needsApiToken(rc)) identify(rc, tenant -> then.run());
     else then.run();
   }
 
-  /** True for paths the API token guards when auth is on: {@code /v1/**} except the sandbox routes (claim tokens). */
+  /**
+   * True for paths the API token guards when auth is on: {@code /v1/**} except the sandbox routes
+   * (claim tokens).
+   */
   private boolean needsApiToken(RoutingContext rc) {
     String path = rc.request().path();
-    return auth.enabled() && path != null && path.startsWith("/v1/") && !path.startsWith("/v1/sandboxes/");
+    return auth.enabled()
+        && path != null
+        && path.startsWith("/v1/")
+        && !path.startsWith("/v1/sandboxes/");
   }
 
   /**
    * Calls {@code then} with the tenant of the request's API token, on the request's event loop;
-   * else writes {@code 401} with {@code WWW-Authenticate} ({@code 503} + {@code Retry-After} when the
-   * token could not be checked because the Kubernetes API server did not answer). Tokens from the
-   * file are checked at once; others go to the {@link TokenVerifier} when there is one.
+   * else writes {@code 401} with {@code WWW-Authenticate} ({@code 503} + {@code Retry-After} when
+   * the token could not be checked because the Kubernetes API server did not answer). Tokens from
+   * the file are checked at once; others go to the {@link TokenVerifier} when there is one.
    */
   private void identify(RoutingContext rc, java.util.function.Consumer<String> then) {
     String header = rc.request().getHeader("Authorization");
     HttpServerResponse response = rc.response();
     if (header == null || header.length() < 8 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       response.putHeader("WWW-Authenticate", "Bearer realm=\"agent-sandbox\"");
-      HttpErrors.write(response, 401, "unauthorized", "Authorization",
-          "an API token is required: Authorization: Bearer <token>" + (auth.remote() == null ? " from --api-tokens-file" : ""), 0);
+      HttpErrors.write(
+          response,
+          401,
+          "unauthorized",
+          "Authorization",
+          "an API token is required: Authorization: Bearer <token>"
+              + (auth.remote() == null ? " from --api-tokens-file" : ""),
+          0);
       return;
     }
     String token = header.substring(7).trim();
@@ -308,35 +441,61 @@ public final class ClaimRoutes {
       return;
     }
     ContextInternal ctx = context(rc);
-    // The body must wait for the BodyHandler after us (it resumes the request); without the pause it
+    // The body must wait for the BodyHandler after us (it resumes the request); without the pause
+    // it
     // would arrive while the token is being checked and be lost.
     rc.request().pause();
-    remote.verify(token).whenComplete((verdict, failure) -> ctx.runOnContext(v -> {
-      if (response.ended() || response.closed()) return;
-      if (failure != null) {
-        HttpErrors.write(response, 503, "auth_unavailable", "Authorization",
-            "the API token could not be checked: " + rootMessage(failure) + "; retry", 1_000);
-      } else if (verdict.isAuthenticated()) {
-        then.accept(verdict.tenant());
-      } else {
-        invalidToken(response, verdict.reason());
-      }
-    }));
+    remote
+        .verify(token)
+        .whenComplete(
+            (verdict, failure) ->
+                ctx.runOnContext(
+                    v -> {
+                      if (response.ended() || response.closed()) return;
+                      if (failure != null) {
+                        HttpErrors.write(
+                            response,
+                            503,
+                            "auth_unavailable",
+                            "Authorization",
+                            "the API token could not be checked: "
+                                + rootMessage(failure)
+                                + "; retry",
+                            1_000);
+                      } else if (verdict.isAuthenticated()) {
+                        then.accept(verdict.tenant());
+                      } else {
+                        invalidToken(response, verdict.reason());
+                      }
+                    }));
   }
 
   private static void invalidToken(HttpServerResponse response, String message) {
-    response.putHeader("WWW-Authenticate", "Bearer realm=\"agent-sandbox\", error=\"invalid_token\"");
+    response.putHeader(
+        "WWW-Authenticate", "Bearer realm=\"agent-sandbox\", error=\"invalid_token\"");
     HttpErrors.write(response, 401, "unauthorized", "Authorization", message, 0);
   }
 
   private static String rootMessage(Throwable failure) {
-    Throwable t = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    Throwable t =
+        failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
     return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
   private static void forbidTenant(HttpServerResponse response, String field, String identity) {
-    HttpErrors.write(response, 403, "tenant_mismatch", field,
-        "the API token is tenant " + identity + "; " + field + " must be absent or name that tenant", 0);
+    HttpErrors.write(
+        response,
+        403,
+        "tenant_mismatch",
+        field,
+        "the API token is tenant "
+            + identity
+            + "; "
+            + field
+            + " must be absent or name that tenant",
+        0);
   }
 
   // ---------------------------------------------------------------- pools
@@ -348,18 +507,22 @@ public final class ClaimRoutes {
       shard.send(new ShardCommand.ReadPools(p));
       replies.add(p.future());
     }
-    Future.all(replies).onComplete(ar -> {
-      if (ar.failed()) {
-        HttpErrors.write(rc.response(), 500, "internal_error", null, "internal error", 0);
-        return;
-      }
-      List<PoolSnapshot> all = new ArrayList<>();
-      for (Future<List<PoolSnapshot>> f : replies) all.addAll(f.result());
-      all.sort(Comparator.comparing((PoolSnapshot p) -> p.spec().key().namespace()).thenComparing(p -> p.spec().key().name()));
-      JsonArray pools = new JsonArray();
-      for (PoolSnapshot p : all) pools.add(encodePool(p));
-      json(rc.response(), 200, new JsonObject().put("pools", pools));
-    });
+    Future.all(replies)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                HttpErrors.write(rc.response(), 500, "internal_error", null, "internal error", 0);
+                return;
+              }
+              List<PoolSnapshot> all = new ArrayList<>();
+              for (Future<List<PoolSnapshot>> f : replies) all.addAll(f.result());
+              all.sort(
+                  Comparator.comparing((PoolSnapshot p) -> p.spec().key().namespace())
+                      .thenComparing(p -> p.spec().key().name()));
+              JsonArray pools = new JsonArray();
+              for (PoolSnapshot p : all) pools.add(encodePool(p));
+              json(rc.response(), 200, new JsonObject().put("pools", pools));
+            });
   }
 
   private void getPool(RoutingContext rc) {
@@ -372,35 +535,48 @@ public final class ClaimRoutes {
     }
     PromiseInternal<List<PoolSnapshot>> p = context(rc).promise();
     api.shards().get(api.router().shardOf(key)).send(new ShardCommand.ReadPools(p));
-    p.future().onComplete(ar -> {
-      if (ar.failed()) {
-        HttpErrors.write(rc.response(), 500, "internal_error", null, "internal error", 0);
-        return;
-      }
-      for (PoolSnapshot s : ar.result()) {
-        if (s.spec().key().equals(key)) {
-          json(rc.response(), 200, encodePool(s));
-          return;
-        }
-      }
-      HttpErrors.notFound(rc.response(), "pool", "no warm pool " + truncate(key.toString()));
-    });
+    p.future()
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                HttpErrors.write(rc.response(), 500, "internal_error", null, "internal error", 0);
+                return;
+              }
+              for (PoolSnapshot s : ar.result()) {
+                if (s.spec().key().equals(key)) {
+                  json(rc.response(), 200, encodePool(s));
+                  return;
+                }
+              }
+              HttpErrors.notFound(
+                  rc.response(), "pool", "no warm pool " + truncate(key.toString()));
+            });
   }
 
-  /** A pool as JSON, with condition {@code RuntimeClassUnavailable} when the backend cannot run it. */
+  /**
+   * A pool as JSON, with condition {@code RuntimeClassUnavailable} when the backend cannot run it.
+   */
   private JsonObject encodePool(PoolSnapshot p) {
     JsonObject o = ClaimJsonCodec.encodePool(p);
     String unavailable = api.unavailable().apply(p.spec().runtimeClass());
     JsonArray conditions = new JsonArray();
     if (unavailable != null) {
-      conditions.add(new JsonObject().put("type", "Ready").put("status", "False").put("reason", "RuntimeClassUnavailable").put("message", unavailable));
+      conditions.add(
+          new JsonObject()
+              .put("type", "Ready")
+              .put("status", "False")
+              .put("reason", "RuntimeClassUnavailable")
+              .put("message", unavailable));
     }
     return o.put("conditions", conditions);
   }
 
   private void readyz(RoutingContext rc) {
-    if (api.ready().getAsBoolean()) json(rc.response(), 200, new JsonObject().put("status", "ready"));
-    else HttpErrors.write(rc.response(), 503, "not_ready", null, "the scheduler is starting or stopping", 1_000);
+    if (api.ready().getAsBoolean())
+      json(rc.response(), 200, new JsonObject().put("status", "ready"));
+    else
+      HttpErrors.write(
+          rc.response(), 503, "not_ready", null, "the scheduler is starting or stopping", 1_000);
   }
 
   // ---------------------------------------------------------------- helpers
@@ -418,7 +594,10 @@ public final class ClaimRoutes {
 
   private static void json(HttpServerResponse response, int status, JsonObject body) {
     if (response.ended() || response.closed()) return;
-    response.setStatusCode(status).putHeader("content-type", "application/json").end(body.toBuffer());
+    response
+        .setStatusCode(status)
+        .putHeader("content-type", "application/json")
+        .end(body.toBuffer());
   }
 
   private static String truncate(String s) {

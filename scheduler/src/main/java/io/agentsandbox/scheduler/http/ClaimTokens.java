@@ -19,9 +19,10 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Claim tokens: {@code <claimId>.<base64url HMAC-SHA256(secret, claimId)>}, with a 256-bit secret
  * drawn once: per process ({@link #random}) or kept in a file of the state directory ({@link
- * #persistent}), so that tokens of claims restored after a restart still work. Only the claimant learns its token (in the {@code 201}); exec and files calls
- * must present it. Stateless to check (no table of tokens); compared in constant time; never logged.
- * Immutable and thread-safe (a {@link Mac} is made per call).
+ * #persistent}), so that tokens of claims restored after a restart still work. Only the claimant
+ * learns its token (in the {@code 201}); exec and files calls must present it. Stateless to check
+ * (no table of tokens); compared in constant time; never logged. Immutable and thread-safe (a
+ * {@link Mac} is made per call).
  */
 public final class ClaimTokens {
 
@@ -40,8 +41,9 @@ public final class ClaimTokens {
   }
 
   /**
-   * Tokens whose secret lives in {@code file} (mode 0600): read when it exists, else drawn and written
-   * once (temp file created 0600, fsync, atomic rename). Blocking file I/O: call at start-up only.
+   * Tokens whose secret lives in {@code file} (mode 0600): read when it exists, else drawn and
+   * written once (temp file created 0600, fsync, atomic rename). Blocking file I/O: call at
+   * start-up only.
    *
    * @throws IllegalStateException when the file cannot be read or written, or is not a 32-byte key
    */
@@ -52,7 +54,9 @@ public final class ClaimTokens {
         new SecureRandom().nextBytes(secret);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.createFile(
+            tmp,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
           ch.write(ByteBuffer.wrap(secret));
           ch.force(true);
@@ -60,10 +64,13 @@ public final class ClaimTokens {
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
       }
       byte[] secret = Files.readAllBytes(file);
-      if (secret.length != 32) throw new IllegalStateException("claim token key " + file + " is not 32 bytes; delete it to draw a new one");
+      if (secret.length != 32)
+        throw new IllegalStateException(
+            "claim token key " + file + " is not 32 bytes; delete it to draw a new one");
       return new ClaimTokens(secret);
     } catch (IOException e) {
-      throw new IllegalStateException("cannot use claim token key " + file + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot use claim token key " + file + ": " + e.getMessage(), e);
     }
   }
 

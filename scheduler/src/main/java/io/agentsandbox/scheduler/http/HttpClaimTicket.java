@@ -18,7 +18,11 @@ final class HttpClaimTicket extends ClaimTicket implements Handler<ClaimOutcome>
   private final ContextInternal httpContext;
   private final ClaimRoutes routes;
 
-  HttpClaimTicket(ClaimRequest request, RoutingContext routingContext, ContextInternal httpContext, ClaimRoutes routes) {
+  HttpClaimTicket(
+      ClaimRequest request,
+      RoutingContext routingContext,
+      ContextInternal httpContext,
+      ClaimRoutes routes) {
     super(request);
     this.routingContext = routingContext;
     this.httpContext = httpContext;

@@ -12,13 +12,20 @@ public final class HttpErrors {
   private HttpErrors() {}
 
   /** Writes an error unless the response has already been written or the connection is gone. */
-  public static void write(HttpServerResponse response, int status, String code, String field, String message, long retryAfterMs) {
+  public static void write(
+      HttpServerResponse response,
+      int status,
+      String code,
+      String field,
+      String message,
+      long retryAfterMs) {
     if (response.ended() || response.closed()) return;
     JsonObject error = new JsonObject().put("status", status).put("code", code);
     if (field != null) error.put("field", field);
     error.put("message", message);
     response.setStatusCode(status).putHeader("content-type", "application/json");
-    if (retryAfterMs > 0) response.putHeader("Retry-After", Long.toString(Math.max(1, (retryAfterMs + 999) / 1000)));
+    if (retryAfterMs > 0)
+      response.putHeader("Retry-After", Long.toString(Math.max(1, (retryAfterMs + 999) / 1000)));
     response.end(new JsonObject().put("error", error).toBuffer());
   }
 
@@ -26,7 +33,12 @@ public final class HttpErrors {
    * Answers with an error and closes the connection once the answer is on the wire: for requests
    * the server will not read further (malformed HTTP, a body that did not arrive in time).
    */
-  static void writeAndClose(io.vertx.core.http.HttpServerRequest request, int status, String code, String field, String message) {
+  static void writeAndClose(
+      io.vertx.core.http.HttpServerRequest request,
+      int status,
+      String code,
+      String field,
+      String message) {
     HttpServerResponse response = request.response();
     if (response.ended() || response.closed()) {
       request.connection().close();
@@ -35,7 +47,10 @@ public final class HttpErrors {
     JsonObject error = new JsonObject().put("status", status).put("code", code);
     if (field != null) error.put("field", field);
     error.put("message", message);
-    response.setStatusCode(status).putHeader("content-type", "application/json").putHeader("Connection", "close")
+    response
+        .setStatusCode(status)
+        .putHeader("content-type", "application/json")
+        .putHeader("Connection", "close")
         .end(new JsonObject().put("error", error).toBuffer())
         .onComplete(ar -> request.connection().close());
   }
@@ -48,7 +63,13 @@ public final class HttpErrors {
     int status = r.reason().httpStatus();
     long retry = r.retryAfterMs();
     if ((status == 429 || status == 503) && retry <= 0) retry = 1_000;
-    write(response, status, r.reason().code(), r.reason() == io.agentsandbox.core.model.RejectReason.UNKNOWN_POOL ? "pool" : null, r.message(), retry);
+    write(
+        response,
+        status,
+        r.reason().code(),
+        r.reason() == io.agentsandbox.core.model.RejectReason.UNKNOWN_POOL ? "pool" : null,
+        r.message(),
+        retry);
   }
 
   static void notFound(HttpServerResponse response, String field, String message) {

@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * --idle-timeout-seconds} without a complete request or answer (a request head trickled byte by
  * byte is cut then; measured in HostileInputTest), and a request whose body has not arrived within
  * {@code --request-read-timeout-ms} of its head gets {@code 408} and its connection is closed (one
- * timer per request, no thread held). TLS files are re-read on a worker when they change and swapped in with {@link
- * HttpServer#updateSSLOptions}.
+ * timer per request, no thread held). TLS files are re-read on a worker when they change and
+ * swapped in with {@link HttpServer#updateSSLOptions}.
  */
 public final class HttpVerticle extends VerticleBase {
 
@@ -47,64 +47,103 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    HttpServerOptions options = new HttpServerOptions()
-        .setHost(api.config().host())
-        .setPort(api.config().port())
-        .setIdleTimeout(security.idleTimeoutSeconds())
-        .setMaxHeaderSize(16 * 1024)
-        .setMaxInitialLineLength(8 * 1024)
-        .setTcpNoDelay(true);
+    HttpServerOptions options =
+        new HttpServerOptions()
+            .setHost(api.config().host())
+            .setPort(api.config().port())
+            .setIdleTimeout(security.idleTimeoutSeconds())
+            .setMaxHeaderSize(16 * 1024)
+            .setMaxInitialLineLength(8 * 1024)
+            .setTcpNoDelay(true);
     Future<Void> tls = Future.succeededFuture();
     if (security.tlsEnabled()) {
       options.setSsl(true);
-      tls = vertx.executeBlocking(this::readTls).map(pem -> {
-        options.setKeyCertOptions(pem.options());
-        tlsStamp = pem.stamp();
-        return null;
-      });
+      tls =
+          vertx
+              .executeBlocking(this::readTls)
+              .map(
+                  pem -> {
+                    options.setKeyCertOptions(pem.options());
+                    tlsStamp = pem.stamp();
+                    return null;
+                  });
     }
     Router router = new ClaimRoutes(api, auth).router(vertx);
     long readTimeoutMs = security.requestReadTimeoutMs();
-    return tls.compose(v -> {
-      server = vertx.createHttpServer(options)
-          .invalidRequestHandler(HttpVerticle::onInvalidRequest)
-          // No WebSockets here. Setting this handler also makes Vert.x pass requests of an unknown
-          // HTTP version to onRequest (JSON 400) instead of answering a bare 501 itself.
-          .webSocketHandshakeHandler(handshake -> handshake.reject(400))
-          .requestHandler(req -> onRequest(req, router, readTimeoutMs));
-      return server.listen();
-    }).onSuccess(s -> {
-      if (security.tlsEnabled()) vertx.setPeriodic(security.reloadIntervalMs(), id -> checkTls());
-    });
+    return tls.compose(
+            v -> {
+              server =
+                  vertx
+                      .createHttpServer(options)
+                      .invalidRequestHandler(HttpVerticle::onInvalidRequest)
+                      // No WebSockets here. Setting this handler also makes Vert.x pass requests of
+                      // an unknown
+                      // HTTP version to onRequest (JSON 400) instead of answering a bare 501
+                      // itself.
+                      .webSocketHandshakeHandler(handshake -> handshake.reject(400))
+                      .requestHandler(req -> onRequest(req, router, readTimeoutMs));
+              return server.listen();
+            })
+        .onSuccess(
+            s -> {
+              if (security.tlsEnabled())
+                vertx.setPeriodic(security.reloadIntervalMs(), id -> checkTls());
+            });
   }
 
-  /** The head has arrived; the body must follow in time (the answer itself may take as long as it takes). */
+  /**
+   * The head has arrived; the body must follow in time (the answer itself may take as long as it
+   * takes).
+   */
   private void onRequest(HttpServerRequest req, Router router, long readTimeoutMs) {
     if (req.version() == null) {
       // HTTP/x.y other than 1.0/1.1 parses but has no version here; answered as malformed, not 501.
-      HttpErrors.writeAndClose(req, 400, "unsupported_http_version", null, "only HTTP/1.0 and HTTP/1.1 are served");
+      HttpErrors.writeAndClose(
+          req, 400, "unsupported_http_version", null, "only HTTP/1.0 and HTTP/1.1 are served");
       return;
     }
     if (!req.isEnded()) {
-      long bodyTimer = vertx.setTimer(readTimeoutMs, id -> {
-        if (!req.isEnded()) {
-          HttpErrors.writeAndClose(req, 408, "request_timeout", "body", "the request body did not arrive within " + readTimeoutMs + " ms");
-        }
-      });
+      long bodyTimer =
+          vertx.setTimer(
+              readTimeoutMs,
+              id -> {
+                if (!req.isEnded()) {
+                  HttpErrors.writeAndClose(
+                      req,
+                      408,
+                      "request_timeout",
+                      "body",
+                      "the request body did not arrive within " + readTimeoutMs + " ms");
+                }
+              });
       req.end().onComplete(ar -> vertx.cancelTimer(bodyTimer));
       req.response().closeHandler(v -> vertx.cancelTimer(bodyTimer));
     }
     router.handle(req);
   }
 
-  /** Malformed HTTP (bad request line, header or URI too long, bad chunking): a JSON error, then the connection closes. */
+  /**
+   * Malformed HTTP (bad request line, header or URI too long, bad chunking): a JSON error, then the
+   * connection closes.
+   */
   private static void onInvalidRequest(HttpServerRequest req) {
     Throwable cause = req.decoderResult() == null ? null : req.decoderResult().cause();
     String text = cause == null || cause.getMessage() == null ? "" : cause.getMessage();
-    if (cause instanceof io.netty.handler.codec.TooLongFrameException && text.startsWith("An HTTP line is larger than")) {
-      HttpErrors.writeAndClose(req, 414, "uri_too_long", "uri", "the request line is longer than the server accepts (8 KiB)");
+    if (cause instanceof io.netty.handler.codec.TooLongFrameException
+        && text.startsWith("An HTTP line is larger than")) {
+      HttpErrors.writeAndClose(
+          req,
+          414,
+          "uri_too_long",
+          "uri",
+          "the request line is longer than the server accepts (8 KiB)");
     } else if (cause instanceof io.netty.handler.codec.TooLongFrameException) {
-      HttpErrors.writeAndClose(req, 431, "headers_too_large", "headers", "the request headers are larger than the server accepts (16 KiB)");
+      HttpErrors.writeAndClose(
+          req,
+          431,
+          "headers_too_large",
+          "headers",
+          "the request headers are larger than the server accepts (16 KiB)");
     } else {
       HttpErrors.writeAndClose(req, 400, "malformed_http", null, "malformed HTTP request");
     }
@@ -117,31 +156,53 @@ public final class HttpVerticle extends VerticleBase {
     Path cert = security.tlsCert();
     Path key = security.tlsKey();
     String stamp = stamp(cert, key);
-    PemKeyCertOptions pem = new PemKeyCertOptions()
-        .setCertValue(Buffer.buffer(Files.readAllBytes(cert)))
-        .setKeyValue(Buffer.buffer(Files.readAllBytes(key)));
+    PemKeyCertOptions pem =
+        new PemKeyCertOptions()
+            .setCertValue(Buffer.buffer(Files.readAllBytes(cert)))
+            .setKeyValue(Buffer.buffer(Files.readAllBytes(key)));
     return new Pem(pem, stamp);
   }
 
   private static String stamp(Path cert, Path key) throws Exception {
-    return Files.getLastModifiedTime(cert) + "/" + Files.size(cert) + "|" + Files.getLastModifiedTime(key) + "/" + Files.size(key);
+    return Files.getLastModifiedTime(cert)
+        + "/"
+        + Files.size(cert)
+        + "|"
+        + Files.getLastModifiedTime(key)
+        + "/"
+        + Files.size(key);
   }
 
   /** Timer on this loop; the stat and read happen on a worker, the swap back here. */
   private void checkTls() {
-    vertx.executeBlocking(() -> stamp(security.tlsCert(), security.tlsKey()).equals(tlsStamp) ? null : readTls())
-        .onSuccess(pem -> {
-          if (pem == null) return;
-          server.updateSSLOptions(new ServerSSLOptions().setKeyCertOptions(pem.options()), true).onComplete(ar -> {
-            if (ar.succeeded()) {
-              tlsStamp = pem.stamp();
-              LOG.info("TLS certificate {} reloaded", security.tlsCert());
-            } else {
-              LOG.warn("TLS certificate {} changed but cannot be used ({}); keeping the previous one", security.tlsCert(), ar.cause().getMessage());
-              tlsStamp = pem.stamp(); // do not retry the same broken files every tick
-            }
-          });
-        })
-        .onFailure(e -> LOG.warn("cannot read TLS files {} / {} ({}); keeping the current certificate", security.tlsCert(), security.tlsKey(), e.getMessage()));
+    vertx
+        .executeBlocking(
+            () -> stamp(security.tlsCert(), security.tlsKey()).equals(tlsStamp) ? null : readTls())
+        .onSuccess(
+            pem -> {
+              if (pem == null) return;
+              server
+                  .updateSSLOptions(new ServerSSLOptions().setKeyCertOptions(pem.options()), true)
+                  .onComplete(
+                      ar -> {
+                        if (ar.succeeded()) {
+                          tlsStamp = pem.stamp();
+                          LOG.info("TLS certificate {} reloaded", security.tlsCert());
+                        } else {
+                          LOG.warn(
+                              "TLS certificate {} changed but cannot be used ({}); keeping the previous one",
+                              security.tlsCert(),
+                              ar.cause().getMessage());
+                          tlsStamp = pem.stamp(); // do not retry the same broken files every tick
+                        }
+                      });
+            })
+        .onFailure(
+            e ->
+                LOG.warn(
+                    "cannot read TLS files {} / {} ({}); keeping the current certificate",
+                    security.tlsCert(),
+                    security.tlsKey(),
+                    e.getMessage()));
   }
 }

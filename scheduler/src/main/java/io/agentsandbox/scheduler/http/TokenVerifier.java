@@ -28,9 +28,9 @@ public interface TokenVerifier {
   }
 
   /**
-   * Verifies a token. Completes with a {@link Verdict}, or exceptionally when the authority could not
-   * be asked (unreachable, refused us, too many checks at once): the request then gets {@code 503},
-   * never {@code 401}, since the token may well be valid.
+   * Verifies a token. Completes with a {@link Verdict}, or exceptionally when the authority could
+   * not be asked (unreachable, refused us, too many checks at once): the request then gets {@code
+   * 503}, never {@code 401}, since the token may well be valid.
    */
   CompletionStage<Verdict> verify(String token);
 }

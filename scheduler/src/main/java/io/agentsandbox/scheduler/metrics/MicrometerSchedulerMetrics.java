@@ -45,32 +45,115 @@ public final class MicrometerSchedulerMetrics implements SchedulerMetrics {
 
   @Override
   public PoolMetrics registerPool(PoolKey pool, RuntimeClass runtimeClass, PoolStats stats) {
-    Tags tags = Tags.of("namespace", pool.namespace(), "pool", pool.name(), "runtime_class", runtimeClass.displayName());
+    Tags tags =
+        Tags.of(
+            "namespace",
+            pool.namespace(),
+            "pool",
+            pool.name(),
+            "runtime_class",
+            runtimeClass.displayName());
     List<Meter> list = new ArrayList<>();
     gauge(list, "pool_ready", "Ready, unclaimed sandboxes", tags, stats, PoolStats::ready);
     gauge(list, "pool_starting", "Sandboxes starting", tags, stats, PoolStats::starting);
     gauge(list, "pool_claimed", "Sandboxes bound to a claim", tags, stats, PoolStats::claimed);
-    gauge(list, "pool_desired", "Unclaimed sandboxes the pool aims to hold", tags, stats, PoolStats::desired);
-    gauge(list, "pool_pending_claims", "Claims waiting for a sandbox (queue depth)", tags, stats, PoolStats::pending);
+    gauge(
+        list,
+        "pool_desired",
+        "Unclaimed sandboxes the pool aims to hold",
+        tags,
+        stats,
+        PoolStats::desired);
+    gauge(
+        list,
+        "pool_pending_claims",
+        "Claims waiting for a sandbox (queue depth)",
+        tags,
+        stats,
+        PoolStats::pending);
     gauge(list, "pool_deleting", "Sandboxes being deleted", tags, stats, PoolStats::deleting);
-    gauge(list, "pool_target", "Unclaimed stock the pool aims at (replicas, or the demand-driven target)", tags, stats, PoolStats::target);
-    gauge(list, "pool_demand_per_second", "Estimated claims per second", tags, stats, PoolStats::demandPerSecond);
-    gauge(list, "pool_lead_time_p90_seconds", "p90 time from create to ready", tags, stats, s -> s.leadTimeP90Ns() / 1e9);
-    gauge(list, "pool_warm_hit_ratio", "Claims answered at once from a ready sandbox over all claims answered", tags, stats, PoolStats::warmHitRatio);
+    gauge(
+        list,
+        "pool_target",
+        "Unclaimed stock the pool aims at (replicas, or the demand-driven target)",
+        tags,
+        stats,
+        PoolStats::target);
+    gauge(
+        list,
+        "pool_demand_per_second",
+        "Estimated claims per second",
+        tags,
+        stats,
+        PoolStats::demandPerSecond);
+    gauge(
+        list,
+        "pool_lead_time_p90_seconds",
+        "p90 time from create to ready",
+        tags,
+        stats,
+        s -> s.leadTimeP90Ns() / 1e9);
+    gauge(
+        list,
+        "pool_warm_hit_ratio",
+        "Claims answered at once from a ready sandbox over all claims answered",
+        tags,
+        stats,
+        PoolStats::warmHitRatio);
 
-    Counter warm = counter(list, "claims_total", "Claims by outcome", tags.and("outcome", "assigned", "launch_type", "warm"));
-    Counter cold = counter(list, "claims_total", "Claims by outcome", tags.and("outcome", "assigned", "launch_type", "cold"));
+    Counter warm =
+        counter(
+            list,
+            "claims_total",
+            "Claims by outcome",
+            tags.and("outcome", "assigned", "launch_type", "warm"));
+    Counter cold =
+        counter(
+            list,
+            "claims_total",
+            "Claims by outcome",
+            tags.and("outcome", "assigned", "launch_type", "cold"));
     EnumMap<RejectReason, Counter> rejected = new EnumMap<>(RejectReason.class);
     for (RejectReason r : RejectReason.values()) {
-      rejected.put(r, counter(list, "claims_total", "Claims by outcome", tags.and("outcome", r.code(), "launch_type", "none")));
+      rejected.put(
+          r,
+          counter(
+              list,
+              "claims_total",
+              "Claims by outcome",
+              tags.and("outcome", r.code(), "launch_type", "none")));
     }
-    Timer waitWarm = timer(list, "claim_wait", "Time from a claim's arrival to its binding", tags.and("launch_type", "warm"));
-    Timer waitCold = timer(list, "claim_wait", "Time from a claim's arrival to its binding", tags.and("launch_type", "cold"));
-    Timer start = timer(list, "sandbox_start", "Time from asking the backend for a sandbox to it being ready", tags);
-    Counter released = counter(list, "claims_released_total", "Claims released", tags.and("by", "client"));
-    Counter expired = counter(list, "claims_released_total", "Claims released", tags.and("by", "ttl"));
-    Counter failed = counter(list, "sandbox_failures_total", "Sandboxes that failed", tags.and("kind", "failed"));
-    Counter stuck = counter(list, "sandbox_failures_total", "Sandboxes that failed", tags.and("kind", "not_ready_in_time"));
+    Timer waitWarm =
+        timer(
+            list,
+            "claim_wait",
+            "Time from a claim's arrival to its binding",
+            tags.and("launch_type", "warm"));
+    Timer waitCold =
+        timer(
+            list,
+            "claim_wait",
+            "Time from a claim's arrival to its binding",
+            tags.and("launch_type", "cold"));
+    Timer start =
+        timer(
+            list,
+            "sandbox_start",
+            "Time from asking the backend for a sandbox to it being ready",
+            tags);
+    Counter released =
+        counter(list, "claims_released_total", "Claims released", tags.and("by", "client"));
+    Counter expired =
+        counter(list, "claims_released_total", "Claims released", tags.and("by", "ttl"));
+    Counter failed =
+        counter(
+            list, "sandbox_failures_total", "Sandboxes that failed", tags.and("kind", "failed"));
+    Counter stuck =
+        counter(
+            list,
+            "sandbox_failures_total",
+            "Sandboxes that failed",
+            tags.and("kind", "not_ready_in_time"));
     meters.put(pool, list);
 
     return new PoolMetrics() {
@@ -115,15 +198,30 @@ public final class MicrometerSchedulerMetrics implements SchedulerMetrics {
 
   @Override
   public void errorCaught(String where) {
-    errors.computeIfAbsent(where, w -> Counter.builder(PREFIX + "errors_total")
-            .description("Unexpected failures caught on an owner loop, which carried on")
-            .tag("where", w)
-            .register(registry))
+    errors
+        .computeIfAbsent(
+            where,
+            w ->
+                Counter.builder(PREFIX + "errors_total")
+                    .description("Unexpected failures caught on an owner loop, which carried on")
+                    .tag("where", w)
+                    .register(registry))
         .increment();
   }
 
-  private void gauge(List<Meter> list, String name, String help, Tags tags, PoolStats stats, ToDoubleFunction<PoolStats> f) {
-    list.add(Gauge.builder(PREFIX + name, stats, f).description(help).tags(tags).strongReference(true).register(registry));
+  private void gauge(
+      List<Meter> list,
+      String name,
+      String help,
+      Tags tags,
+      PoolStats stats,
+      ToDoubleFunction<PoolStats> f) {
+    list.add(
+        Gauge.builder(PREFIX + name, stats, f)
+            .description(help)
+            .tags(tags)
+            .strongReference(true)
+            .register(registry));
   }
 
   private Counter counter(List<Meter> list, String name, String help, Tags tags) {
@@ -133,13 +231,14 @@ public final class MicrometerSchedulerMetrics implements SchedulerMetrics {
   }
 
   private Timer timer(List<Meter> list, String name, String help, Tags tags) {
-    Timer t = Timer.builder(PREFIX + name)
-        .description(help)
-        .tags(tags)
-        .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofNanos(1_000))
-        .maximumExpectedValue(Duration.ofMinutes(5))
-        .register(registry);
+    Timer t =
+        Timer.builder(PREFIX + name)
+            .description(help)
+            .tags(tags)
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofNanos(1_000))
+            .maximumExpectedValue(Duration.ofMinutes(5))
+            .register(registry);
     list.add(t);
     return t;
   }

@@ -11,9 +11,9 @@ import java.util.Map;
 /**
  * The declared pools, as the HTTP edge sees them: it uses the catalog only to turn a claim by
  * template and runtime class into a pool key. The shards own the pools' state. Any thread may read
- * it: the content is an immutable snapshot behind a volatile reference (copy on write); with
- * {@code --backend kubernetes} the informer thread {@link #put puts} and {@link #remove removes}
- * pools as the cluster's {@code SandboxWarmPool}s come and go (rare, so copying is fine).
+ * it: the content is an immutable snapshot behind a volatile reference (copy on write); with {@code
+ * --backend kubernetes} the informer thread {@link #put puts} and {@link #remove removes} pools as
+ * the cluster's {@code SandboxWarmPool}s come and go (rare, so copying is fine).
  */
 public final class PoolCatalog {
 
@@ -39,7 +39,10 @@ public final class PoolCatalog {
     return snapshot.byKey().get(key);
   }
 
-  /** Adds or replaces a pool. Any thread (writers are serialised by this object's monitor; readers never wait). */
+  /**
+   * Adds or replaces a pool. Any thread (writers are serialised by this object's monitor; readers
+   * never wait).
+   */
   public synchronized void put(PoolSpec spec) {
     List<PoolSpec> next = new ArrayList<>(snapshot.pools());
     next.removeIf(p -> p.key().equals(spec.key()));

@@ -36,14 +36,19 @@ public final class PoolDeclarationLoader {
   private static final Logger LOG = LoggerFactory.getLogger(PoolDeclarationLoader.class);
 
   public static final String EXTENSIONS_V1BETA1 = "extensions.agents.x-k8s.io/v1beta1";
-  public static final String MAX_CLAIMS_PER_TENANT_ANNOTATION = "agentsandbox.io/max-claims-per-tenant";
+  public static final String MAX_CLAIMS_PER_TENANT_ANNOTATION =
+      "agentsandbox.io/max-claims-per-tenant";
+
   /** {@code "true"} sizes the pool from demand instead of {@code spec.replicas}. */
   public static final String AUTOSCALE_ANNOTATION = "agentsandbox.io/autoscale";
+
   public static final String MIN_REPLICAS_ANNOTATION = "agentsandbox.io/min-replicas";
   public static final String MAX_REPLICAS_ANNOTATION = "agentsandbox.io/max-replicas";
   public static final String CONFIDENCE_ANNOTATION = "agentsandbox.io/autoscale-confidence";
+
   /** Upper bound of an autoscaled pool that does not set {@value #MAX_REPLICAS_ANNOTATION}. */
   public static final int DEFAULT_MAX_REPLICAS = 1_000;
+
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final Pattern DNS_SUBDOMAIN =
       Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
@@ -59,11 +64,15 @@ public final class PoolDeclarationLoader {
    */
   public PoolCatalog load(Path dir) {
     if (!Files.isDirectory(dir)) {
-      throw new PoolDeclarationException("--pools-dir " + dir.toAbsolutePath() + " is not a directory");
+      throw new PoolDeclarationException(
+          "--pools-dir " + dir.toAbsolutePath() + " is not a directory");
     }
     List<Path> files;
     try (Stream<Path> s = Files.list(dir)) {
-      files = s.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().toList();
+      files =
+          s.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
+              .sorted()
+              .toList();
     } catch (IOException e) {
       throw new PoolDeclarationException("cannot list --pools-dir " + dir + ": " + e.getMessage());
     }
@@ -72,7 +81,9 @@ public final class PoolDeclarationLoader {
     return resolve(docs);
   }
 
-  /** Loads declarations from YAML text (several documents allowed); {@code name} is used in errors. */
+  /**
+   * Loads declarations from YAML text (several documents allowed); {@code name} is used in errors.
+   */
   public PoolCatalog loadString(String name, String yamlText) {
     try (Reader r = new java.io.StringReader(yamlText)) {
       return resolve(read(name, r));
@@ -97,7 +108,8 @@ public final class PoolDeclarationLoader {
         i++;
         JsonNode n = it.nextValue();
         if (n == null || n.isNull() || n.isMissingNode()) continue;
-        if (!n.isObject()) throw new PoolDeclarationException(name + " document " + i + ": not a YAML mapping");
+        if (!n.isObject())
+          throw new PoolDeclarationException(name + " document " + i + ": not a YAML mapping");
         out.add(new Doc(name + " document " + i, n));
       }
     } catch (com.fasterxml.jackson.core.JacksonException e) {
@@ -118,7 +130,8 @@ public final class PoolDeclarationLoader {
           String ns = namespace(d);
           String name = name(d);
           if (templates.put(ns + "/" + name, template(d, name)) != null) {
-            throw new PoolDeclarationException(d.where + ": SandboxTemplate " + ns + "/" + name + " is declared twice");
+            throw new PoolDeclarationException(
+                d.where + ": SandboxTemplate " + ns + "/" + name + " is declared twice");
           }
         }
         case "SandboxWarmPool" -> {
@@ -126,9 +139,13 @@ public final class PoolDeclarationLoader {
           pools.add(d);
         }
         case "Sandbox", "SandboxClaim" ->
-            LOG.warn("{}: {} objects are not read from --pools-dir (only templates and warm pools); skipped", d.where, kind);
-        default -> throw new PoolDeclarationException(
-            d.where + ": kind: must be SandboxTemplate or SandboxWarmPool, got '" + kind + "'");
+            LOG.warn(
+                "{}: {} objects are not read from --pools-dir (only templates and warm pools); skipped",
+                d.where,
+                kind);
+        default ->
+            throw new PoolDeclarationException(
+                d.where + ": kind: must be SandboxTemplate or SandboxWarmPool, got '" + kind + "'");
       }
     }
     List<PoolSpec> specs = new ArrayList<>();
@@ -137,7 +154,8 @@ public final class PoolDeclarationLoader {
       PoolSpec spec = pool(d, templates);
       String prev = seen.put(spec.key(), d.where);
       if (prev != null) {
-        throw new PoolDeclarationException(d.where + ": SandboxWarmPool " + spec.key() + " is also declared in " + prev);
+        throw new PoolDeclarationException(
+            d.where + ": SandboxWarmPool " + spec.key() + " is also declared in " + prev);
       }
       specs.add(spec);
     }
@@ -154,7 +172,8 @@ public final class PoolDeclarationLoader {
     JsonNode r = spec.get("replicas");
     if (r != null && !r.isNull()) {
       if (!r.isIntegralNumber() || !r.canConvertToInt() || r.intValue() < 0) {
-        throw new PoolDeclarationException(where + ": spec.replicas: must be an integer >= 0, got " + r);
+        throw new PoolDeclarationException(
+            where + ": spec.replicas: must be an integer >= 0, got " + r);
       }
       replicas = r.intValue();
     }
@@ -165,14 +184,22 @@ public final class PoolDeclarationLoader {
     SandboxBlueprint blueprint = templates.get(ns + "/" + ref.asText());
     if (blueprint == null) {
       throw new PoolDeclarationException(
-          where + ": spec.sandboxTemplateRef.name: no SandboxTemplate '" + ref.asText() + "' in namespace " + ns);
+          where
+              + ": spec.sandboxTemplateRef.name: no SandboxTemplate '"
+              + ref.asText()
+              + "' in namespace "
+              + ns);
     }
     JsonNode strategy = spec.path("updateStrategy").path("type");
-    if (!strategy.isMissingNode() && !strategy.asText().equals("OnReplenish") && !strategy.asText().equals("Recreate")) {
-      throw new PoolDeclarationException(where + ": spec.updateStrategy.type: must be OnReplenish or Recreate, got " + strategy);
+    if (!strategy.isMissingNode()
+        && !strategy.asText().equals("OnReplenish")
+        && !strategy.asText().equals("Recreate")) {
+      throw new PoolDeclarationException(
+          where + ": spec.updateStrategy.type: must be OnReplenish or Recreate, got " + strategy);
     }
     int cap = 0;
-    JsonNode capNode = d.node.path("metadata").path("annotations").get(MAX_CLAIMS_PER_TENANT_ANNOTATION);
+    JsonNode capNode =
+        d.node.path("metadata").path("annotations").get(MAX_CLAIMS_PER_TENANT_ANNOTATION);
     if (capNode != null) {
       try {
         cap = Integer.parseInt(capNode.asText());
@@ -181,23 +208,42 @@ public final class PoolDeclarationLoader {
       }
       if (cap < 1) {
         throw new PoolDeclarationException(
-            where + ": metadata.annotations." + MAX_CLAIMS_PER_TENANT_ANNOTATION + ": must be an integer >= 1, got " + capNode);
+            where
+                + ": metadata.annotations."
+                + MAX_CLAIMS_PER_TENANT_ANNOTATION
+                + ": must be an integer >= 1, got "
+                + capNode);
       }
     }
-    return new PoolSpec(new PoolKey(ns, name), blueprint, replicas, cap, autoscale(where, d.node.path("metadata").path("annotations")));
+    return new PoolSpec(
+        new PoolKey(ns, name),
+        blueprint,
+        replicas,
+        cap,
+        autoscale(where, d.node.path("metadata").path("annotations")));
   }
 
   private static Autoscale autoscale(String where, JsonNode annotations) {
     JsonNode on = annotations.get(AUTOSCALE_ANNOTATION);
-    boolean any = on != null || annotations.has(MIN_REPLICAS_ANNOTATION) || annotations.has(MAX_REPLICAS_ANNOTATION)
-        || annotations.has(CONFIDENCE_ANNOTATION);
+    boolean any =
+        on != null
+            || annotations.has(MIN_REPLICAS_ANNOTATION)
+            || annotations.has(MAX_REPLICAS_ANNOTATION)
+            || annotations.has(CONFIDENCE_ANNOTATION);
     if (!any) return null;
     if (on != null && !on.asText().equals("true") && !on.asText().equals("false")) {
-      throw new PoolDeclarationException(where + ": metadata.annotations." + AUTOSCALE_ANNOTATION + ": must be \"true\" or \"false\", got " + on);
+      throw new PoolDeclarationException(
+          where
+              + ": metadata.annotations."
+              + AUTOSCALE_ANNOTATION
+              + ": must be \"true\" or \"false\", got "
+              + on);
     }
     if (on != null && on.asText().equals("false")) return null;
     int min = intAnnotation(where, annotations, MIN_REPLICAS_ANNOTATION, 0);
-    int max = intAnnotation(where, annotations, MAX_REPLICAS_ANNOTATION, Math.max(min, DEFAULT_MAX_REPLICAS));
+    int max =
+        intAnnotation(
+            where, annotations, MAX_REPLICAS_ANNOTATION, Math.max(min, DEFAULT_MAX_REPLICAS));
     double confidence = Autoscale.DEFAULT_CONFIDENCE;
     JsonNode c = annotations.get(CONFIDENCE_ANNOTATION);
     if (c != null) {
@@ -207,11 +253,25 @@ public final class PoolDeclarationLoader {
         confidence = -1;
       }
       if (!(confidence >= 0.5 && confidence <= 0.9999)) {
-        throw new PoolDeclarationException(where + ": metadata.annotations." + CONFIDENCE_ANNOTATION + ": must be a number 0.5..0.9999, got " + c);
+        throw new PoolDeclarationException(
+            where
+                + ": metadata.annotations."
+                + CONFIDENCE_ANNOTATION
+                + ": must be a number 0.5..0.9999, got "
+                + c);
       }
     }
     if (max < min) {
-      throw new PoolDeclarationException(where + ": metadata.annotations." + MAX_REPLICAS_ANNOTATION + ": must be >= " + MIN_REPLICAS_ANNOTATION + " (" + min + "), got " + max);
+      throw new PoolDeclarationException(
+          where
+              + ": metadata.annotations."
+              + MAX_REPLICAS_ANNOTATION
+              + ": must be >= "
+              + MIN_REPLICAS_ANNOTATION
+              + " ("
+              + min
+              + "), got "
+              + max);
     }
     return new Autoscale(min, max, confidence);
   }
@@ -225,20 +285,26 @@ public final class PoolDeclarationLoader {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new PoolDeclarationException(where + ": metadata.annotations." + key + ": must be an integer >= 0, got " + n);
+    throw new PoolDeclarationException(
+        where + ": metadata.annotations." + key + ": must be an integer >= 0, got " + n);
   }
 
   private SandboxBlueprint template(Doc d, String name) {
     String where = d.where + " (SandboxTemplate " + name + ")";
     JsonNode pod = d.node.path("spec").path("podTemplate").path("spec");
-    if (!pod.isObject()) throw new PoolDeclarationException(where + ": spec.podTemplate.spec: required");
+    if (!pod.isObject())
+      throw new PoolDeclarationException(where + ": spec.podTemplate.spec: required");
     JsonNode rc = pod.get("runtimeClassName");
-    if (rc != null && !rc.isNull() && (!rc.isTextual() || !DNS_SUBDOMAIN.matcher(rc.asText()).matches())) {
-      throw new PoolDeclarationException(where + ": spec.podTemplate.spec.runtimeClassName: must be a DNS subdomain, got " + rc);
+    if (rc != null
+        && !rc.isNull()
+        && (!rc.isTextual() || !DNS_SUBDOMAIN.matcher(rc.asText()).matches())) {
+      throw new PoolDeclarationException(
+          where + ": spec.podTemplate.spec.runtimeClassName: must be a DNS subdomain, got " + rc);
     }
     JsonNode containers = pod.get("containers");
     if (containers == null || !containers.isArray() || containers.isEmpty()) {
-      throw new PoolDeclarationException(where + ": spec.podTemplate.spec.containers: at least one container is required");
+      throw new PoolDeclarationException(
+          where + ": spec.podTemplate.spec.containers: at least one container is required");
     }
     JsonNode c = containers.get(0);
     String image = c.path("image").asText("");
@@ -247,29 +313,48 @@ public final class PoolDeclarationLoader {
     Map<String, String> env = new LinkedHashMap<>();
     JsonNode envNode = c.path("env");
     if (!envNode.isMissingNode()) {
-      if (!envNode.isArray()) throw new PoolDeclarationException(where + ": spec.podTemplate.spec.containers[0].env: must be a list");
+      if (!envNode.isArray())
+        throw new PoolDeclarationException(
+            where + ": spec.podTemplate.spec.containers[0].env: must be a list");
       for (JsonNode e : envNode) {
         String n = e.path("name").asText("");
-        if (n.isEmpty()) throw new PoolDeclarationException(where + ": spec.podTemplate.spec.containers[0].env[].name: required");
+        if (n.isEmpty())
+          throw new PoolDeclarationException(
+              where + ": spec.podTemplate.spec.containers[0].env[].name: required");
         env.put(n, e.path("value").asText(""));
       }
     }
     JsonNode limits = c.path("resources").path("limits");
-    long cpu = limits.has("cpu") ? Quantities.cpuMillis(where + ": resources.limits.cpu", limits.get("cpu").asText()) : 0;
-    long mem = limits.has("memory") ? Quantities.bytes(where + ": resources.limits.memory", limits.get("memory").asText()) : 0;
+    long cpu =
+        limits.has("cpu")
+            ? Quantities.cpuMillis(where + ": resources.limits.cpu", limits.get("cpu").asText())
+            : 0;
+    long mem =
+        limits.has("memory")
+            ? Quantities.bytes(where + ": resources.limits.memory", limits.get("memory").asText())
+            : 0;
     return new SandboxBlueprint(
-        name, RuntimeClass.of(rc == null || rc.isNull() ? null : rc.asText()), image, command, args, env, cpu, mem);
+        name,
+        RuntimeClass.of(rc == null || rc.isNull() ? null : rc.asText()),
+        image,
+        command,
+        args,
+        env,
+        cpu,
+        mem);
   }
 
   private static List<String> strings(String where, JsonNode container, String field) {
     String key = field.substring(field.lastIndexOf('.') + 1);
     JsonNode n = container.get(key);
     if (n == null || n.isNull()) return List.of();
-    if (!n.isArray()) throw new PoolDeclarationException(where + ": " + field + ": must be a list of strings");
+    if (!n.isArray())
+      throw new PoolDeclarationException(where + ": " + field + ": must be a list of strings");
     List<String> out = new ArrayList<>();
     for (Iterator<JsonNode> it = n.elements(); it.hasNext(); ) {
       JsonNode e = it.next();
-      if (!e.isValueNode()) throw new PoolDeclarationException(where + ": " + field + ": must be a list of strings");
+      if (!e.isValueNode())
+        throw new PoolDeclarationException(where + ": " + field + ": must be a list of strings");
       out.add(e.asText());
     }
     return out;
@@ -277,7 +362,8 @@ public final class PoolDeclarationLoader {
 
   private static void requireApiVersion(Doc d, String apiVersion, String expected) {
     if (!apiVersion.equals(expected)) {
-      throw new PoolDeclarationException(d.where + ": apiVersion: must be " + expected + ", got '" + apiVersion + "'");
+      throw new PoolDeclarationException(
+          d.where + ": apiVersion: must be " + expected + ", got '" + apiVersion + "'");
     }
   }
 
@@ -285,7 +371,8 @@ public final class PoolDeclarationLoader {
     JsonNode ns = d.node.path("metadata").get("namespace");
     if (ns == null || ns.isNull()) return "default";
     if (!ns.isTextual() || !DNS_LABEL.matcher(ns.asText()).matches()) {
-      throw new PoolDeclarationException(d.where + ": metadata.namespace: must be a DNS label, got " + ns);
+      throw new PoolDeclarationException(
+          d.where + ": metadata.namespace: must be a DNS label, got " + ns);
     }
     return ns.asText();
   }
@@ -296,7 +383,8 @@ public final class PoolDeclarationLoader {
       throw new PoolDeclarationException(d.where + ": metadata.name: required");
     }
     if (!DNS_SUBDOMAIN.matcher(n.asText()).matches() || n.asText().length() > 253) {
-      throw new PoolDeclarationException(d.where + ": metadata.name: must be a DNS subdomain, got '" + n.asText() + "'");
+      throw new PoolDeclarationException(
+          d.where + ": metadata.name: must be a DNS subdomain, got '" + n.asText() + "'");
     }
     return n.asText();
   }
@@ -307,7 +395,8 @@ public final class PoolDeclarationLoader {
       if (required) throw new PoolDeclarationException(d.where + ": " + field + ": required");
       return "";
     }
-    if (!n.isTextual()) throw new PoolDeclarationException(d.where + ": " + field + ": must be a string");
+    if (!n.isTextual())
+      throw new PoolDeclarationException(d.where + ": " + field + ": must be a string");
     return n.asText();
   }
 }

@@ -6,7 +6,8 @@ import java.util.regex.Pattern;
 
 /** Parses Kubernetes resource quantities ({@code 500m}, {@code 2}, {@code 512Mi}, {@code 1G}). */
 final class Quantities {
-  private static final Pattern Q = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)(m|Ki|Mi|Gi|Ti|k|M|G|T)?");
+  private static final Pattern Q =
+      Pattern.compile("([0-9]+(?:\\.[0-9]+)?)(m|Ki|Mi|Gi|Ti|k|M|G|T)?");
 
   private Quantities() {}
 

@@ -21,8 +21,8 @@ import io.agentsandbox.scheduler.shard.ShardCommand.ReadReply;
 import io.agentsandbox.scheduler.shard.ShardCommand.ReleaseReply;
 import io.agentsandbox.warmpool.ClaimView;
 import io.agentsandbox.warmpool.CreationGate;
-import io.agentsandbox.warmpool.SizingPolicy;
 import io.agentsandbox.warmpool.PoolActions;
+import io.agentsandbox.warmpool.SizingPolicy;
 import io.agentsandbox.warmpool.WarmPool;
 import io.agentsandbox.warmpool.WarmPoolPolicy;
 import java.util.ArrayList;
@@ -69,8 +69,10 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
 
   // Shard loop only
   private final HashMap<PoolKey, PoolEntry> pools = new HashMap<>();
+
   /** Pools removed while claims still hold their sandboxes. */
   private final List<PoolEntry> draining = new ArrayList<>();
+
   private final HashMap<String, WarmPool> claims = new HashMap<>();
   private boolean shutDown;
   private long seed;
@@ -90,7 +92,16 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
       SandboxProvisioner provisioner,
       SchedulerMetrics metrics,
       WarmPoolPolicy policy) {
-    this(index, claimQueueCapacity, drainLimit, executor, clock, provisioner, metrics, policy, Options.DEFAULTS);
+    this(
+        index,
+        claimQueueCapacity,
+        drainLimit,
+        executor,
+        clock,
+        provisioner,
+        metrics,
+        policy,
+        Options.DEFAULTS);
   }
 
   /**
@@ -99,17 +110,26 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
    * @param sizing demand-driven sizing knobs for autoscaled pools
    * @param gate per-runtime-class creation limits, shared by every shard
    * @param bindingStore where bindings are made durable before claims are acknowledged
-   * @param maxWaitingPerShard hard cap on claims waiting over all of this shard's pools; a claim that
-   *     finds its pool empty beyond it is answered {@link RejectReason#OVERLOADED} at once
+   * @param maxWaitingPerShard hard cap on claims waiting over all of this shard's pools; a claim
+   *     that finds its pool empty beyond it is answered {@link RejectReason#OVERLOADED} at once
    */
-  public record Options(SizingPolicy sizing, CreationGate gate, BindingStore bindingStore, int maxWaitingPerShard) {
+  public record Options(
+      SizingPolicy sizing, CreationGate gate, BindingStore bindingStore, int maxWaitingPerShard) {
 
-    /** No autoscaling, no creation limits, no durable bindings, {@link #DEFAULT_MAX_WAITING_PER_SHARD}. */
+    /**
+     * No autoscaling, no creation limits, no durable bindings, {@link
+     * #DEFAULT_MAX_WAITING_PER_SHARD}.
+     */
     public static final Options DEFAULTS =
-        new Options(SizingPolicy.DEFAULTS, CreationGate.UNLIMITED, BindingStore.NOOP, DEFAULT_MAX_WAITING_PER_SHARD);
+        new Options(
+            SizingPolicy.DEFAULTS,
+            CreationGate.UNLIMITED,
+            BindingStore.NOOP,
+            DEFAULT_MAX_WAITING_PER_SHARD);
 
     public Options {
-      if (maxWaitingPerShard < 1) throw new IllegalArgumentException("maxWaitingPerShard must be > 0: " + maxWaitingPerShard);
+      if (maxWaitingPerShard < 1)
+        throw new IllegalArgumentException("maxWaitingPerShard must be > 0: " + maxWaitingPerShard);
     }
 
     public Options withBindingStore(BindingStore store) {
@@ -121,7 +141,9 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
     }
   }
 
-  /** @param options sizing, creation gate, binding store and waiting cap */
+  /**
+   * @param options sizing, creation gate, binding store and waiting cap
+   */
   public PoolShard(
       int index,
       int claimQueueCapacity,
@@ -174,13 +196,16 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
   /** Handles one claim; the drain and the same-thread shortcut both come here. Shard loop only. */
   void onSubmitClaim(ClaimTicket ticket) {
     if (shutDown) {
-      ticket.complete(new ClaimOutcome.Rejected(RejectReason.SHUTTING_DOWN, "the scheduler is shutting down", 1_000));
+      ticket.complete(
+          new ClaimOutcome.Rejected(
+              RejectReason.SHUTTING_DOWN, "the scheduler is shutting down", 1_000));
       return;
     }
     PoolKey key = ticket.request().pool();
     PoolEntry entry = pools.get(key);
     if (entry == null) {
-      ticket.complete(new ClaimOutcome.Rejected(RejectReason.UNKNOWN_POOL, "no warm pool " + key, 0));
+      ticket.complete(
+          new ClaimOutcome.Rejected(RejectReason.UNKNOWN_POOL, "no warm pool " + key, 0));
       return;
     }
     if (entry.pool.readyCount() == 0 && waitingInShard() >= maxWaitingPerShard) {
@@ -188,10 +213,14 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
       return;
     }
     ClaimOutcome outcome = entry.pool.tryAssign(ticket, clock.nanoTime());
-    if (!(outcome instanceof ClaimOutcome.Rejected)) claims.put(ticket.request().claimId(), entry.pool);
+    if (!(outcome instanceof ClaimOutcome.Rejected))
+      claims.put(ticket.request().claimId(), entry.pool);
   }
 
-  /** Claims waiting (warm or cold) over this shard's pools. Shard loop only; a short walk, slow path only. */
+  /**
+   * Claims waiting (warm or cold) over this shard's pools. Shard loop only; a short walk, slow path
+   * only.
+   */
   private int waitingInShard() {
     int n = 0;
     for (PoolEntry e : pools.values()) n += e.pool.pendingCount();
@@ -200,9 +229,15 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
 
   private void refuseShardFull(WarmPool pool, ClaimTicket ticket) {
     pool.countRejected(RejectReason.OVERLOADED);
-    ticket.complete(new ClaimOutcome.Rejected(RejectReason.OVERLOADED,
-        "scheduler shard " + index + " already has " + maxWaitingPerShard + " claims waiting (its cap); retry later",
-        policy.emptyRetryAfterMs()));
+    ticket.complete(
+        new ClaimOutcome.Rejected(
+            RejectReason.OVERLOADED,
+            "scheduler shard "
+                + index
+                + " already has "
+                + maxWaitingPerShard
+                + " claims waiting (its cap); retry later",
+            policy.emptyRetryAfterMs()));
   }
 
   @Override
@@ -238,7 +273,8 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
       remove(c.pool(), now);
     } else if (command instanceof ShardCommand.Shutdown c) {
       shutDown = true;
-      for (PoolEntry e : pools.values()) e.pool.rejectAllWaiting(RejectReason.SHUTTING_DOWN, "the scheduler is shutting down");
+      for (PoolEntry e : pools.values())
+        e.pool.rejectAllWaiting(RejectReason.SHUTTING_DOWN, "the scheduler is shutting down");
       c.reply().complete();
     }
   }
@@ -251,9 +287,15 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
   @Override
   public void onHandlerFailure(Object message, Throwable failure) {
     metrics.errorCaught("shard");
-    LOG.error("shard {} failed on {}: {}", index, message == null ? "turn end" : message.getClass().getSimpleName(), failure.toString(), failure);
+    LOG.error(
+        "shard {} failed on {}: {}",
+        index,
+        message == null ? "turn end" : message.getClass().getSimpleName(),
+        failure.toString(),
+        failure);
     if (message instanceof ShardCommand.BindingPersisted c && !c.ticket().isCompleted()) {
-      c.ticket().complete(new ClaimOutcome.Rejected(RejectReason.INTERNAL_ERROR, "internal error", 0));
+      c.ticket()
+          .complete(new ClaimOutcome.Rejected(RejectReason.INTERNAL_ERROR, "internal error", 0));
     } else if (message instanceof ClaimTicket t && !t.isCompleted()) {
       t.complete(new ClaimOutcome.Rejected(RejectReason.INTERNAL_ERROR, "internal error", 0));
     } else if (message instanceof ShardCommand.ReleaseClaim c) {
@@ -321,10 +363,22 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
       long left = Math.max(0, assigned.expiresAtNs() - clock.nanoTime());
       expiresAtEpochMs = System.currentTimeMillis() + TimeUnit.NANOSECONDS.toMillis(left);
     }
-    BindingRecord record = new BindingRecord(r.claimId(), r.pool(), assigned.sandbox().name(), r.tenant(), r.priority(),
-        r.onEmpty(), assigned.launchType(), TimeUnit.NANOSECONDS.toMillis(r.ttlNs()), expiresAtEpochMs);
+    BindingRecord record =
+        new BindingRecord(
+            r.claimId(),
+            r.pool(),
+            assigned.sandbox().name(),
+            r.tenant(),
+            r.priority(),
+            r.onEmpty(),
+            assigned.launchType(),
+            TimeUnit.NANOSECONDS.toMillis(r.ttlNs()),
+            expiresAtEpochMs);
     // The ticket stays the shard's: it travels back into this inbox with the store's answer (R4).
-    bindingStore.persist(record, failure -> inbox.offerControl(new ShardCommand.BindingPersisted(ticket, assigned, failure)));
+    bindingStore.persist(
+        record,
+        failure ->
+            inbox.offerControl(new ShardCommand.BindingPersisted(ticket, assigned, failure)));
   }
 
   /** The store answered: acknowledge the claim, unless it ended meanwhile or the store failed. */
@@ -339,14 +393,24 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
       return;
     }
     if (c.failure() != null) {
-      LOG.warn("shard {}: binding of claim {} could not be made durable; releasing it: {}", index, claimId, c.failure().toString());
+      LOG.warn(
+          "shard {}: binding of claim {} could not be made durable; releasing it: {}",
+          index,
+          claimId,
+          c.failure().toString());
       if (stillBound) pool.release(claimId, now);
-      ticket.complete(new ClaimOutcome.Rejected(RejectReason.BINDING_NOT_DURABLE,
-          "the claim's binding could not be recorded durably: " + c.failure().getMessage(), policy.emptyRetryAfterMs()));
+      ticket.complete(
+          new ClaimOutcome.Rejected(
+              RejectReason.BINDING_NOT_DURABLE,
+              "the claim's binding could not be recorded durably: " + c.failure().getMessage(),
+              policy.emptyRetryAfterMs()));
     } else {
       bindingStore.remove(claimId);
-      ticket.complete(new ClaimOutcome.Rejected(RejectReason.PROVISION_FAILED,
-          "the claim's sandbox ended before the claim was acknowledged", policy.emptyRetryAfterMs()));
+      ticket.complete(
+          new ClaimOutcome.Rejected(
+              RejectReason.PROVISION_FAILED,
+              "the claim's sandbox ended before the claim was acknowledged",
+              policy.emptyRetryAfterMs()));
     }
   }
 
@@ -376,14 +440,21 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
     pools.put(spec.key(), entry);
     adopt(entry.pool, recovered, now);
     entry.pool.onTick(now);
-    LOG.info("shard {}: pool {} ({} replicas, runtime class {}, template {}) declared",
-        index, spec.key(), spec.replicas(), spec.runtimeClass().displayName(), spec.blueprint().templateName());
+    LOG.info(
+        "shard {}: pool {} ({} replicas, runtime class {}, template {}) declared",
+        index,
+        spec.key(),
+        spec.replicas(),
+        spec.runtimeClass().displayName(),
+        spec.blueprint().templateName());
   }
 
   private PoolEntry newPool(PoolSpec spec) {
     PoolStats stats = new PoolStats();
     var poolMetrics = metrics.registerPool(spec.key(), spec.runtimeClass(), stats);
-    WarmPool pool = new WarmPool(spec, policy, sizing, gate, this, poolMetrics, provisioner.backendName(), seed++);
+    WarmPool pool =
+        new WarmPool(
+            spec, policy, sizing, gate, this, poolMetrics, provisioner.backendName(), seed++);
     return new PoolEntry(pool, stats);
   }
 
@@ -399,15 +470,29 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
         continue;
       }
       long expiresAtNs = 0;
-      if (b.expiresAtEpochMs() != 0) expiresAtNs = now + TimeUnit.MILLISECONDS.toNanos(Math.max(0, b.expiresAtEpochMs() - wallNow));
-      ClaimRequest claim = new ClaimRequest(b.claimId(), pool.key(), b.tenant(), b.priority(), b.onEmpty(), 0,
-          TimeUnit.MILLISECONDS.toNanos(b.ttlMs()), now);
+      if (b.expiresAtEpochMs() != 0)
+        expiresAtNs =
+            now + TimeUnit.MILLISECONDS.toNanos(Math.max(0, b.expiresAtEpochMs() - wallNow));
+      ClaimRequest claim =
+          new ClaimRequest(
+              b.claimId(),
+              pool.key(),
+              b.tenant(),
+              b.priority(),
+              b.onEmpty(),
+              0,
+              TimeUnit.MILLISECONDS.toNanos(b.ttlMs()),
+              now);
       pool.adoptBound(sb.sandboxName(), sb.addresses(), claim, b.launchType(), expiresAtNs, now);
       claims.put(b.claimId(), pool);
       bound++;
     }
-    LOG.info("shard {}: pool {} re-adopted {} sandbox(es) of the previous run ({} bound to claims)",
-        index, pool.key(), recovered.size(), bound);
+    LOG.info(
+        "shard {}: pool {} re-adopted {} sandbox(es) of the previous run ({} bound to claims)",
+        index,
+        pool.key(),
+        recovered.size(),
+        bound);
   }
 
   /**
@@ -447,16 +532,20 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
     WarmPool pool = claims.get(claimId);
     ClaimView view = pool == null ? null : pool.findClaim(claimId);
     if (view == null) return new ReadReply(ReadReply.Status.NOT_FOUND, null);
-    if (!view.request().tenant().equals(tenant)) return new ReadReply(ReadReply.Status.FORBIDDEN, null);
+    if (!view.request().tenant().equals(tenant))
+      return new ReadReply(ReadReply.Status.FORBIDDEN, null);
     return new ReadReply(ReadReply.Status.FOUND, view);
   }
 
   private ShardCommand.SandboxLookup findSandbox(String claimId) {
     WarmPool pool = claims.get(claimId);
     ClaimView view = pool == null ? null : pool.findClaim(claimId);
-    if (view == null) return new ShardCommand.SandboxLookup(ShardCommand.SandboxLookup.Status.NOT_FOUND, null);
-    if (!view.isBound()) return new ShardCommand.SandboxLookup(ShardCommand.SandboxLookup.Status.PENDING, null);
-    return new ShardCommand.SandboxLookup(ShardCommand.SandboxLookup.Status.BOUND, view.assignment().sandbox());
+    if (view == null)
+      return new ShardCommand.SandboxLookup(ShardCommand.SandboxLookup.Status.NOT_FOUND, null);
+    if (!view.isBound())
+      return new ShardCommand.SandboxLookup(ShardCommand.SandboxLookup.Status.PENDING, null);
+    return new ShardCommand.SandboxLookup(
+        ShardCommand.SandboxLookup.Status.BOUND, view.assignment().sandbox());
   }
 
   private List<PoolSnapshot> snapshots() {
@@ -465,11 +554,26 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
     int depth = inbox.claimDepth();
     for (PoolEntry e : pools.values()) {
       PoolStats s = e.stats;
-      out.add(new PoolSnapshot(
-          e.pool.spec(), provisioner.backendName(), provisioner.isSimulated(),
-          (int) s.ready(), (int) s.starting(), (int) s.claimed(), (int) s.desired(), (int) s.pending(),
-          (int) s.deleting(), s.warmAssigned(), s.coldAssigned(), s.warmHitRatio(), index, depth,
-          e.pool.target(), e.pool.targetReason().code(), s.demandPerSecond(), s.leadTimeP90Ns()));
+      out.add(
+          new PoolSnapshot(
+              e.pool.spec(),
+              provisioner.backendName(),
+              provisioner.isSimulated(),
+              (int) s.ready(),
+              (int) s.starting(),
+              (int) s.claimed(),
+              (int) s.desired(),
+              (int) s.pending(),
+              (int) s.deleting(),
+              s.warmAssigned(),
+              s.coldAssigned(),
+              s.warmHitRatio(),
+              index,
+              depth,
+              e.pool.target(),
+              e.pool.targetReason().code(),
+              s.demandPerSecond(),
+              s.leadTimeP90Ns()));
     }
     return out;
   }

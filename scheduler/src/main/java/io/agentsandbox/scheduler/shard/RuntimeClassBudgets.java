@@ -23,6 +23,7 @@ public final class RuntimeClassBudgets implements CreationGate {
     final double ratePerSecond;
     final AtomicInteger starting = new AtomicInteger();
     final AtomicInteger pools = new AtomicInteger();
+
     /** Token bucket as the time its bucket is empty; capacity one second of rate. */
     final AtomicLong emptyAtNs = new AtomicLong(Long.MIN_VALUE);
 
@@ -37,7 +38,8 @@ public final class RuntimeClassBudgets implements CreationGate {
   private final ConcurrentHashMap<String, Budget> budgets = new ConcurrentHashMap<>();
 
   /**
-   * @param concurrency most starting at once per class ({@code default}, {@code kata}, {@code *} keys)
+   * @param concurrency most starting at once per class ({@code default}, {@code kata}, {@code *}
+   *     keys)
    * @param ratePerSecond most creates per second per class (same keys)
    */
   public RuntimeClassBudgets(Map<String, Integer> concurrency, Map<String, Double> ratePerSecond) {
@@ -46,7 +48,8 @@ public final class RuntimeClassBudgets implements CreationGate {
   }
 
   private Budget budget(RuntimeClass rc) {
-    return budgets.computeIfAbsent(rc.isDefault() ? "default" : rc.name(),
+    return budgets.computeIfAbsent(
+        rc.isDefault() ? "default" : rc.name(),
         k -> new Budget(lookup(concurrency, rc, 64), lookup(rates, rc, 100.0)));
   }
 
@@ -60,7 +63,8 @@ public final class RuntimeClassBudgets implements CreationGate {
   @Override
   public int tryAcquire(RuntimeClass runtimeClass, int wanted, int poolStarting, long nowNs) {
     Budget b = budget(runtimeClass);
-    int share = Math.max(1, (b.concurrency + Math.max(1, b.pools.get()) - 1) / Math.max(1, b.pools.get()));
+    int share =
+        Math.max(1, (b.concurrency + Math.max(1, b.pools.get()) - 1) / Math.max(1, b.pools.get()));
     int n = Math.min(wanted, share - poolStarting);
     if (n <= 0) return 0;
     n = takeTokens(b, n, nowNs);
@@ -79,7 +83,8 @@ public final class RuntimeClassBudgets implements CreationGate {
     while (true) {
       long empty = b.emptyAtNs.get();
       // Tokens available now = (now - emptyAt) / nsPerToken, capped at one second's worth.
-      long base = (empty == Long.MIN_VALUE || nowNs - empty > capacityNs) ? nowNs - capacityNs : empty;
+      long base =
+          (empty == Long.MIN_VALUE || nowNs - empty > capacityNs) ? nowNs - capacityNs : empty;
       int available = (int) Math.min(n, (nowNs - base) / nsPerToken);
       if (available <= 0) return 0;
       long next = base + (long) Math.ceil(available * nsPerToken);

@@ -17,8 +17,8 @@ import java.util.List;
 public sealed interface ShardCommand {
 
   /**
-   * Create or update a pool; a new pool first re-adopts {@code recovered}, the sandboxes of it that a
-   * previous run left running (restart recovery; ignored when the pool exists).
+   * Create or update a pool; a new pool first re-adopts {@code recovered}, the sandboxes of it that
+   * a previous run left running (restart recovery; ignored when the pool exists).
    */
   record DeclarePool(PoolSpec spec, List<RecoveredSandbox> recovered) implements ShardCommand {
     public DeclarePool {
@@ -44,13 +44,15 @@ public sealed interface ShardCommand {
    * The binding store answered for a claim's binding ({@code failure} null when it is durable). The
    * ticket is the shard's own, travelling back into its inbox; it is completed on the shard loop.
    */
-  record BindingPersisted(ClaimTicket ticket, ClaimOutcome.Assigned assigned, Throwable failure) implements ShardCommand {}
+  record BindingPersisted(ClaimTicket ticket, ClaimOutcome.Assigned assigned, Throwable failure)
+      implements ShardCommand {}
 
   /** Delete a pool; bound claims keep their sandboxes until released. */
   record RemovePool(PoolKey pool) implements ShardCommand {}
 
   /** The backend reports a sandbox ready. */
-  record SandboxReady(PoolKey pool, String sandboxName, List<String> addresses) implements ShardCommand {}
+  record SandboxReady(PoolKey pool, String sandboxName, List<String> addresses)
+      implements ShardCommand {}
 
   /** The backend reports a sandbox failed or died. */
   record SandboxFailed(PoolKey pool, String sandboxName, String reason) implements ShardCommand {}
@@ -59,12 +61,17 @@ public sealed interface ShardCommand {
   record SandboxDeleted(PoolKey pool, String sandboxName) implements ShardCommand {}
 
   /** Release (or cancel) a claim on behalf of {@code tenant}. */
-  record ReleaseClaim(String claimId, String tenant, Promise<ReleaseReply> reply) implements ShardCommand {}
+  record ReleaseClaim(String claimId, String tenant, Promise<ReleaseReply> reply)
+      implements ShardCommand {}
 
   /** Read a claim on behalf of {@code tenant}. */
-  record ReadClaim(String claimId, String tenant, Promise<ReadReply> reply) implements ShardCommand {}
+  record ReadClaim(String claimId, String tenant, Promise<ReadReply> reply)
+      implements ShardCommand {}
 
-  /** Find the sandbox bound to a claim (for exec and files; the caller has checked the claim's token). */
+  /**
+   * Find the sandbox bound to a claim (for exec and files; the caller has checked the claim's
+   * token).
+   */
   record FindClaimSandbox(String claimId, Promise<SandboxLookup> reply) implements ShardCommand {}
 
   /** Read every pool's state. */
@@ -81,7 +88,9 @@ public sealed interface ShardCommand {
     FORBIDDEN
   }
 
-  /** Answer to {@link FindClaimSandbox}: {@code sandbox} is set only when {@code status} is BOUND. */
+  /**
+   * Answer to {@link FindClaimSandbox}: {@code sandbox} is set only when {@code status} is BOUND.
+   */
   record SandboxLookup(Status status, io.agentsandbox.core.model.SandboxRef sandbox) {
     public enum Status {
       BOUND,

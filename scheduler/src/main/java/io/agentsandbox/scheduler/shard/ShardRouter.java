@@ -43,7 +43,8 @@ public final class ShardRouter {
 
   /** The shard a claim id belongs to, or -1 when the id is not one of ours. */
   public int shardOfClaim(String claimId) {
-    if (claimId == null || claimId.length() < 5 + RANDOM_CHARS || !claimId.startsWith("cl-")) return -1;
+    if (claimId == null || claimId.length() < 5 + RANDOM_CHARS || !claimId.startsWith("cl-"))
+      return -1;
     int dash = claimId.indexOf('-', 3);
     if (dash < 4 || dash > 6 || claimId.length() != dash + 1 + RANDOM_CHARS) return -1;
     int shard = 0;

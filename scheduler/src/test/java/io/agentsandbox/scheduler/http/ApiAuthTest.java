@@ -17,7 +17,9 @@ class ApiAuthTest {
   @Test
   void shouldMapTokensToTenantsAndBareTokensToDefault() throws Exception {
     Path f = dir.resolve("tokens");
-    Files.writeString(f, "# comment\n\n  tok-alice   alice  \nbare-token\nbad line with three\ntok-bob bob\ninvalid-tenant a/b\n");
+    Files.writeString(
+        f,
+        "# comment\n\n  tok-alice   alice  \nbare-token\nbad line with three\ntok-bob bob\ninvalid-tenant a/b\n");
     ApiAuth auth = ApiAuth.fromFile(f);
     assertThat(auth.enabled()).isTrue();
     assertThat(auth.size()).isEqualTo(3);

@@ -42,16 +42,22 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ClaimApiTest {
 
   private static final String NS = "default";
+
   /** Warm gVisor pool of template "python": the general-purpose pool. */
   private static final String PY = "py-warm";
+
   /** Warm default-runtime pool of template "shell". */
   private static final String SHELL = "shell-warm";
+
   /** Pool with a per-tenant cap of 2. */
   private static final String CAPPED = "capped";
+
   /** Pools with no warm sandbox. */
   private static final String EMPTY_REJECT = "empty-reject";
+
   private static final String EMPTY_COLD = "empty-cold";
   private static final String KATA_EMPTY = "kata-empty";
+
   /** Pool nothing claims from, so its counts only change if a rejected request leaks through. */
   private static final String QUIET = "quiet";
 
@@ -65,25 +71,32 @@ class ClaimApiTest {
 
   @BeforeAll
   static void startServer() throws Exception {
-    Files.writeString(poolsDir.resolve("pools.yaml"), String.join("\n",
-        template("python", "gvisor"),
-        template("shell", null),
-        template("kata-box", "kata"),
-        pool(PY, "python", PY_REPLICAS, null),
-        pool(SHELL, "shell", 3, null),
-        pool(CAPPED, "shell", 4, "2"),
-        pool(EMPTY_REJECT, "shell", 0, null),
-        pool(EMPTY_COLD, "shell", 0, null),
-        pool(KATA_EMPTY, "kata-box", 0, null),
-        pool(QUIET, "shell", 2, null)));
-    server = SchedulerServer.start(Main.parseConfig(
-            "--port", "0",
-            "--backend", "simulated",
-            "--pools-dir", poolsDir.toString(),
-            "--shards", "2",
-            "--http-instances", "2",
-            "--simulated-latency", "gvisor=0,default=0,kata=60000,*=0"))
-        .toCompletionStage().toCompletableFuture().get(30, SECONDS);
+    Files.writeString(
+        poolsDir.resolve("pools.yaml"),
+        String.join(
+            "\n",
+            template("python", "gvisor"),
+            template("shell", null),
+            template("kata-box", "kata"),
+            pool(PY, "python", PY_REPLICAS, null),
+            pool(SHELL, "shell", 3, null),
+            pool(CAPPED, "shell", 4, "2"),
+            pool(EMPTY_REJECT, "shell", 0, null),
+            pool(EMPTY_COLD, "shell", 0, null),
+            pool(KATA_EMPTY, "kata-box", 0, null),
+            pool(QUIET, "shell", 2, null)));
+    server =
+        SchedulerServer.start(
+                Main.parseConfig(
+                    "--port", "0",
+                    "--backend", "simulated",
+                    "--pools-dir", poolsDir.toString(),
+                    "--shards", "2",
+                    "--http-instances", "2",
+                    "--simulated-latency", "gvisor=0,default=0,kata=60000,*=0"))
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(30, SECONDS);
     clientVertx = Vertx.vertx();
     client = WebClient.create(clientVertx);
     awaitReady(PY, PY_REPLICAS);
@@ -95,7 +108,8 @@ class ClaimApiTest {
   @AfterAll
   static void stopServer() throws Exception {
     if (client != null) client.close();
-    if (clientVertx != null) clientVertx.close().toCompletionStage().toCompletableFuture().get(10, SECONDS);
+    if (clientVertx != null)
+      clientVertx.close().toCompletionStage().toCompletableFuture().get(10, SECONDS);
     if (server != null) server.close().toCompletionStage().toCompletableFuture().get(30, SECONDS);
   }
 
@@ -115,7 +129,8 @@ class ClaimApiTest {
     assertThat(claim.getValue("waitedMs")).isInstanceOf(Number.class);
     assertThat(claim.getDouble("waitedMs")).isGreaterThanOrEqualTo(0.0);
     assertThat(claim.getString("tenant")).isEqualTo("default");
-    assertThat(claim.getJsonObject("pool")).isEqualTo(new JsonObject().put("namespace", NS).put("name", PY));
+    assertThat(claim.getJsonObject("pool"))
+        .isEqualTo(new JsonObject().put("namespace", NS).put("name", PY));
     JsonObject sandbox = claim.getJsonObject("sandbox");
     assertThat(sandbox.getString("name")).isNotBlank();
     assertThat(sandbox.getJsonArray("podIPs")).isNotEmpty();
@@ -142,31 +157,41 @@ class ClaimApiTest {
       assertThat(created.status).isEqualTo(201);
       String name = created.json().getJsonObject("sandbox").getString("name");
       assertThat(seen.add(name)).as("sandbox %s handed out twice", name).isTrue();
-      assertThat(request(HttpMethod.DELETE, "/v1/claims/" + created.json().getString("claimId"), "reuse").status)
+      assertThat(
+              request(
+                      HttpMethod.DELETE,
+                      "/v1/claims/" + created.json().getString("claimId"),
+                      "reuse")
+                  .status)
           .isEqualTo(204);
     }
   }
 
   @Test
   void shouldClaimFromPoolOfTemplateAndRuntimeClass() {
-    Resp byTemplate = claim(null, new JsonObject().put("template", "python").put("runtimeClassName", "gvisor"));
+    Resp byTemplate =
+        claim(null, new JsonObject().put("template", "python").put("runtimeClassName", "gvisor"));
     assertThat(byTemplate.status).isEqualTo(201);
     assertThat(byTemplate.json().getJsonObject("pool").getString("name")).isEqualTo(PY);
-    assertThat(byTemplate.json().getJsonObject("sandbox").getString("runtimeClassName")).isEqualTo("gvisor");
+    assertThat(byTemplate.json().getJsonObject("sandbox").getString("runtimeClassName"))
+        .isEqualTo("gvisor");
     release(byTemplate, null);
 
     Resp shell = claim(null, new JsonObject().put("template", "shell"));
     assertThat(shell.status).isEqualTo(201);
     assertThat(shell.json().getJsonObject("pool").getString("name")).isEqualTo(SHELL);
-    assertThat(shell.json().getJsonObject("sandbox").getString("runtimeClassName")).isEqualTo("default");
+    assertThat(shell.json().getJsonObject("sandbox").getString("runtimeClassName"))
+        .isEqualTo("default");
     release(shell, null);
 
     // "default", as responses show an unset runtime class, is accepted back.
-    Resp shellDefault = claim(null, new JsonObject().put("template", "shell").put("runtimeClassName", "default"));
+    Resp shellDefault =
+        claim(null, new JsonObject().put("template", "shell").put("runtimeClassName", "default"));
     assertThat(shellDefault.status).isEqualTo(201);
     release(shellDefault, null);
 
-    Resp byPoolWithNamespace = claim(null, new JsonObject().put("pool", NS + "/" + PY).put("runtimeClassName", "gvisor"));
+    Resp byPoolWithNamespace =
+        claim(null, new JsonObject().put("pool", NS + "/" + PY).put("runtimeClassName", "gvisor"));
     assertThat(byPoolWithNamespace.status).isEqualTo(201);
     release(byPoolWithNamespace, null);
   }
@@ -174,7 +199,10 @@ class ClaimApiTest {
   @Test
   void shouldAnswer404NamingTemplateWhenNoPoolServesIt() {
     assertError(claim(null, new JsonObject().put("template", "no-such-template")), 404, "template");
-    assertError(claim(null, new JsonObject().put("template", "python").put("runtimeClassName", "kata")), 404, "template");
+    assertError(
+        claim(null, new JsonObject().put("template", "python").put("runtimeClassName", "kata")),
+        404,
+        "template");
   }
 
   @Test
@@ -199,14 +227,18 @@ class ClaimApiTest {
         Arguments.of("pool empty", "{\"pool\": \"\"}", "pool"),
         Arguments.of("pool not a DNS name", "{\"pool\": \"Not_A_Pool\"}", "pool"),
         Arguments.of("pool and template", body("\"template\": \"shell\""), "template"),
-        Arguments.of("runtime class differs from pool's", body("\"runtimeClassName\": \"gvisor\""), "runtimeClassName"),
+        Arguments.of(
+            "runtime class differs from pool's",
+            body("\"runtimeClassName\": \"gvisor\""),
+            "runtimeClassName"),
         Arguments.of("namespace not a DNS label", body("\"namespace\": \"Bad NS\""), "namespace"),
         Arguments.of("waitMs as string", body("\"waitMs\": \"10\""), "waitMs"),
         Arguments.of("waitMs fractional", body("\"waitMs\": 1.5"), "waitMs"),
         Arguments.of("waitMs negative", body("\"waitMs\": -1"), "waitMs"),
         Arguments.of("waitMs above max", body("\"waitMs\": 300001"), "waitMs"),
         Arguments.of("waitMs 1e400", body("\"waitMs\": 1e400"), "waitMs"),
-        Arguments.of("waitMs huge integer", body("\"waitMs\": 123456789012345678901234567890"), "waitMs"),
+        Arguments.of(
+            "waitMs huge integer", body("\"waitMs\": 123456789012345678901234567890"), "waitMs"),
         Arguments.of("priority as boolean", body("\"priority\": true"), "priority"),
         Arguments.of("priority 5000", body("\"priority\": 5000"), "priority"),
         Arguments.of("priority -5000", body("\"priority\": -5000"), "priority"),
@@ -224,7 +256,8 @@ class ClaimApiTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("invalidClaimBodies")
-  void shouldAnswer400NamingFieldWhenClaimBodyIsInvalid(String description, String body, String field) {
+  void shouldAnswer400NamingFieldWhenClaimBodyIsInvalid(
+      String description, String body, String field) {
     assertError(post(body, "application/json", null), 400, field);
   }
 
@@ -243,8 +276,10 @@ class ClaimApiTest {
   @Test
   void shouldAnswer400NamingTenantHeaderWhenItIsInvalid() {
     assertError(post("{\"pool\": \"" + QUIET + "\"}", "application/json", "a b"), 400, "X-Tenant");
-    assertError(request(HttpMethod.GET, "/v1/claims/cl-0-aaaaaaaaaaaaaaaaaaaa", "a b"), 400, "X-Tenant");
-    assertError(request(HttpMethod.DELETE, "/v1/claims/cl-0-aaaaaaaaaaaaaaaaaaaa", "a b"), 400, "X-Tenant");
+    assertError(
+        request(HttpMethod.GET, "/v1/claims/cl-0-aaaaaaaaaaaaaaaaaaaa", "a b"), 400, "X-Tenant");
+    assertError(
+        request(HttpMethod.DELETE, "/v1/claims/cl-0-aaaaaaaaaaaaaaaaaaaa", "a b"), 400, "X-Tenant");
   }
 
   @Test
@@ -261,7 +296,10 @@ class ClaimApiTest {
     post(body("\"tenant\": \"alice\""), "application/json", "bob");
     post("{\"pool\": \"" + QUIET + "\"}", "application/json", "a b");
     post("{\"pool\":\"" + QUIET + "\"}", "text/plain", null);
-    post("{\"pool\":\"" + QUIET + "\",\"x\":\"" + "a".repeat(70_000) + "\"}", "application/json", null);
+    post(
+        "{\"pool\":\"" + QUIET + "\",\"x\":\"" + "a".repeat(70_000) + "\"}",
+        "application/json",
+        null);
     request(HttpMethod.PUT, "/v1/claims", null);
 
     assertThat(quietPool()).isEqualTo(before);
@@ -279,7 +317,8 @@ class ClaimApiTest {
   private static String claimCounters(String pool) {
     StringBuilder sb = new StringBuilder();
     for (String line : request(HttpMethod.GET, "/metrics", null).body.toString().split("\n")) {
-      if (line.startsWith("agent_sandbox_claims_total{") && line.contains("pool=\"" + pool + "\"")) sb.append(line).append('\n');
+      if (line.startsWith("agent_sandbox_claims_total{") && line.contains("pool=\"" + pool + "\""))
+        sb.append(line).append('\n');
     }
     assertThat(sb).isNotEmpty();
     return sb.toString();
@@ -289,8 +328,15 @@ class ClaimApiTest {
 
   @Test
   void shouldAnswer404WhenClaimIdIsMalformedOrUnknown() {
-    for (String id : List.of("nope", "cl-0-short", "cl-0-AAAAAAAAAAAAAAAAAAAA", "cl-99-aaaaaaaaaaaaaaaaaaaa",
-        "cl-x-aaaaaaaaaaaaaaaaaaaa", "cl-0-aaaaaaaaaaaaaaaaaaaa1", "%E2%98%83")) {
+    for (String id :
+        List.of(
+            "nope",
+            "cl-0-short",
+            "cl-0-AAAAAAAAAAAAAAAAAAAA",
+            "cl-99-aaaaaaaaaaaaaaaaaaaa",
+            "cl-x-aaaaaaaaaaaaaaaaaaaa",
+            "cl-0-aaaaaaaaaaaaaaaaaaaa1",
+            "%E2%98%83")) {
       assertError(request(HttpMethod.GET, "/v1/claims/" + id, null), 404, "id");
       assertError(request(HttpMethod.DELETE, "/v1/claims/" + id, null), 404, "id");
     }
@@ -314,7 +360,8 @@ class ClaimApiTest {
     Resp still = request(HttpMethod.GET, "/v1/claims/" + id, "alice");
     assertThat(still.status).isEqualTo(200);
     assertThat(still.json().getString("status")).isEqualTo("Bound");
-    assertThat(still.json().getJsonObject("sandbox")).isEqualTo(created.json().getJsonObject("sandbox"));
+    assertThat(still.json().getJsonObject("sandbox"))
+        .isEqualTo(created.json().getJsonObject("sandbox"));
     assertThat(request(HttpMethod.DELETE, "/v1/claims/" + id, "alice").status).isEqualTo(204);
   }
 
@@ -323,7 +370,10 @@ class ClaimApiTest {
     Resp created = claim(null, new JsonObject().put("pool", PY).put("tenant", "carol"));
     assertThat(created.status).isEqualTo(201);
     assertThat(created.json().getString("tenant")).isEqualTo("carol");
-    assertThat(request(HttpMethod.GET, "/v1/claims/" + created.json().getString("claimId"), "carol").status).isEqualTo(200);
+    assertThat(
+            request(HttpMethod.GET, "/v1/claims/" + created.json().getString("claimId"), "carol")
+                .status)
+        .isEqualTo(200);
     release(created, "carol");
   }
 
@@ -341,15 +391,23 @@ class ClaimApiTest {
     io.vertx.core.http.HttpClient http = clientVertx.createHttpClient();
     try {
       // The body is read on the event loop, in the same chain, so none of it is lost.
-      Resp r = http
-          .request(HttpMethod.POST, server.port(), "127.0.0.1", "/v1/claims")
-          .compose(req -> {
-            req.setChunked(true).putHeader("content-type", "application/json");
-            for (int i = 0; i < big.length(); i += 4096) req.write(big.substring(i, Math.min(big.length(), i + 4096)));
-            return req.end().compose(v -> req.response());
-          })
-          .compose(response -> response.body().map(body -> new Resp(response.statusCode(), response.headers(), body)))
-          .toCompletionStage().toCompletableFuture().get(10, SECONDS);
+      Resp r =
+          http.request(HttpMethod.POST, server.port(), "127.0.0.1", "/v1/claims")
+              .compose(
+                  req -> {
+                    req.setChunked(true).putHeader("content-type", "application/json");
+                    for (int i = 0; i < big.length(); i += 4096)
+                      req.write(big.substring(i, Math.min(big.length(), i + 4096)));
+                    return req.end().compose(v -> req.response());
+                  })
+              .compose(
+                  response ->
+                      response
+                          .body()
+                          .map(body -> new Resp(response.statusCode(), response.headers(), body)))
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(10, SECONDS);
       assertError(r, 413, "body");
     } finally {
       http.close();
@@ -359,7 +417,8 @@ class ClaimApiTest {
   @Test
   void shouldAnswer415WhenContentTypeIsNotJson() {
     assertError(post("{\"pool\":\"" + QUIET + "\"}", "text/plain", null), 415, "content-type");
-    assertError(post("{\"pool\":\"" + QUIET + "\"}", "application/jsonx", null), 415, "content-type");
+    assertError(
+        post("{\"pool\":\"" + QUIET + "\"}", "application/jsonx", null), 415, "content-type");
   }
 
   @Test
@@ -412,17 +471,30 @@ class ClaimApiTest {
     assertThat(r.error().getString("code")).isEqualTo("pool_empty");
     assertThat(Long.parseLong(r.headers.get("Retry-After"))).isPositive();
     // waitMs 0 means "do not wait" too.
-    assertError(claim(null, new JsonObject().put("pool", EMPTY_REJECT).put("waitMs", 0)), 503, null);
+    assertError(
+        claim(null, new JsonObject().put("pool", EMPTY_REJECT).put("waitMs", 0)), 503, null);
 
     JsonObject after = pool(EMPTY_REJECT);
-    for (String count : List.of("ready", "starting", "claimed", "desired", "pending", "deleting", "claimsWarm", "claimsCold")) {
+    for (String count :
+        List.of(
+            "ready",
+            "starting",
+            "claimed",
+            "desired",
+            "pending",
+            "deleting",
+            "claimsWarm",
+            "claimsCold")) {
       assertThat(after.getInteger(count)).as(count).isEqualTo(before.getInteger(count));
     }
   }
 
   @Test
   void shouldAnswer504WhenNoSandboxIsReadyBeforeWaitDeadline() {
-    Resp r = claim(null, new JsonObject().put("pool", KATA_EMPTY).put("onEmpty", "wait").put("waitMs", 50));
+    Resp r =
+        claim(
+            null,
+            new JsonObject().put("pool", KATA_EMPTY).put("onEmpty", "wait").put("waitMs", 50));
     assertError(r, 504, null);
     assertThat(r.error().getString("code")).isEqualTo("deadline_exceeded");
     assertThat(pool(KATA_EMPTY).getInteger("pending")).isZero();
@@ -430,7 +502,10 @@ class ClaimApiTest {
 
   @Test
   void shouldStartColdSandboxWhenPoolIsEmptyAndClaimAsksForCold() {
-    Resp r = claim(null, new JsonObject().put("pool", EMPTY_COLD).put("onEmpty", "cold").put("waitMs", 5_000));
+    Resp r =
+        claim(
+            null,
+            new JsonObject().put("pool", EMPTY_COLD).put("onEmpty", "cold").put("waitMs", 5_000));
     assertThat(r.status).isEqualTo(201);
     assertThat(r.json().getString("launchType")).isEqualTo("cold");
     assertThat(r.json().getString("status")).isEqualTo("Bound");
@@ -450,13 +525,17 @@ class ClaimApiTest {
       JsonObject p = pools.getJsonObject(i);
       names.add(p.getString("name"));
       assertThat(p.getString("namespace")).isEqualTo(NS);
-      for (String count : List.of("ready", "starting", "claimed", "desired", "pending", "replicas")) {
-        assertThat(p.getValue(count)).as(p.getString("name") + "." + count).isInstanceOf(Integer.class);
+      for (String count :
+          List.of("ready", "starting", "claimed", "desired", "pending", "replicas")) {
+        assertThat(p.getValue(count))
+            .as(p.getString("name") + "." + count)
+            .isInstanceOf(Integer.class);
       }
       assertThat(p.getValue("warmHitRatio")).isInstanceOf(Number.class);
       assertThat(p.getBoolean("simulated")).isTrue();
     }
-    assertThat(names).containsExactlyInAnyOrder(PY, SHELL, CAPPED, EMPTY_REJECT, EMPTY_COLD, KATA_EMPTY, QUIET);
+    assertThat(names)
+        .containsExactlyInAnyOrder(PY, SHELL, CAPPED, EMPTY_REJECT, EMPTY_COLD, KATA_EMPTY, QUIET);
     assertThat(names).isSorted();
 
     JsonObject py = pool(PY);
@@ -534,7 +613,8 @@ class ClaimApiTest {
 
   private static void release(Resp created, String tenant) {
     assertThat(created.status).as("%s", created).isEqualTo(201);
-    Resp r = request(HttpMethod.DELETE, "/v1/claims/" + created.json().getString("claimId"), tenant);
+    Resp r =
+        request(HttpMethod.DELETE, "/v1/claims/" + created.json().getString("claimId"), tenant);
     assertThat(r.status).as("%s", r).isEqualTo(204);
   }
 
@@ -553,17 +633,26 @@ class ClaimApiTest {
   }
 
   /** Sends one request and waits at most 10 s; no response may ever be a 500. */
-  private static Resp send(HttpMethod method, String uri, String tenant, String contentType, Buffer body) {
+  private static Resp send(
+      HttpMethod method, String uri, String tenant, String contentType, Buffer body) {
     HttpRequest<Buffer> req = client.request(method, server.port(), "127.0.0.1", uri);
     if (tenant != null) req.putHeader("X-Tenant", tenant);
     if (contentType != null) req.putHeader("content-type", contentType);
     HttpResponse<Buffer> response;
     try {
-      response = (body == null ? req.send() : req.sendBuffer(body)).toCompletionStage().toCompletableFuture().get(10, SECONDS);
+      response =
+          (body == null ? req.send() : req.sendBuffer(body))
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(10, SECONDS);
     } catch (Exception e) {
       throw new AssertionError(method + " " + uri + " failed: " + e, e);
     }
-    Resp r = new Resp(response.statusCode(), response.headers(), response.body() == null ? Buffer.buffer() : response.body());
+    Resp r =
+        new Resp(
+            response.statusCode(),
+            response.headers(),
+            response.body() == null ? Buffer.buffer() : response.body());
     assertThat(r.status).as("%s %s -> %s", method, uri, r).isNotEqualTo(500);
     return r;
   }
@@ -573,7 +662,8 @@ class ClaimApiTest {
     long deadline = System.nanoTime() + SECONDS.toNanos(10);
     while (true) {
       if (pool(name).getInteger("ready") >= n) return;
-      if (System.nanoTime() > deadline) fail("pool " + name + " not " + n + " ready in 10 s: " + pool(name));
+      if (System.nanoTime() > deadline)
+        fail("pool " + name + " not " + n + " ready in 10 s: " + pool(name));
       LockSupport.parkNanos(5_000_000);
     }
   }
@@ -581,7 +671,9 @@ class ClaimApiTest {
   private static String template(String name, String runtimeClassName) {
     return "apiVersion: extensions.agents.x-k8s.io/v1beta1\n"
         + "kind: SandboxTemplate\n"
-        + "metadata:\n  name: " + name + "\n  namespace: default\n"
+        + "metadata:\n  name: "
+        + name
+        + "\n  namespace: default\n"
         + "spec:\n  podTemplate:\n    spec:\n"
         + (runtimeClassName == null ? "" : "      runtimeClassName: " + runtimeClassName + "\n")
         + "      containers:\n      - name: main\n        image: busybox:1.36\n"
@@ -589,12 +681,23 @@ class ClaimApiTest {
         + "---";
   }
 
-  private static String pool(String name, String template, int replicas, String maxClaimsPerTenant) {
+  private static String pool(
+      String name, String template, int replicas, String maxClaimsPerTenant) {
     return "apiVersion: extensions.agents.x-k8s.io/v1beta1\n"
         + "kind: SandboxWarmPool\n"
-        + "metadata:\n  name: " + name + "\n  namespace: default\n"
-        + (maxClaimsPerTenant == null ? "" : "  annotations:\n    agentsandbox.io/max-claims-per-tenant: \"" + maxClaimsPerTenant + "\"\n")
-        + "spec:\n  replicas: " + replicas + "\n  sandboxTemplateRef:\n    name: " + template + "\n"
+        + "metadata:\n  name: "
+        + name
+        + "\n  namespace: default\n"
+        + (maxClaimsPerTenant == null
+            ? ""
+            : "  annotations:\n    agentsandbox.io/max-claims-per-tenant: \""
+                + maxClaimsPerTenant
+                + "\"\n")
+        + "spec:\n  replicas: "
+        + replicas
+        + "\n  sandboxTemplateRef:\n    name: "
+        + template
+        + "\n"
         + "---";
   }
 }

@@ -25,8 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class FileScriptsTest {
 
-  @TempDir
-  static Path tmp;
+  @TempDir static Path tmp;
 
   static Stream<Arguments> shells() {
     return Stream.of(Arguments.of("coreutils"), Arguments.of("busybox"));
@@ -46,7 +45,8 @@ class FileScriptsTest {
       Path busybox = Path.of("/bin/busybox");
       Assumptions.assumeTrue(Files.isExecutable(busybox), "busybox not installed");
       Path bin = Files.createDirectories(root.resolve("bb-bin"));
-      for (String a : List.of("sh", "cat", "dirname", "basename", "mkdir", "rm", "readlink")) Files.createSymbolicLink(bin.resolve(a), busybox);
+      for (String a : List.of("sh", "cat", "dirname", "basename", "mkdir", "rm", "readlink"))
+        Files.createSymbolicLink(bin.resolve(a), busybox);
       shell = List.of(bin.resolve("sh").toString());
       env = Map.of("PATH", bin.toString());
     } else {

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
 /** The router and the served OpenAPI document describe the same operations. */
 class OpenApiRoutesTest {
 
-  private static final Set<String> HTTP_METHODS = Set.of("get", "put", "post", "delete", "options", "head", "patch", "trace");
+  private static final Set<String> HTTP_METHODS =
+      Set.of("get", "put", "post", "delete", "options", "head", "patch", "trace");
 
   private static Vertx vertx;
   private static Router router;
@@ -38,8 +39,15 @@ class OpenApiRoutesTest {
   static void setUp() throws Exception {
     vertx = Vertx.vertx();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    ApiContext api = new ApiContext(Main.parseConfig(), new ShardRouter(1), List.of(), new PoolCatalog(List.of()),
-        registry, NanoClock.SYSTEM, () -> true);
+    ApiContext api =
+        new ApiContext(
+            Main.parseConfig(),
+            new ShardRouter(1),
+            List.of(),
+            new PoolCatalog(List.of()),
+            registry,
+            NanoClock.SYSTEM,
+            () -> true);
     router = new ClaimRoutes(api).router(vertx);
     document = new ObjectMapper(new YAMLFactory()).readTree(ClaimRoutes.loadOpenApi().getBytes());
   }
@@ -62,9 +70,17 @@ class OpenApiRoutesTest {
   @Test
   void shouldBeOpenApi3WithPaths() {
     assertThat(document.path("openapi").asText()).startsWith("3.");
-    assertThat(routedOperations()).contains("POST /v1/claims", "GET /v1/claims/{id}", "DELETE /v1/claims/{id}",
-        "GET /v1/pools", "GET /v1/pools/{namespace}/{name}", "GET /metrics", "GET /healthz", "GET /readyz",
-        "GET /openapi.yaml");
+    assertThat(routedOperations())
+        .contains(
+            "POST /v1/claims",
+            "GET /v1/claims/{id}",
+            "DELETE /v1/claims/{id}",
+            "GET /v1/pools",
+            "GET /v1/pools/{namespace}/{name}",
+            "GET /metrics",
+            "GET /healthz",
+            "GET /readyz",
+            "GET /openapi.yaml");
   }
 
   /** "METHOD /path" for each method of each route, with {@code :param} written {@code {param}}. */
@@ -73,7 +89,10 @@ class OpenApiRoutesTest {
     for (Route route : router.getRoutes()) {
       String path = route.getPath();
       assertThat(path).as("route without a plain path: %s", route).isNotNull();
-      assertThat(route.methods()).as("route %s accepts every method", path).isNotNull().isNotEmpty();
+      assertThat(route.methods())
+          .as("route %s accepts every method", path)
+          .isNotNull()
+          .isNotEmpty();
       String openApiPath = path.replaceAll(":([A-Za-z0-9_]+)", "{$1}");
       // A trailing wildcard ("/files/*") is the rest of the path: documented as {path}.
       if (!route.isExactPath() && openApiPath.endsWith("/")) openApiPath = openApiPath + "{path}";

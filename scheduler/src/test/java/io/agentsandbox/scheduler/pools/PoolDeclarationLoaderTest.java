@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class PoolDeclarationLoaderTest {
 
-  private static final String TEMPLATE = """
+  private static final String TEMPLATE =
+      """
       apiVersion: extensions.agents.x-k8s.io/v1beta1
       kind: SandboxTemplate
       metadata:
@@ -31,7 +32,8 @@ class PoolDeclarationLoaderTest {
                   memory: 64Mi
       """;
 
-  private static final String POOL = """
+  private static final String POOL =
+      """
       apiVersion: extensions.agents.x-k8s.io/v1beta1
       kind: SandboxWarmPool
       metadata:
@@ -58,7 +60,8 @@ class PoolDeclarationLoaderTest {
     assertThat(gvisor).isNotNull();
     assertThat(gvisor.runtimeClass()).isEqualTo(RuntimeClass.GVISOR);
     assertThat(gvisor.replicas()).isEqualTo(10);
-    assertThat(gvisor.autoscale()).isEqualTo(new io.agentsandbox.core.model.Autoscale(2, 200, 0.99));
+    assertThat(gvisor.autoscale())
+        .isEqualTo(new io.agentsandbox.core.model.Autoscale(2, 200, 0.99));
     assertThat(gvisor.maxClaimsPerTenant()).isZero();
     assertThat(gvisor.blueprint().templateName()).isEqualTo("python-gvisor");
     assertThat(gvisor.blueprint().image()).isEqualTo("python:3.12-slim");
@@ -74,7 +77,8 @@ class PoolDeclarationLoaderTest {
     assertThat(runc.blueprint().cpuMillis()).isEqualTo(500);
     assertThat(runc.blueprint().memoryBytes()).isEqualTo(256L * 1024 * 1024);
 
-    assertThat(catalog.findByTemplate("default", "python-gvisor", RuntimeClass.GVISOR)).isSameAs(gvisor);
+    assertThat(catalog.findByTemplate("default", "python-gvisor", RuntimeClass.GVISOR))
+        .isSameAs(gvisor);
     assertThat(catalog.findByTemplate("default", "python-gvisor", RuntimeClass.DEFAULT)).isNull();
   }
 
@@ -86,23 +90,32 @@ class PoolDeclarationLoaderTest {
 
     PoolCatalog catalog = loader.load(dir);
 
-    assertThat(catalog.pools()).singleElement().satisfies(p -> {
-      assertThat(p.key()).isEqualTo(new PoolKey("default", "shell"));
-      assertThat(p.replicas()).isEqualTo(2);
-      assertThat(p.blueprint().cpuMillis()).isEqualTo(250);
-      assertThat(p.blueprint().memoryBytes()).isEqualTo(64L << 20);
-    });
+    assertThat(catalog.pools())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.key()).isEqualTo(new PoolKey("default", "shell"));
+              assertThat(p.replicas()).isEqualTo(2);
+              assertThat(p.blueprint().cpuMillis()).isEqualTo(250);
+              assertThat(p.blueprint().memoryBytes()).isEqualTo(64L << 20);
+            });
   }
 
   @Test
   void shouldDefaultReplicasToOneWhenUnset() {
-    PoolCatalog catalog = loader.loadString("x.yaml", TEMPLATE + "---\n" + POOL.replace("  replicas: 2\n", ""));
+    PoolCatalog catalog =
+        loader.loadString("x.yaml", TEMPLATE + "---\n" + POOL.replace("  replicas: 2\n", ""));
     assertThat(catalog.pools().get(0).replicas()).isEqualTo(1);
   }
 
   @Test
   void shouldSkipSandboxDocumentWhenNotATemplateOrPool() throws IOException {
-    write("pools.yaml", TEMPLATE + "---\n" + POOL + """
+    write(
+        "pools.yaml",
+        TEMPLATE
+            + "---\n"
+            + POOL
+            + """
         ---
         apiVersion: agents.x-k8s.io/v1alpha1
         kind: Sandbox
@@ -122,13 +135,19 @@ class PoolDeclarationLoaderTest {
 
   @Test
   void shouldNameFileAndFieldWhenTemplateIsNotFound() throws IOException {
-    write("pools.yaml", TEMPLATE + "---\n" + POOL.replace("    name: shell\n", "    name: nowhere\n"));
+    write(
+        "pools.yaml",
+        TEMPLATE + "---\n" + POOL.replace("    name: shell\n", "    name: nowhere\n"));
     assertFails("pools.yaml", "spec.sandboxTemplateRef.name", "nowhere");
   }
 
   @Test
   void shouldNameFileAndFieldWhenTemplateIsInAnotherNamespace() throws IOException {
-    write("pools.yaml", TEMPLATE + "---\n" + POOL.replace("  name: shell\nspec", "  name: shell\n  namespace: team-a\nspec"));
+    write(
+        "pools.yaml",
+        TEMPLATE
+            + "---\n"
+            + POOL.replace("  name: shell\nspec", "  name: shell\n  namespace: team-a\nspec"));
     assertFails("pools.yaml", "spec.sandboxTemplateRef.name", "team-a");
   }
 
@@ -146,13 +165,20 @@ class PoolDeclarationLoaderTest {
 
   @Test
   void shouldNameFileAndFieldWhenApiVersionIsWrong() throws IOException {
-    write("pools.yaml", TEMPLATE + "---\n" + POOL.replace("extensions.agents.x-k8s.io/v1beta1", "extensions.agents.x-k8s.io/v1alpha1"));
+    write(
+        "pools.yaml",
+        TEMPLATE
+            + "---\n"
+            + POOL.replace(
+                "extensions.agents.x-k8s.io/v1beta1", "extensions.agents.x-k8s.io/v1alpha1"));
     assertFails("pools.yaml", "apiVersion", "v1alpha1");
   }
 
   @Test
   void shouldNameFileAndFieldWhenKindIsUnknown() throws IOException {
-    write("pools.yaml", TEMPLATE + "---\n" + POOL.replace("kind: SandboxWarmPool", "kind: ConfigMap"));
+    write(
+        "pools.yaml",
+        TEMPLATE + "---\n" + POOL.replace("kind: SandboxWarmPool", "kind: ConfigMap"));
     assertFails("pools.yaml", "kind", "ConfigMap");
   }
 
@@ -184,8 +210,15 @@ class PoolDeclarationLoaderTest {
   @Test
   void shouldNameFileAndAnnotationWhenMaxClaimsPerTenantIsBad() throws IOException {
     for (String bad : new String[] {"\"0\"", "\"-3\"", "lots", "\"2.5\""}) {
-      write("pools.yaml", TEMPLATE + "---\n" + POOL.replace("  name: shell\nspec",
-          "  name: shell\n  annotations:\n    agentsandbox.io/max-claims-per-tenant: " + bad + "\nspec"));
+      write(
+          "pools.yaml",
+          TEMPLATE
+              + "---\n"
+              + POOL.replace(
+                  "  name: shell\nspec",
+                  "  name: shell\n  annotations:\n    agentsandbox.io/max-claims-per-tenant: "
+                      + bad
+                      + "\nspec"));
       assertFails("pools.yaml", "metadata.annotations.agentsandbox.io/max-claims-per-tenant");
     }
   }
@@ -204,7 +237,9 @@ class PoolDeclarationLoaderTest {
 
   @Test
   void shouldNameFileAndFieldWhenTemplateHasNoContainers() throws IOException {
-    write("pools.yaml", """
+    write(
+        "pools.yaml",
+        """
         apiVersion: extensions.agents.x-k8s.io/v1beta1
         kind: SandboxTemplate
         metadata:
@@ -243,8 +278,12 @@ class PoolDeclarationLoaderTest {
 
   @Test
   void shouldReadAutoscaleAnnotations() throws IOException {
-    write("p.yaml", TEMPLATE + "---\n" + autoscaledPool(
-        "    agentsandbox.io/autoscale: \"true\"\n    agentsandbox.io/max-replicas: \"40\"\n"));
+    write(
+        "p.yaml",
+        TEMPLATE
+            + "---\n"
+            + autoscaledPool(
+                "    agentsandbox.io/autoscale: \"true\"\n    agentsandbox.io/max-replicas: \"40\"\n"));
     var a = loader.load(dir).pools().get(0).autoscale();
     assertThat(a).isEqualTo(new io.agentsandbox.core.model.Autoscale(0, 40, 0.99));
   }
@@ -257,12 +296,19 @@ class PoolDeclarationLoaderTest {
 
   @Test
   void shouldRejectBadAutoscaleAnnotations() throws IOException {
-    write("p.yaml", TEMPLATE + "---\n" + autoscaledPool("    agentsandbox.io/autoscale-confidence: \"1.5\"\n"));
+    write(
+        "p.yaml",
+        TEMPLATE + "---\n" + autoscaledPool("    agentsandbox.io/autoscale-confidence: \"1.5\"\n"));
     assertFails("autoscale-confidence", "0.5..0.9999");
-    write("p.yaml", TEMPLATE + "---\n" + autoscaledPool(
-        "    agentsandbox.io/min-replicas: \"9\"\n    agentsandbox.io/max-replicas: \"3\"\n"));
+    write(
+        "p.yaml",
+        TEMPLATE
+            + "---\n"
+            + autoscaledPool(
+                "    agentsandbox.io/min-replicas: \"9\"\n    agentsandbox.io/max-replicas: \"3\"\n"));
     assertFails("max-replicas", "must be >=");
-    write("p.yaml", TEMPLATE + "---\n" + autoscaledPool("    agentsandbox.io/autoscale: \"yes\"\n"));
+    write(
+        "p.yaml", TEMPLATE + "---\n" + autoscaledPool("    agentsandbox.io/autoscale: \"yes\"\n"));
     assertFails("agentsandbox.io/autoscale", "true");
   }
 
@@ -271,7 +317,8 @@ class PoolDeclarationLoaderTest {
   }
 
   private void assertFails(String... fragments) {
-    var thrown = assertThatThrownBy(() -> loader.load(dir)).isInstanceOf(PoolDeclarationException.class);
+    var thrown =
+        assertThatThrownBy(() -> loader.load(dir)).isInstanceOf(PoolDeclarationException.class);
     for (String f : fragments) thrown.hasMessageContaining(f);
   }
 }

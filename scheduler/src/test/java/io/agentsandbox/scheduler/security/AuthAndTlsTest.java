@@ -43,18 +43,35 @@ class AuthAndTlsTest {
   @TempDir static Path dir;
   private static SchedulerServer server;
   private static Path tokens;
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @BeforeAll
   static void start() throws Exception {
-    Files.writeString(dir.resolve("pools.yaml"), TestPools.template("shell", null) + TestPools.pool("p", "shell", 4, null));
+    Files.writeString(
+        dir.resolve("pools.yaml"),
+        TestPools.template("shell", null) + TestPools.pool("p", "shell", 4, null));
     tokens = dir.resolve("tokens");
     Files.writeString(tokens, "alice-token alice\nbob-token bob\ndefault-token\n");
-    server = TestPools.await(SchedulerServer.start(
-        Main.parseConfig("--port", "0", "--backend", "simulated", "--pools-dir", dir.toString(), "--shards", "1",
-            "--http-instances", "1", "--simulated-latency", "*=0,default=0"),
-        LocalBackendConfig.defaults(),
-        Main.parseSecurityConfig("--api-tokens-file", tokens.toString(), "--security-reload-ms", "100")));
+    server =
+        TestPools.await(
+            SchedulerServer.start(
+                Main.parseConfig(
+                    "--port",
+                    "0",
+                    "--backend",
+                    "simulated",
+                    "--pools-dir",
+                    dir.toString(),
+                    "--shards",
+                    "1",
+                    "--http-instances",
+                    "1",
+                    "--simulated-latency",
+                    "*=0,default=0"),
+                LocalBackendConfig.defaults(),
+                Main.parseSecurityConfig(
+                    "--api-tokens-file", tokens.toString(), "--security-reload-ms", "100")));
   }
 
   @AfterAll
@@ -62,24 +79,45 @@ class AuthAndTlsTest {
     if (server != null) server.close().toCompletionStage().toCompletableFuture().get(30, SECONDS);
   }
 
-  private static HttpResponse<String> send(String method, String path, String token, String tenant, String body) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).timeout(Duration.ofSeconds(10));
+  private static HttpResponse<String> send(
+      String method, String path, String token, String tenant, String body) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+            .timeout(Duration.ofSeconds(10));
     if (token != null) b.header("Authorization", "Bearer " + token);
     if (tenant != null) b.header("X-Tenant", tenant);
     if (body != null) b.header("content-type", "application/json");
-    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    b.method(
+        method,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
   void shouldRefuseV1CallsWithoutAValidToken() throws Exception {
-    for (String[] call : new String[][] {{"POST", "/v1/claims"}, {"GET", "/v1/claims/cl-0-x"}, {"DELETE", "/v1/claims/cl-0-x"},
-        {"GET", "/v1/pools"}, {"GET", "/v1/pools/default/p"}, {"GET", "/v1/nope"}, {"PATCH", "/v1/claims"}}) {
+    for (String[] call :
+        new String[][] {
+          {"POST", "/v1/claims"},
+          {"GET", "/v1/claims/cl-0-x"},
+          {"DELETE", "/v1/claims/cl-0-x"},
+          {"GET", "/v1/pools"},
+          {"GET", "/v1/pools/default/p"},
+          {"GET", "/v1/nope"},
+          {"PATCH", "/v1/claims"}
+        }) {
       for (String token : new String[] {null, "wrong", "alice-token2", "ALICE-TOKEN"}) {
-        HttpResponse<String> r = send(call[0], call[1], token, null, call[0].equals("POST") ? "{\"pool\":\"p\"}" : null);
+        HttpResponse<String> r =
+            send(call[0], call[1], token, null, call[0].equals("POST") ? "{\"pool\":\"p\"}" : null);
         assertThat(r.statusCode()).as("%s %s with %s", call[0], call[1], token).isEqualTo(401);
-        assertThat(r.headers().firstValue("WWW-Authenticate")).get().asString().startsWith("Bearer");
-        assertThat(new JsonObject(r.body()).getJsonObject("error").getString("message")).isNotBlank().doesNotContain("alice-token");
+        assertThat(r.headers().firstValue("WWW-Authenticate"))
+            .get()
+            .asString()
+            .startsWith("Bearer");
+        assertThat(new JsonObject(r.body()).getJsonObject("error").getString("message"))
+            .isNotBlank()
+            .doesNotContain("alice-token");
       }
     }
     for (String open : new String[] {"/healthz", "/readyz", "/metrics", "/openapi.yaml"}) {
@@ -90,26 +128,43 @@ class AuthAndTlsTest {
   @Test
   void shouldTakeTheTenantFromTheToken() throws Exception {
     awaitCondition(() -> readyCount() >= 2, 30);
-    HttpResponse<String> claimed = send("POST", "/v1/claims", "alice-token", null, "{\"pool\":\"p\"}");
+    HttpResponse<String> claimed =
+        send("POST", "/v1/claims", "alice-token", null, "{\"pool\":\"p\"}");
     assertThat(claimed.statusCode()).as(claimed.body()).isEqualTo(201);
     JsonObject claim = new JsonObject(claimed.body());
     assertThat(claim.getString("tenant")).isEqualTo("alice");
     String id = claim.getString("claimId");
 
     // Forged tenants: refused, and nothing changes.
-    assertThat(send("POST", "/v1/claims", "alice-token", "bob", "{\"pool\":\"p\"}").statusCode()).isEqualTo(403);
-    HttpResponse<String> forgedBody = send("POST", "/v1/claims", "alice-token", null, "{\"pool\":\"p\",\"tenant\":\"bob\"}");
+    assertThat(send("POST", "/v1/claims", "alice-token", "bob", "{\"pool\":\"p\"}").statusCode())
+        .isEqualTo(403);
+    HttpResponse<String> forgedBody =
+        send("POST", "/v1/claims", "alice-token", null, "{\"pool\":\"p\",\"tenant\":\"bob\"}");
     assertThat(forgedBody.statusCode()).isEqualTo(403);
-    assertThat(new JsonObject(forgedBody.body()).getJsonObject("error").getString("code")).isEqualTo("tenant_mismatch");
-    assertThat(send("POST", "/v1/claims", "alice-token", "alice", "{\"pool\":\"p\",\"tenant\":\"alice\",\"onEmpty\":\"reject\"}").statusCode())
-        .as("naming one's own tenant is fine").isIn(201, 503);
+    assertThat(new JsonObject(forgedBody.body()).getJsonObject("error").getString("code"))
+        .isEqualTo("tenant_mismatch");
+    assertThat(
+            send(
+                    "POST",
+                    "/v1/claims",
+                    "alice-token",
+                    "alice",
+                    "{\"pool\":\"p\",\"tenant\":\"alice\",\"onEmpty\":\"reject\"}")
+                .statusCode())
+        .as("naming one's own tenant is fine")
+        .isIn(201, 503);
 
     // Another tenant cannot read or release alice's claim, even by naming her in X-Tenant.
-    assertThat(send("GET", "/v1/claims/" + id, "bob-token", null, null).statusCode()).isEqualTo(403);
-    assertThat(send("GET", "/v1/claims/" + id, "bob-token", "alice", null).statusCode()).isEqualTo(403);
-    assertThat(send("DELETE", "/v1/claims/" + id, "default-token", null, null).statusCode()).isEqualTo(403);
-    assertThat(send("GET", "/v1/claims/" + id, "alice-token", null, null).statusCode()).isEqualTo(200);
-    assertThat(send("DELETE", "/v1/claims/" + id, "alice-token", null, null).statusCode()).isEqualTo(204);
+    assertThat(send("GET", "/v1/claims/" + id, "bob-token", null, null).statusCode())
+        .isEqualTo(403);
+    assertThat(send("GET", "/v1/claims/" + id, "bob-token", "alice", null).statusCode())
+        .isEqualTo(403);
+    assertThat(send("DELETE", "/v1/claims/" + id, "default-token", null, null).statusCode())
+        .isEqualTo(403);
+    assertThat(send("GET", "/v1/claims/" + id, "alice-token", null, null).statusCode())
+        .isEqualTo(200);
+    assertThat(send("DELETE", "/v1/claims/" + id, "alice-token", null, null).statusCode())
+        .isEqualTo(204);
   }
 
   @Test
@@ -127,36 +182,75 @@ class AuthAndTlsTest {
 
   @Test
   void shouldServeTlsAndPickUpANewCertificateWithoutRestart() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl is needed to make test certificates");
+    assumeTrue(
+        Files.isExecutable(Path.of("/usr/bin/openssl")),
+        "openssl is needed to make test certificates");
     Path tls = Files.createDirectories(dir.resolve("tls"));
     Path cert = tls.resolve("cert.pem");
     Path key = tls.resolve("key.pem");
     X509Certificate first = selfSigned(tls, "first", cert, key);
-    SchedulerServer tlsServer = TestPools.await(SchedulerServer.start(
-        Main.parseConfig("--port", "0", "--backend", "simulated", "--pools-dir", dir.toString(), "--shards", "1", "--http-instances", "2"),
-        LocalBackendConfig.defaults(),
-        Main.parseSecurityConfig("--api-tokens-file", tokens.toString(), "--tls-cert", cert.toString(), "--tls-key", key.toString(),
-            "--security-reload-ms", "100")));
+    SchedulerServer tlsServer =
+        TestPools.await(
+            SchedulerServer.start(
+                Main.parseConfig(
+                    "--port",
+                    "0",
+                    "--backend",
+                    "simulated",
+                    "--pools-dir",
+                    dir.toString(),
+                    "--shards",
+                    "1",
+                    "--http-instances",
+                    "2"),
+                LocalBackendConfig.defaults(),
+                Main.parseSecurityConfig(
+                    "--api-tokens-file",
+                    tokens.toString(),
+                    "--tls-cert",
+                    cert.toString(),
+                    "--tls-key",
+                    key.toString(),
+                    "--security-reload-ms",
+                    "100")));
     try {
-      X509Certificate second = selfSigned(tls, "second", tls.resolve("next-cert.pem"), tls.resolve("next-key.pem"));
+      X509Certificate second =
+          selfSigned(tls, "second", tls.resolve("next-cert.pem"), tls.resolve("next-key.pem"));
       SSLContext trustBoth = trusting(first, second);
-      assertThat(servedCertificate(trustBoth, tlsServer.port()).getSerialNumber()).isEqualTo(first.getSerialNumber());
-      HttpClient https = HttpClient.newBuilder().sslContext(trustBoth).connectTimeout(Duration.ofSeconds(5)).build();
-      HttpResponse<String> r = https.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + tlsServer.port() + "/v1/pools"))
-          .header("Authorization", "Bearer alice-token").timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(servedCertificate(trustBoth, tlsServer.port()).getSerialNumber())
+          .isEqualTo(first.getSerialNumber());
+      HttpClient https =
+          HttpClient.newBuilder()
+              .sslContext(trustBoth)
+              .connectTimeout(Duration.ofSeconds(5))
+              .build();
+      HttpResponse<String> r =
+          https.send(
+              HttpRequest.newBuilder(
+                      URI.create("https://127.0.0.1:" + tlsServer.port() + "/v1/pools"))
+                  .header("Authorization", "Bearer alice-token")
+                  .timeout(Duration.ofSeconds(10))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).isEqualTo(200);
 
-      Files.copy(tls.resolve("next-key.pem"), key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      Files.copy(tls.resolve("next-cert.pem"), cert, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(
+          tls.resolve("next-key.pem"), key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(
+          tls.resolve("next-cert.pem"), cert, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       Files.setLastModifiedTime(cert, FileTime.from(Instant.now().plusSeconds(3)));
       Files.setLastModifiedTime(key, FileTime.from(Instant.now().plusSeconds(3)));
-      awaitCondition(() -> {
-        try {
-          return servedCertificate(trustBoth, tlsServer.port()).getSerialNumber().equals(second.getSerialNumber());
-        } catch (Exception e) {
-          return false;
-        }
-      }, 15);
+      awaitCondition(
+          () -> {
+            try {
+              return servedCertificate(trustBoth, tlsServer.port())
+                  .getSerialNumber()
+                  .equals(second.getSerialNumber());
+            } catch (Exception e) {
+              return false;
+            }
+          },
+          15);
     } finally {
       tlsServer.close().toCompletionStage().toCompletableFuture().get(30, SECONDS);
     }
@@ -164,7 +258,8 @@ class AuthAndTlsTest {
 
   private static int readyCount() {
     try {
-      return new JsonObject(send("GET", "/v1/pools/default/p", "alice-token", null, null).body()).getInteger("ready", 0);
+      return new JsonObject(send("GET", "/v1/pools/default/p", "alice-token", null, null).body())
+          .getInteger("ready", 0);
     } catch (Exception e) {
       return -1;
     }
@@ -178,11 +273,31 @@ class AuthAndTlsTest {
     }
   }
 
-  private static X509Certificate selfSigned(Path tls, String cn, Path cert, Path key) throws Exception {
-    Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-        "-keyout", key.toString(), "-out", cert.toString(), "-days", "1", "-subj", "/CN=" + cn,
-        "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost")
-        .redirectErrorStream(true).redirectOutput(tls.resolve(cn + ".log").toFile()).start();
+  private static X509Certificate selfSigned(Path tls, String cn, Path cert, Path key)
+      throws Exception {
+    Process p =
+        new ProcessBuilder(
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                key.toString(),
+                "-out",
+                cert.toString(),
+                "-days",
+                "1",
+                "-subj",
+                "/CN=" + cn,
+                "-addext",
+                "subjectAltName=IP:127.0.0.1,DNS:localhost")
+            .redirectErrorStream(true)
+            .redirectOutput(tls.resolve(cn + ".log").toFile())
+            .start();
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(Files.readString(tls.resolve(cn + ".log"))).isZero();
     try (InputStream in = Files.newInputStream(cert)) {
@@ -194,7 +309,8 @@ class AuthAndTlsTest {
     KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
     ks.load(null, null);
     for (int i = 0; i < certs.length; i++) ks.setCertificateEntry("c" + i, certs[i]);
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(ks);
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(null, tmf.getTrustManagers(), null);

@@ -61,17 +61,40 @@ class HostileInputTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Files.writeString(dir.resolve("pools.yaml"), TestPools.template("shell", null) + TestPools.template("py", "gvisor")
-        + TestPools.pool("p", "shell", 3, null) + TestPools.pool("q", "py", 2, 1));
+    Files.writeString(
+        dir.resolve("pools.yaml"),
+        TestPools.template("shell", null)
+            + TestPools.template("py", "gvisor")
+            + TestPools.pool("p", "shell", 3, null)
+            + TestPools.pool("q", "py", 2, 1));
     Path tokens = dir.resolve("tokens");
     Files.writeString(tokens, TOKEN + " alice\nother-token bob\n");
-    server = TestPools.await(SchedulerServer.start(
-        Main.parseConfig("--port", "0", "--backend", "simulated", "--pools-dir", dir.toString(), "--shards", "2",
-            "--http-instances", "2", "--simulated-latency", "*=0,default=0,gvisor=0"),
-        LocalBackendConfig.defaults(),
-        Main.parseSecurityConfig("--api-tokens-file", tokens.toString(), "--request-read-timeout-ms", Long.toString(READ_TIMEOUT_MS),
-            "--idle-timeout-seconds", Long.toString(IDLE_TIMEOUT_SECONDS))));
-    TestPools.awaitCondition(() -> poolsState().contains("\"ready\":3") && poolsState().contains("\"ready\":2"), 30);
+    server =
+        TestPools.await(
+            SchedulerServer.start(
+                Main.parseConfig(
+                    "--port",
+                    "0",
+                    "--backend",
+                    "simulated",
+                    "--pools-dir",
+                    dir.toString(),
+                    "--shards",
+                    "2",
+                    "--http-instances",
+                    "2",
+                    "--simulated-latency",
+                    "*=0,default=0,gvisor=0"),
+                LocalBackendConfig.defaults(),
+                Main.parseSecurityConfig(
+                    "--api-tokens-file",
+                    tokens.toString(),
+                    "--request-read-timeout-ms",
+                    Long.toString(READ_TIMEOUT_MS),
+                    "--idle-timeout-seconds",
+                    Long.toString(IDLE_TIMEOUT_SECONDS))));
+    TestPools.awaitCondition(
+        () -> poolsState().contains("\"ready\":3") && poolsState().contains("\"ready\":2"), 30);
   }
 
   @AfterAll
@@ -94,47 +117,66 @@ class HostileInputTest {
       for (int t = 0; t < CLIENT_THREADS; t++) {
         Random random = new Random(SEED + t);
         int share = REQUESTS / CLIENT_THREADS;
-        done.add(clients.submit(() -> {
-          for (int i = 0; i < share && failures.size() < 20; i++) {
-            Generated g = generate(random);
-            Answer a;
-            try {
-              a = exchange(g.bytes());
-            } catch (IOException e) {
-              failures.add("I/O error " + e + " on " + g.describe());
-              continue;
-            }
-            if (a == null) {
-              if (!g.mayBeDropped()) failures.add("no answer to " + g.describe());
-              closedWithoutAnswer.incrementAndGet();
-              continue;
-            }
-            byStatus.computeIfAbsent(a.status(), k -> new AtomicLong()).incrementAndGet();
-            String problem = check(g, a);
-            if (problem != null) failures.add(problem + " <- " + g.describe() + " -> " + a.status() + " " + a.bodyText(300));
-          }
-          return null;
-        }));
+        done.add(
+            clients.submit(
+                () -> {
+                  for (int i = 0; i < share && failures.size() < 20; i++) {
+                    Generated g = generate(random);
+                    Answer a;
+                    try {
+                      a = exchange(g.bytes());
+                    } catch (IOException e) {
+                      failures.add("I/O error " + e + " on " + g.describe());
+                      continue;
+                    }
+                    if (a == null) {
+                      if (!g.mayBeDropped()) failures.add("no answer to " + g.describe());
+                      closedWithoutAnswer.incrementAndGet();
+                      continue;
+                    }
+                    byStatus.computeIfAbsent(a.status(), k -> new AtomicLong()).incrementAndGet();
+                    String problem = check(g, a);
+                    if (problem != null)
+                      failures.add(
+                          problem
+                              + " <- "
+                              + g.describe()
+                              + " -> "
+                              + a.status()
+                              + " "
+                              + a.bodyText(300));
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : done) f.get(120, SECONDS);
     } finally {
       clients.shutdownNow();
     }
     long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-    System.out.printf("hostile input: %d requests in %d ms, by status %s, %d oversized or non-HTTP requests closed without an answer the client could read%n",
+    System.out.printf(
+        "hostile input: %d requests in %d ms, by status %s, %d oversized or non-HTTP requests closed without an answer the client could read%n",
         REQUESTS, elapsedMs, new java.util.TreeMap<>(byStatus), closedWithoutAnswer.get());
     assertThat(failures).as("requests answered wrongly (seed %d)", SEED).isEmpty();
     assertThat(byStatus.keySet()).allMatch(s -> s < 500);
     long answered = byStatus.values().stream().mapToLong(AtomicLong::get).sum();
-    assertThat(answered + closedWithoutAnswer.get()).isEqualTo(REQUESTS / CLIENT_THREADS * CLIENT_THREADS);
+    assertThat(answered + closedWithoutAnswer.get())
+        .isEqualTo(REQUESTS / CLIENT_THREADS * CLIENT_THREADS);
     assertThat(answered).isGreaterThanOrEqualTo(10_000);
 
     // Nothing changed, and the server still works.
     assertThat(poolsState()).isEqualTo(before);
-    Answer claim = exchange(request("POST", "/v1/claims", auth(TOKEN) + "content-type: application/json\r\n", "{\"pool\":\"p\"}".getBytes(UTF_8)));
+    Answer claim =
+        exchange(
+            request(
+                "POST",
+                "/v1/claims",
+                auth(TOKEN) + "content-type: application/json\r\n",
+                "{\"pool\":\"p\"}".getBytes(UTF_8)));
     assertThat(claim.status()).as(claim.bodyText(500)).isEqualTo(201);
     String id = new JsonObject(claim.bodyText(10_000)).getString("claimId");
-    assertThat(exchange(request("DELETE", "/v1/claims/" + id, auth(TOKEN), null)).status()).isEqualTo(204);
+    assertThat(exchange(request("DELETE", "/v1/claims/" + id, auth(TOKEN), null)).status())
+        .isEqualTo(204);
   }
 
   private static String check(Generated g, Answer a) {
@@ -153,8 +195,10 @@ class HostileInputTest {
       String message = error.getString("message");
       if (message == null || message.isBlank()) return "4xx without a message";
       if (message.contains(TOKEN)) return "token echoed";
-      if (message.contains("Exception") || message.contains("\tat ")) return "stack trace or exception in message";
-      if ((a.status() == 401) && a.header("www-authenticate") == null) return "401 without WWW-Authenticate";
+      if (message.contains("Exception") || message.contains("\tat "))
+        return "stack trace or exception in message";
+      if ((a.status() == 401) && a.header("www-authenticate") == null)
+        return "401 without WWW-Authenticate";
     } catch (RuntimeException e) {
       return "4xx body is not a JSON object: " + e.getMessage();
     }
@@ -184,22 +228,27 @@ class HostileInputTest {
         worstMs = Math.max(worstMs, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         assertThat(h.status()).isEqualTo(200);
         probes++;
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // pacing of the probes, not synchronisation
+        LockSupport.parkNanos(
+            TimeUnit.MILLISECONDS.toNanos(20)); // pacing of the probes, not synchronisation
       }
       long longestHeadMs = 0;
       for (Future<long[]> f : heads) {
         long[] r = f.get(10, SECONDS);
         assertThat(r[1]).as("trickled head: bytes sent before the cut").isGreaterThan(3);
         longestHeadMs = Math.max(longestHeadMs, r[0]);
-        assertThat(r[0]).as("trickled head cut off by the idle timeout").isBetween(IDLE_TIMEOUT_SECONDS * 1_000 - 100, IDLE_TIMEOUT_SECONDS * 1_000 + 2_000);
+        assertThat(r[0])
+            .as("trickled head cut off by the idle timeout")
+            .isBetween(IDLE_TIMEOUT_SECONDS * 1_000 - 100, IDLE_TIMEOUT_SECONDS * 1_000 + 2_000);
       }
       for (Future<Answer> f : bodies) {
         Answer a = f.get(10, SECONDS);
         assertThat(a).isNotNull();
         assertThat(a.status()).isEqualTo(408);
-        assertThat(new JsonObject(a.bodyText(10_000)).getJsonObject("error").getString("message")).contains("did not arrive");
+        assertThat(new JsonObject(a.bodyText(10_000)).getJsonObject("error").getString("message"))
+            .contains("did not arrive");
       }
-      System.out.printf("slow clients: %d trickled heads cut after <= %d ms, %d trickled bodies answered 408; %d health probes meanwhile, worst %d ms%n",
+      System.out.printf(
+          "slow clients: %d trickled heads cut after <= %d ms, %d trickled bodies answered 408; %d health probes meanwhile, worst %d ms%n",
           slow, longestHeadMs, slow, probes, worstMs);
       assertThat(worstMs).as("event loops stay free while clients trickle").isLessThan(500);
     } finally {
@@ -207,9 +256,17 @@ class HostileInputTest {
     }
   }
 
-  /** Sends a request head one byte every 50 ms; returns {ms until the server cut the connection, bytes sent}. */
+  /**
+   * Sends a request head one byte every 50 ms; returns {ms until the server cut the connection,
+   * bytes sent}.
+   */
   private static long[] trickleHead() throws IOException {
-    byte[] head = ("POST /v1/claims HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN + "\r\nX-Padding: " + "a".repeat(200)).getBytes(ISO_8859_1);
+    byte[] head =
+        ("POST /v1/claims HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                + TOKEN
+                + "\r\nX-Padding: "
+                + "a".repeat(200))
+            .getBytes(ISO_8859_1);
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", server.port()), 5_000);
       s.setSoTimeout(50);
@@ -243,8 +300,11 @@ class HostileInputTest {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", server.port()), 5_000);
       OutputStream out = s.getOutputStream();
-      out.write(("POST /v1/claims HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN
-          + "\r\ncontent-type: application/json\r\nContent-Length: 100\r\n\r\n").getBytes(ISO_8859_1));
+      out.write(
+          ("POST /v1/claims HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                  + TOKEN
+                  + "\r\ncontent-type: application/json\r\nContent-Length: 100\r\n\r\n")
+              .getBytes(ISO_8859_1));
       out.flush();
       s.setSoTimeout(100);
       InputStream in = s.getInputStream();
@@ -279,16 +339,66 @@ class HostileInputTest {
 
   // ---------------------------------------------------------------- generation
 
-  private record Generated(String method, String path, byte[] bytes, boolean mayBeOk, boolean mayBeDropped, String kind) {
+  private record Generated(
+      String method,
+      String path,
+      byte[] bytes,
+      boolean mayBeOk,
+      boolean mayBeDropped,
+      String kind) {
     String describe() {
-      String text = new String(bytes, 0, Math.min(bytes.length, 240), ISO_8859_1).replace("\r\n", "\\r\\n");
+      String text =
+          new String(bytes, 0, Math.min(bytes.length, 240), ISO_8859_1).replace("\r\n", "\\r\\n");
       return kind + " [" + bytes.length + " bytes] " + text;
     }
   }
 
-  private static final String[] METHODS = {"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "TRACE", "FOO", "PROPFIND", "get", "CONNECT"};
-  private static final String[] WEIRD = {"", " ", "\u0000", "é", "日本語", "\uD83D\uDE00", "\u202E", "\\", "\"", "'", "%", "%00", "%2e%2e", "..", "../..",
-      "%2F", "a".repeat(300), "null", "true", "-1", "1e309", "9".repeat(400), "<script>", "${jndi:ldap://x}", "\t", "\r", "\n", "*", "?", "#"};
+  private static final String[] METHODS = {
+    "GET",
+    "POST",
+    "PUT",
+    "DELETE",
+    "PATCH",
+    "OPTIONS",
+    "HEAD",
+    "TRACE",
+    "FOO",
+    "PROPFIND",
+    "get",
+    "CONNECT"
+  };
+  private static final String[] WEIRD = {
+    "",
+    " ",
+    "\u0000",
+    "é",
+    "日本語",
+    "\uD83D\uDE00",
+    "\u202E",
+    "\\",
+    "\"",
+    "'",
+    "%",
+    "%00",
+    "%2e%2e",
+    "..",
+    "../..",
+    "%2F",
+    "a".repeat(300),
+    "null",
+    "true",
+    "-1",
+    "1e309",
+    "9".repeat(400),
+    "<script>",
+    "${jndi:ldap://x}",
+    "\t",
+    "\r",
+    "\n",
+    "*",
+    "?",
+    "#"
+  };
 
   private static Generated generate(Random r) {
     int kind = r.nextInt(100);
@@ -300,30 +410,104 @@ class HostileInputTest {
     boolean readOnlyRoute;
     int route = r.nextInt(12);
     switch (route) {
-      case 0, 1, 2 -> { method = pick(r, "POST", "POST", "POST", METHODS); path = "/v1/claims"; readOnlyRoute = false; }
-      case 3 -> { method = pick(r, "GET", "DELETE", METHODS); path = "/v1/claims/" + hostileSegment(r); readOnlyRoute = method.equals("GET"); }
-      case 4 -> { method = pick(r, "GET", "GET", METHODS); path = "/v1/pools" + (r.nextBoolean() ? "" : "/" + hostileSegment(r) + "/" + hostileSegment(r)); readOnlyRoute = true; }
-      case 5, 6 -> { method = pick(r, "POST", "POST", METHODS); path = "/v1/sandboxes/" + hostileSegment(r) + "/exec" + (r.nextInt(4) == 0 ? "?stream=" + hostileSegment(r) : ""); readOnlyRoute = false; }
-      case 7, 8 -> { method = pick(r, "GET", "PUT", METHODS); path = "/v1/sandboxes/" + hostileSegment(r) + "/files/" + traversal(r); readOnlyRoute = false; }
-      case 9 -> { method = pick(r, "GET", "POST", METHODS); path = pick(r, "/healthz", "/readyz", new String[] {"/metrics", "/openapi.yaml"}); readOnlyRoute = true; }
-      case 10 -> { method = pick(r, "GET", "POST", METHODS); path = "/" + hostileSegment(r) + (r.nextBoolean() ? "/" + hostileSegment(r) : ""); readOnlyRoute = false; }
-      default -> { method = pick(r, "GET", "DELETE", METHODS); path = "/v1/" + hostileSegment(r); readOnlyRoute = false; }
+      case 0, 1, 2 -> {
+        method = pick(r, "POST", "POST", "POST", METHODS);
+        path = "/v1/claims";
+        readOnlyRoute = false;
+      }
+      case 3 -> {
+        method = pick(r, "GET", "DELETE", METHODS);
+        path = "/v1/claims/" + hostileSegment(r);
+        readOnlyRoute = method.equals("GET");
+      }
+      case 4 -> {
+        method = pick(r, "GET", "GET", METHODS);
+        path =
+            "/v1/pools"
+                + (r.nextBoolean() ? "" : "/" + hostileSegment(r) + "/" + hostileSegment(r));
+        readOnlyRoute = true;
+      }
+      case 5, 6 -> {
+        method = pick(r, "POST", "POST", METHODS);
+        path =
+            "/v1/sandboxes/"
+                + hostileSegment(r)
+                + "/exec"
+                + (r.nextInt(4) == 0 ? "?stream=" + hostileSegment(r) : "");
+        readOnlyRoute = false;
+      }
+      case 7, 8 -> {
+        method = pick(r, "GET", "PUT", METHODS);
+        path = "/v1/sandboxes/" + hostileSegment(r) + "/files/" + traversal(r);
+        readOnlyRoute = false;
+      }
+      case 9 -> {
+        method = pick(r, "GET", "POST", METHODS);
+        path = pick(r, "/healthz", "/readyz", new String[] {"/metrics", "/openapi.yaml"});
+        readOnlyRoute = true;
+      }
+      case 10 -> {
+        method = pick(r, "GET", "POST", METHODS);
+        path = "/" + hostileSegment(r) + (r.nextBoolean() ? "/" + hostileSegment(r) : "");
+        readOnlyRoute = false;
+      }
+      default -> {
+        method = pick(r, "GET", "DELETE", METHODS);
+        path = "/v1/" + hostileSegment(r);
+        readOnlyRoute = false;
+      }
     }
     StringBuilder headers = new StringBuilder();
     int authKind = r.nextInt(10);
     if (authKind < 7) headers.append(auth(TOKEN));
-    else if (authKind == 7) headers.append("Authorization: Bearer ").append(ascii(hostile(r))).append("\r\n");
-    else if (authKind == 8) headers.append("Authorization: ").append(pick(r, "Basic YTpi", "Bearer", "bearer  " + TOKEN + "x", new String[] {"Token " + TOKEN})).append("\r\n");
-    if (r.nextInt(4) == 0) headers.append("X-Tenant: ").append(ascii(pick(r, "alice", "bob", WEIRD))).append("\r\n");
+    else if (authKind == 7)
+      headers.append("Authorization: Bearer ").append(ascii(hostile(r))).append("\r\n");
+    else if (authKind == 8)
+      headers
+          .append("Authorization: ")
+          .append(
+              pick(
+                  r,
+                  "Basic YTpi",
+                  "Bearer",
+                  "bearer  " + TOKEN + "x",
+                  new String[] {"Token " + TOKEN}))
+          .append("\r\n");
+    if (r.nextInt(4) == 0)
+      headers.append("X-Tenant: ").append(ascii(pick(r, "alice", "bob", WEIRD))).append("\r\n");
     int ct = r.nextInt(10);
     if (ct < 7) headers.append("content-type: application/json\r\n");
-    else if (ct == 7) headers.append("content-type: ").append(pick(r, "text/plain", "application/json; charset=utf-16", new String[] {"multipart/form-data; boundary=x", "application/x-www-form-urlencoded"})).append("\r\n");
+    else if (ct == 7)
+      headers
+          .append("content-type: ")
+          .append(
+              pick(
+                  r,
+                  "text/plain",
+                  "application/json; charset=utf-16",
+                  new String[] {
+                    "multipart/form-data; boundary=x", "application/x-www-form-urlencoded"
+                  }))
+          .append("\r\n");
     byte[] body = null;
-    boolean hasBody = method.equals("POST") || method.equals("PUT") || method.equals("PATCH") || r.nextInt(8) == 0;
+    boolean hasBody =
+        method.equals("POST")
+            || method.equals("PUT")
+            || method.equals("PATCH")
+            || r.nextInt(8) == 0;
     if (hasBody) body = hostileBody(r, path.equals("/v1/claims"));
-    // A GET on a read-only route may be answered 200 (it is not rejected); nothing else may succeed.
-    boolean mayBeOk = readOnlyRoute && (method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS"));
-    return new Generated(method, path, request(method, path, headers.toString(), body), mayBeOk, false, "route" + route);
+    // A GET on a read-only route may be answered 200 (it is not rejected); nothing else may
+    // succeed.
+    boolean mayBeOk =
+        readOnlyRoute
+            && (method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS"));
+    return new Generated(
+        method,
+        path,
+        request(method, path, headers.toString(), body),
+        mayBeOk,
+        false,
+        "route" + route);
   }
 
   private static Generated garbage(Random r) {
@@ -335,20 +519,36 @@ class HostileInputTest {
         System.arraycopy("\r\n\r\n".getBytes(ISO_8859_1), 0, junk, junk.length - 4, 4);
       }
       case 1 -> junk = ("GET /v1/pools HTTP/9.9\r\n\r\n").getBytes(ISO_8859_1);
-      case 2 -> junk = ("POST /v1/claims HTTP/1.1\r\nHost: x\r\n" + auth(TOKEN) + "Transfer-Encoding: chunked\r\ncontent-type: application/json\r\n\r\nZZZ\r\n{}\r\n0\r\n\r\n").getBytes(ISO_8859_1);
-      case 3 -> junk = ("GET /" + "\u0001\u0002 \u007f" + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(ISO_8859_1);
-      default -> junk = ("POST /v1/claims HTTP/1.1\r\nHost: x\r\n" + auth(TOKEN) + "Content-Length: -5\r\n\r\n{}").getBytes(ISO_8859_1);
+      case 2 ->
+          junk =
+              ("POST /v1/claims HTTP/1.1\r\nHost: x\r\n"
+                      + auth(TOKEN)
+                      + "Transfer-Encoding: chunked\r\ncontent-type: application/json\r\n\r\nZZZ\r\n{}\r\n0\r\n\r\n")
+                  .getBytes(ISO_8859_1);
+      case 3 ->
+          junk =
+              ("GET /" + "\u0001\u0002 \u007f" + " HTTP/1.1\r\nHost: x\r\n\r\n")
+                  .getBytes(ISO_8859_1);
+      default ->
+          junk =
+              ("POST /v1/claims HTTP/1.1\r\nHost: x\r\n"
+                      + auth(TOKEN)
+                      + "Content-Length: -5\r\n\r\n{}")
+                  .getBytes(ISO_8859_1);
     }
     return new Generated("?", "?", junk, false, true, "garbage");
   }
 
   private static Generated oversizedHeaders(Random r) {
-    String path = pick(r, "/v1/claims", "/v1/pools", new String[] {"/healthz", "/v1/sandboxes/x/files/a"});
-    String headers = r.nextBoolean()
-        ? "X-Big: " + "b".repeat(17_000 + r.nextInt(20_000)) + "\r\n" + auth(TOKEN)
-        : auth(TOKEN) + "X-Many: 1\r\n".repeat(2_000);
+    String path =
+        pick(r, "/v1/claims", "/v1/pools", new String[] {"/healthz", "/v1/sandboxes/x/files/a"});
+    String headers =
+        r.nextBoolean()
+            ? "X-Big: " + "b".repeat(17_000 + r.nextInt(20_000)) + "\r\n" + auth(TOKEN)
+            : auth(TOKEN) + "X-Many: 1\r\n".repeat(2_000);
     String longPath = r.nextBoolean() ? path : path + "?" + "q".repeat(9_000);
-    return new Generated("GET", longPath, request("GET", longPath, headers, null), false, true, "big-headers");
+    return new Generated(
+        "GET", longPath, request("GET", longPath, headers, null), false, true, "big-headers");
   }
 
   private static Generated oversizedBody(Random r) {
@@ -357,46 +557,112 @@ class HostileInputTest {
     java.util.Arrays.fill(body, (byte) ' ');
     body[0] = '{';
     body[body.length - 1] = '}';
-    return new Generated("POST", path, request("POST", path, auth(TOKEN) + "content-type: application/json\r\n", body), false, true, "big-body");
+    return new Generated(
+        "POST",
+        path,
+        request("POST", path, auth(TOKEN) + "content-type: application/json\r\n", body),
+        false,
+        true,
+        "big-body");
   }
 
   private static byte[] hostileBody(Random r, boolean claim) {
     int k = r.nextInt(16);
-    String s = switch (k) {
-      case 0 -> "";
-      case 1 -> "[".repeat(1 + r.nextInt(5_000)) + "]".repeat(r.nextInt(5_000));
-      case 2 -> "{\"a\":".repeat(1 + r.nextInt(3_000)) + "1" + "}".repeat(r.nextInt(3_000));
-      case 3 -> "{\"pool\":\"p\"";
-      case 4 -> "null";
-      case 5 -> "\"" + hostile(r) + "\"";
-      case 6 -> "{\"pool\":\"p\",\"waitMs\":" + pick(r, "1e400", "-1", new String[] {"99999999999999999999999", "\"10\"", "1.5", "NaN", "[]", "{}", "true"}) + "}";
-      case 7 -> "{\"pool\":" + pick(r, "123", "null", new String[] {"[\"p\"]", "{\"name\":\"p\"}", "\"" + hostile(r) + "\"", "\"p/../q\"", "\"../p\""}) + "}";
-      case 8 -> "{\"pool\":\"p\",\"priority\":" + pick(r, "1001", "-1001", new String[] {"2147483648", "-9223372036854775809", "\"high\""}) + "}";
-      case 9 -> "{\"pool\":\"p\",\"onEmpty\":\"" + hostile(r) + "\"}";
-      case 10 -> "{\"pool\":\"p\",\"tenant\":\"" + pick(r, "bob", "", WEIRD) + "\"}";
-      case 11 -> "{\"pool\":\"p\",\"ttlSeconds\":" + pick(r, "-5", "1e20", new String[] {"604801", "\"x\""}) + "}";
-      case 12 -> "{\"pool\":\"p\",\"" + hostile(r) + "\":1}";
-      case 13 -> "{\"command\":" + pick(r, "[]", "\"ls\"", new String[] {"[1,2]", "[\"" + hostile(r) + "\"]", "null"}) + ",\"timeoutMs\":" + pick(r, "-1", "1e99", new String[] {"\"5\"", "3600001"}) + "}";
-      case 14 -> "{\"pool\":\"p\",\"pool\":\"q\",\"namespace\":\"" + pick(r, "UPPER", "a/b", WEIRD) + "\"}";
-      default -> {
-        byte[] b = new byte[r.nextInt(2_000)];
-        r.nextBytes(b);
-        yield new String(b, ISO_8859_1);
-      }
-    };
-    if (!claim && r.nextBoolean()) s = "{\"command\":[\"sh\",\"-c\",\"" + hostile(r) + "\"],\"env\":{\"" + hostile(r) + "\":1}}";
+    String s =
+        switch (k) {
+          case 0 -> "";
+          case 1 -> "[".repeat(1 + r.nextInt(5_000)) + "]".repeat(r.nextInt(5_000));
+          case 2 -> "{\"a\":".repeat(1 + r.nextInt(3_000)) + "1" + "}".repeat(r.nextInt(3_000));
+          case 3 -> "{\"pool\":\"p\"";
+          case 4 -> "null";
+          case 5 -> "\"" + hostile(r) + "\"";
+          case 6 ->
+              "{\"pool\":\"p\",\"waitMs\":"
+                  + pick(
+                      r,
+                      "1e400",
+                      "-1",
+                      new String[] {
+                        "99999999999999999999999", "\"10\"", "1.5", "NaN", "[]", "{}", "true"
+                      })
+                  + "}";
+          case 7 ->
+              "{\"pool\":"
+                  + pick(
+                      r,
+                      "123",
+                      "null",
+                      new String[] {
+                        "[\"p\"]",
+                        "{\"name\":\"p\"}",
+                        "\"" + hostile(r) + "\"",
+                        "\"p/../q\"",
+                        "\"../p\""
+                      })
+                  + "}";
+          case 8 ->
+              "{\"pool\":\"p\",\"priority\":"
+                  + pick(
+                      r,
+                      "1001",
+                      "-1001",
+                      new String[] {"2147483648", "-9223372036854775809", "\"high\""})
+                  + "}";
+          case 9 -> "{\"pool\":\"p\",\"onEmpty\":\"" + hostile(r) + "\"}";
+          case 10 -> "{\"pool\":\"p\",\"tenant\":\"" + pick(r, "bob", "", WEIRD) + "\"}";
+          case 11 ->
+              "{\"pool\":\"p\",\"ttlSeconds\":"
+                  + pick(r, "-5", "1e20", new String[] {"604801", "\"x\""})
+                  + "}";
+          case 12 -> "{\"pool\":\"p\",\"" + hostile(r) + "\":1}";
+          case 13 ->
+              "{\"command\":"
+                  + pick(
+                      r, "[]", "\"ls\"", new String[] {"[1,2]", "[\"" + hostile(r) + "\"]", "null"})
+                  + ",\"timeoutMs\":"
+                  + pick(r, "-1", "1e99", new String[] {"\"5\"", "3600001"})
+                  + "}";
+          case 14 ->
+              "{\"pool\":\"p\",\"pool\":\"q\",\"namespace\":\""
+                  + pick(r, "UPPER", "a/b", WEIRD)
+                  + "\"}";
+          default -> {
+            byte[] b = new byte[r.nextInt(2_000)];
+            r.nextBytes(b);
+            yield new String(b, ISO_8859_1);
+          }
+        };
+    if (!claim && r.nextBoolean())
+      s = "{\"command\":[\"sh\",\"-c\",\"" + hostile(r) + "\"],\"env\":{\"" + hostile(r) + "\":1}}";
     return s.getBytes(r.nextInt(5) == 0 ? ISO_8859_1 : UTF_8);
   }
 
   private static String hostileSegment(Random r) {
-    String raw = r.nextInt(3) == 0 ? pick(r, "cl-0-abc", "cl-1-zzzz", new String[] {"p", "default", "sb-1"}) : hostile(r);
+    String raw =
+        r.nextInt(3) == 0
+            ? pick(r, "cl-0-abc", "cl-1-zzzz", new String[] {"p", "default", "sb-1"})
+            : hostile(r);
     if (raw.isEmpty()) raw = "x";
     return URLEncoder.encode(raw, UTF_8).replace("+", "%20");
   }
 
   private static String traversal(Random r) {
-    return pick(r, "../etc/passwd", "..%2F..%2Fetc%2Fshadow", new String[] {"%2e%2e/%2e%2e/root", "a/../../b", "/etc/passwd", "a/%00/b",
-        "....//....//x", "%252e%252e/x", "a\\..\\..\\b", hostileSegment(r), "ok.txt", "dir/sub/" + hostileSegment(r)});
+    return pick(
+        r,
+        "../etc/passwd",
+        "..%2F..%2Fetc%2Fshadow",
+        new String[] {
+          "%2e%2e/%2e%2e/root",
+          "a/../../b",
+          "/etc/passwd",
+          "a/%00/b",
+          "....//....//x",
+          "%252e%252e/x",
+          "a\\..\\..\\b",
+          hostileSegment(r),
+          "ok.txt",
+          "dir/sub/" + hostileSegment(r)
+        });
   }
 
   private static String hostile(Random r) {
@@ -428,7 +694,13 @@ class HostileInputTest {
   }
 
   private static byte[] request(String method, String path, String headers, byte[] body) {
-    StringBuilder head = new StringBuilder().append(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n").append(headers);
+    StringBuilder head =
+        new StringBuilder()
+            .append(method)
+            .append(' ')
+            .append(path)
+            .append(" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n")
+            .append(headers);
     if (body != null) head.append("Content-Length: ").append(body.length).append("\r\n");
     head.append("\r\n");
     byte[] h = head.toString().getBytes(UTF_8);
@@ -455,13 +727,18 @@ class HostileInputTest {
       if (raw.length == 0) return null;
       String text = new String(raw, ISO_8859_1);
       int end = text.indexOf("\r\n\r\n");
-      if (end < 0) throw new IllegalStateException("truncated answer: " + text.substring(0, Math.min(200, text.length())));
+      if (end < 0)
+        throw new IllegalStateException(
+            "truncated answer: " + text.substring(0, Math.min(200, text.length())));
       String[] lines = text.substring(0, end).split("\r\n");
       int status = Integer.parseInt(lines[0].split(" ")[1]);
       Map<String, String> headers = new java.util.HashMap<>();
       for (int i = 1; i < lines.length; i++) {
         int colon = lines[i].indexOf(':');
-        if (colon > 0) headers.put(lines[i].substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT), lines[i].substring(colon + 1).trim());
+        if (colon > 0)
+          headers.put(
+              lines[i].substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT),
+              lines[i].substring(colon + 1).trim());
       }
       byte[] body = java.util.Arrays.copyOfRange(raw, end + 4, raw.length);
       if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) body = dechunk(body);
@@ -474,7 +751,8 @@ class HostileInputTest {
       while (i < b.length) {
         int lineEnd = i;
         while (lineEnd + 1 < b.length && !(b[lineEnd] == '\r' && b[lineEnd + 1] == '\n')) lineEnd++;
-        int size = Integer.parseInt(new String(b, i, lineEnd - i, ISO_8859_1).split(";")[0].trim(), 16);
+        int size =
+            Integer.parseInt(new String(b, i, lineEnd - i, ISO_8859_1).split(";")[0].trim(), 16);
         if (size == 0) break;
         out.write(b, lineEnd + 2, Math.min(size, b.length - lineEnd - 2));
         i = lineEnd + 2 + size + 2;
@@ -483,7 +761,10 @@ class HostileInputTest {
     }
   }
 
-  /** One request on a fresh connection; reads until the server closes it. Null when nothing came back. */
+  /**
+   * One request on a fresh connection; reads until the server closes it. Null when nothing came
+   * back.
+   */
   private static Answer exchange(byte[] request) throws IOException {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", server.port()), 5_000);
@@ -514,8 +795,14 @@ class HostileInputTest {
       StringBuilder b = new StringBuilder();
       for (int i = 0; i < pools.size(); i++) {
         JsonObject p = pools.getJsonObject(i);
-        b.append(new JsonObject().put("name", p.getString("name")).put("ready", p.getValue("ready")).put("claimed", p.getValue("claimed"))
-            .put("starting", p.getValue("starting")).put("pending", p.getValue("pending")).encode());
+        b.append(
+            new JsonObject()
+                .put("name", p.getString("name"))
+                .put("ready", p.getValue("ready"))
+                .put("claimed", p.getValue("claimed"))
+                .put("starting", p.getValue("starting"))
+                .put("pending", p.getValue("pending"))
+                .encode());
       }
       return b.toString();
     } catch (IOException e) {

@@ -3,7 +3,6 @@ package io.agentsandbox.scheduler.shard;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentsandbox.core.model.BindingRecord;
-import io.agentsandbox.core.model.ClaimOutcome;
 import io.agentsandbox.core.model.LaunchType;
 import io.agentsandbox.core.model.OnEmpty;
 import io.agentsandbox.core.model.PoolKey;
@@ -26,8 +25,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Persist-before-reply and restart recovery in one shard, draining its inbox on the test thread. The
- * binding store answers when the test says so.
+ * Persist-before-reply and restart recovery in one shard, draining its inbox on the test thread.
+ * The binding store answers when the test says so.
  */
 class PoolShardBindingTest {
 
@@ -62,8 +61,17 @@ class PoolShardBindingTest {
 
   @BeforeEach
   void setUp() {
-    shard = new PoolShard(0, 16, 8, executor, clock, provisioner, metrics, WarmPoolPolicy.DEFAULTS,
-        PoolShard.Options.DEFAULTS.withBindingStore(store));
+    shard =
+        new PoolShard(
+            0,
+            16,
+            8,
+            executor,
+            clock,
+            provisioner,
+            metrics,
+            WarmPoolPolicy.DEFAULTS,
+            PoolShard.Options.DEFAULTS.withBindingStore(store));
     proxy = new ShardProxy(shard);
     proxy.send(new ShardCommand.DeclarePool(ClaimFixtures.pool(POOL, 2)));
     executor.runAll();
@@ -104,7 +112,8 @@ class PoolShardBindingTest {
     assertThat(b.priority()).isEqualTo(5);
     assertThat(b.launchType()).isEqualTo(LaunchType.WARM);
     assertThat(b.ttlMs()).isEqualTo(60_000);
-    assertThat(b.expiresAtEpochMs()).isBetween(System.currentTimeMillis() + 50_000, System.currentTimeMillis() + 61_000);
+    assertThat(b.expiresAtEpochMs())
+        .isBetween(System.currentTimeMillis() + 50_000, System.currentTimeMillis() + 61_000);
 
     store.answers.get(0).accept(null);
     assertThat(t.isAnswered()).as("completed on the shard loop, not the store's thread").isFalse();
@@ -126,7 +135,8 @@ class PoolShardBindingTest {
     assertThat(t.rejected().reason().httpStatus()).isEqualTo(503);
     assertThat(t.rejected().message()).contains("disk full");
     assertThat(provisioner.deleted()).contains(sandbox);
-    assertThat(read(t.request().claimId(), "t").status()).isEqualTo(ShardCommand.ReadReply.Status.NOT_FOUND);
+    assertThat(read(t.request().claimId(), "t").status())
+        .isEqualTo(ShardCommand.ReadReply.Status.NOT_FOUND);
     assertThat(store.removed).contains(t.request().claimId());
   }
 
@@ -143,7 +153,8 @@ class PoolShardBindingTest {
 
   @Test
   void shouldCompleteAtOnceOnShardThreadWithNoopStore() {
-    PoolShard plain = new PoolShard(1, 16, 8, executor, clock, provisioner, metrics, WarmPoolPolicy.DEFAULTS);
+    PoolShard plain =
+        new PoolShard(1, 16, 8, executor, clock, provisioner, metrics, WarmPoolPolicy.DEFAULTS);
     plain.inbox().offerControl(new ShardCommand.DeclarePool(ClaimFixtures.pool(OTHER, 1)));
     executor.runAll();
     provisioner.readyAll();
@@ -157,14 +168,28 @@ class PoolShardBindingTest {
   @Test
   void shouldAdoptRecoveredSandboxesWhenPoolIsDeclared() {
     String claimId = "cl-0-aaaaaaaaaaaaaaaaaaaa";
-    BindingRecord binding = new BindingRecord(claimId, OTHER, "other-bbbbb", "alice", 0, OnEmpty.WAIT, LaunchType.WARM,
-        600_000, System.currentTimeMillis() + 300_000);
+    BindingRecord binding =
+        new BindingRecord(
+            claimId,
+            OTHER,
+            "other-bbbbb",
+            "alice",
+            0,
+            OnEmpty.WAIT,
+            LaunchType.WARM,
+            600_000,
+            System.currentTimeMillis() + 300_000);
     int before = provisioner.waiting().size();
-    proxy.send(new ShardCommand.DeclarePool(ClaimFixtures.pool(OTHER, 2), List.of(
-        new RecoveredSandbox("other-ccccc", List.of(), null),
-        new RecoveredSandbox("other-bbbbb", List.of(), binding))));
+    proxy.send(
+        new ShardCommand.DeclarePool(
+            ClaimFixtures.pool(OTHER, 2),
+            List.of(
+                new RecoveredSandbox("other-ccccc", List.of(), null),
+                new RecoveredSandbox("other-bbbbb", List.of(), binding))));
     executor.runAll();
-    assertThat(provisioner.waiting().size() - before).as("one adopted ready member of 2 replicas: one create").isEqualTo(1);
+    assertThat(provisioner.waiting().size() - before)
+        .as("one adopted ready member of 2 replicas: one create")
+        .isEqualTo(1);
     assertThat(shard.pool(OTHER).readyCount()).isEqualTo(1);
     assertThat(shard.pool(OTHER).claimedCount()).isEqualTo(1);
 
@@ -185,10 +210,14 @@ class PoolShardBindingTest {
   @Test
   void shouldKeepBoundSandboxesOfPoolNoLongerDeclaredUntilReleased() {
     String claimId = "cl-0-bbbbbbbbbbbbbbbbbbbb";
-    BindingRecord binding = new BindingRecord(claimId, OTHER, "other-ddddd", "t", 0, OnEmpty.WAIT, LaunchType.COLD, 0, 0);
+    BindingRecord binding =
+        new BindingRecord(
+            claimId, OTHER, "other-ddddd", "t", 0, OnEmpty.WAIT, LaunchType.COLD, 0, 0);
     int before = provisioner.waiting().size();
-    proxy.send(new ShardCommand.AdoptRemovedPool(ClaimFixtures.pool(OTHER, 0),
-        List.of(new RecoveredSandbox("other-ddddd", List.of(), binding))));
+    proxy.send(
+        new ShardCommand.AdoptRemovedPool(
+            ClaimFixtures.pool(OTHER, 0),
+            List.of(new RecoveredSandbox("other-ddddd", List.of(), binding))));
     executor.runAll();
     assertThat(provisioner.waiting()).hasSize(before);
     assertThat(read(claimId, "t").status()).isEqualTo(ShardCommand.ReadReply.Status.FOUND);

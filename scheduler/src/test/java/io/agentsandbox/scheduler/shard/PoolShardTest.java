@@ -76,7 +76,8 @@ class PoolShardTest {
 
   @Test
   void shouldRefuseClaimWhenQueueFull() {
-    for (int i = 0; i < 4; i++) assertThat(shard.inbox().offerClaim(ClaimFixtures.claim().ticket())).isTrue();
+    for (int i = 0; i < 4; i++)
+      assertThat(shard.inbox().offerClaim(ClaimFixtures.claim().ticket())).isTrue();
     assertThat(shard.inbox().offerClaim(ClaimFixtures.claim().ticket())).isFalse();
     executor.runAll();
     assertThat(shard.inbox().offerClaim(ClaimFixtures.claim().ticket())).isTrue();
@@ -142,7 +143,8 @@ class PoolShardTest {
     Promise<ShardCommand.ReadReply> read = Promise.promise();
     proxy.send(new ShardCommand.ReadClaim(id, "alice", read));
     executor.runAll();
-    assertThat(read.future().result().view().assignment().sandbox().name()).isEqualTo(t.assigned().sandbox().name());
+    assertThat(read.future().result().view().assignment().sandbox().name())
+        .isEqualTo(t.assigned().sandbox().name());
 
     Promise<ShardCommand.ReleaseReply> alice = Promise.promise();
     proxy.send(new ShardCommand.ReleaseClaim(id, "alice", alice));
@@ -205,24 +207,31 @@ class PoolShardTest {
     io.agentsandbox.core.port.SandboxProvisioner throwing =
         new io.agentsandbox.core.port.SandboxProvisioner() {
           @Override
-          public void create(PoolKey pool, String name, io.agentsandbox.core.model.SandboxBlueprint b,
+          public void create(
+              PoolKey pool,
+              String name,
+              io.agentsandbox.core.model.SandboxBlueprint b,
               io.agentsandbox.core.port.ProvisionListener l) {
             throw new IllegalStateException("backend exploded");
           }
 
           @Override
-          public void delete(PoolKey pool, String name, io.agentsandbox.core.port.ProvisionListener l) {}
+          public void delete(
+              PoolKey pool, String name, io.agentsandbox.core.port.ProvisionListener l) {}
 
           @Override
           public String backendName() {
             return "throwing";
           }
         };
-    PoolShard broken = new PoolShard(1, 8, 8, executor, clock, throwing, metrics, WarmPoolPolicy.DEFAULTS);
+    PoolShard broken =
+        new PoolShard(1, 8, 8, executor, clock, throwing, metrics, WarmPoolPolicy.DEFAULTS);
     broken.inbox().offerControl(new ShardCommand.DeclarePool(ClaimFixtures.pool(OTHER, 0)));
     executor.runAll();
-    RecordingTicket cold = ClaimFixtures.claim().pool(OTHER).onEmpty(OnEmpty.COLD).at(clock.nanoTime()).ticket();
-    RecordingTicket next = ClaimFixtures.claim().pool(OTHER).onEmpty(OnEmpty.REJECT).at(clock.nanoTime()).ticket();
+    RecordingTicket cold =
+        ClaimFixtures.claim().pool(OTHER).onEmpty(OnEmpty.COLD).at(clock.nanoTime()).ticket();
+    RecordingTicket next =
+        ClaimFixtures.claim().pool(OTHER).onEmpty(OnEmpty.REJECT).at(clock.nanoTime()).ticket();
     broken.inbox().offerClaim(cold);
     broken.inbox().offerClaim(next);
     executor.runAll();
@@ -233,8 +242,17 @@ class PoolShardTest {
 
   @Test
   void shouldRefuseWaitingClaimsOverTheShardCapButStillServeReadyPools() {
-    PoolShard capped = new PoolShard(2, 64, 64, executor, clock, provisioner, metrics, WarmPoolPolicy.DEFAULTS,
-        PoolShard.Options.DEFAULTS.withMaxWaitingPerShard(3));
+    PoolShard capped =
+        new PoolShard(
+            2,
+            64,
+            64,
+            executor,
+            clock,
+            provisioner,
+            metrics,
+            WarmPoolPolicy.DEFAULTS,
+            PoolShard.Options.DEFAULTS.withMaxWaitingPerShard(3));
     ShardProxy p = new ShardProxy(capped);
     p.send(new ShardCommand.DeclarePool(ClaimFixtures.pool(POOL, 0)));
     p.send(new ShardCommand.DeclarePool(ClaimFixtures.pool(OTHER, 1)));

@@ -12,7 +12,9 @@ class RuntimeClassBudgetsTest {
   private static final long T0 = 10_000_000_000L;
 
   private final RuntimeClassBudgets budgets =
-      new RuntimeClassBudgets(Map.of("gvisor", 8, "kata", 2, "*", 4), Map.of("gvisor", 1_000.0, "kata", 4.0, "*", 100.0));
+      new RuntimeClassBudgets(
+          Map.of("gvisor", 8, "kata", 2, "*", 4),
+          Map.of("gvisor", 1_000.0, "kata", 4.0, "*", 100.0));
 
   @Test
   void shouldCapStartingPerRuntimeClass() {

@@ -37,7 +37,11 @@ class ShardConcurrencyTest {
   private static final int BATCH = 64;
   private static final int SHARDS = 2;
   private static final List<PoolKey> POOLS =
-      List.of(new PoolKey("default", "a"), new PoolKey("default", "b"), new PoolKey("team", "c"), new PoolKey("team", "d"));
+      List.of(
+          new PoolKey("default", "a"),
+          new PoolKey("default", "b"),
+          new PoolKey("team", "c"),
+          new PoolKey("team", "d"));
 
   /** Every sandbox it starts gets a unique incarnation number as its address; ready at once. */
   private static final class CountingProvisioner implements SandboxProvisioner {
@@ -45,7 +49,8 @@ class ShardConcurrencyTest {
     final AtomicLong deletes = new AtomicLong();
 
     @Override
-    public void create(PoolKey pool, String name, SandboxBlueprint blueprint, ProvisionListener listener) {
+    public void create(
+        PoolKey pool, String name, SandboxBlueprint blueprint, ProvisionListener listener) {
       listener.onSandboxReady(pool, name, List.of("incarnation-" + incarnations.incrementAndGet()));
     }
 
@@ -75,13 +80,18 @@ class ShardConcurrencyTest {
     ShardRouter router = new ShardRouter(SHARDS);
     List<ShardProxy> shards = new ArrayList<>();
     for (int k = 0; k < SHARDS; k++) {
-      ExecutorService loop = Executors.newSingleThreadExecutor(r -> new Thread(r, "shard-test-loop"));
+      ExecutorService loop =
+          Executors.newSingleThreadExecutor(r -> new Thread(r, "shard-test-loop"));
       loops.add(loop);
-      PoolShard shard = new PoolShard(k, 1024, 256, loop, NanoClock.SYSTEM, provisioner, metrics, WarmPoolPolicy.DEFAULTS);
+      PoolShard shard =
+          new PoolShard(
+              k, 1024, 256, loop, NanoClock.SYSTEM, provisioner, metrics, WarmPoolPolicy.DEFAULTS);
       shards.add(new ShardProxy(shard));
     }
     for (PoolKey pool : POOLS) {
-      shards.get(router.shardOf(pool)).send(new ShardCommand.DeclarePool(ClaimFixtures.pool(pool, 200)));
+      shards
+          .get(router.shardOf(pool))
+          .send(new ShardCommand.DeclarePool(ClaimFixtures.pool(pool, 200)));
     }
 
     Map<String, String> everBound = new ConcurrentHashMap<>();
@@ -90,15 +100,18 @@ class ShardConcurrencyTest {
     CountDownLatch done = new CountDownLatch(PRODUCERS);
     for (int p = 0; p < PRODUCERS; p++) {
       int producer = p;
-      Thread t = new Thread(() -> {
-        try {
-          runProducer(producer, router, shards, everBound, answered);
-        } catch (Throwable e) {
-          failure.compareAndSet(null, e);
-        } finally {
-          done.countDown();
-        }
-      }, "producer-" + p);
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  runProducer(producer, router, shards, everBound, answered);
+                } catch (Throwable e) {
+                  failure.compareAndSet(null, e);
+                } finally {
+                  done.countDown();
+                }
+              },
+              "producer-" + p);
       t.setDaemon(true);
       t.start();
     }
@@ -109,8 +122,13 @@ class ShardConcurrencyTest {
     assertThat(metrics.errors.get()).isZero();
   }
 
-  private static void runProducer(int producer, ShardRouter router, List<ShardProxy> shards,
-      Map<String, String> everBound, AtomicLong answered) throws Exception {
+  private static void runProducer(
+      int producer,
+      ShardRouter router,
+      List<ShardProxy> shards,
+      Map<String, String> everBound,
+      AtomicLong answered)
+      throws Exception {
     PoolKey pool = POOLS.get(producer % POOLS.size());
     ShardProxy shard = shards.get(router.shardOf(pool));
     String tenant = "tenant-" + producer;
@@ -118,26 +136,42 @@ class ShardConcurrencyTest {
     for (int done = 0; done < CLAIMS_PER_PRODUCER; done += BATCH) {
       int n = Math.min(BATCH, CLAIMS_PER_PRODUCER - done);
       for (int i = 0; i < n; i++) {
-        batch[i] = ClaimFixtures.claim().pool(pool).tenant(tenant).waitMs(60_000).at(System.nanoTime()).ticket();
-        while (!shard.submitClaim(batch[i])) Thread.onSpinWait(); // test producer only: retry on back-pressure
+        batch[i] =
+            ClaimFixtures.claim()
+                .pool(pool)
+                .tenant(tenant)
+                .waitMs(60_000)
+                .at(System.nanoTime())
+                .ticket();
+        while (!shard.submitClaim(batch[i]))
+          Thread.onSpinWait(); // test producer only: retry on back-pressure
       }
       List<Promise<ShardCommand.ReleaseReply>> releases = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
         ClaimOutcome o = batch[i].await(30, TimeUnit.SECONDS);
-        if (!(o instanceof ClaimOutcome.Assigned a)) throw new AssertionError("claim not assigned: " + o);
+        if (!(o instanceof ClaimOutcome.Assigned a))
+          throw new AssertionError("claim not assigned: " + o);
         String incarnation = a.sandbox().addresses().get(0);
         String previous = everBound.putIfAbsent(incarnation, a.claimId());
-        if (previous != null) throw new AssertionError(incarnation + " bound to " + previous + " and " + a.claimId());
+        if (previous != null)
+          throw new AssertionError(incarnation + " bound to " + previous + " and " + a.claimId());
         Promise<ShardCommand.ReleaseReply> r = Promise.promise();
         shard.send(new ShardCommand.ReleaseClaim(a.claimId(), tenant, r));
         releases.add(r);
       }
       for (int i = 0; i < n; i++) {
-        if (batch[i].completions() != 1) throw new AssertionError("completed " + batch[i].completions() + " times");
+        if (batch[i].completions() != 1)
+          throw new AssertionError("completed " + batch[i].completions() + " times");
         answered.incrementAndGet();
         ShardCommand.ReleaseReply reply =
-            releases.get(i).future().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        if (reply != ShardCommand.ReleaseReply.RELEASED) throw new AssertionError("release: " + reply);
+            releases
+                .get(i)
+                .future()
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
+        if (reply != ShardCommand.ReleaseReply.RELEASED)
+          throw new AssertionError("release: " + reply);
       }
     }
   }

@@ -106,7 +106,8 @@ class DeadlineHeapTest {
     Item a = add("a", 1);
 
     assertThatThrownBy(() -> heap.add(a, 2)).isInstanceOf(IllegalStateException.class);
-    assertThatThrownBy(() -> new DeadlineHeap<Item>().add(a, 2)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> new DeadlineHeap<Item>().add(a, 2))
+        .isInstanceOf(IllegalStateException.class);
   }
 
   @Test

@@ -16,11 +16,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
  * documents' YAML ({@code spec.podTemplate} with {@code runtimeClassName}) applies as written.
  *
  * <p>The CRD uses conversion strategy {@code None} (no webhook): the API server only rewrites
- * {@code apiVersion}. That is lossless because this version's schema is the v1beta1 shape
- * ({@link SandboxSpec} extends the v1beta1 spec) plus {@code replicas}, which may only be 1 here
- * (suspending through v1alpha1 {@code replicas: 0} is rejected by the schema; use v1beta1
- * {@code operatingMode: Suspended}). The controllers only ever read v1beta1. Details:
- * {@code k8s-adapter/README.md}.
+ * {@code apiVersion}. That is lossless because this version's schema is the v1beta1 shape ({@link
+ * SandboxSpec} extends the v1beta1 spec) plus {@code replicas}, which may only be 1 here
+ * (suspending through v1alpha1 {@code replicas: 0} is rejected by the schema; use v1beta1 {@code
+ * operatingMode: Suspended}). The controllers only ever read v1beta1. Details: {@code
+ * k8s-adapter/README.md}.
  */
 @Group(io.agentsandbox.k8s.crd.Sandbox.GROUP)
 @Version(

@@ -12,14 +12,21 @@ import java.nio.file.Path;
  * @param leaderElection only the holder of the Lease serves pools and claims; the others stand by
  *     (not ready) until it goes away
  * @param leaseName name of the Lease
- * @param leaseNamespace namespace of the Lease (null: the pod's namespace in-cluster, else {@code default})
+ * @param leaseNamespace namespace of the Lease (null: the pod's namespace in-cluster, else {@code
+ *     default})
  * @param identity this replica's name in the Lease (null: env POD_NAME, else the host name)
  */
 public record KubernetesBackendConfig(
-    Path kubeconfig, String watchNamespace, boolean leaderElection, String leaseName, String leaseNamespace, String identity) {
+    Path kubeconfig,
+    String watchNamespace,
+    boolean leaderElection,
+    String leaseName,
+    String leaseNamespace,
+    String identity) {
 
   public static final String DEFAULT_LEASE_NAME = "agent-sandbox-leader";
-  private static final Path IN_CLUSTER_NAMESPACE = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
+  private static final Path IN_CLUSTER_NAMESPACE =
+      Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
 
   public KubernetesBackendConfig(Path kubeconfig, String watchNamespace) {
     this(kubeconfig, watchNamespace, false, DEFAULT_LEASE_NAME, null, null);
@@ -35,18 +42,24 @@ public record KubernetesBackendConfig(
       throw new IllegalArgumentException("--kubeconfig: cannot read " + kubeconfig);
     }
     String ns = blankToNull(watchNamespace);
-    if (ns != null && !isName(ns)) throw new IllegalArgumentException("--watch-namespace must be a namespace name: " + ns);
+    if (ns != null && !isName(ns))
+      throw new IllegalArgumentException("--watch-namespace must be a namespace name: " + ns);
     String lease = blankToNull(leaseName) == null ? DEFAULT_LEASE_NAME : leaseName.trim();
-    if (!lease.matches("[a-z0-9]([-a-z0-9.]*[a-z0-9])?")) throw new IllegalArgumentException("--lease-name must be an object name: " + lease);
+    if (!lease.matches("[a-z0-9]([-a-z0-9.]*[a-z0-9])?"))
+      throw new IllegalArgumentException("--lease-name must be an object name: " + lease);
     String leaseNs = blankToNull(leaseNamespace);
     if (leaseNs == null) {
       try {
-        leaseNs = Files.isReadable(IN_CLUSTER_NAMESPACE) ? Files.readString(IN_CLUSTER_NAMESPACE).trim() : "default";
+        leaseNs =
+            Files.isReadable(IN_CLUSTER_NAMESPACE)
+                ? Files.readString(IN_CLUSTER_NAMESPACE).trim()
+                : "default";
       } catch (java.io.IOException e) {
         leaseNs = "default";
       }
     }
-    if (!isName(leaseNs)) throw new IllegalArgumentException("--lease-namespace must be a namespace name: " + leaseNs);
+    if (!isName(leaseNs))
+      throw new IllegalArgumentException("--lease-namespace must be a namespace name: " + leaseNs);
     String id = blankToNull(identity);
     if (id == null) id = blankToNull(System.getenv("POD_NAME"));
     if (id == null && leaderElection) {
@@ -56,8 +69,13 @@ public record KubernetesBackendConfig(
         id = "agent-sandbox-" + ProcessHandle.current().pid();
       }
     }
-    return new KubernetesBackendConfig(kubeconfig == null || kubeconfig.toString().isEmpty() ? null : kubeconfig, ns,
-        leaderElection, lease, leaseNs, id);
+    return new KubernetesBackendConfig(
+        kubeconfig == null || kubeconfig.toString().isEmpty() ? null : kubeconfig,
+        ns,
+        leaderElection,
+        lease,
+        leaseNs,
+        id);
   }
 
   private static String blankToNull(String s) {

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Leader election on a {@code coordination.k8s.io/v1 Lease} (fabric8 {@link LeaderElector}: get,
- * create, update of one Lease): 15 s lease, renewed every 2 s, released on close so a standby
- * takes over within about 2 s. Callbacks run on the {@code leader-election} thread.
+ * create, update of one Lease): 15 s lease, renewed every 2 s, released on close so a standby takes
+ * over within about 2 s. Callbacks run on the {@code leader-election} thread.
  */
 public final class LeaderElection implements AutoCloseable {
 
@@ -24,23 +24,42 @@ public final class LeaderElection implements AutoCloseable {
   private final ExecutorService executor;
   private final CompletableFuture<?> running;
 
-  public LeaderElection(KubernetesClient client, KubernetesBackendConfig c, Runnable onStartLeading, Runnable onStopLeading) {
-    executor = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "leader-election");
-      t.setDaemon(true);
-      return t;
-    });
-    var config = new LeaderElectionConfigBuilder()
-        .withName(c.leaseName())
-        .withLock(new LeaseLock(c.leaseNamespace(), c.leaseName(), c.identity()))
-        .withLeaseDuration(Duration.ofSeconds(15))
-        .withRenewDeadline(Duration.ofSeconds(10))
-        .withRetryPeriod(Duration.ofSeconds(2))
-        .withReleaseOnCancel(true)
-        .withLeaderCallbacks(new LeaderCallbacks(onStartLeading, onStopLeading,
-            leader -> LOG.info("leader of Lease {}/{}: {}", c.leaseNamespace(), c.leaseName(), leader)))
-        .build();
-    LOG.info("leader election on Lease {}/{} as {}; standing by until it is ours", c.leaseNamespace(), c.leaseName(), c.identity());
+  public LeaderElection(
+      KubernetesClient client,
+      KubernetesBackendConfig c,
+      Runnable onStartLeading,
+      Runnable onStopLeading) {
+    executor =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "leader-election");
+              t.setDaemon(true);
+              return t;
+            });
+    var config =
+        new LeaderElectionConfigBuilder()
+            .withName(c.leaseName())
+            .withLock(new LeaseLock(c.leaseNamespace(), c.leaseName(), c.identity()))
+            .withLeaseDuration(Duration.ofSeconds(15))
+            .withRenewDeadline(Duration.ofSeconds(10))
+            .withRetryPeriod(Duration.ofSeconds(2))
+            .withReleaseOnCancel(true)
+            .withLeaderCallbacks(
+                new LeaderCallbacks(
+                    onStartLeading,
+                    onStopLeading,
+                    leader ->
+                        LOG.info(
+                            "leader of Lease {}/{}: {}",
+                            c.leaseNamespace(),
+                            c.leaseName(),
+                            leader)))
+            .build();
+    LOG.info(
+        "leader election on Lease {}/{} as {}; standing by until it is ours",
+        c.leaseNamespace(),
+        c.leaseName(),
+        c.identity());
     running = new LeaderElector(client, config, executor).start();
   }
 

@@ -28,15 +28,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * API tokens checked by the Kubernetes API server: each unknown token is sent in a {@code
- * authentication.k8s.io/v1 TokenReview} (needs {@code create} on {@code tokenreviews}). The tenant is
- * the first group of the user that starts with {@link #DEFAULT_TENANT_GROUP_PREFIX} (minus the
+ * authentication.k8s.io/v1 TokenReview} (needs {@code create} on {@code tokenreviews}). The tenant
+ * is the first group of the user that starts with {@link #DEFAULT_TENANT_GROUP_PREFIX} (minus the
  * prefix), else the username (a service account is {@code system:serviceaccount:<ns>:<name>}).
  *
  * <p>Answers are cached by the token's SHA-256 (never the token itself): authenticated for {@link
  * #DEFAULT_POSITIVE_TTL_NS}, rejected for a shorter {@link #DEFAULT_NEGATIVE_TTL_NS}, failures (API
  * server unreachable) not at all. Concurrent checks of the same token share one review. The cache
- * holds at most {@code maxEntries} (expired entries are swept, then everything is dropped when it is
- * still full), and at most {@code maxInFlight} reviews run or queue at once: beyond that a check
+ * holds at most {@code maxEntries} (expired entries are swept, then everything is dropped when it
+ * is still full), and at most {@code maxInFlight} reviews run or queue at once: beyond that a check
  * fails at once (the request gets {@code 503}), so a flood of made-up tokens cannot pile up work on
  * the API server or in memory.
  *
@@ -69,16 +69,31 @@ public final class TokenReviewVerifier implements TokenVerifier, AutoCloseable {
    * not a long retry loop); 4 workers, up to 256 reviews running or queued, 10,000 cached answers.
    */
   public TokenReviewVerifier(KubernetesClient client) {
-    this(reviewer(client), null, System::nanoTime, DEFAULT_POSITIVE_TTL_NS, DEFAULT_NEGATIVE_TTL_NS,
-        10_000, 256, DEFAULT_TENANT_GROUP_PREFIX);
+    this(
+        reviewer(client),
+        null,
+        System::nanoTime,
+        DEFAULT_POSITIVE_TTL_NS,
+        DEFAULT_NEGATIVE_TTL_NS,
+        10_000,
+        256,
+        DEFAULT_TENANT_GROUP_PREFIX);
   }
 
   /**
-   * @param review sends one review and returns its status (blocking; throws when the API server cannot be asked)
+   * @param review sends one review and returns its status (blocking; throws when the API server
+   *     cannot be asked)
    * @param executor runs reviews; null for an own pool of 4 threads with {@code maxInFlight} slots
    */
-  TokenReviewVerifier(Function<String, TokenReviewStatus> review, Executor executor, LongSupplier nanoTime,
-      long positiveTtlNs, long negativeTtlNs, int maxEntries, int maxInFlight, String groupPrefix) {
+  TokenReviewVerifier(
+      Function<String, TokenReviewStatus> review,
+      Executor executor,
+      LongSupplier nanoTime,
+      long positiveTtlNs,
+      long negativeTtlNs,
+      int maxEntries,
+      int maxInFlight,
+      String groupPrefix) {
     this.review = review;
     this.nanoTime = nanoTime;
     this.positiveTtlNs = positiveTtlNs;
@@ -86,11 +101,18 @@ public final class TokenReviewVerifier implements TokenVerifier, AutoCloseable {
     this.maxEntries = maxEntries;
     this.groupPrefix = groupPrefix;
     if (executor == null) {
-      ownPool = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(Math.max(1, maxInFlight - 4)), r -> {
-        Thread t = new Thread(r, "token-review");
-        t.setDaemon(true);
-        return t;
-      });
+      ownPool =
+          new ThreadPoolExecutor(
+              4,
+              4,
+              30,
+              TimeUnit.SECONDS,
+              new ArrayBlockingQueue<>(Math.max(1, maxInFlight - 4)),
+              r -> {
+                Thread t = new Thread(r, "token-review");
+                t.setDaemon(true);
+                return t;
+              });
       ownPool.allowCoreThreadTimeOut(true);
       this.executor = ownPool;
     } else {
@@ -100,10 +122,15 @@ public final class TokenReviewVerifier implements TokenVerifier, AutoCloseable {
   }
 
   private static Function<String, TokenReviewStatus> reviewer(KubernetesClient client) {
-    KubernetesClient quick = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
-        .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration())
-            .withRequestTimeout(5_000).withConnectionTimeout(2_000).withRequestRetryBackoffLimit(0).build())
-        .build();
+    KubernetesClient quick =
+        new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+            .withConfig(
+                new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration())
+                    .withRequestTimeout(5_000)
+                    .withConnectionTimeout(2_000)
+                    .withRequestRetryBackoffLimit(0)
+                    .build())
+            .build();
     return token -> reviewWith(quick, token);
   }
 
@@ -118,18 +145,23 @@ public final class TokenReviewVerifier implements TokenVerifier, AutoCloseable {
     String key = digest(token);
     long now = nanoTime.getAsLong();
     Entry cached = cache.get(key);
-    if (cached != null && (!cached.answer().isDone() || now - cached.expiresAtNs() < 0)) return cached.answer();
+    if (cached != null && (!cached.answer().isDone() || now - cached.expiresAtNs() < 0))
+      return cached.answer();
     CompletableFuture<Verdict> answer = new CompletableFuture<>();
     // Pending entries never expire; the real expiry is set when the answer arrives.
     Entry pending = new Entry(answer, Long.MAX_VALUE);
-    Entry raced = cached == null ? cache.putIfAbsent(key, pending) : (cache.replace(key, cached, pending) ? null : cache.get(key));
+    Entry raced =
+        cached == null
+            ? cache.putIfAbsent(key, pending)
+            : (cache.replace(key, cached, pending) ? null : cache.get(key));
     if (raced != null) return raced.answer();
     if (cache.size() > maxEntries) sweep(now);
     try {
       executor.execute(() -> run(key, token, answer));
     } catch (RejectedExecutionException e) {
       cache.remove(key, pending);
-      answer.completeExceptionally(new IllegalStateException("too many token reviews in flight; retry"));
+      answer.completeExceptionally(
+          new IllegalStateException("too many token reviews in flight; retry"));
     }
     return answer;
   }
@@ -140,9 +172,10 @@ public final class TokenReviewVerifier implements TokenVerifier, AutoCloseable {
       verdict = verdictOf(review.apply(token));
     } catch (RuntimeException e) {
       cache.remove(key);
-      String why = e instanceof KubernetesClientException k && k.getCode() == 403
-          ? "the server may not create tokenreviews.authentication.k8s.io (RBAC)"
-          : "the Kubernetes API server did not answer the token review";
+      String why =
+          e instanceof KubernetesClientException k && k.getCode() == 403
+              ? "the server may not create tokenreviews.authentication.k8s.io (RBAC)"
+              : "the Kubernetes API server did not answer the token review";
       LOG.warn("token review failed: {} ({})", why, e.toString());
       answer.completeExceptionally(new IllegalStateException(why, e));
       return;
@@ -154,19 +187,25 @@ public final class TokenReviewVerifier implements TokenVerifier, AutoCloseable {
 
   private Verdict verdictOf(TokenReviewStatus status) {
     if (!Boolean.TRUE.equals(status.getAuthenticated()) || status.getUser() == null) {
-      return Verdict.rejected("the Kubernetes API server did not authenticate this token (TokenReview)");
+      return Verdict.rejected(
+          "the Kubernetes API server did not authenticate this token (TokenReview)");
     }
     UserInfo user = status.getUser();
     List<String> groups = user.getGroups() == null ? List.of() : user.getGroups();
     for (String g : groups) {
-      if (g != null && g.startsWith(groupPrefix) && TENANT.matcher(g.substring(groupPrefix.length())).matches()) {
+      if (g != null
+          && g.startsWith(groupPrefix)
+          && TENANT.matcher(g.substring(groupPrefix.length())).matches()) {
         return Verdict.authenticated(g.substring(groupPrefix.length()));
       }
     }
     String name = user.getUsername();
     if (name != null && TENANT.matcher(name).matches()) return Verdict.authenticated(name);
-    return Verdict.rejected("the token's Kubernetes user has no usable tenant name (1-128 of A-Z a-z 0-9 . _ : @ -, "
-        + "or a group '" + groupPrefix + "<tenant>')");
+    return Verdict.rejected(
+        "the token's Kubernetes user has no usable tenant name (1-128 of A-Z a-z 0-9 . _ : @ -, "
+            + "or a group '"
+            + groupPrefix
+            + "<tenant>')");
   }
 
   /** Drops expired answers; when still over the bound, drops every finished one. */
@@ -182,7 +221,9 @@ public final class TokenReviewVerifier implements TokenVerifier, AutoCloseable {
 
   private static String digest(String token) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 unavailable", e);
     }

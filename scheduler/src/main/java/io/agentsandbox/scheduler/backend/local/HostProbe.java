@@ -20,9 +20,16 @@ import java.util.concurrent.TimeUnit;
  * @param bwrapReason why bubblewrap cannot be used, or null
  */
 public record HostProbe(
-    String runsc, String bwrap, String nsenter, String setpriv, boolean root, String gvisorReason, String bwrapReason) {
+    String runsc,
+    String bwrap,
+    String nsenter,
+    String setpriv,
+    boolean root,
+    String gvisorReason,
+    String bwrapReason) {
 
-  static final String INSTALL_HINT = "install it with scripts/install-runtimes.sh (as root: apt-get install -y runsc bubblewrap)";
+  static final String INSTALL_HINT =
+      "install it with scripts/install-runtimes.sh (as root: apt-get install -y runsc bubblewrap)";
 
   /** Probes the host. Blocking (runs {@code bwrap} once): never on an event loop. */
   static HostProbe run(LocalBackendConfig config) {
@@ -34,35 +41,70 @@ public record HostProbe(
     String timeout = which("timeout");
     String gvisor = null;
     if (runsc == null) gvisor = "runsc not found (" + config.runscPath() + "); " + INSTALL_HINT;
-    else if (!root) gvisor = "runsc needs root here (the server runs as uid " + uid() + "); run as root or map gvisor to bubblewrap with --runtime-map gvisor=bwrap";
+    else if (!root)
+      gvisor =
+          "runsc needs root here (the server runs as uid "
+              + uid()
+              + "); run as root or map gvisor to bubblewrap with --runtime-map gvisor=bwrap";
     else if (timeout == null) gvisor = "coreutils 'timeout' not found on PATH";
     else if (!runs(List.of(runsc, "--version"))) gvisor = runsc + " --version failed";
     String bw = null;
     if (bwrap == null) bw = "bwrap not found (" + config.bwrapPath() + "); " + INSTALL_HINT;
-    else if (nsenter == null || setpriv == null || timeout == null) bw = "nsenter, setpriv (util-linux) and timeout (coreutils) are needed on PATH";
+    else if (nsenter == null || setpriv == null || timeout == null)
+      bw = "nsenter, setpriv (util-linux) and timeout (coreutils) are needed on PATH";
     else {
       List<String> probe = new java.util.ArrayList<>();
-      if (root) probe.addAll(List.of(setpriv, "--reuid=" + LocalProvisioner.SANDBOX_UID, "--regid=" + LocalProvisioner.SANDBOX_UID, "--clear-groups"));
-      probe.addAll(List.of(bwrap, "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-          "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"));
+      if (root)
+        probe.addAll(
+            List.of(
+                setpriv,
+                "--reuid=" + LocalProvisioner.SANDBOX_UID,
+                "--regid=" + LocalProvisioner.SANDBOX_UID,
+                "--clear-groups"));
+      probe.addAll(
+          List.of(
+              bwrap,
+              "--unshare-user",
+              "--unshare-pid",
+              "--unshare-net",
+              "--unshare-ipc",
+              "--unshare-uts",
+              "--ro-bind",
+              "/",
+              "/",
+              "--proc",
+              "/proc",
+              "--dev",
+              "/dev",
+              "true"));
       if (!runs(probe)) {
-        bw = "bwrap cannot create namespaces here (unprivileged user namespaces disabled? check sysctl kernel.unprivileged_userns_clone / user.max_user_namespaces)";
+        bw =
+            "bwrap cannot create namespaces here (unprivileged user namespaces disabled? check sysctl kernel.unprivileged_userns_clone / user.max_user_namespaces)";
       }
     }
-    return new HostProbe(runsc == null ? config.runscPath() : runsc, bwrap == null ? config.bwrapPath() : bwrap,
-        nsenter == null ? "nsenter" : nsenter, setpriv == null ? "setpriv" : setpriv, root, gvisor, bw);
+    return new HostProbe(
+        runsc == null ? config.runscPath() : runsc,
+        bwrap == null ? config.bwrapPath() : bwrap,
+        nsenter == null ? "nsenter" : nsenter,
+        setpriv == null ? "setpriv" : setpriv,
+        root,
+        gvisor,
+        bw);
   }
 
   /** One line for the start-up log. */
   public String describe() {
-    return "gvisor: " + (gvisorReason == null ? "usable (" + runsc + ")" : "NOT usable: " + gvisorReason)
-        + "; bwrap: " + (bwrapReason == null ? "usable (" + bwrap + ")" : "NOT usable: " + bwrapReason);
+    return "gvisor: "
+        + (gvisorReason == null ? "usable (" + runsc + ")" : "NOT usable: " + gvisorReason)
+        + "; bwrap: "
+        + (bwrapReason == null ? "usable (" + bwrap + ")" : "NOT usable: " + bwrapReason);
   }
 
   static int uid() {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("Uid:")) return Integer.parseInt(line.substring(4).trim().split("\\s+")[1]);
+        if (line.startsWith("Uid:"))
+          return Integer.parseInt(line.substring(4).trim().split("\\s+")[1]);
       }
     } catch (IOException | RuntimeException e) {
       // not Linux
@@ -85,11 +127,12 @@ public record HostProbe(
 
   private static boolean runs(List<String> command) {
     try {
-      Process p = new ProcessBuilder(command)
-          .redirectInput(new File("/dev/null"))
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-          .redirectError(ProcessBuilder.Redirect.DISCARD)
-          .start();
+      Process p =
+          new ProcessBuilder(command)
+              .redirectInput(new File("/dev/null"))
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
       if (!p.waitFor(20, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         return false;

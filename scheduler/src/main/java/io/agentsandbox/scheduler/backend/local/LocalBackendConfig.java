@@ -41,8 +41,15 @@ public record LocalBackendConfig(
   /** Defaults: state under {@link #defaultStateDir()}, binaries from {@code PATH}. */
   public static LocalBackendConfig defaults() {
     int cpus = Math.max(1, Runtime.getRuntime().availableProcessors());
-    return new LocalBackendConfig(defaultStateDir(), "runsc", "bwrap", Map.of(), DEFAULT_EXEC_OUTPUT_LIMIT,
-        Math.max(8, 4 * cpus), Math.max(4, 2 * cpus), 30_000);
+    return new LocalBackendConfig(
+        defaultStateDir(),
+        "runsc",
+        "bwrap",
+        Map.of(),
+        DEFAULT_EXEC_OUTPUT_LIMIT,
+        Math.max(8, 4 * cpus),
+        Math.max(4, 2 * cpus),
+        30_000);
   }
 
   /** {@code $XDG_STATE_HOME/agent-sandbox} when set, else {@code ./.state}. */
@@ -53,8 +60,15 @@ public record LocalBackendConfig(
 
   /** The same configuration with another state directory. */
   public LocalBackendConfig withStateDir(Path dir) {
-    return new LocalBackendConfig(dir, runscPath, bwrapPath, runtimeMap, execOutputLimitBytes, execWorkers,
-        lifecycleWorkers, readyTimeoutMs);
+    return new LocalBackendConfig(
+        dir,
+        runscPath,
+        bwrapPath,
+        runtimeMap,
+        execOutputLimitBytes,
+        execWorkers,
+        lifecycleWorkers,
+        readyTimeoutMs);
   }
 
   /**
@@ -66,13 +80,18 @@ public record LocalBackendConfig(
     check(!runscPath.isBlank(), "--runsc-path must not be empty");
     check(!bwrapPath.isBlank(), "--bwrap-path must not be empty");
     for (var e : runtimeMap.entrySet()) {
-      check(LocalRuntime.parse(e.getValue()) != null || e.getValue().equals("none"),
+      check(
+          LocalRuntime.parse(e.getValue()) != null || e.getValue().equals("none"),
           "--runtime-map " + e.getKey() + " must map to gvisor, bwrap or none: " + e.getValue());
     }
-    check(execOutputLimitBytes >= 1_024 && execOutputLimitBytes <= 256 << 20,
+    check(
+        execOutputLimitBytes >= 1_024 && execOutputLimitBytes <= 256 << 20,
         "--exec-output-limit-bytes must be 1024..268435456: " + execOutputLimitBytes);
-    check(execWorkers >= 1 && execWorkers <= 1_024, "--exec-workers must be 1..1024: " + execWorkers);
-    check(lifecycleWorkers >= 1 && lifecycleWorkers <= 256, "lifecycle workers must be 1..256: " + lifecycleWorkers);
+    check(
+        execWorkers >= 1 && execWorkers <= 1_024, "--exec-workers must be 1..1024: " + execWorkers);
+    check(
+        lifecycleWorkers >= 1 && lifecycleWorkers <= 256,
+        "lifecycle workers must be 1..256: " + lifecycleWorkers);
     check(readyTimeoutMs >= 100, "ready timeout must be >= 100 ms: " + readyTimeoutMs);
     return this;
   }
@@ -89,11 +108,13 @@ public record LocalBackendConfig(
       String p = part.trim();
       int eq = p.indexOf('=');
       if (eq <= 0 || eq == p.length() - 1) {
-        throw new IllegalArgumentException("--runtime-map entry must be class=gvisor|bwrap|none: '" + p + "'");
+        throw new IllegalArgumentException(
+            "--runtime-map entry must be class=gvisor|bwrap|none: '" + p + "'");
       }
       String runtime = p.substring(eq + 1).trim();
       if (LocalRuntime.parse(runtime) == null && !runtime.equals("none")) {
-        throw new IllegalArgumentException("--runtime-map entry must be class=gvisor|bwrap|none: '" + p + "'");
+        throw new IllegalArgumentException(
+            "--runtime-map entry must be class=gvisor|bwrap|none: '" + p + "'");
       }
       out.put(p.substring(0, eq).trim(), runtime);
     }

@@ -17,7 +17,9 @@ public enum LocalRuntime {
     return wireName;
   }
 
-  /** {@code gvisor}/{@code runsc} or {@code bwrap}/{@code bubblewrap}/{@code runc}; null otherwise. */
+  /**
+   * {@code gvisor}/{@code runsc} or {@code bwrap}/{@code bubblewrap}/{@code runc}; null otherwise.
+   */
   public static LocalRuntime parse(String name) {
     return switch (name) {
       case "gvisor", "runsc" -> GVISOR;

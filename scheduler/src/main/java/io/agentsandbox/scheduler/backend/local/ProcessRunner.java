@@ -38,7 +38,12 @@ final class ProcessRunner {
    * @param outputLimit bytes of stdout and of stderr kept
    * @throws IOException when the process cannot be started
    */
-  ExecResult run(List<String> command, File stdin, Map<String, String> env, int outputLimit, long hardTimeoutMs)
+  ExecResult run(
+      List<String> command,
+      File stdin,
+      Map<String, String> env,
+      int outputLimit,
+      long hardTimeoutMs)
       throws IOException {
     return run(command, stdin, env, outputLimit, hardTimeoutMs, null);
   }
@@ -47,8 +52,14 @@ final class ProcessRunner {
    * Like {@link #run(List, File, Map, int, long)}, and hands each chunk kept (within the limit) to
    * {@code listener} as it is read, from the pump threads; every call happens before this returns.
    */
-  ExecResult run(List<String> command, File stdin, Map<String, String> env, int outputLimit, long hardTimeoutMs,
-      SandboxExecutor.OutputListener listener) throws IOException {
+  ExecResult run(
+      List<String> command,
+      File stdin,
+      Map<String, String> env,
+      int outputLimit,
+      long hardTimeoutMs,
+      SandboxExecutor.OutputListener listener)
+      throws IOException {
     ProcessBuilder pb = new ProcessBuilder(command).redirectInput(stdin == null ? DEV_NULL : stdin);
     if (env != null) {
       pb.environment().clear();
@@ -80,7 +91,8 @@ final class ProcessRunner {
       // open does not hold the answer: take what was read so far.
       await(outPump, PUMP_GRACE_MS);
       await(errPump, PUMP_GRACE_MS);
-      // A pump still running (output held open by a grandchild) must not reach the listener any more.
+      // A pump still running (output held open by a grandchild) must not reach the listener any
+      // more.
       out.close();
       err.close();
     } catch (InterruptedException e) {
@@ -89,18 +101,20 @@ final class ProcessRunner {
       throw new IOException("interrupted");
     }
     int code = p.isAlive() ? 137 : p.exitValue();
-    return new ExecResult(code, out.bytes(), err.bytes(), out.truncated(), err.truncated(), killed, duration);
+    return new ExecResult(
+        code, out.bytes(), err.bytes(), out.truncated(), err.truncated(), killed, duration);
   }
 
   private static final long PUMP_GRACE_MS = 1_000;
 
   private static FutureTask<Void> pump(InputStream in, BoundedSink sink) {
-    return new FutureTask<>(() -> {
-      try (in) {
-        sink.drain(in);
-      }
-      return null;
-    });
+    return new FutureTask<>(
+        () -> {
+          try (in) {
+            sink.drain(in);
+          }
+          return null;
+        });
   }
 
   private static void await(FutureTask<Void> pump, long ms) throws InterruptedException {

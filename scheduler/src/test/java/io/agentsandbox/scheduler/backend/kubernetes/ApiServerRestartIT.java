@@ -38,9 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The API server restarts (every watch breaks) while HTTP claims are in flight: afterwards every
  * claim answered {@code 201} is bound once, to the Sandbox its answer named; no Sandbox is owned by
- * two claims or by nothing; new HTTP claims and a new SandboxClaim are bound (the informers resynced);
- * the pool is back at its target. Uses its own kube-apiserver, so that restarting it disturbs no
- * other test.
+ * two claims or by nothing; new HTTP claims and a new SandboxClaim are bound (the informers
+ * resynced); the pool is back at its target. Uses its own kube-apiserver, so that restarting it
+ * disturbs no other test.
  */
 class ApiServerRestartIT {
 
@@ -52,11 +52,13 @@ class ApiServerRestartIT {
   private LocalApiServer api;
   private SchedulerServer server;
   private Kubelet.Node kubelet;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @AfterEach
   void tearDown() throws Exception {
-    if (server != null) server.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    if (server != null)
+      server.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     if (kubelet != null) kubelet.close();
     if (api != null) api.close();
   }
@@ -65,12 +67,20 @@ class ApiServerRestartIT {
 
   private Answer claim() {
     try {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/claims"))
-          .timeout(Duration.ofSeconds(60)).header("content-type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString("{\"pool\":\"" + NS + "/r-pool\",\"waitMs\":30000}")).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/claims"))
+                  .timeout(Duration.ofSeconds(60))
+                  .header("content-type", "application/json")
+                  .POST(
+                      HttpRequest.BodyPublishers.ofString(
+                          "{\"pool\":\"" + NS + "/r-pool\",\"waitMs\":30000}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       JsonNode body = JSON.readTree(r.body());
-      if (r.statusCode() == 201) return new Answer(201, body.get("claimId").asText(), body.get("sandbox").get("name").asText(), null);
+      if (r.statusCode() == 201)
+        return new Answer(
+            201, body.get("claimId").asText(), body.get("sandbox").get("name").asText(), null);
       return new Answer(r.statusCode(), null, null, body.path("error").path("code").asText());
     } catch (IOException e) {
       return new Answer(-1, null, null, e.toString());
@@ -88,7 +98,8 @@ class ApiServerRestartIT {
     kubelet = Kubelet.play(c, NS, 6);
     ClusterFixtures.createTemplateAndPool(c, NS, "r", "r-pool", REPLICAS);
     Path kubeconfig = KubernetesBackendIT.writeKubeconfig(api, tmp);
-    server = KubernetesBackendIT.start(api, kubeconfig, new KubernetesBackendConfig(kubeconfig, NS));
+    server =
+        KubernetesBackendIT.start(api, kubeconfig, new KubernetesBackendConfig(kubeconfig, NS));
     ClusterFixtures.awaitPoolReady(c, NS, "r-pool", REPLICAS);
 
     // 40 claims from 8 threads; the API server restarts once 5 have been answered.
@@ -96,11 +107,13 @@ class ApiServerRestartIT {
     CountDownLatch started = new CountDownLatch(5);
     List<Future<Answer>> inFlight = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
-      inFlight.add(clients.submit(() -> {
-        Answer a = claim();
-        started.countDown();
-        return a;
-      }));
+      inFlight.add(
+          clients.submit(
+              () -> {
+                Answer a = claim();
+                started.countDown();
+                return a;
+              }));
     }
     assertThat(started.await(60, TimeUnit.SECONDS)).isTrue();
     long downMs = api.restartApiServer();
@@ -114,18 +127,27 @@ class ApiServerRestartIT {
     for (Future<Answer> f : after) afterAnswers.add(f.get(120, TimeUnit.SECONDS));
     clients.shutdown();
     assertThat(afterAnswers).as("claims after the restart").allMatch(a -> a.status() == 201);
-    c.resources(SandboxClaim.class).inNamespace(NS).resource(ClusterFixtures.claim(NS, "after-restart", "r-pool")).create();
+    c.resources(SandboxClaim.class)
+        .inNamespace(NS)
+        .resource(ClusterFixtures.claim(NS, "after-restart", "r-pool"))
+        .create();
     ClusterFixtures.awaitBound(c, NS, "after-restart");
 
     Map<String, Integer> statuses = new TreeMap<>();
-    for (Answer a : answers) statuses.merge(a.status() == 201 ? "201" : a.status() + " " + a.code(), 1, Integer::sum);
-    System.out.printf("APISERVER-RESTART: unreachable %d ms; 40 claims in flight answered %s; 10 after: all 201%n", downMs, statuses);
+    for (Answer a : answers)
+      statuses.merge(a.status() == 201 ? "201" : a.status() + " " + a.code(), 1, Integer::sum);
+    System.out.printf(
+        "APISERVER-RESTART: unreachable %d ms; 40 claims in flight answered %s; 10 after: all 201%n",
+        downMs, statuses);
 
     List<Answer> acked = new ArrayList<>(answers.stream().filter(a -> a.status() == 201).toList());
     acked.addAll(afterAnswers);
-    assertThat(new HashSet<>(acked.stream().map(Answer::sandbox).toList())).as("no sandbox in two 201s").hasSize(acked.size());
+    assertThat(new HashSet<>(acked.stream().map(Answer::sandbox).toList()))
+        .as("no sandbox in two 201s")
+        .hasSize(acked.size());
     for (Answer a : acked) {
-      SandboxClaim claim = c.resources(SandboxClaim.class).inNamespace(NS).withName(a.claimId()).get();
+      SandboxClaim claim =
+          c.resources(SandboxClaim.class).inNamespace(NS).withName(a.claimId()).get();
       assertThat(claim).as("SandboxClaim of 201 %s", a.claimId()).isNotNull();
       assertThat(claim.getStatus().getSandbox().getName()).isEqualTo(a.sandbox());
       Sandbox sb = c.resources(Sandbox.class).inNamespace(NS).withName(a.sandbox()).get();
@@ -136,16 +158,29 @@ class ApiServerRestartIT {
     ClusterFixtures.awaitPoolReady(c, NS, "r-pool", REPLICAS);
     for (Sandbox s : c.resources(Sandbox.class).inNamespace(NS).list().getItems()) {
       if (s.getMetadata().getDeletionTimestamp() != null) continue;
-      List<OwnerReference> owners = s.getMetadata().getOwnerReferences() == null ? List.of() : s.getMetadata().getOwnerReferences();
-      assertThat(owners.stream().filter(o -> "SandboxClaim".equals(o.getKind())).count()).as(s.getMetadata().getName()).isLessThanOrEqualTo(1);
-      assertThat(ClusterFixtures.controllerOf(s)).as("owner of " + s.getMetadata().getName()).isNotNull();
+      List<OwnerReference> owners =
+          s.getMetadata().getOwnerReferences() == null
+              ? List.of()
+              : s.getMetadata().getOwnerReferences();
+      assertThat(owners.stream().filter(o -> "SandboxClaim".equals(o.getKind())).count())
+          .as(s.getMetadata().getName())
+          .isLessThanOrEqualTo(1);
+      assertThat(ClusterFixtures.controllerOf(s))
+          .as("owner of " + s.getMetadata().getName())
+          .isNotNull();
     }
     Map<String, String> claimOfSandbox = new ConcurrentHashMap<>();
     for (SandboxClaim cl : c.resources(SandboxClaim.class).inNamespace(NS).list().getItems()) {
-      if (cl.getStatus() == null || cl.getStatus().getSandbox() == null || cl.getStatus().getSandbox().getName() == null) continue;
-      String other = claimOfSandbox.put(cl.getStatus().getSandbox().getName(), cl.getMetadata().getName());
-      assertThat(other).as("sandbox %s named by claims %s and %s", cl.getStatus().getSandbox().getName(), other,
-          cl.getMetadata().getName()).isNull();
+      if (cl.getStatus() == null
+          || cl.getStatus().getSandbox() == null
+          || cl.getStatus().getSandbox().getName() == null) continue;
+      String other =
+          claimOfSandbox.put(cl.getStatus().getSandbox().getName(), cl.getMetadata().getName());
+      assertThat(other)
+          .as(
+              "sandbox %s named by claims %s and %s",
+              cl.getStatus().getSandbox().getName(), other, cl.getMetadata().getName())
+          .isNull();
     }
   }
 }

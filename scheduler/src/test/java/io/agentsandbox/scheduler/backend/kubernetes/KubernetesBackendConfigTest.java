@@ -15,8 +15,15 @@ class KubernetesBackendConfigTest {
 
   @Test
   void shouldParseTheKubernetesFlags() {
-    KubernetesBackendConfig c = Main.parseKubernetesConfig("--watch-namespace", "agents", "--leader-election",
-        "--lease-name", "my-lease", "--lease-namespace", "ops");
+    KubernetesBackendConfig c =
+        Main.parseKubernetesConfig(
+            "--watch-namespace",
+            "agents",
+            "--leader-election",
+            "--lease-name",
+            "my-lease",
+            "--lease-namespace",
+            "ops");
     assertThat(c.kubeconfig()).isNull();
     assertThat(c.watchNamespace()).isEqualTo("agents");
     assertThat(c.leaderElection()).isTrue();
@@ -36,7 +43,9 @@ class KubernetesBackendConfigTest {
 
   @Test
   void shouldRejectBadValuesNamingTheFlag() {
-    assertThatThrownBy(() -> Main.parseKubernetesConfig("--watch-namespace", "Bad_NS")).hasMessageContaining("--watch-namespace");
-    assertThatThrownBy(() -> Main.parseKubernetesConfig("--kubeconfig", "/nonexistent/kubeconfig")).hasMessageContaining("--kubeconfig");
+    assertThatThrownBy(() -> Main.parseKubernetesConfig("--watch-namespace", "Bad_NS"))
+        .hasMessageContaining("--watch-namespace");
+    assertThatThrownBy(() -> Main.parseKubernetesConfig("--kubeconfig", "/nonexistent/kubeconfig"))
+        .hasMessageContaining("--kubeconfig");
   }
 }

@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.SandboxClaim;
-import io.agentsandbox.k8s.crd.SandboxTemplate;
 import io.agentsandbox.k8s.crd.SandboxWarmPool;
 import io.agentsandbox.k8s.crd.UpstreamKeys;
 import io.agentsandbox.k8s.testing.Kubelet;
@@ -64,28 +63,34 @@ class KubernetesBackendIT {
 
   @AfterEach
   void tearDown() throws Exception {
-    if (server != null) server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    if (server != null)
+      server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     if (kubelet != null) kubelet.close();
   }
 
   @Test
-  void shouldBindSandboxClaimsAndHttpClaimsFromTheWarmPoolInAtMostThreeWrites(LocalApiServer api, KubernetesClient c, TestNamespace tns)
-      throws Exception {
+  void shouldBindSandboxClaimsAndHttpClaimsFromTheWarmPoolInAtMostThreeWrites(
+      LocalApiServer api, KubernetesClient c, TestNamespace tns) throws Exception {
     String ns = tns.name();
     kubelet = Kubelet.play(c, ns, 6);
     createTemplateAndPool(c, ns, "py", "py-pool", 3);
     server = startServer(api, ns);
     awaitPoolReady(c, ns, "py-pool", 3);
 
-    // 1. an upstream-style claim: warmPoolRef, watch until Ready, read status.sandbox.name and podIPs
+    // 1. an upstream-style claim: warmPoolRef, watch until Ready, read status.sandbox.name and
+    // podIPs
     Map<String, Long> before = server.kubernetes().apiWrites();
     long t0 = System.nanoTime();
-    c.resources(SandboxClaim.class).inNamespace(ns).resource(claim(ns, "claim-a", "py-pool")).create();
+    c.resources(SandboxClaim.class)
+        .inNamespace(ns)
+        .resource(claim(ns, "claim-a", "py-pool"))
+        .create();
     SandboxClaim bound = awaitBound(c, ns, "claim-a");
     long boundMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
     Map<String, Long> delta = delta(before, server.kubernetes().apiWrites());
     long claimWrites = claimPathWrites(delta);
-    System.out.printf("WRITES per warm SandboxClaim: %d on the claim path (%s); all writes of the process in the window: %s; bound in %d ms%n",
+    System.out.printf(
+        "WRITES per warm SandboxClaim: %d on the claim path (%s); all writes of the process in the window: %s; bound in %d ms%n",
         claimWrites, claimPath(delta), delta, boundMs);
     assertThat(claimWrites).isLessThanOrEqualTo(3);
 
@@ -105,51 +110,88 @@ class KubernetesBackendIT {
         .containsEntry(UpstreamKeys.CLAIM_UID, bound.getMetadata().getUid())
         .containsEntry(UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH, UpstreamKeys.nameHash("py"));
     assertThat(sb.getMetadata().getAnnotations()).containsEntry(UpstreamKeys.POD_NAME, sbName);
-    assertThat(sb.getSpec().getPodTemplate().getMetadata().getAnnotations() == null
-        || !sb.getSpec().getPodTemplate().getMetadata().getAnnotations().containsKey(UpstreamKeys.SAFE_TO_EVICT)).isTrue();
+    assertThat(
+            sb.getSpec().getPodTemplate().getMetadata().getAnnotations() == null
+                || !sb.getSpec()
+                    .getPodTemplate()
+                    .getMetadata()
+                    .getAnnotations()
+                    .containsKey(UpstreamKeys.SAFE_TO_EVICT))
+        .isTrue();
 
     // 2. an HTTP claim: bound by the same shard, and a SandboxClaim exists for it
     before = server.kubernetes().apiWrites();
-    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + server.port() + "/v1/claims"))
-        .header("content-type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString("{\"pool\":\"" + ns + "/py-pool\",\"waitMs\":20000}")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + server.port() + "/v1/claims"))
+                    .header("content-type", "application/json")
+                    .POST(
+                        HttpRequest.BodyPublishers.ofString(
+                            "{\"pool\":\"" + ns + "/py-pool\",\"waitMs\":20000}"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
     JsonNode body = JSON.readTree(r.body());
     String claimId = body.get("claimId").asText();
     String httpSandbox = body.get("sandbox").get("name").asText();
     Map<String, Long> httpDelta = delta(before, server.kubernetes().apiWrites());
-    System.out.printf("WRITES per warm HTTP claim: %d on the claim path (%s); all: %s%n",
+    System.out.printf(
+        "WRITES per warm HTTP claim: %d on the claim path (%s); all: %s%n",
         claimPathWrites(httpDelta), claimPath(httpDelta), httpDelta);
     assertThat(claimPathWrites(httpDelta)).isLessThanOrEqualTo(3);
-    // The SandboxClaim and the adoption are written before the 201; the claim's status right after it.
-    SandboxClaim httpClaim = c.resources(SandboxClaim.class).inNamespace(ns).withName(claimId).get();
+    // The SandboxClaim and the adoption are written before the 201; the claim's status right after
+    // it.
+    SandboxClaim httpClaim =
+        c.resources(SandboxClaim.class).inNamespace(ns).withName(claimId).get();
     assertThat(httpClaim).isNotNull();
     httpClaim = awaitBound(c, ns, claimId);
     assertThat(httpClaim.getStatus().getSandbox().getName()).isEqualTo(httpSandbox);
-    assertThat(controllerOf(c.resources(Sandbox.class).inNamespace(ns).withName(httpSandbox).get()).getUid())
+    assertThat(
+            controllerOf(c.resources(Sandbox.class).inNamespace(ns).withName(httpSandbox).get())
+                .getUid())
         .isEqualTo(httpClaim.getMetadata().getUid());
     assertThat(httpSandbox).isNotEqualTo(sbName);
 
     // 3. a claim naming a missing pool gets upstream's reason
-    c.resources(SandboxClaim.class).inNamespace(ns).resource(claim(ns, "claim-nopool", "no-such-pool")).create();
-    c.resources(SandboxClaim.class).inNamespace(ns).withName("claim-nopool").waitUntilCondition(
-        x -> x != null && x.getStatus() != null && x.getStatus().getConditions() != null
-            && x.getStatus().getConditions().stream().anyMatch(k -> "WarmPoolNotFound".equals(k.getReason())), 30, TimeUnit.SECONDS);
+    c.resources(SandboxClaim.class)
+        .inNamespace(ns)
+        .resource(claim(ns, "claim-nopool", "no-such-pool"))
+        .create();
+    c.resources(SandboxClaim.class)
+        .inNamespace(ns)
+        .withName("claim-nopool")
+        .waitUntilCondition(
+            x ->
+                x != null
+                    && x.getStatus() != null
+                    && x.getStatus().getConditions() != null
+                    && x.getStatus().getConditions().stream()
+                        .anyMatch(k -> "WarmPoolNotFound".equals(k.getReason())),
+            30,
+            TimeUnit.SECONDS);
 
     // 4. Ready is forwarded from the Sandbox: its pod fails, the claim says so
     Kubelet.markTerminal(c, ns, sbName, "Failed");
-    c.resources(SandboxClaim.class).inNamespace(ns).withName("claim-a").waitUntilCondition(
-        x -> x != null && "False".equals(readyStatus(x.getStatus().getConditions())), 30, TimeUnit.SECONDS);
+    c.resources(SandboxClaim.class)
+        .inNamespace(ns)
+        .withName("claim-a")
+        .waitUntilCondition(
+            x -> x != null && "False".equals(readyStatus(x.getStatus().getConditions())),
+            30,
+            TimeUnit.SECONDS);
 
     // 5. the pool's status is kept (throttled merge patch)
-    SandboxWarmPool pool = c.resources(SandboxWarmPool.class).inNamespace(ns).withName("py-pool").get();
-    assertThat(pool.getStatus().getSelector()).isEqualTo(UpstreamKeys.WARM_POOL_SANDBOX + "=" + UpstreamKeys.nameHash("py-pool"));
+    SandboxWarmPool pool =
+        c.resources(SandboxWarmPool.class).inNamespace(ns).withName("py-pool").get();
+    assertThat(pool.getStatus().getSelector())
+        .isEqualTo(UpstreamKeys.WARM_POOL_SANDBOX + "=" + UpstreamKeys.nameHash("py-pool"));
   }
 
   @Test
-  void shouldBindABurstOfClaimsOnceEachAcrossARestart(LocalApiServer api, KubernetesClient c, TestNamespace tns) throws Exception {
+  void shouldBindABurstOfClaimsOnceEachAcrossARestart(
+      LocalApiServer api, KubernetesClient c, TestNamespace tns) throws Exception {
     String ns = tns.name();
     int n = 100;
     kubelet = Kubelet.play(c, ns, 6);
@@ -164,11 +206,19 @@ class KubernetesBackendIT {
       for (int i = 0; i < n / 2; i++) created.add(createAsync(creators, c, ns, "b-" + i));
       for (Future<?> f : created) f.get(60, TimeUnit.SECONDS);
       // restart the controller in the middle of the burst: some claims bound, others being bound
-      c.resources(SandboxClaim.class).inNamespace(ns).withName("b-0").waitUntilCondition(
-          x -> x != null && x.getStatus() != null && x.getStatus().getSandbox() != null, 60, TimeUnit.SECONDS);
+      c.resources(SandboxClaim.class)
+          .inNamespace(ns)
+          .withName("b-0")
+          .waitUntilCondition(
+              x -> x != null && x.getStatus() != null && x.getStatus().getSandbox() != null,
+              60,
+              TimeUnit.SECONDS);
       server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      boundBeforeRestart = (int) c.resources(SandboxClaim.class).inNamespace(ns).list().getItems().stream()
-          .filter(x -> x.getStatus() != null && x.getStatus().getSandbox() != null).count();
+      boundBeforeRestart =
+          (int)
+              c.resources(SandboxClaim.class).inNamespace(ns).list().getItems().stream()
+                  .filter(x -> x.getStatus() != null && x.getStatus().getSandbox() != null)
+                  .count();
       created.clear();
       for (int i = n / 2; i < n; i++) created.add(createAsync(creators, c, ns, "b-" + i));
       server = startServer(api, ns);
@@ -176,7 +226,8 @@ class KubernetesBackendIT {
     } finally {
       creators.shutdown();
     }
-    System.out.printf("BURST: %d of %d claims were bound when the server stopped%n", boundBeforeRestart, n);
+    System.out.printf(
+        "BURST: %d of %d claims were bound when the server stopped%n", boundBeforeRestart, n);
     Map<String, String> sandboxOfClaim = new HashMap<>();
     for (int i = 0; i < n; i++) {
       SandboxClaim b = awaitBound(c, ns, "b-" + i);
@@ -185,31 +236,47 @@ class KubernetesBackendIT {
     assertThat(new HashSet<>(sandboxOfClaim.values())).hasSize(n); // no sandbox bound to two claims
     Set<String> claimOwned = new HashSet<>();
     for (Sandbox s : c.resources(Sandbox.class).inNamespace(ns).list().getItems()) {
-      long claimOwners = s.getMetadata().getOwnerReferences() == null ? 0
-          : s.getMetadata().getOwnerReferences().stream().filter(o -> "SandboxClaim".equals(o.getKind())).count();
+      long claimOwners =
+          s.getMetadata().getOwnerReferences() == null
+              ? 0
+              : s.getMetadata().getOwnerReferences().stream()
+                  .filter(o -> "SandboxClaim".equals(o.getKind()))
+                  .count();
       assertThat(claimOwners).as(s.getMetadata().getName()).isLessThanOrEqualTo(1);
       OwnerReference ctl = controllerOf(s);
-      if (ctl != null && "SandboxClaim".equals(ctl.getKind()) && sandboxOfClaim.containsKey(ctl.getUid())) {
+      if (ctl != null
+          && "SandboxClaim".equals(ctl.getKind())
+          && sandboxOfClaim.containsKey(ctl.getUid())) {
         assertThat(sandboxOfClaim.get(ctl.getUid())).isEqualTo(s.getMetadata().getName());
         claimOwned.add(s.getMetadata().getName());
       }
     }
     assertThat(claimOwned).hasSize(n);
-    System.out.printf("BURST: %d claims bound once each across a restart; writes of the second process: %s%n",
+    System.out.printf(
+        "BURST: %d claims bound once each across a restart; writes of the second process: %s%n",
         n, server.kubernetes().apiWrites());
   }
 
   // ---------------------------------------------------------------- helpers
 
-  private static Future<?> createAsync(ExecutorService pool, KubernetesClient c, String ns, String name) {
-    return pool.submit(() -> c.resources(SandboxClaim.class).inNamespace(ns).resource(claim(ns, name, "burst-pool")).create());
+  private static Future<?> createAsync(
+      ExecutorService pool, KubernetesClient c, String ns, String name) {
+    return pool.submit(
+        () ->
+            c.resources(SandboxClaim.class)
+                .inNamespace(ns)
+                .resource(claim(ns, name, "burst-pool"))
+                .create());
   }
 
   private SchedulerServer startServer(LocalApiServer api, String ns) throws Exception {
     return start(api, tmp, ns);
   }
 
-  /** Writes {@code dir/kubeconfig} for {@code api} and starts a server watching namespace {@code ns}. */
+  /**
+   * Writes {@code dir/kubeconfig} for {@code api} and starts a server watching namespace {@code
+   * ns}.
+   */
   static SchedulerServer start(LocalApiServer api, Path dir, String ns) throws Exception {
     Path kubeconfig = writeKubeconfig(api, dir);
     return start(api, kubeconfig, new KubernetesBackendConfig(kubeconfig, ns));
@@ -217,7 +284,9 @@ class KubernetesBackendIT {
 
   static Path writeKubeconfig(LocalApiServer api, Path dir) throws Exception {
     Path kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(kubeconfig, """
+    Files.writeString(
+        kubeconfig,
+        """
         apiVersion: v1
         kind: Config
         clusters:
@@ -235,31 +304,54 @@ class KubernetesBackendIT {
             cluster: local
             user: admin
         current-context: local
-        """.formatted(api.url(), api.token()));
+        """
+            .formatted(api.url(), api.token()));
     return kubeconfig;
   }
 
-  static SchedulerServer start(LocalApiServer api, Path kubeconfig, KubernetesBackendConfig kube) throws Exception {
-    var config = Main.parseConfig("--host", "127.0.0.1", "--port", "0", "--backend", "kubernetes", "--shards", "2",
-        "--http-instances", "1");
-    return SchedulerServer.start(config, LocalBackendConfig.defaults(), SecurityConfig.DEFAULTS, kube)
-        .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+  static SchedulerServer start(LocalApiServer api, Path kubeconfig, KubernetesBackendConfig kube)
+      throws Exception {
+    var config =
+        Main.parseConfig(
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--backend",
+            "kubernetes",
+            "--shards",
+            "2",
+            "--http-instances",
+            "1");
+    return SchedulerServer.start(
+            config, LocalBackendConfig.defaults(), SecurityConfig.DEFAULTS, kube)
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get(120, TimeUnit.SECONDS);
   }
 
   static Map<String, Long> delta(Map<String, Long> before, Map<String, Long> after) {
     Map<String, Long> d = new TreeMap<>();
-    after.forEach((k, v) -> {
-      long x = v - before.getOrDefault(k, 0L);
-      if (x != 0) d.put(k, x);
-    });
+    after.forEach(
+        (k, v) -> {
+          long x = v - before.getOrDefault(k, 0L);
+          if (x != 0) d.put(k, x);
+        });
     return d;
   }
 
-  /** The writes that bind a claim: SandboxClaim create (HTTP claims), adoption patch, claim status. */
+  /**
+   * The writes that bind a claim: SandboxClaim create (HTTP claims), adoption patch, claim status.
+   */
   private static Map<String, Long> claimPath(Map<String, Long> delta) {
     Map<String, Long> d = new TreeMap<>();
-    for (String k : List.of("POST sandboxclaims", "PATCH sandboxes", "PATCH sandboxclaims/status", "PUT sandboxclaims",
-        "PATCH sandboxclaims")) {
+    for (String k :
+        List.of(
+            "POST sandboxclaims",
+            "PATCH sandboxes",
+            "PATCH sandboxclaims/status",
+            "PUT sandboxclaims",
+            "PATCH sandboxclaims")) {
       if (delta.containsKey(k)) d.put(k, delta.get(k));
     }
     return d;

@@ -9,8 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentsandbox.k8s.crd.AgentSandboxAnnotations;
 import io.agentsandbox.k8s.crd.Sandbox;
-import io.agentsandbox.k8s.crd.SandboxWarmPool;
 import io.agentsandbox.k8s.crd.SandboxClaim;
+import io.agentsandbox.k8s.crd.SandboxWarmPool;
 import io.agentsandbox.k8s.testing.Kubelet;
 import io.agentsandbox.k8s.testing.LocalApiServer;
 import io.agentsandbox.k8s.testing.LocalApiServerExtension;
@@ -45,8 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Warm SandboxClaims at scale on a real kube-apiserver (this test plays the kubelet): 500 claims
  * created at once against a 500-member pool, every claim bound once, no Sandbox owned by two
- * claims, API writes per claim counted; a steady 20 claims/s for 30 s; the controller restarted
- * in the middle of a 500-claim burst. Latency (create → Ready seen by a watching client, as an
+ * claims, API writes per claim counted; a steady 20 claims/s for 30 s; the controller restarted in
+ * the middle of a 500-claim burst. Latency (create → Ready seen by a watching client, as an
  * upstream SDK waits) and writes go to {@code target/k8s-claims-figures.md}; nothing is asserted
  * about time (figures are reported, see benchmarks/RESULTS.md).
  */
@@ -63,7 +63,8 @@ class KubernetesBurstIT {
   @AfterEach
   void tearDown() throws Exception {
     if (watcher != null) watcher.close();
-    if (server != null) server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    if (server != null)
+      server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     if (kubelet != null) kubelet.close();
   }
 
@@ -71,31 +72,35 @@ class KubernetesBurstIT {
     return KubernetesBackendIT.start(api, tmp, ns);
   }
 
-
   /** Records, per claim name, when a watching client first sees it bound and Ready. */
   private static final class ReadyWatch {
     final Map<String, Long> readyAtNs = new ConcurrentHashMap<>();
     final Map<String, String> sandboxOf = new ConcurrentHashMap<>();
 
     SharedIndexInformer<SandboxClaim> start(KubernetesClient c, String ns) {
-      return c.resources(SandboxClaim.class).inNamespace(ns).inform(new ResourceEventHandler<>() {
-        @Override
-        public void onAdd(SandboxClaim x) {
-          seen(x);
-        }
+      return c.resources(SandboxClaim.class)
+          .inNamespace(ns)
+          .inform(
+              new ResourceEventHandler<>() {
+                @Override
+                public void onAdd(SandboxClaim x) {
+                  seen(x);
+                }
 
-        @Override
-        public void onUpdate(SandboxClaim o, SandboxClaim x) {
-          seen(x);
-        }
+                @Override
+                public void onUpdate(SandboxClaim o, SandboxClaim x) {
+                  seen(x);
+                }
 
-        @Override
-        public void onDelete(SandboxClaim x, boolean unknown) {}
-      });
+                @Override
+                public void onDelete(SandboxClaim x, boolean unknown) {}
+              });
     }
 
     private void seen(SandboxClaim x) {
-      if (x.getStatus() == null || x.getStatus().getSandbox() == null || x.getStatus().getSandbox().getName() == null
+      if (x.getStatus() == null
+          || x.getStatus().getSandbox() == null
+          || x.getStatus().getSandbox().getName() == null
           || x.getStatus().getConditions() == null) {
         return;
       }
@@ -115,12 +120,16 @@ class KubernetesBurstIT {
         TimeUnit.MILLISECONDS.sleep(50); // poll interval of a bounded poll
       }
       List<String> missing = names.stream().filter(n -> !readyAtNs.containsKey(n)).toList();
-      throw new AssertionError(missing.size() + " claim(s) never became Ready, e.g. " + missing.subList(0, Math.min(5, missing.size())));
+      throw new AssertionError(
+          missing.size()
+              + " claim(s) never became Ready, e.g. "
+              + missing.subList(0, Math.min(5, missing.size())));
     }
   }
 
   @Test
-  void shouldBindA500ClaimBurstOnceEachAndMeasureIt(LocalApiServer api, KubernetesClient c, TestNamespace tns) throws Exception {
+  void shouldBindA500ClaimBurstOnceEachAndMeasureIt(
+      LocalApiServer api, KubernetesClient c, TestNamespace tns) throws Exception {
     String ns = tns.name();
     int n = 500;
     kubelet = Kubelet.play(c, ns, 6);
@@ -137,12 +146,21 @@ class KubernetesBurstIT {
     long[] oneWrite = new long[100];
     for (int i = 0; i < oneWrite.length; i++) {
       long w0 = System.nanoTime();
-      c.configMaps().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
-          .withNewMetadata().withName("baseline-" + i).endMetadata().addToData("k", "v").build()).create();
+      c.configMaps()
+          .inNamespace(ns)
+          .resource(
+              new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                  .withNewMetadata()
+                  .withName("baseline-" + i)
+                  .endMetadata()
+                  .addToData("k", "v")
+                  .build())
+          .create();
       oneWrite[i] = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - w0);
     }
     Arrays.sort(oneWrite);
-    System.out.printf("BASELINE: one API write (ConfigMap create, sequential): p50 %.1f ms, p99 %.1f ms%n",
+    System.out.printf(
+        "BASELINE: one API write (ConfigMap create, sequential): p50 %.1f ms, p99 %.1f ms%n",
         pct(oneWrite, 50) / 1000.0, pct(oneWrite, 99) / 1000.0);
     server.kubernetes().drainBindTimesMs();
 
@@ -164,8 +182,16 @@ class KubernetesBurstIT {
     assertOncePerClaim(c, ns, names, watch.sandboxOf);
     long claimPath = claimPathWrites(burstWrites);
     assertThat(claimPath).as("claim-path writes %s", burstWrites).isLessThanOrEqualTo(3L * n);
-    System.out.printf("BURST: %d claims: p50 %d ms, p90 %d ms, p99 %d ms, max %d ms, wall %d ms; claim-path writes/claim %.2f; writes %s%n",
-        n, pct(burstLat, 50), pct(burstLat, 90), pct(burstLat, 99), burstLat[n - 1], burstWallMs, claimPath / (double) n, burstWrites);
+    System.out.printf(
+        "BURST: %d claims: p50 %d ms, p90 %d ms, p99 %d ms, max %d ms, wall %d ms; claim-path writes/claim %.2f; writes %s%n",
+        n,
+        pct(burstLat, 50),
+        pct(burstLat, 90),
+        pct(burstLat, 99),
+        burstLat[n - 1],
+        burstWallMs,
+        claimPath / (double) n,
+        burstWrites);
     // let the pool refill before the steady phase
     awaitPoolReady(c, ns, "burst-pool", n);
 
@@ -180,14 +206,20 @@ class KubernetesBurstIT {
     try {
       for (int i = 0; i < steady.size(); i++) {
         String name = steady.get(i);
-        ticker.schedule(() -> {
-          try {
-            createdAtNs.put(name, System.nanoTime());
-            c.resources(SandboxClaim.class).inNamespace(ns).resource(claim(ns, name, "burst-pool")).create();
-          } finally {
-            sent.countDown();
-          }
-        }, i * 1000L / rate, TimeUnit.MILLISECONDS);
+        ticker.schedule(
+            () -> {
+              try {
+                createdAtNs.put(name, System.nanoTime());
+                c.resources(SandboxClaim.class)
+                    .inNamespace(ns)
+                    .resource(claim(ns, name, "burst-pool"))
+                    .create();
+              } finally {
+                sent.countDown();
+              }
+            },
+            i * 1000L / rate,
+            TimeUnit.MILLISECONDS);
       }
       assertThat(sent.await(seconds + 60, TimeUnit.SECONDS)).isTrue();
     } finally {
@@ -201,7 +233,8 @@ class KubernetesBurstIT {
     all.addAll(steady);
     assertOncePerClaim(c, ns, all, watch.sandboxOf);
 
-    String fig = """
+    String fig =
+        """
         ## Kubernetes adapter: warm SandboxClaim create -> Ready (KubernetesBurstIT)
 
         | scenario | claims | p50 ms | p90 ms | p99 ms | max ms | wall ms | claim-path writes/claim | all writes/claim (incl. pod relabel, refill) |
@@ -216,13 +249,37 @@ class KubernetesBurstIT {
         Pool of %d filled (0 -> %d Ready, test kubelet) in %d ms.
         Burst writes by request: %s
         Steady writes by request: %s
-        """.formatted(
-        n, pct(burstLat, 50), pct(burstLat, 90), pct(burstLat, 99), burstLat[burstLat.length - 1], burstWallMs,
-        claimPath / (double) n, total(burstWrites) / (double) n,
-        rate, seconds, steady.size(), pct(steadyLat, 50), pct(steadyLat, 90), pct(steadyLat, 99), steadyLat[steadyLat.length - 1],
-        claimPathWrites(steadyWrites) / (double) steady.size(), total(steadyWrites) / (double) steady.size(),
-        pp(burstCreate), pp(burstBind[0]), pp(steadyBind[0]), pp(burstBind[1]), pp(steadyBind[1]), pct(oneWrite, 50) / 1000.0, pct(oneWrite, 99) / 1000.0,
-        n, n, fillMs, burstWrites, steadyWrites);
+        """
+            .formatted(
+                n,
+                pct(burstLat, 50),
+                pct(burstLat, 90),
+                pct(burstLat, 99),
+                burstLat[burstLat.length - 1],
+                burstWallMs,
+                claimPath / (double) n,
+                total(burstWrites) / (double) n,
+                rate,
+                seconds,
+                steady.size(),
+                pct(steadyLat, 50),
+                pct(steadyLat, 90),
+                pct(steadyLat, 99),
+                steadyLat[steadyLat.length - 1],
+                claimPathWrites(steadyWrites) / (double) steady.size(),
+                total(steadyWrites) / (double) steady.size(),
+                pp(burstCreate),
+                pp(burstBind[0]),
+                pp(steadyBind[0]),
+                pp(burstBind[1]),
+                pp(steadyBind[1]),
+                pct(oneWrite, 50) / 1000.0,
+                pct(oneWrite, 99) / 1000.0,
+                n,
+                n,
+                fillMs,
+                burstWrites,
+                steadyWrites);
     System.out.println(fig);
     Files.createDirectories(FIGURES.getParent());
     Files.writeString(FIGURES, fig);
@@ -230,8 +287,8 @@ class KubernetesBurstIT {
   }
 
   @Test
-  void shouldBindA500ClaimBurstOnceEachAcrossAControllerRestart(LocalApiServer api, KubernetesClient c, TestNamespace tns)
-      throws Exception {
+  void shouldBindA500ClaimBurstOnceEachAcrossAControllerRestart(
+      LocalApiServer api, KubernetesClient c, TestNamespace tns) throws Exception {
     String ns = tns.name();
     int n = 500;
     kubelet = Kubelet.play(c, ns, 6);
@@ -248,22 +305,36 @@ class KubernetesBurstIT {
     ExecutorService creators = Executors.newFixedThreadPool(16);
     try {
       List<Future<?>> inFlight = new ArrayList<>();
-      for (String name : first) inFlight.add(creators.submit(() ->
-          c.resources(SandboxClaim.class).inNamespace(ns).resource(claim(ns, name, "restart-pool")).create()));
+      for (String name : first)
+        inFlight.add(
+            creators.submit(
+                () ->
+                    c.resources(SandboxClaim.class)
+                        .inNamespace(ns)
+                        .resource(claim(ns, name, "restart-pool"))
+                        .create()));
       // stop the controller as soon as some claims are bound: the rest are mid-binding or unseen
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (watch.readyAtNs.size() < 20 && System.nanoTime() < deadline) TimeUnit.MILLISECONDS.sleep(10); // bounded poll
+      while (watch.readyAtNs.size() < 20 && System.nanoTime() < deadline)
+        TimeUnit.MILLISECONDS.sleep(10); // bounded poll
       server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       int boundAtStop = watch.readyAtNs.size();
-      for (String name : second) inFlight.add(creators.submit(() ->
-          c.resources(SandboxClaim.class).inNamespace(ns).resource(claim(ns, name, "restart-pool")).create()));
+      for (String name : second)
+        inFlight.add(
+            creators.submit(
+                () ->
+                    c.resources(SandboxClaim.class)
+                        .inNamespace(ns)
+                        .resource(claim(ns, name, "restart-pool"))
+                        .create()));
       server = startServer(api, ns);
       for (Future<?> f : inFlight) f.get(60, TimeUnit.SECONDS);
       List<String> all = new ArrayList<>(first);
       all.addAll(second);
       watch.await(all, 180);
       assertOncePerClaim(c, ns, all, watch.sandboxOf);
-      System.out.printf("RESTART BURST: %d of %d claims were Ready when the controller stopped; all %d bound once each after the restart%n",
+      System.out.printf(
+          "RESTART BURST: %d of %d claims were Ready when the controller stopped; all %d bound once each after the restart%n",
           boundAtStop, n, n);
     } finally {
       creators.shutdownNow();
@@ -272,29 +343,50 @@ class KubernetesBurstIT {
 
   // ---------------------------------------------------------------- helpers
 
-  /** Lifts the per-tenant claim cap (default 1000) on the pool: every claim here is tenant "default". */
+  /**
+   * Lifts the per-tenant claim cap (default 1000) on the pool: every claim here is tenant
+   * "default".
+   */
   private static void allowManyClaims(KubernetesClient c, String ns, String pool) {
-    c.resources(SandboxWarmPool.class).inNamespace(ns).withName(pool).edit(p -> {
-      p.getMetadata().setAnnotations(Map.of(AgentSandboxAnnotations.MAX_CLAIMS_PER_TENANT, "100000"));
-      return p;
-    });
+    c.resources(SandboxWarmPool.class)
+        .inNamespace(ns)
+        .withName(pool)
+        .edit(
+            p -> {
+              p.getMetadata()
+                  .setAnnotations(Map.of(AgentSandboxAnnotations.MAX_CLAIMS_PER_TENANT, "100000"));
+              return p;
+            });
   }
 
-  private static void createAll(KubernetesClient c, String ns, String pool, List<String> names, Map<String, Long> createdAtNs,
-      int threads, List<Long> createMs) throws Exception {
+  private static void createAll(
+      KubernetesClient c,
+      String ns,
+      String pool,
+      List<String> names,
+      Map<String, Long> createdAtNs,
+      int threads,
+      List<Long> createMs)
+      throws Exception {
     ExecutorService creators = Executors.newFixedThreadPool(threads);
     CountDownLatch go = new CountDownLatch(1);
     try {
       List<Future<?>> fs = new ArrayList<>();
       for (String name : names) {
-        fs.add(creators.submit(() -> {
-          go.await();
-          long s0 = System.nanoTime();
-          createdAtNs.put(name, s0);
-          SandboxClaim made = c.resources(SandboxClaim.class).inNamespace(ns).resource(claim(ns, name, pool)).create();
-          createMs.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - s0));
-          return made;
-        }));
+        fs.add(
+            creators.submit(
+                () -> {
+                  go.await();
+                  long s0 = System.nanoTime();
+                  createdAtNs.put(name, s0);
+                  SandboxClaim made =
+                      c.resources(SandboxClaim.class)
+                          .inNamespace(ns)
+                          .resource(claim(ns, name, pool))
+                          .create();
+                  createMs.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - s0));
+                  return made;
+                }));
       }
       go.countDown();
       for (Future<?> f : fs) f.get(120, TimeUnit.SECONDS);
@@ -304,7 +396,8 @@ class KubernetesBurstIT {
   }
 
   /** Every claim bound to its own Sandbox, which its claim alone controls. */
-  private static void assertOncePerClaim(KubernetesClient c, String ns, List<String> names, Map<String, String> sandboxOf) {
+  private static void assertOncePerClaim(
+      KubernetesClient c, String ns, List<String> names, Map<String, String> sandboxOf) {
     Set<String> sandboxes = new HashSet<>();
     for (String name : names) sandboxes.add(sandboxOf.get(name));
     assertThat(sandboxes).doesNotContainNull().hasSize(names.size());
@@ -314,8 +407,12 @@ class KubernetesBurstIT {
     }
     Map<String, Sandbox> byName = new HashMap<>();
     for (Sandbox s : c.resources(Sandbox.class).inNamespace(ns).list().getItems()) {
-      long claimOwners = s.getMetadata().getOwnerReferences() == null ? 0
-          : s.getMetadata().getOwnerReferences().stream().filter(o -> "SandboxClaim".equals(o.getKind())).count();
+      long claimOwners =
+          s.getMetadata().getOwnerReferences() == null
+              ? 0
+              : s.getMetadata().getOwnerReferences().stream()
+                  .filter(o -> "SandboxClaim".equals(o.getKind()))
+                  .count();
       assertThat(claimOwners).as(s.getMetadata().getName()).isLessThanOrEqualTo(1);
       byName.put(s.getMetadata().getName(), s);
     }
@@ -328,7 +425,8 @@ class KubernetesBurstIT {
     }
   }
 
-  private static long[] latenciesMs(List<String> names, Map<String, Long> createdAtNs, Map<String, Long> readyAtNs) {
+  private static long[] latenciesMs(
+      List<String> names, Map<String, Long> createdAtNs, Map<String, Long> readyAtNs) {
     long[] out = new long[names.size()];
     for (int i = 0; i < out.length; i++) {
       String n = names.get(i);
@@ -349,8 +447,10 @@ class KubernetesBurstIT {
 
   /** The writes that bind a SandboxClaim: adoption patch of the Sandbox and the claim's status. */
   private static long claimPathWrites(Map<String, Long> delta) {
-    return delta.getOrDefault("PATCH sandboxes", 0L) + delta.getOrDefault("PATCH sandboxclaims/status", 0L)
-        + delta.getOrDefault("PUT sandboxclaims", 0L) + delta.getOrDefault("PATCH sandboxclaims", 0L);
+    return delta.getOrDefault("PATCH sandboxes", 0L)
+        + delta.getOrDefault("PATCH sandboxclaims/status", 0L)
+        + delta.getOrDefault("PUT sandboxclaims", 0L)
+        + delta.getOrDefault("PATCH sandboxclaims", 0L);
   }
 
   private static long total(Map<String, Long> delta) {

@@ -42,11 +42,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code kill -9} of the server mid-burst on the Kubernetes backend: the server runs in its own JVM
- * ({@code Main --backend kubernetes}) against the local kube-apiserver, this test plays the kubelet,
- * fires a burst of HTTP claims, sends SIGKILL once some have been answered {@code 201} and others are
- * in flight, and starts the server again. Then every {@code 201} still names the same Sandbox (read
- * back through the new process and from its SandboxClaim), no Sandbox is owned by two claims, every
- * Sandbox has an owner (pool or claim), and the pool is back at its target.
+ * ({@code Main --backend kubernetes}) against the local kube-apiserver, this test plays the
+ * kubelet, fires a burst of HTTP claims, sends SIGKILL once some have been answered {@code 201} and
+ * others are in flight, and starts the server again. Then every {@code 201} still names the same
+ * Sandbox (read back through the new process and from its SandboxClaim), no Sandbox is owned by two
+ * claims, every Sandbox has an owner (pool or claim), and the pool is back at its target.
  */
 @ExtendWith(LocalApiServerExtension.class)
 class KubernetesCrashRecoveryIT {
@@ -59,7 +59,8 @@ class KubernetesCrashRecoveryIT {
   @TempDir Path tmp;
   private final List<Process> servers = new ArrayList<>();
   private Kubelet.Node kubelet;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @AfterEach
   void tearDown() throws Exception {
@@ -73,8 +74,8 @@ class KubernetesCrashRecoveryIT {
   private record Ack(String claimId, String sandbox) {}
 
   @Test
-  void shouldKeepEveryAcknowledgedBindingAcrossAKill9MidBurst(LocalApiServer api, KubernetesClient c, TestNamespace tns)
-      throws Exception {
+  void shouldKeepEveryAcknowledgedBindingAcrossAKill9MidBurst(
+      LocalApiServer api, KubernetesClient c, TestNamespace tns) throws Exception {
     String ns = tns.name();
     kubelet = Kubelet.play(c, ns, 6);
     ClusterFixtures.createTemplateAndPool(c, ns, "crash", "crash-pool", REPLICAS);
@@ -93,34 +94,48 @@ class KubernetesCrashRecoveryIT {
     ExecutorService clients = Executors.newFixedThreadPool(16);
     List<Future<?>> calls = new ArrayList<>();
     for (int i = 0; i < BURST; i++) {
-      calls.add(clients.submit(() -> {
-        try {
-          HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/claims"))
-              .timeout(Duration.ofSeconds(30)).header("content-type", "application/json")
-              .POST(HttpRequest.BodyPublishers.ofString("{\"pool\":\"" + ns + "/crash-pool\",\"waitMs\":20000}")).build(),
-              HttpResponse.BodyHandlers.ofString());
-          if (r.statusCode() == 201) {
-            JsonNode body = JSON.readTree(r.body());
-            Ack a = new Ack(body.get("claimId").asText(), body.get("sandbox").get("name").asText());
-            acked.put(a.claimId(), a);
-            enough.countDown();
-          } else {
-            failed.incrementAndGet();
-          }
-        } catch (IOException e) {
-          failed.incrementAndGet(); // the connection died with the server: not acknowledged
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }));
+      calls.add(
+          clients.submit(
+              () -> {
+                try {
+                  HttpResponse<String> r =
+                      http.send(
+                          HttpRequest.newBuilder(
+                                  URI.create("http://127.0.0.1:" + port + "/v1/claims"))
+                              .timeout(Duration.ofSeconds(30))
+                              .header("content-type", "application/json")
+                              .POST(
+                                  HttpRequest.BodyPublishers.ofString(
+                                      "{\"pool\":\"" + ns + "/crash-pool\",\"waitMs\":20000}"))
+                              .build(),
+                          HttpResponse.BodyHandlers.ofString());
+                  if (r.statusCode() == 201) {
+                    JsonNode body = JSON.readTree(r.body());
+                    Ack a =
+                        new Ack(
+                            body.get("claimId").asText(), body.get("sandbox").get("name").asText());
+                    acked.put(a.claimId(), a);
+                    enough.countDown();
+                  } else {
+                    failed.incrementAndGet();
+                  }
+                } catch (IOException e) {
+                  failed.incrementAndGet(); // the connection died with the server: not acknowledged
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }));
     }
-    assertThat(enough.await(60, TimeUnit.SECONDS)).as("%d claims answered 201 before the kill", KILL_AFTER_ACKS).isTrue();
+    assertThat(enough.await(60, TimeUnit.SECONDS))
+        .as("%d claims answered 201 before the kill", KILL_AFTER_ACKS)
+        .isTrue();
     first.destroyForcibly(); // SIGKILL
     assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
     for (Future<?> f : calls) f.get(60, TimeUnit.SECONDS);
     clients.shutdown();
     Map<String, Ack> acks = new HashMap<>(acked);
-    System.out.printf("CRASH-K8S: %d of %d claims acknowledged (201) before SIGKILL, %d failed or cut off%n",
+    System.out.printf(
+        "CRASH-K8S: %d of %d claims acknowledged (201) before SIGKILL, %d failed or cut off%n",
         acks.size(), BURST, failed.get());
     assertThat(acks.size()).isGreaterThanOrEqualTo(KILL_AFTER_ACKS);
     assertThat(acks.size() + failed.get()).isEqualTo(BURST);
@@ -130,22 +145,43 @@ class KubernetesCrashRecoveryIT {
     Process second = startServer(kubeconfig, ns, port2, log);
     awaitReady(second, port2, log);
 
-    // 1. every 201 is still bound to the same Sandbox: through the new process and in its SandboxClaim
+    // 1. every 201 is still bound to the same Sandbox: through the new process and in its
+    // SandboxClaim
     for (Ack a : acks.values()) {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port2 + "/v1/claims/" + a.claimId()))
-          .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
-      assertThat(r.statusCode()).as("GET claim %s after restart: %s", a.claimId(), r.body()).isEqualTo(200);
-      assertThat(JSON.readTree(r.body()).get("sandbox").get("name").asText()).isEqualTo(a.sandbox());
-      // the status may have been lost with the kill (it is written after the 201): recovery rewrites it
-      SandboxClaim claim = c.resources(SandboxClaim.class).inNamespace(ns).withName(a.claimId()).waitUntilCondition(
-          x -> x != null && x.getStatus() != null && x.getStatus().getSandbox() != null && x.getStatus().getSandbox().getName() != null,
-          60, TimeUnit.SECONDS);
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + port2 + "/v1/claims/" + a.claimId()))
+                  .timeout(Duration.ofSeconds(30))
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode())
+          .as("GET claim %s after restart: %s", a.claimId(), r.body())
+          .isEqualTo(200);
+      assertThat(JSON.readTree(r.body()).get("sandbox").get("name").asText())
+          .isEqualTo(a.sandbox());
+      // the status may have been lost with the kill (it is written after the 201): recovery
+      // rewrites it
+      SandboxClaim claim =
+          c.resources(SandboxClaim.class)
+              .inNamespace(ns)
+              .withName(a.claimId())
+              .waitUntilCondition(
+                  x ->
+                      x != null
+                          && x.getStatus() != null
+                          && x.getStatus().getSandbox() != null
+                          && x.getStatus().getSandbox().getName() != null,
+                  60,
+                  TimeUnit.SECONDS);
       assertThat(claim.getStatus().getSandbox().getName()).isEqualTo(a.sandbox());
       Sandbox sb = c.resources(Sandbox.class).inNamespace(ns).withName(a.sandbox()).get();
       assertThat(sb).as("sandbox %s of claim %s", a.sandbox(), a.claimId()).isNotNull();
       assertThat(ClusterFixtures.controllerOf(sb).getUid()).isEqualTo(claim.getMetadata().getUid());
     }
-    assertThat(new HashSet<>(acks.values().stream().map(Ack::sandbox).toList())).hasSize(acks.size());
+    assertThat(new HashSet<>(acks.values().stream().map(Ack::sandbox).toList()))
+        .hasSize(acks.size());
 
     // 2. pools back at target, then: no Sandbox owned by two claims, none owned by nothing
     ClusterFixtures.awaitPoolReady(c, ns, "crash-pool", REPLICAS);
@@ -160,21 +196,28 @@ class KubernetesCrashRecoveryIT {
       Map<String, String> sandboxOfClaimUid = new HashMap<>();
       for (Sandbox s : c.resources(Sandbox.class).inNamespace(ns).list().getItems()) {
         if (s.getMetadata().getDeletionTimestamp() != null) continue;
-        List<OwnerReference> owners = s.getMetadata().getOwnerReferences() == null ? List.of() : s.getMetadata().getOwnerReferences();
+        List<OwnerReference> owners =
+            s.getMetadata().getOwnerReferences() == null
+                ? List.of()
+                : s.getMetadata().getOwnerReferences();
         long claimOwners = owners.stream().filter(o -> "SandboxClaim".equals(o.getKind())).count();
         OwnerReference ctl = ClusterFixtures.controllerOf(s);
-        if (claimOwners > 1) problems.add(s.getMetadata().getName() + " owned by " + claimOwners + " claims");
+        if (claimOwners > 1)
+          problems.add(s.getMetadata().getName() + " owned by " + claimOwners + " claims");
         if (ctl == null) problems.add(s.getMetadata().getName() + " owned by nothing");
         else if ("SandboxClaim".equals(ctl.getKind())) {
           claimOwned++;
           String other = sandboxOfClaimUid.put(ctl.getUid(), s.getMetadata().getName());
-          if (other != null) problems.add("claim " + ctl.getName() + " owns " + other + " and " + s.getMetadata().getName());
+          if (other != null)
+            problems.add(
+                "claim " + ctl.getName() + " owns " + other + " and " + s.getMetadata().getName());
         } else poolOwned++;
       }
       if (problems.isEmpty() || System.nanoTime() - deadline > 0) break;
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
     }
-    System.out.printf("CRASH-K8S: after restart %d sandboxes bound to claims (%d acknowledged), %d pool members; problems: %s%n",
+    System.out.printf(
+        "CRASH-K8S: after restart %d sandboxes bound to claims (%d acknowledged), %d pool members; problems: %s%n",
         claimOwned, acks.size(), poolOwned, problems);
     assertThat(problems).isEmpty();
     assertThat(claimOwned).isGreaterThanOrEqualTo(acks.size());
@@ -182,14 +225,33 @@ class KubernetesCrashRecoveryIT {
   }
 
   private Process startServer(Path kubeconfig, String ns, int port, Path log) throws IOException {
-    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    String cp =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-ea", "-cp", cp, "io.agentsandbox.scheduler.Main",
-        "--host", "127.0.0.1", "--port", Integer.toString(port), "--backend", "kubernetes",
-        "--kubeconfig", kubeconfig.toString(), "--watch-namespace", ns, "--shards", "2", "--http-instances", "1")
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .start();
+    Process p =
+        new ProcessBuilder(
+                java,
+                "-ea",
+                "-cp",
+                cp,
+                "io.agentsandbox.scheduler.Main",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                Integer.toString(port),
+                "--backend",
+                "kubernetes",
+                "--kubeconfig",
+                kubeconfig.toString(),
+                "--watch-namespace",
+                ns,
+                "--shards",
+                "2",
+                "--http-instances",
+                "1")
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
     servers.add(p);
     return p;
   }
@@ -197,14 +259,22 @@ class KubernetesCrashRecoveryIT {
   private void awaitReady(Process server, int port, Path log) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (true) {
-      if (!server.isAlive()) throw new AssertionError("server exited " + server.exitValue() + ":\n" + Files.readString(log));
+      if (!server.isAlive())
+        throw new AssertionError(
+            "server exited " + server.exitValue() + ":\n" + Files.readString(log));
       try {
-        if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz")).timeout(Duration.ofSeconds(5)).build(),
-            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
+        if (http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz"))
+                        .timeout(Duration.ofSeconds(5))
+                        .build(),
+                    HttpResponse.BodyHandlers.discarding())
+                .statusCode()
+            == 200) return;
       } catch (IOException e) {
         // not listening yet
       }
-      if (System.nanoTime() - deadline > 0) throw new AssertionError("server not ready within 120 s:\n" + Files.readString(log));
+      if (System.nanoTime() - deadline > 0)
+        throw new AssertionError("server not ready within 120 s:\n" + Files.readString(log));
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
     }
   }

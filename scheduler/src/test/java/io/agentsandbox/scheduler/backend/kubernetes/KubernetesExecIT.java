@@ -25,9 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Exec and files on {@code --backend kubernetes} against a real kube-apiserver, up to the API
  * server: the claim's token is required exactly as on the local backend, and with it the call
- * reaches {@code pods/exec}. There is no kubelet here (the test plays one by writing pod status), so
- * the API server cannot connect the stream: the answer must be a classified 409/502 naming the pod,
- * never a 500. The real exec is exercised by the e2e suite on a real node.
+ * reaches {@code pods/exec}. There is no kubelet here (the test plays one by writing pod status),
+ * so the API server cannot connect the stream: the answer must be a classified 409/502 naming the
+ * pod, never a 500. The real exec is exercised by the e2e suite on a real node.
  */
 @ExtendWith(LocalApiServerExtension.class)
 class KubernetesExecIT {
@@ -41,19 +41,22 @@ class KubernetesExecIT {
 
   @AfterEach
   void tearDown() throws Exception {
-    if (server != null) server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    if (server != null)
+      server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     if (kubelet != null) kubelet.close();
   }
 
   @Test
-  void execAndFilesNeedTheClaimTokenAndReachPodsExec(LocalApiServer api, KubernetesClient c, TestNamespace tns) throws Exception {
+  void execAndFilesNeedTheClaimTokenAndReachPodsExec(
+      LocalApiServer api, KubernetesClient c, TestNamespace tns) throws Exception {
     String ns = tns.name();
     kubelet = Kubelet.play(c, ns, 2);
     ClusterFixtures.createTemplateAndPool(c, ns, "py", "py-pool", 1);
     server = KubernetesBackendIT.start(api, tmp, ns);
     ClusterFixtures.awaitPoolReady(c, ns, "py-pool", 1);
 
-    HttpResponse<String> claimed = send("POST", "/v1/claims", null, "{\"pool\":\"" + ns + "/py-pool\",\"waitMs\":20000}");
+    HttpResponse<String> claimed =
+        send("POST", "/v1/claims", null, "{\"pool\":\"" + ns + "/py-pool\",\"waitMs\":20000}");
     assertThat(claimed.statusCode()).as(claimed.body()).isEqualTo(201);
     JsonNode body = JSON.readTree(claimed.body());
     String sandbox = body.get("sandbox").get("name").asText();
@@ -68,23 +71,36 @@ class KubernetesExecIT {
     assertThat(r.statusCode()).as(r.body()).isIn(409, 502);
     assertThat(r.body()).contains(ns + "/" + sandbox);
 
-    HttpResponse<String> f = send("GET", "/v1/sandboxes/" + sandbox + "/files/notes.txt", token, null);
+    HttpResponse<String> f =
+        send("GET", "/v1/sandboxes/" + sandbox + "/files/notes.txt", token, null);
     assertThat(f.statusCode()).as(f.body()).isIn(409, 502);
-    assertThat(send("GET", "/v1/sandboxes/" + sandbox + "/files/../etc/passwd", token, null).statusCode()).isEqualTo(400);
+    assertThat(
+            send("GET", "/v1/sandboxes/" + sandbox + "/files/../etc/passwd", token, null)
+                .statusCode())
+        .isEqualTo(400);
 
-    // a restart of the process keeps the claim bound (SandboxClaim) and its token valid (key in --state-dir)
+    // a restart of the process keeps the claim bound (SandboxClaim) and its token valid (key in
+    // --state-dir)
     server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     server = KubernetesBackendIT.start(api, tmp, ns);
     HttpResponse<String> again = send("POST", exec, token, command);
     assertThat(again.statusCode()).as(again.body()).isIn(409, 502);
 
-    assertThat(send("DELETE", "/v1/claims/" + body.get("claimId").asText(), null, null).statusCode()).isIn(200, 202, 204);
+    assertThat(
+            send("DELETE", "/v1/claims/" + body.get("claimId").asText(), null, null).statusCode())
+        .isIn(200, 202, 204);
     assertThat(send("POST", exec, token, command).statusCode()).isEqualTo(404);
   }
 
-  private HttpResponse<String> send(String method, String path, String token, String json) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-        .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+  private HttpResponse<String> send(String method, String path, String token, String json)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+            .method(
+                method,
+                json == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(json));
     if (json != null) b.header("content-type", "application/json");
     if (token != null) b.header("Authorization", "Bearer " + token);
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());

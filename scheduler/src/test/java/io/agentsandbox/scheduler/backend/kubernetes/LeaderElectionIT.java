@@ -22,7 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Two replicas on one Lease: one serves, the other stands by (not ready) and takes over when the first stops. */
+/**
+ * Two replicas on one Lease: one serves, the other stands by (not ready) and takes over when the
+ * first stops.
+ */
 @ExtendWith(LocalApiServerExtension.class)
 class LeaderElectionIT {
 
@@ -40,14 +43,23 @@ class LeaderElectionIT {
   }
 
   @Test
-  void shouldServeFromOneReplicaAndFailOverToTheStandby(LocalApiServer api, KubernetesClient c, TestNamespace tns) throws Exception {
+  void shouldServeFromOneReplicaAndFailOverToTheStandby(
+      LocalApiServer api, KubernetesClient c, TestNamespace tns) throws Exception {
     String ns = tns.name();
     kubelet = Kubelet.play(c, ns, 4);
     ClusterFixtures.createTemplateAndPool(c, ns, "le", "le-pool", 2);
     Path kubeconfig = KubernetesBackendIT.writeKubeconfig(api, tmp);
-    first = KubernetesBackendIT.start(api, kubeconfig, new KubernetesBackendConfig(kubeconfig, ns, true, "le-lease", ns, "replica-a"));
+    first =
+        KubernetesBackendIT.start(
+            api,
+            kubeconfig,
+            new KubernetesBackendConfig(kubeconfig, ns, true, "le-lease", ns, "replica-a"));
     awaitLeading(first);
-    second = KubernetesBackendIT.start(api, kubeconfig, new KubernetesBackendConfig(kubeconfig, ns, true, "le-lease", ns, "replica-b"));
+    second =
+        KubernetesBackendIT.start(
+            api,
+            kubeconfig,
+            new KubernetesBackendConfig(kubeconfig, ns, true, "le-lease", ns, "replica-b"));
     assertThat(second.isStandby()).isTrue();
     assertThat(readyz(second)).isEqualTo(503);
     assertThat(readyz(first)).isEqualTo(200);
@@ -55,7 +67,10 @@ class LeaderElectionIT {
     assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("replica-a");
 
     ClusterFixtures.awaitPoolReady(c, ns, "le-pool", 2);
-    c.resources(SandboxClaim.class).inNamespace(ns).resource(ClusterFixtures.claim(ns, "le-1", "le-pool")).create();
+    c.resources(SandboxClaim.class)
+        .inNamespace(ns)
+        .resource(ClusterFixtures.claim(ns, "le-1", "le-pool"))
+        .create();
     SandboxClaim one = ClusterFixtures.awaitBound(c, ns, "le-1");
 
     // the leader stops (releases the Lease): the standby takes over, re-adopts, and serves
@@ -63,12 +78,24 @@ class LeaderElectionIT {
     first = null;
     awaitLeading(second);
     assertThat(readyz(second)).isEqualTo(200);
-    c.resources(SandboxClaim.class).inNamespace(ns).resource(ClusterFixtures.claim(ns, "le-2", "le-pool")).create();
+    c.resources(SandboxClaim.class)
+        .inNamespace(ns)
+        .resource(ClusterFixtures.claim(ns, "le-2", "le-pool"))
+        .create();
     SandboxClaim two = ClusterFixtures.awaitBound(c, ns, "le-2");
-    assertThat(two.getStatus().getSandbox().getName()).isNotEqualTo(one.getStatus().getSandbox().getName());
-    assertThat(c.resources(SandboxClaim.class).inNamespace(ns).withName("le-1").get().getStatus().getSandbox().getName())
+    assertThat(two.getStatus().getSandbox().getName())
+        .isNotEqualTo(one.getStatus().getSandbox().getName());
+    assertThat(
+            c.resources(SandboxClaim.class)
+                .inNamespace(ns)
+                .withName("le-1")
+                .get()
+                .getStatus()
+                .getSandbox()
+                .getName())
         .isEqualTo(one.getStatus().getSandbox().getName());
-    assertThat(c.leases().inNamespace(ns).withName("le-lease").get().getSpec().getHolderIdentity()).isEqualTo("replica-b");
+    assertThat(c.leases().inNamespace(ns).withName("le-lease").get().getSpec().getHolderIdentity())
+        .isEqualTo("replica-b");
   }
 
   private static void awaitLeading(SchedulerServer s) throws Exception {
@@ -76,7 +103,10 @@ class LeaderElectionIT {
   }
 
   private static int readyz(SchedulerServer s) throws Exception {
-    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + "/readyz")).build(),
-        HttpResponse.BodyHandlers.discarding()).statusCode();
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + "/readyz")).build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
   }
 }

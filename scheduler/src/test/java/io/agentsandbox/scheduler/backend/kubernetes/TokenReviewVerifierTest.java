@@ -18,7 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
-/** Caching, tenant mapping and failure handling of TokenReview checks, with a fake API server and a manual clock. */
+/**
+ * Caching, tenant mapping and failure handling of TokenReview checks, with a fake API server and a
+ * manual clock.
+ */
 class TokenReviewVerifierTest {
 
   private final AtomicLong now = new AtomicLong(1_000_000_000L);
@@ -26,16 +29,30 @@ class TokenReviewVerifierTest {
   private final List<Runnable> queued = new ArrayList<>();
 
   private static TokenReviewStatus user(String name, String... groups) {
-    return new TokenReviewStatusBuilder().withAuthenticated(true).withNewUser().withUsername(name).withGroups(groups).endUser().build();
+    return new TokenReviewStatusBuilder()
+        .withAuthenticated(true)
+        .withNewUser()
+        .withUsername(name)
+        .withGroups(groups)
+        .endUser()
+        .build();
   }
 
   private TokenReviewVerifier verifier(Function<String, TokenReviewStatus> api, int maxEntries) {
-    Function<String, TokenReviewStatus> counting = t -> {
-      reviews.incrementAndGet();
-      return api.apply(t);
-    };
-    return new TokenReviewVerifier(counting, Runnable::run, now::get, TimeUnit.SECONDS.toNanos(30), TimeUnit.SECONDS.toNanos(5),
-        maxEntries, 16, TokenReviewVerifier.DEFAULT_TENANT_GROUP_PREFIX);
+    Function<String, TokenReviewStatus> counting =
+        t -> {
+          reviews.incrementAndGet();
+          return api.apply(t);
+        };
+    return new TokenReviewVerifier(
+        counting,
+        Runnable::run,
+        now::get,
+        TimeUnit.SECONDS.toNanos(30),
+        TimeUnit.SECONDS.toNanos(5),
+        maxEntries,
+        16,
+        TokenReviewVerifier.DEFAULT_TENANT_GROUP_PREFIX);
   }
 
   private static Verdict get(CompletableFuture<Verdict> f) throws Exception {
@@ -44,14 +61,23 @@ class TokenReviewVerifierTest {
 
   @Test
   void shouldMapTheTenantFromTheGroupElseTheUsername() throws Exception {
-    TokenReviewVerifier v = verifier(t -> switch (t) {
-      case "a" -> user("alice", "developers", "agent-sandbox:tenant:team-a");
-      case "s" -> user("system:serviceaccount:agents:runner");
-      case "x" -> user("name with spaces");
-      default -> new TokenReviewStatusBuilder().withAuthenticated(false).withError("invalid bearer token").build();
-    }, 100);
+    TokenReviewVerifier v =
+        verifier(
+            t ->
+                switch (t) {
+                  case "a" -> user("alice", "developers", "agent-sandbox:tenant:team-a");
+                  case "s" -> user("system:serviceaccount:agents:runner");
+                  case "x" -> user("name with spaces");
+                  default ->
+                      new TokenReviewStatusBuilder()
+                          .withAuthenticated(false)
+                          .withError("invalid bearer token")
+                          .build();
+                },
+            100);
     assertThat(get(v.verify("a").toCompletableFuture()).tenant()).isEqualTo("team-a");
-    assertThat(get(v.verify("s").toCompletableFuture()).tenant()).isEqualTo("system:serviceaccount:agents:runner");
+    assertThat(get(v.verify("s").toCompletableFuture()).tenant())
+        .isEqualTo("system:serviceaccount:agents:runner");
     Verdict unusable = get(v.verify("x").toCompletableFuture());
     assertThat(unusable.isAuthenticated()).isFalse();
     assertThat(unusable.reason()).contains("no usable tenant name");
@@ -62,7 +88,8 @@ class TokenReviewVerifierTest {
 
   @Test
   void shouldCacheAnswersBrieflyAndRefusalsBriefer() throws Exception {
-    TokenReviewVerifier v = verifier(t -> t.equals("good") ? user("alice") : new TokenReviewStatus(), 100);
+    TokenReviewVerifier v =
+        verifier(t -> t.equals("good") ? user("alice") : new TokenReviewStatus(), 100);
     get(v.verify("good").toCompletableFuture());
     get(v.verify("bad").toCompletableFuture());
     assertThat(reviews).hasValue(2);
@@ -85,25 +112,39 @@ class TokenReviewVerifierTest {
   @Test
   void shouldNotCacheFailuresAndSayWhatFailed() throws Exception {
     AtomicInteger calls = new AtomicInteger();
-    TokenReviewVerifier v = verifier(t -> {
-      if (calls.incrementAndGet() == 1) throw new KubernetesClientException("connect refused");
-      if (calls.get() == 2) throw new KubernetesClientException("forbidden", 403, null);
-      return user("alice");
-    }, 100);
+    TokenReviewVerifier v =
+        verifier(
+            t -> {
+              if (calls.incrementAndGet() == 1)
+                throw new KubernetesClientException("connect refused");
+              if (calls.get() == 2) throw new KubernetesClientException("forbidden", 403, null);
+              return user("alice");
+            },
+            100);
     assertThatThrownBy(() -> get(v.verify("t").toCompletableFuture()))
-        .isInstanceOf(ExecutionException.class).hasMessageContaining("did not answer");
+        .isInstanceOf(ExecutionException.class)
+        .hasMessageContaining("did not answer");
     assertThatThrownBy(() -> get(v.verify("t").toCompletableFuture()))
-        .isInstanceOf(ExecutionException.class).hasMessageContaining("tokenreviews.authentication.k8s.io (RBAC)");
+        .isInstanceOf(ExecutionException.class)
+        .hasMessageContaining("tokenreviews.authentication.k8s.io (RBAC)");
     assertThat(get(v.verify("t").toCompletableFuture()).tenant()).isEqualTo("alice");
   }
 
   @Test
   void shouldShareOneReviewBetweenConcurrentChecksAndBoundTheCache() throws Exception {
-    TokenReviewVerifier v = new TokenReviewVerifier(t -> {
-      reviews.incrementAndGet();
-      return user("u-" + t);
-    }, queued::add, now::get, TimeUnit.SECONDS.toNanos(30), TimeUnit.SECONDS.toNanos(5), 8, 16,
-        TokenReviewVerifier.DEFAULT_TENANT_GROUP_PREFIX);
+    TokenReviewVerifier v =
+        new TokenReviewVerifier(
+            t -> {
+              reviews.incrementAndGet();
+              return user("u-" + t);
+            },
+            queued::add,
+            now::get,
+            TimeUnit.SECONDS.toNanos(30),
+            TimeUnit.SECONDS.toNanos(5),
+            8,
+            16,
+            TokenReviewVerifier.DEFAULT_TENANT_GROUP_PREFIX);
     CompletableFuture<Verdict> first = v.verify("same").toCompletableFuture();
     CompletableFuture<Verdict> second = v.verify("same").toCompletableFuture();
     assertThat(queued).hasSize(1);
@@ -121,10 +162,20 @@ class TokenReviewVerifierTest {
 
   @Test
   void shouldFailAtOnceWhenTooManyReviewsAreInFlight() {
-    TokenReviewVerifier v = new TokenReviewVerifier(t -> user("u"), r -> {
-      throw new RejectedExecutionException("full");
-    }, now::get, 1, 1, 100, 1, TokenReviewVerifier.DEFAULT_TENANT_GROUP_PREFIX);
-    assertThatThrownBy(() -> get(v.verify("t").toCompletableFuture())).hasMessageContaining("too many token reviews");
+    TokenReviewVerifier v =
+        new TokenReviewVerifier(
+            t -> user("u"),
+            r -> {
+              throw new RejectedExecutionException("full");
+            },
+            now::get,
+            1,
+            1,
+            100,
+            1,
+            TokenReviewVerifier.DEFAULT_TENANT_GROUP_PREFIX);
+    assertThatThrownBy(() -> get(v.verify("t").toCompletableFuture()))
+        .hasMessageContaining("too many token reviews");
     assertThat(v.cacheSize()).isZero();
   }
 }

@@ -44,8 +44,10 @@ class LocalCrashRecoveryTest {
 
   static final String GVISOR = "rec-gvisor";
   static final String BWRAP = "rec-bwrap";
+
   /** Declared in the first run only: its bound sandbox must survive until released. */
   static final String GONE = "rec-gone";
+
   private static final Pattern SANDBOX_ID = Pattern.compile("default_rec-[a-z]+-[b-z2-9]{5}");
 
   @TempDir Path tmp;
@@ -63,9 +65,11 @@ class LocalCrashRecoveryTest {
         p.waitFor(30, TimeUnit.SECONDS);
       }
     }
-    if (vertx != null) vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    if (vertx != null)
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     // Whatever a failed test left: destroy it (open() keeps nothing).
-    if (state != null && Files.exists(state.resolve("sandboxes"))) LocalProvisioner.open(LocalBackendConfig.defaults().withStateDir(state)).close();
+    if (state != null && Files.exists(state.resolve("sandboxes")))
+      LocalProvisioner.open(LocalBackendConfig.defaults().withStateDir(state)).close();
   }
 
   @Test
@@ -86,11 +90,16 @@ class LocalCrashRecoveryTest {
     Claim b = claim(web, BWRAP, 600);
     Claim gone = claim(web, GONE, 0);
     Claim released = claim(web, BWRAP, 600);
-    HttpResponse<Buffer> put = await(web.put("/v1/sandboxes/" + g.sandbox() + "/files/data/in.txt")
-        .putHeader("Authorization", "Bearer " + g.token()).sendBuffer(Buffer.buffer("hello from before the crash")));
+    HttpResponse<Buffer> put =
+        await(
+            web.put("/v1/sandboxes/" + g.sandbox() + "/files/data/in.txt")
+                .putHeader("Authorization", "Bearer " + g.token())
+                .sendBuffer(Buffer.buffer("hello from before the crash")));
     assertThat(put.statusCode()).as(put.bodyAsString()).isBetween(200, 204);
-    assertThat(exec(web, b, "/bin/sh", "-c", "echo kept > /workspace/b.txt").getInteger("exitCode")).isZero();
-    assertThat(await(web.delete("/v1/claims/" + released.claimId()).send()).statusCode()).isEqualTo(204);
+    assertThat(exec(web, b, "/bin/sh", "-c", "echo kept > /workspace/b.txt").getInteger("exitCode"))
+        .isZero();
+    assertThat(await(web.delete("/v1/claims/" + released.claimId()).send()).statusCode())
+        .isEqualTo(204);
     Path releasedDir = dirOf(released);
     TestPools.awaitCondition(() -> !Files.exists(releasedDir), 30);
 
@@ -99,7 +108,8 @@ class LocalCrashRecoveryTest {
     assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
     web.close();
     // The sandboxes outlive the server.
-    assertThat(firstRunPids.get(dirOf(g).getFileName().toString())).allMatch(LocalCrashRecoveryTest::alive);
+    assertThat(firstRunPids.get(dirOf(g).getFileName().toString()))
+        .allMatch(LocalCrashRecoveryTest::alive);
 
     // ---- second run, on the same state dir, without pool rec-gone
     writePools(pools, false);
@@ -112,31 +122,43 @@ class LocalCrashRecoveryTest {
       HttpResponse<Buffer> r = await(web.get("/v1/claims/" + c.claimId()).send());
       assertThat(r.statusCode()).as(c + ": " + r.bodyAsString()).isEqualTo(200);
       assertThat(r.bodyAsJsonObject().getString("status")).isEqualTo("Bound");
-      assertThat(r.bodyAsJsonObject().getJsonObject("sandbox").getString("name")).isEqualTo(c.sandbox());
+      assertThat(r.bodyAsJsonObject().getJsonObject("sandbox").getString("name"))
+          .isEqualTo(c.sandbox());
       assertThat(exec(web, c, "echo", "alive").getString("stdout")).isEqualTo("alive\n");
     }
-    assertThat(await(web.get("/v1/claims/" + released.claimId()).send()).statusCode()).as("a released claim stays released").isEqualTo(404);
-    HttpResponse<Buffer> get = await(web.get("/v1/sandboxes/" + g.sandbox() + "/files/data/in.txt")
-        .putHeader("Authorization", "Bearer " + g.token()).send());
+    assertThat(await(web.get("/v1/claims/" + released.claimId()).send()).statusCode())
+        .as("a released claim stays released")
+        .isEqualTo(404);
+    HttpResponse<Buffer> get =
+        await(
+            web.get("/v1/sandboxes/" + g.sandbox() + "/files/data/in.txt")
+                .putHeader("Authorization", "Bearer " + g.token())
+                .send());
     assertThat(get.statusCode()).isEqualTo(200);
     assertThat(get.bodyAsString()).isEqualTo("hello from before the crash");
     assertThat(exec(web, b, "cat", "/workspace/b.txt").getString("stdout")).isEqualTo("kept\n");
     assertThat(execRaw(web, g, b.token()).statusCode()).as("another claim's token").isEqualTo(403);
 
-    // Pools back at their target (2 unclaimed each), with the restored claims; nothing more anywhere.
+    // Pools back at their target (2 unclaimed each), with the restored claims; nothing more
+    // anywhere.
     Claim[] kept = {g, b, gone};
-    TestPools.awaitCondition(() -> poolAtTarget(vertx, port2, GVISOR) && poolAtTarget(vertx, port2, BWRAP), 60);
+    TestPools.awaitCondition(
+        () -> poolAtTarget(vertx, port2, GVISOR) && poolAtTarget(vertx, port2, BWRAP), 60);
     TestPools.awaitCondition(() -> sandboxDirs().size() == 2 + 1 + 2 + 1 + 1, 30);
     Set<String> dirs = sandboxDirs();
     for (Claim c : kept) assertThat(dirs).contains(dirOf(c).getFileName().toString());
     assertThat(runscContainers()).as("runsc containers").isEqualTo(gvisorDirs(dirs));
     assertThat(sandboxIdsOfLiveProcesses()).as("processes of sandboxes").isSubsetOf(dirs);
     for (var e : firstRunPids.entrySet()) {
-      if (!dirs.contains(e.getKey())) assertThat(e.getValue()).as("processes of " + e.getKey()).noneMatch(LocalCrashRecoveryTest::alive);
+      if (!dirs.contains(e.getKey()))
+        assertThat(e.getValue())
+            .as("processes of " + e.getKey())
+            .noneMatch(LocalCrashRecoveryTest::alive);
     }
 
     // Released after the restart: gone like any other; the removed pool then drains.
-    for (Claim c : kept) assertThat(await(web.delete("/v1/claims/" + c.claimId()).send()).statusCode()).isEqualTo(204);
+    for (Claim c : kept)
+      assertThat(await(web.delete("/v1/claims/" + c.claimId()).send()).statusCode()).isEqualTo(204);
     TestPools.awaitCondition(() -> sandboxDirs().size() == 4, 30);
 
     // A clean stop destroys everything.
@@ -151,57 +173,102 @@ class LocalCrashRecoveryTest {
   // ---------------------------------------------------------------- helpers
 
   private void writePools(Path dir, boolean withGone) throws IOException {
-    String yaml = TestPools.template(GVISOR, "gvisor") + TestPools.pool(GVISOR, GVISOR, 2, null)
-        + TestPools.template(BWRAP, null) + TestPools.pool(BWRAP, BWRAP, 2, null);
+    String yaml =
+        TestPools.template(GVISOR, "gvisor")
+            + TestPools.pool(GVISOR, GVISOR, 2, null)
+            + TestPools.template(BWRAP, null)
+            + TestPools.pool(BWRAP, BWRAP, 2, null);
     if (withGone) yaml += TestPools.template(GONE, null) + TestPools.pool(GONE, GONE, 1, null);
     Files.writeString(dir.resolve("pools.yaml"), yaml);
   }
 
   private Process startServer(Path pools, int port, Path log) throws IOException {
-    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    String cp =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-ea", "-cp", cp, "io.agentsandbox.scheduler.Main",
-        "--port", Integer.toString(port), "--pools-dir", pools.toString(), "--state-dir", state.toString(),
-        "--backend", "local", "--shards", "2")
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .start();
+    Process p =
+        new ProcessBuilder(
+                java,
+                "-ea",
+                "-cp",
+                cp,
+                "io.agentsandbox.scheduler.Main",
+                "--port",
+                Integer.toString(port),
+                "--pools-dir",
+                pools.toString(),
+                "--state-dir",
+                state.toString(),
+                "--backend",
+                "local",
+                "--shards",
+                "2")
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
     servers.add(p);
     return p;
   }
 
   private WebClient client(int port) {
-    return WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+    return WebClient.create(
+        vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
   }
 
   /** Waits (bounded, 60 s) until /readyz answers 200; fails with the server's log if it exits. */
   private static void awaitServer(WebClient web, Process server, Path log) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
-      if (!server.isAlive()) throw new AssertionError("server exited " + server.exitValue() + ":\n" + Files.readString(log));
+      if (!server.isAlive())
+        throw new AssertionError(
+            "server exited " + server.exitValue() + ":\n" + Files.readString(log));
       try {
-        if (web.get("/readyz").send().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).statusCode() == 200) return;
+        if (web.get("/readyz")
+                .send()
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(5, TimeUnit.SECONDS)
+                .statusCode()
+            == 200) return;
       } catch (Exception e) {
         // not listening yet
       }
-      if (System.nanoTime() - deadline > 0) throw new AssertionError("server not ready within 60 s:\n" + Files.readString(log));
+      if (System.nanoTime() - deadline > 0)
+        throw new AssertionError("server not ready within 60 s:\n" + Files.readString(log));
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
     }
   }
 
   private static Claim claim(WebClient web, String pool, int ttlSeconds) throws Exception {
-    HttpResponse<Buffer> r = await(web.post("/v1/claims").putHeader("content-type", "application/json")
-        .sendBuffer(Buffer.buffer(new JsonObject().put("pool", pool).put("waitMs", 30_000).put("ttlSeconds", ttlSeconds).encode())));
+    HttpResponse<Buffer> r =
+        await(
+            web.post("/v1/claims")
+                .putHeader("content-type", "application/json")
+                .sendBuffer(
+                    Buffer.buffer(
+                        new JsonObject()
+                            .put("pool", pool)
+                            .put("waitMs", 30_000)
+                            .put("ttlSeconds", ttlSeconds)
+                            .encode())));
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201);
     JsonObject o = r.bodyAsJsonObject();
-    return new Claim(o.getString("claimId"), pool, o.getJsonObject("sandbox").getString("name"), o.getString("token"));
+    return new Claim(
+        o.getString("claimId"),
+        pool,
+        o.getJsonObject("sandbox").getString("name"),
+        o.getString("token"));
   }
 
-  private static HttpResponse<Buffer> execRaw(WebClient web, Claim c, String token, String... command) throws Exception {
+  private static HttpResponse<Buffer> execRaw(
+      WebClient web, Claim c, String token, String... command) throws Exception {
     JsonArray cmd = new JsonArray();
     for (String s : command.length == 0 ? new String[] {"true"} : command) cmd.add(s);
-    return await(web.post("/v1/sandboxes/" + c.sandbox() + "/exec").putHeader("content-type", "application/json")
-        .putHeader("Authorization", "Bearer " + token).sendBuffer(new JsonObject().put("command", cmd).toBuffer()));
+    return await(
+        web.post("/v1/sandboxes/" + c.sandbox() + "/exec")
+            .putHeader("content-type", "application/json")
+            .putHeader("Authorization", "Bearer " + token)
+            .sendBuffer(new JsonObject().put("command", cmd).toBuffer()));
   }
 
   private static JsonObject exec(WebClient web, Claim c, String... command) throws Exception {
@@ -211,10 +278,14 @@ class LocalCrashRecoveryTest {
   }
 
   private static boolean poolAtTarget(Vertx vertx, int port, String pool) {
-    WebClient web = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+    WebClient web =
+        WebClient.create(
+            vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
     try {
       JsonObject p = await(web.get("/v1/pools/default/" + pool).send()).bodyAsJsonObject();
-      return p.getInteger("ready") == 2 && p.getInteger("starting") == 0 && p.getInteger("claimed") == 1;
+      return p.getInteger("ready") == 2
+          && p.getInteger("starting") == 0
+          && p.getInteger("claimed") == 1;
     } catch (Exception e) {
       return false;
     } finally {
@@ -279,7 +350,9 @@ class LocalCrashRecoveryTest {
     Map<String, List<Long>> out = new HashMap<>();
     for (String d : sandboxDirs()) {
       Properties meta = new Properties();
-      try (var r = Files.newBufferedReader(state.resolve("sandboxes").resolve(d).resolve("meta.properties"))) {
+      try (var r =
+          Files.newBufferedReader(
+              state.resolve("sandboxes").resolve(d).resolve("meta.properties"))) {
         meta.load(r);
       }
       List<Long> pids = new ArrayList<>();

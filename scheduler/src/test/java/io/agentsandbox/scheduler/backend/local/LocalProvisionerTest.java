@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The provisioner contract against REAL runtimes: each create is reported once (ready or failed),
- * each delete once, unknown deletes count as deleted, results arrive on the backend's threads, and a
- * deleted sandbox leaves no directory. Logs start and exec latencies (not asserted).
+ * each delete once, unknown deletes count as deleted, results arrive on the backend's threads, and
+ * a deleted sandbox leaves no directory. Logs start and exec latencies (not asserted).
  */
 class LocalProvisionerTest {
 
@@ -66,7 +66,15 @@ class LocalProvisionerTest {
   }
 
   private static SandboxBlueprint blueprint(RuntimeClass rc) {
-    return new SandboxBlueprint("t", rc, "python:3.12-slim", List.of(), List.of(), Map.of("GREETING", "hi"), 500, 256L << 20);
+    return new SandboxBlueprint(
+        "t",
+        rc,
+        "python:3.12-slim",
+        List.of(),
+        List.of(),
+        Map.of("GREETING", "hi"),
+        500,
+        256L << 20);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -74,8 +82,11 @@ class LocalProvisionerTest {
   void shouldStartExecAndDeleteSandbox(String runtimeClass) throws Exception {
     LocalProvisioner p = open();
     try {
-      RuntimeClass rc = runtimeClass.equals("default") ? RuntimeClass.DEFAULT : RuntimeClass.of(runtimeClass);
-      assertThat(p.unavailableReason(rc)).as("runtime usable here (run scripts/install-runtimes.sh)").isNull();
+      RuntimeClass rc =
+          runtimeClass.equals("default") ? RuntimeClass.DEFAULT : RuntimeClass.of(runtimeClass);
+      assertThat(p.unavailableReason(rc))
+          .as("runtime usable here (run scripts/install-runtimes.sh)")
+          .isNull();
       List<Long> startMs = new ArrayList<>();
       List<Long> execMs = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
@@ -89,20 +100,30 @@ class LocalProvisionerTest {
         SandboxRef ref = new SandboxRef(name, POOL, rc, List.of(), "local");
         for (int j = 0; j < 5; j++) {
           long e0 = System.nanoTime();
-          ExecResult r = p.exec(ref, new ExecRequest(List.of("/bin/sh", "-c", "echo $GREETING"), null, null, null, 10_000))
-              .toCompletableFuture().get(30, TimeUnit.SECONDS);
+          ExecResult r =
+              p.exec(
+                      ref,
+                      new ExecRequest(
+                          List.of("/bin/sh", "-c", "echo $GREETING"), null, null, null, 10_000))
+                  .toCompletableFuture()
+                  .get(30, TimeUnit.SECONDS);
           execMs.add(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - e0));
           assertThat(r.exitCode()).isZero();
           assertThat(new String(r.stdout())).isEqualTo("hi\n");
         }
         p.delete(POOL, name, ev);
         ev.deleted.get(60, TimeUnit.SECONDS);
-        assertThat(p.stateDir().resolve("sandboxes").resolve(LocalProvisioner.idOf(POOL, name))).doesNotExist();
+        assertThat(p.stateDir().resolve("sandboxes").resolve(LocalProvisioner.idOf(POOL, name)))
+            .doesNotExist();
       }
       startMs.sort(null);
       execMs.sort(null);
-      LOG.info("latency {}: start (create -> exec answers) ms {}; exec echo us median {} (all {})",
-          rc.displayName(), startMs, execMs.get(execMs.size() / 2), execMs);
+      LOG.info(
+          "latency {}: start (create -> exec answers) ms {}; exec echo us median {} (all {})",
+          rc.displayName(),
+          startMs,
+          execMs.get(execMs.size() / 2),
+          execMs);
     } finally {
       p.close();
     }
@@ -130,8 +151,16 @@ class LocalProvisionerTest {
   @Test
   void shouldMapKataToGvisorWhenConfigured() throws Exception {
     LocalBackendConfig c = LocalBackendConfig.defaults().withStateDir(tmp.resolve("s2"));
-    c = new LocalBackendConfig(c.stateDir(), c.runscPath(), c.bwrapPath(), LocalBackendConfig.parseRuntimeMap("kata=gvisor"),
-        c.execOutputLimitBytes(), c.execWorkers(), c.lifecycleWorkers(), c.readyTimeoutMs());
+    c =
+        new LocalBackendConfig(
+            c.stateDir(),
+            c.runscPath(),
+            c.bwrapPath(),
+            LocalBackendConfig.parseRuntimeMap("kata=gvisor"),
+            c.execOutputLimitBytes(),
+            c.execWorkers(),
+            c.lifecycleWorkers(),
+            c.readyTimeoutMs());
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
     LocalProvisioner p = LocalProvisioner.open(c);
     try {
@@ -148,12 +177,14 @@ class LocalProvisionerTest {
     Events ev = new Events();
     first.create(POOL, "left-behind", blueprint(RuntimeClass.DEFAULT), ev);
     assertThat(ev.outcome.get(60, TimeUnit.SECONDS)).isEqualTo("ready");
-    Path dir = first.stateDir().resolve("sandboxes").resolve(LocalProvisioner.idOf(POOL, "left-behind"));
+    Path dir =
+        first.stateDir().resolve("sandboxes").resolve(LocalProvisioner.idOf(POOL, "left-behind"));
     long pid = Long.parseLong(props(dir).getProperty("initPid"));
     assertThat(ProcessHandle.of(pid)).isPresent();
     // Simulate a crash: drop the lock without destroying anything, then open again.
     first.releaseLockForTest();
-    LocalProvisioner second = LocalProvisioner.open(LocalBackendConfig.defaults().withStateDir(first.stateDir()));
+    LocalProvisioner second =
+        LocalProvisioner.open(LocalBackendConfig.defaults().withStateDir(first.stateDir()));
     try {
       assertThat(dir).doesNotExist();
       assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
