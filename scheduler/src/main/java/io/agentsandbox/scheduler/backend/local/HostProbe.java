@@ -58,8 +58,8 @@ public record HostProbe(
         probe.addAll(
             List.of(
                 setpriv,
-                "--reuid=" + LocalProvisioner.SANDBOX_UID,
-                "--regid=" + LocalProvisioner.SANDBOX_UID,
+                "--reuid=" + SandboxEnv.SANDBOX_UID,
+                "--regid=" + SandboxEnv.SANDBOX_UID,
                 "--clear-groups"));
       probe.addAll(
           List.of(
@@ -116,8 +116,8 @@ public record HostProbe(
   static String which(String name) {
     if (name.contains("/")) return new File(name).canExecute() ? name : null;
     String path = System.getenv("PATH");
-    if (path == null || path.isEmpty()) path = LocalProvisioner.PATH_ENV;
-    for (String dir : (path + ":" + LocalProvisioner.PATH_ENV).split(":")) {
+    if (path == null || path.isEmpty()) path = SandboxEnv.PATH_ENV;
+    for (String dir : (path + ":" + SandboxEnv.PATH_ENV).split(":")) {
       if (dir.isEmpty()) continue;
       File f = new File(dir, name);
       if (f.isFile() && f.canExecute()) return f.getAbsolutePath();

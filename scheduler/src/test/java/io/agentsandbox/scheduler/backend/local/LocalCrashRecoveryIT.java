@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ones must stay gone, pools must be back at their target, and no process, runsc container or
  * directory may remain beyond the live sandboxes.
  */
-class LocalCrashRecoveryTest {
+class LocalCrashRecoveryIT {
 
   static final String GVISOR = "rec-gvisor";
   static final String BWRAP = "rec-bwrap";
@@ -109,7 +109,7 @@ class LocalCrashRecoveryTest {
     web.close();
     // The sandboxes outlive the server.
     assertThat(firstRunPids.get(dirOf(g).getFileName().toString()))
-        .allMatch(LocalCrashRecoveryTest::alive);
+        .allMatch(LocalCrashRecoveryIT::alive);
 
     // ---- second run, on the same state dir, without pool rec-gone
     writePools(pools, false);
@@ -153,7 +153,7 @@ class LocalCrashRecoveryTest {
       if (!dirs.contains(e.getKey()))
         assertThat(e.getValue())
             .as("processes of " + e.getKey())
-            .noneMatch(LocalCrashRecoveryTest::alive);
+            .noneMatch(LocalCrashRecoveryIT::alive);
     }
 
     // Released after the restart: gone like any other; the removed pool then drains.

@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * files, tokens, release. Needs runsc and bwrap (scripts/install-runtimes.sh) and root for gVisor;
  * it fails, rather than skips, when they are missing, so CI cannot pass without testing them.
  */
-class LocalBackendHttpTest {
+class LocalBackendHttpIT {
 
   static final String GVISOR = "py-gvisor";
   static final String BWRAP = "sh-bwrap";

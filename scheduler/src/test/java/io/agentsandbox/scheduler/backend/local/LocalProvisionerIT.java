@@ -29,9 +29,9 @@ import org.slf4j.LoggerFactory;
  * each delete once, unknown deletes count as deleted, results arrive on the backend's threads, and
  * a deleted sandbox leaves no directory. Logs start and exec latencies (not asserted).
  */
-class LocalProvisionerTest {
+class LocalProvisionerIT {
 
-  private static final Logger LOG = LoggerFactory.getLogger(LocalProvisionerTest.class);
+  private static final Logger LOG = LoggerFactory.getLogger(LocalProvisionerIT.class);
   private static final PoolKey POOL = new PoolKey("default", "contract");
 
   @TempDir Path tmp;

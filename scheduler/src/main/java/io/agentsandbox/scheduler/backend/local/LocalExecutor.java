@@ -1,0 +1,153 @@
+package io.agentsandbox.scheduler.backend.local;
+
+import io.agentsandbox.core.model.ExecRequest;
+import io.agentsandbox.core.model.ExecResult;
+import io.agentsandbox.core.model.SandboxRef;
+import io.agentsandbox.core.port.SandboxExecutor;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs commands in this backend's ready sandboxes: each exec is a host process ({@link ExecArgv})
+ * run on a {@code local-exec-<n>} worker, its output read on the pipe workers; when every worker is
+ * busy and the queue is full it answers {@code BUSY} at once. Thread-safe; {@link #exec} returns at
+ * once from any thread.
+ */
+final class LocalExecutor implements SandboxExecutor {
+
+  private final SandboxTable sandboxes;
+  private final Executor workers;
+  private final ProcessRunner runner;
+  private final ExecArgv argv;
+  private final int workerCount;
+  private final int outputLimitBytes;
+  private final AtomicLong execSeq = new AtomicLong();
+
+  LocalExecutor(
+      SandboxTable sandboxes,
+      Executor workers,
+      ProcessRunner runner,
+      ExecArgv argv,
+      int workerCount,
+      int outputLimitBytes) {
+    this.sandboxes = sandboxes;
+    this.workers = workers;
+    this.runner = runner;
+    this.argv = argv;
+    this.workerCount = workerCount;
+    this.outputLimitBytes = outputLimitBytes;
+  }
+
+  @Override
+  public CompletionStage<ExecResult> exec(SandboxRef sandbox, ExecRequest request) {
+    return execStreaming(sandbox, request, null);
+  }
+
+  @Override
+  public CompletionStage<ExecResult> execStreaming(
+      SandboxRef sandbox, ExecRequest request, OutputListener listener) {
+    LocalSandbox sb = sandboxes.get(SandboxMeta.idOf(sandbox.pool(), sandbox.name()));
+    if (sb == null || sb.deleteRequested || !sb.ready) {
+      return CompletableFuture.failedFuture(
+          new ExecException(
+              ExecException.Kind.GONE, "sandbox " + sandbox.name() + " is not running"));
+    }
+    CompletableFuture<ExecResult> result = new CompletableFuture<>();
+    try {
+      workers.execute(
+          () -> {
+            try {
+              result.complete(execBlocking(sb, request, listener));
+            } catch (ExecException e) {
+              result.completeExceptionally(e);
+            } catch (IOException | RuntimeException e) {
+              result.completeExceptionally(
+                  new ExecException(
+                      ExecException.Kind.RUNTIME_ERROR, "exec failed: " + e.getMessage()));
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      result.completeExceptionally(
+          new ExecException(
+              ExecException.Kind.BUSY,
+              "all "
+                  + workerCount
+                  + " exec workers are busy and the exec queue is full; retry later"));
+    }
+    return result;
+  }
+
+  /**
+   * Runs {@link ExecArgv#PROBE} in {@code sb} on the calling worker: null when it answered, else
+   * what went wrong. Blocking.
+   */
+  String probe(LocalSandbox sb) throws IOException {
+    ExecResult r = runner.run(command(sb, ExecArgv.PROBE), null, SandboxEnv.host(), 4_096, 10_000);
+    return r.exitCode() == 0 ? null : "exit " + r.exitCode() + ": " + Text.firstLine(r.stderr());
+  }
+
+  /** Runs one command in a sandbox. Exec workers only. */
+  private ExecResult execBlocking(LocalSandbox sb, ExecRequest request, OutputListener listener)
+      throws IOException {
+    File stdin = null;
+    try {
+      if (request.stdin().length > 0) {
+        stdin = sb.dir.resolve("exec-" + execSeq.incrementAndGet() + ".stdin").toFile();
+        Files.write(stdin.toPath(), request.stdin());
+      }
+      ExecResult r =
+          runner.run(
+              command(sb, request),
+              stdin,
+              SandboxEnv.host(),
+              outputLimitBytes,
+              request.timeoutMs() + 5_000,
+              listener);
+      if (sb.deleteRequested || sb.dead) {
+        throw new ExecException(
+            ExecException.Kind.GONE, "sandbox " + sb.name + " stopped while the command ran");
+      }
+      // `timeout -s KILL` kills the command's process group: exit status 137 (SIGKILL) at the
+      // deadline.
+      boolean timedOut =
+          r.timedOut()
+              || (r.exitCode() == 137
+                  && r.durationNs() >= TimeUnit.MILLISECONDS.toNanos(request.timeoutMs()));
+      if (r.exitCode() == 125 && !timedOut && runtimeFailed(r)) {
+        throw new ExecException(
+            ExecException.Kind.RUNTIME_ERROR,
+            "the runtime could not run the command: " + Text.firstLine(r.stderr()));
+      }
+      return new ExecResult(
+          r.exitCode(),
+          r.stdout(),
+          r.stderr(),
+          r.stdoutTruncated(),
+          r.stderrTruncated(),
+          timedOut,
+          r.durationNs());
+    } finally {
+      if (stdin != null) Files.deleteIfExists(stdin.toPath());
+    }
+  }
+
+  private java.util.List<String> command(LocalSandbox sb, ExecRequest request) {
+    return argv.build(sb.runtime, sb.id, sb.initPid, SandboxEnv.base(sb.blueprint), request);
+  }
+
+  private static boolean runtimeFailed(ExecResult r) {
+    String err = new String(r.stderr(), StandardCharsets.UTF_8);
+    return err.contains("nsenter:")
+        || err.contains("setpriv:")
+        || err.contains("runsc")
+        || err.contains("timeout: failed");
+  }
+}
