@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentsandbox.core.model.PoolKey;
 import io.agentsandbox.core.port.SandboxProvisioner;
+import io.agentsandbox.core.testing.RecordingListener;
+import io.agentsandbox.core.testing.SandboxProvisionerContract;
 import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.UpstreamKeys;
 import io.agentsandbox.k8s.reconcile.SandboxReconciler;
@@ -65,24 +67,24 @@ class Fabric8SandboxProvisionerContractIT extends SandboxProvisionerContract {
   }
 
   @Override
-  SandboxProvisioner provisioner() {
+  protected SandboxProvisioner provisioner() {
     return provisioner;
   }
 
   @Override
-  PoolKey pool() {
+  protected PoolKey pool() {
     return new PoolKey(namespace, "python-pool");
   }
 
   @Override
-  synchronized List<String> makeReady(String name) {
+  protected synchronized List<String> makeReady(String name) {
     String ip = "10.244.7." + (++ipCounter);
     Kubelet.markRunning(client, namespace, name, ip);
     return List.of(ip);
   }
 
   @Override
-  void makeFail(String name) {
+  protected void makeFail(String name) {
     Kubelet.markTerminal(client, namespace, name, "Failed");
   }
 

@@ -3,6 +3,7 @@ package io.agentsandbox.k8s.provision;
 import io.agentsandbox.core.model.PoolKey;
 import io.agentsandbox.core.port.SandboxProvisioner;
 import io.agentsandbox.core.testing.FakeProvisioner;
+import io.agentsandbox.core.testing.SandboxProvisionerContract;
 import java.util.List;
 
 /** The contract against core's in-memory {@link FakeProvisioner}, so the fake stays honest. */
@@ -11,23 +12,23 @@ class FakeProvisionerContractTest extends SandboxProvisionerContract {
   private final FakeProvisioner fake = new FakeProvisioner(false);
 
   @Override
-  SandboxProvisioner provisioner() {
+  protected SandboxProvisioner provisioner() {
     return fake;
   }
 
   @Override
-  PoolKey pool() {
+  protected PoolKey pool() {
     return new PoolKey("default", "pool");
   }
 
   @Override
-  List<String> makeReady(String name) {
+  protected List<String> makeReady(String name) {
     fake.readyAll();
     return List.of("10.0.0.1"); // readyAll numbers the waiting creates from 1
   }
 
   @Override
-  void makeFail(String name) {
+  protected void makeFail(String name) {
     fake.failAll("test failure");
   }
 }

@@ -1,4 +1,4 @@
-package io.agentsandbox.k8s.provision;
+package io.agentsandbox.core.testing;
 
 import io.agentsandbox.core.model.PoolKey;
 import io.agentsandbox.core.port.ProvisionListener;
@@ -7,9 +7,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /** Records provisioner callbacks, with the thread each came on. Thread-safe. */
-final class RecordingListener implements ProvisionListener {
+public final class RecordingListener implements ProvisionListener {
 
-  record Event(
+  public record Event(
       String kind,
       PoolKey pool,
       String name,
@@ -39,14 +39,14 @@ final class RecordingListener implements ProvisionListener {
   }
 
   /** The next event, waiting at most {@code seconds}; fails the test on timeout. */
-  Event next(long seconds) throws InterruptedException {
+  public Event next(long seconds) throws InterruptedException {
     Event e = events.poll(seconds, TimeUnit.SECONDS);
     if (e == null) throw new AssertionError("no provisioner callback within " + seconds + " s");
     return e;
   }
 
   /** Events already delivered and not yet taken. */
-  List<Event> drained() {
+  public List<Event> drained() {
     List<Event> out = new java.util.ArrayList<>();
     events.drainTo(out);
     return out;
