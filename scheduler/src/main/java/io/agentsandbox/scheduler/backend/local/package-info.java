@@ -1,0 +1,23 @@
+/**
+ * The {@code local} backend: sandboxes as gVisor or bubblewrap process trees on this host.
+ *
+ * <p>Who owns what:
+ *
+ * <ul>
+ *   <li>{@link io.agentsandbox.scheduler.backend.local.LocalProvisioner} composes the parts below
+ *       and is the entry point: opened, recovered and closed by the thread that starts or stops the
+ *       server (blocking; never an event loop); its other methods return at once from any thread.
+ *   <li>The sandbox table ({@code SandboxTable}) is written by the {@code local-runtime-<n>}
+ *       lifecycle workers (and by recovery before any sandbox is created) and read by every thread.
+ *       A sandbox's PIDs are written by the worker that starts it; its directory is written under
+ *       the sandbox's monitor (bindings) or by that worker (metadata).
+ *   <li>Execs run on {@code local-exec-<n>}, their output is read on {@code local-exec-io-<n>};
+ *       bindings are written on {@code local-binding-<n>} ({@code WorkerPools}).
+ *   <li>The state directory's lock ({@code StateDir}) is held from open to close.
+ *   <li>The pure parts ({@code OciSpec}, {@code BwrapArgv}, {@code ExecArgv}, {@code
+ *       RecoveryDecision}, {@code RuntimeMap}, {@code MetaCodec}) hold no state.
+ * </ul>
+ *
+ * <p>Depends on {@code core}, the JDK, SLF4J and Jackson only.
+ */
+package io.agentsandbox.scheduler.backend.local;
