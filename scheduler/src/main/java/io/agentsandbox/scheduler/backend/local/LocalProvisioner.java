@@ -162,10 +162,17 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
    * which must be called next, before any sandbox is created. Blocking.
    */
   public static LocalProvisioner openForRecovery(LocalBackendConfig config) {
+    return openForRecovery(config, SandboxInit.WORKLOAD);
+  }
+
+  /**
+   * Like {@link #openForRecovery(LocalBackendConfig)}, with {@code init} as every sandbox's init.
+   */
+  static LocalProvisioner openForRecovery(LocalBackendConfig config, SandboxInit init) {
     config.validate();
     HostProbe probe = HostProbe.run(config);
     StateDir dir = StateDir.open(config.stateDir(), HostRoot.scan());
-    return new LocalProvisioner(config, probe, dir, SandboxInit.WORKLOAD);
+    return new LocalProvisioner(config, probe, dir, init);
   }
 
   /**
