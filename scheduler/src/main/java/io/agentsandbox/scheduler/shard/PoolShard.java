@@ -64,7 +64,7 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
   private final BindingStore bindingStore;
   private final int maxWaitingPerShard;
   private final MpscInbox<ShardCommand, ClaimTicket> inbox;
-  private final OwnerCheck ownerCheck = new OwnerCheck();
+  private final OwnerCheck ownerCheck;
   private final ProvisionListener provisionListener = new InboxProvisionListener();
 
   // Shard loop only
@@ -165,6 +165,7 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
     this.policy = policy;
     this.seed = 0x5DEECE66DL * (index + 1);
     this.inbox = new MpscInbox<>(claimQueueCapacity, drainLimit, executor, this);
+    this.ownerCheck = inbox.ownerCheck();
   }
 
   public int index() {
@@ -180,9 +181,12 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
     return provisionListener;
   }
 
-  /** True when the calling thread is this shard's owner (never binds the owner). Any thread. */
+  /**
+   * True when the calling thread is this shard's owner: bound by the first drain or tick, outside
+   * any assert, so the answer is the same with assertions on and off. Never binds. Any thread.
+   */
   public boolean isOwnerThread() {
-    return ownerCheck.isBoundTo(Thread.currentThread());
+    return ownerCheck.isOwnerThread();
   }
 
   // ---------------------------------------------------------------- inbox handler
@@ -313,7 +317,8 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
 
   /** Expires deadlines and TTLs and replenishes every pool. Shard loop only (the shard's timer). */
   public void onTick(long nowNs) {
-    assert ownerCheck.isOwnerThread() : "shard " + index + " tick off its loop";
+    boolean onOwner = ownerCheck.enter();
+    assert onOwner : "shard " + index + " tick off its loop";
     for (PoolEntry e : pools.values()) {
       try {
         e.pool.onTick(nowNs);
