@@ -19,7 +19,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,24 +44,7 @@ public final class WarmPool {
     UNKNOWN
   }
 
-  private static final char[] NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789".toCharArray();
-
-  /** 27^5: the first this many names of a pool are 5-character suffixes, none repeated. */
-  private static final long NAME_SPACE = 14_348_907L;
-
-  /** Coprime with NAME_SPACE (not a multiple of 3), so the scramble below is a bijection. */
-  private static final long NAME_STRIDE = 7_368_787L;
-
-  /**
-   * NAME_STRIDE's inverse modulo NAME_SPACE: turns an adopted name back into its sequence number.
-   */
-  private static final long NAME_STRIDE_INVERSE =
-      java.math.BigInteger.valueOf(NAME_STRIDE)
-          .modInverse(java.math.BigInteger.valueOf(NAME_SPACE))
-          .longValueExact();
-
   private final WarmPoolPolicy policy;
-  private final SizingPolicy sizing;
   private final CreationGate gate;
   private final PoolActions actions;
   private final PoolMetrics metrics;
@@ -84,29 +66,14 @@ public final class WarmPool {
   private final PendingClaims pending = new PendingClaims();
   private final DeadlineHeap<ParkedClaim> waitDeadlines = new DeadlineHeap<>();
   private final DeadlineHeap<Member> ttlDeadlines = new DeadlineHeap<>();
-  private final HashMap<String, int[]> claimsPerTenant = new HashMap<>();
+  private final TenantLedger tenants = new TenantLedger();
+  private final AdmissionControl admission;
+  private final TargetController sizing;
+  private final ReplenishPlanner planner;
+  private final SandboxNames names;
   private long warmAssigned;
   private long coldAssigned;
   private long hits;
-  private int consecutiveCreateFailures;
-  private long nextCreateAtNs;
-  private boolean createBackoff;
-  private final long nameOffset;
-  private long nameSeq;
-
-  /**
-   * Names of adopted sandboxes (from a previous run): never handed out again by {@link #newName}.
-   */
-  private java.util.HashSet<String> adoptedNames;
-
-  private final DemandEstimator demand;
-  private final LeadTimeEstimator leadTime;
-  private int target;
-  private TargetReason targetReason = TargetReason.STATIC_REPLICAS;
-  private boolean autoTargetSet;
-  private long lastWantedAtOrAboveNs;
-  private long lastLoweredNs;
-  private double publishedDemandPerSecond;
 
   /**
    * @param spec the pool as declared
@@ -149,16 +116,15 @@ public final class WarmPool {
       long seed) {
     this.spec = Objects.requireNonNull(spec, "spec");
     this.policy = Objects.requireNonNull(policy, "policy");
-    this.sizing = Objects.requireNonNull(sizing, "sizing");
     this.gate = Objects.requireNonNull(gate, "gate");
-    this.demand = new DemandEstimator(sizing.shortWindowNs(), sizing.longWindowNs());
-    this.leadTime = new LeadTimeEstimator(sizing.leadTimeSeedNs(spec.runtimeClass()));
-    this.target = spec.replicas();
+    this.sizing = new TargetController(Objects.requireNonNull(sizing, "sizing"), spec);
+    this.admission = new AdmissionControl(policy, gate);
+    this.planner = new ReplenishPlanner(policy);
     gate.registerPool(spec.runtimeClass());
     this.actions = Objects.requireNonNull(actions, "actions");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.backendName = Objects.requireNonNull(backendName, "backendName");
-    this.nameOffset = new SplittableRandom(seed).nextLong(NAME_SPACE);
+    this.names = new SandboxNames(spec.key().name(), seed);
   }
 
   public PoolKey key() {
@@ -180,11 +146,9 @@ public final class WarmPool {
   public ClaimOutcome tryAssign(ClaimTicket ticket, long nowNs) {
     ClaimRequest request = ticket.request();
     if (removed) return reject(ticket, RejectReason.POOL_REMOVED, "pool was removed", 0);
-    demand.onArrival(nowNs);
-    int cap =
-        spec.maxClaimsPerTenant() > 0 ? spec.maxClaimsPerTenant() : policy.maxClaimsPerTenant();
-    int[] held = claimsPerTenant.get(request.tenant());
-    if (held != null && held[0] >= cap) {
+    sizing.onArrival(nowNs);
+    int cap = admission.tenantCap(spec);
+    if (tenants.isAtCap(request.tenant(), cap)) {
       return reject(
           ticket,
           RejectReason.TENANT_QUOTA,
@@ -193,7 +157,7 @@ public final class WarmPool {
     }
     Member member = ready.pollFirst();
     if (member != null) {
-      countTenant(request.tenant(), +1);
+      tenants.add(request.tenant(), +1);
       hits++;
       ClaimOutcome outcome = bind(member, ticket, LaunchType.WARM, nowNs);
       replenish(nowNs);
@@ -213,7 +177,7 @@ public final class WarmPool {
     }
     ClaimOutcome refused = refuseToWait(ticket);
     if (refused != null) return refused;
-    countTenant(request.tenant(), +1);
+    tenants.add(request.tenant(), +1);
     if (request.onEmpty() == OnEmpty.COLD) {
       Member member = startMember(nowNs);
       ParkedClaim parked = new ParkedClaim(ticket, nowNs, member);
@@ -231,49 +195,21 @@ public final class WarmPool {
   }
 
   /**
-   * Admission of a claim that would wait: refused at once ({@link RejectReason#OVERLOADED}, with a
-   * {@code Retry-After} of about the time the queue ahead needs) when the pool's waiting-claim cap
-   * is reached, or when the claims already waiting for a warm sandbox are at least the pool's
-   * starting members plus what it can create within {@link WarmPoolPolicy#maxAdmittedWaitNs}. So an
-   * admitted claim waits about one lead time plus at most that bound, instead of sitting until its
-   * own deadline behind a queue that cannot drain in time. Null when admitted.
-   *
-   * <p>A full room is shared max-min fairly among tenants (see {@link #admitByDisplacing}).
+   * Admission of a claim that would wait (see {@link AdmissionControl}); a full room is shared
+   * max-min fairly among tenants (see {@link #admitByDisplacing}). Null when admitted.
    */
   private ClaimOutcome refuseToWait(ClaimTicket ticket) {
-    int waiting = parkedById.size();
-    if (waiting >= policy.maxWaitingPerPool()) {
-      long retryAfterMs = Math.max(policy.emptyRetryAfterMs(), retryAfterMs(pending.size()));
-      if (admitByDisplacing(ticket, retryAfterMs)) return null;
-      return reject(
-          ticket,
-          RejectReason.OVERLOADED,
-          "pool " + key() + " already has " + waiting + " claims waiting (its cap); retry later",
-          retryAfterMs);
-    }
-    if (ticket.request().onEmpty() == OnEmpty.COLD || policy.maxAdmittedWaitNs() == 0) return null;
-    int warmWaiting = pending.size();
-    int startingPool = starting.size() - startingCold;
-    double perSecond = creationThroughputPerSecond();
-    double servable = startingPool + perSecond * (policy.maxAdmittedWaitNs() / 1e9);
-    if (warmWaiting < servable) return null;
-    long retryAfterMs = Math.max(policy.emptyRetryAfterMs(), retryAfterMs(warmWaiting));
-    if (admitByDisplacing(ticket, retryAfterMs)) return null;
-    return reject(
-        ticket,
-        RejectReason.OVERLOADED,
-        "pool "
-            + key()
-            + " has "
-            + warmWaiting
-            + " claims waiting for "
-            + startingPool
-            + " starting sandboxes and creates about "
-            + Math.round(perSecond)
-            + " per second: a new claim would wait over "
-            + TimeUnit.NANOSECONDS.toMillis(policy.maxAdmittedWaitNs())
-            + " ms beyond the start time; retry later",
-        retryAfterMs);
+    AdmissionControl.Refusal refusal =
+        admission.refuseToWait(
+            key(),
+            spec.runtimeClass(),
+            ticket.request().onEmpty() == OnEmpty.COLD,
+            parkedById.size(),
+            pending.size(),
+            startingPool(),
+            sizing.leadTimeP90Ns());
+    if (refusal == null || admitByDisplacing(ticket, refusal.retryAfterMs())) return null;
+    return reject(ticket, RejectReason.OVERLOADED, refusal.message(), refusal.retryAfterMs());
   }
 
   /**
@@ -305,24 +241,17 @@ public final class WarmPool {
     return true;
   }
 
-  /** About how long the claims waiting now need to be served, in ms. */
-  private long retryAfterMs(int warmWaiting) {
-    double perSecond = creationThroughputPerSecond();
-    int beyondStarting = Math.max(0, warmWaiting - (starting.size() - startingCold));
-    if (Double.isInfinite(perSecond) || perSecond <= 0) return 0;
-    return TimeUnit.NANOSECONDS.toMillis(leadTime.p90Ns())
-        + (long) Math.ceil(beyondStarting * 1_000 / perSecond);
-  }
-
   /**
    * Sandboxes per second this pool can expect to get ready: {@code maxStarting} over the learned
    * lead time, capped by the creation gate's share for its runtime class. A slow backend shows up
    * as a longer learned lead time, so the figure follows it.
    */
   public double creationThroughputPerSecond() {
-    long lead = Math.max(1, leadTime.p90Ns());
-    double byPool = policy.maxStarting() * 1e9 / lead;
-    return Math.min(byPool, gate.throughputPerSecond(spec.runtimeClass(), lead));
+    return admission.throughputPerSecond(spec.runtimeClass(), sizing.leadTimeP90Ns());
+  }
+
+  private int startingPool() {
+    return starting.size() - startingCold;
   }
 
   private void park(ParkedClaim parked) {
@@ -389,7 +318,7 @@ public final class WarmPool {
 
   private void endBinding(Member member, boolean byTtl) {
     ttlDeadlines.remove(member);
-    countTenant(member.claim.tenant(), -1);
+    tenants.add(member.claim.tenant(), -1);
     metrics.claimReleased(byTtl);
     actions.claimEnded(member.claim.claimId());
     deleteMember(member);
@@ -408,7 +337,7 @@ public final class WarmPool {
       if (cold.state == Member.State.STARTING) startingCold--;
       // NOTE: the cold member keeps starting and joins the pool when ready; surplus is trimmed.
     }
-    countTenant(parked.ticket.request().tenant(), -1);
+    tenants.add(parked.ticket.request().tenant(), -1);
     actions.claimEnded(claimId);
     reject(parked.ticket, reason, message, retryAfterMs);
   }
@@ -428,11 +357,10 @@ public final class WarmPool {
     Member member = members.get(sandboxName);
     if (member == null || member.state != Member.State.STARTING) return;
     leaveStarting(member);
-    leadTime.onObserved(nowNs - member.createdAtNs);
+    sizing.onLeadTimeObserved(nowNs - member.createdAtNs);
     member.ref = new SandboxRef(sandboxName, key(), spec.runtimeClass(), addresses, backendName);
     metrics.sandboxReady(nowNs - member.createdAtNs);
-    consecutiveCreateFailures = 0;
-    createBackoff = false;
+    planner.onReady();
     ParkedClaim cold = member.coldFor;
     if (cold != null) {
       startingCold--;
@@ -466,10 +394,7 @@ public final class WarmPool {
       case STARTING -> {
         leaveStarting(member);
         metrics.sandboxFailed(false);
-        consecutiveCreateFailures++;
-        createBackoff = true;
-        long backoff = policy.createBackoffBaseNs() << Math.min(consecutiveCreateFailures - 1, 20);
-        nextCreateAtNs = nowNs + Math.min(backoff, policy.createBackoffMaxNs());
+        planner.onCreateFailed(nowNs);
         ParkedClaim cold = member.coldFor;
         if (cold != null) {
           endParked(
@@ -486,7 +411,7 @@ public final class WarmPool {
       case CLAIMED -> {
         claimed.remove(member.claim.claimId());
         ttlDeadlines.remove(member);
-        countTenant(member.claim.tenant(), -1);
+        tenants.add(member.claim.tenant(), -1);
         actions.claimEnded(member.claim.claimId());
         metrics.sandboxFailed(false);
       }
@@ -506,7 +431,7 @@ public final class WarmPool {
     } else {
       // Deleted behind our back: same as a failure, minus the backoff.
       onSandboxFailed(sandboxName, "deleted outside the scheduler", nowNs);
-      createBackoff = consecutiveCreateFailures > 0;
+      planner.onDeletedOutside();
     }
   }
 
@@ -527,13 +452,13 @@ public final class WarmPool {
     Member expired;
     while ((expired = ttlDeadlines.pollExpired(nowNs)) != null) {
       claimed.remove(expired.claim.claimId());
-      countTenant(expired.claim.tenant(), -1);
+      tenants.add(expired.claim.tenant(), -1);
       metrics.claimReleased(true);
       actions.claimEnded(expired.claim.claimId());
       deleteMember(expired);
     }
     replaceStuck(nowNs);
-    sweepTenants();
+    tenants.sweep();
     replenish(nowNs);
   }
 
@@ -582,95 +507,42 @@ public final class WarmPool {
 
   /** Members wanted unclaimed: {@code replicas} plus one per claim waiting for a warm sandbox. */
   public int desired() {
-    return removed ? 0 : target + pending.size();
+    return removed ? 0 : sizing.target() + pending.size();
   }
 
   /** The unclaimed stock the pool aims at, before waiting claims are added. */
   public int target() {
-    return target;
+    return sizing.target();
   }
 
   public TargetReason targetReason() {
-    return targetReason;
+    return sizing.reason();
   }
 
   /** The demand estimate used for sizing, claims per second. */
   public double demandPerSecond(long nowNs) {
-    return demand.ratePerSecond(nowNs);
+    return sizing.demandPerSecond(nowNs);
   }
 
   /** The p90 time from create to ready (seeded until observed). */
   public long leadTimeP90Ns() {
-    return leadTime.p90Ns();
-  }
-
-  private void updateTarget(long nowNs) {
-    var autoscale = spec.autoscale();
-    if (autoscale == null) {
-      target = spec.replicas();
-      targetReason = TargetReason.STATIC_REPLICAS;
-      return;
-    }
-    double mean = demand.ratePerSecond(nowNs) * (leadTime.p90Ns() / 1e9);
-    int wanted = TargetRule.poissonQuantile(mean, autoscale.confidence());
-    TargetReason why = TargetReason.DEMAND;
-    if (wanted < autoscale.minReplicas()) {
-      wanted = autoscale.minReplicas();
-      why = TargetReason.MIN_REPLICAS;
-    } else if (wanted > autoscale.maxReplicas()) {
-      wanted = autoscale.maxReplicas();
-      why = TargetReason.MAX_REPLICAS;
-    }
-    if (!autoTargetSet) {
-      // Start from spec.replicas (clamped) and move from there like any other target.
-      autoTargetSet = true;
-      target =
-          Math.max(autoscale.minReplicas(), Math.min(autoscale.maxReplicas(), spec.replicas()));
-      lastWantedAtOrAboveNs = nowNs;
-    }
-    if (wanted >= target) {
-      target = wanted;
-      targetReason = why;
-      lastWantedAtOrAboveNs = nowNs;
-      return;
-    }
-    // NOTE: scale down slowly: only after demand has stayed clearly below (under 90 % of the
-    // target)
-    // for the delay, then one step per period, a tenth at a time. Noise near the target holds it.
-    if (wanted * 10L >= target * 9L) lastWantedAtOrAboveNs = nowNs;
-    targetReason = TargetReason.SCALING_DOWN_SLOWLY;
-    if (nowNs - lastWantedAtOrAboveNs >= sizing.scaleDownDelayNs()
-        && nowNs - lastLoweredNs >= sizing.scaleDownStepNs()) {
-      target = Math.max(wanted, target - Math.max(1, target / 10));
-      lastLoweredNs = nowNs;
-      if (target == wanted) targetReason = why;
-    }
+    return sizing.leadTimeP90Ns();
   }
 
   private void replenish(long nowNs) {
     if (removed) return;
-    updateTarget(nowNs);
-    int needed = desired();
-    int startingPool = starting.size() - startingCold;
-    int have = ready.size() + startingPool;
-    if (have < needed) {
-      if (createBackoff && nowNs - nextCreateAtNs < 0) return;
-      int room = policy.maxStarting() - starting.size();
-      int creates = Math.min(needed - have, room);
-      // NOTE: during backoff, one probe create at a time until one succeeds.
-      if (createBackoff) creates = Math.min(creates, 1);
-      if (creates > 0)
-        creates = gate.tryAcquire(spec.runtimeClass(), creates, starting.size(), nowNs);
+    sizing.update(spec, nowNs);
+    int step = planner.plan(desired(), ready.size(), startingPool(), starting.size(), nowNs);
+    if (step > 0) {
+      int creates = gate.tryAcquire(spec.runtimeClass(), step, starting.size(), nowNs);
       for (int i = 0; i < creates; i++) {
         Member m = startMember(nowNs);
         m.permit = true;
         actions.createSandbox(key(), m.name, spec.blueprint());
       }
-      // The probe's result (ready or failed) ends or extends the backoff; until then, no other.
-      if (createBackoff && creates > 0) nextCreateAtNs = nowNs + policy.createBackoffMaxNs();
-    } else if (have > needed) {
-      int excess = Math.min(have - needed, ready.size());
-      for (int i = 0; i < excess; i++) deleteMember(ready.pollLast());
+      planner.onCreatesStarted(creates, nowNs);
+    } else {
+      for (int i = step; i < 0; i++) deleteMember(ready.pollLast());
     }
   }
 
@@ -689,55 +561,18 @@ public final class WarmPool {
   private Member startMember(long nowNs) {
     String name;
     do {
-      name = newName();
-    } while (members.containsKey(name) || (adoptedNames != null && adoptedNames.contains(name)));
+      name = names.next();
+    } while (members.containsKey(name));
     Member m = new Member(name, nowNs);
     members.put(name, m);
     starting.put(name, m);
     return m;
   }
 
-  /**
-   * A name never used before by this pool object: upstream's {@code <pool>-<5 chars>} shape, from a
-   * scrambled sequence, so a released sandbox's name is not handed out again (a client holding an
-   * old name must never reach a new tenant's sandbox).
-   */
-  private String newName() {
-    long seq = nameSeq++;
-    long v = seq < NAME_SPACE ? Math.floorMod(seq * NAME_STRIDE + nameOffset, NAME_SPACE) : seq;
-    String base = key().name();
-    int suffixLength = v < NAME_SPACE ? 5 : 14;
-    char[] name = new char[base.length() + 1 + suffixLength];
-    base.getChars(0, base.length(), name, 0);
-    name[base.length()] = '-';
-    for (int i = name.length - 1; i > base.length(); i--) {
-      name[i] = NAME_CHARS[(int) (v % NAME_CHARS.length)];
-      v /= NAME_CHARS.length;
-    }
-    return new String(name);
-  }
-
   private void deleteMember(Member member) {
     member.state = Member.State.DELETING;
     deleting++;
     actions.deleteSandbox(key(), member.name);
-  }
-
-  private void countTenant(String tenant, int delta) {
-    int[] held = claimsPerTenant.get(tenant);
-    if (held == null) {
-      held = new int[1];
-      claimsPerTenant.put(tenant, held);
-    }
-    // NOTE: an entry at 0 is kept (no allocation for a returning tenant); sweepTenants drops them.
-    held[0] += delta;
-  }
-
-  /**
-   * Drops tenants holding nothing, once there are many, so arbitrary tenant names cannot pile up.
-   */
-  private void sweepTenants() {
-    if (claimsPerTenant.size() > 256) claimsPerTenant.values().removeIf(held -> held[0] <= 0);
   }
 
   // ---------------------------------------------------------------- adoption (restart recovery)
@@ -778,7 +613,7 @@ public final class WarmPool {
     member.assignment = assigned;
     claimed.put(claim.claimId(), member);
     if (expiresAtNs != 0) ttlDeadlines.add(member, expiresAtNs);
-    countTenant(claim.tenant(), +1);
+    tenants.add(claim.tenant(), +1);
   }
 
   private Member adopt(String sandboxName, List<String> addresses, long nowNs) {
@@ -786,37 +621,11 @@ public final class WarmPool {
       throw new IllegalArgumentException("sandbox " + sandboxName + " is already in pool " + key());
     }
     if (removed) return null;
-    if (adoptedNames == null) adoptedNames = new java.util.HashSet<>();
-    adoptedNames.add(sandboxName);
-    long seq = sequenceOf(sandboxName);
-    if (seq >= nameSeq) nameSeq = seq + 1;
+    names.adopt(sandboxName);
     Member member = new Member(sandboxName, nowNs);
     member.ref = new SandboxRef(sandboxName, key(), spec.runtimeClass(), addresses, backendName);
     members.put(sandboxName, member);
     return member;
-  }
-
-  /**
-   * The position of a name in this pool's sequence (see {@link #newName}), or -1 when it is not one
-   * of its 5-char names.
-   */
-  private long sequenceOf(String sandboxName) {
-    String prefix = key().name() + "-";
-    if (!sandboxName.startsWith(prefix) || sandboxName.length() != prefix.length() + 5) return -1;
-    long v = 0;
-    for (int i = prefix.length(); i < sandboxName.length(); i++) {
-      int digit = indexOfNameChar(sandboxName.charAt(i));
-      if (digit < 0) return -1;
-      v = v * NAME_CHARS.length + digit;
-    }
-    return Math.floorMod(v - nameOffset, NAME_SPACE) * NAME_STRIDE_INVERSE % NAME_SPACE;
-  }
-
-  private static int indexOfNameChar(char c) {
-    for (int i = 0; i < NAME_CHARS.length; i++) {
-      if (NAME_CHARS[i] == c) return i;
-    }
-    return -1;
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -897,12 +706,16 @@ public final class WarmPool {
         warmAssigned,
         coldAssigned,
         hits);
-    stats.publishSizing(target, targetReason.ordinal(), publishedDemandPerSecond, leadTime.p90Ns());
+    stats.publishSizing(
+        sizing.target(),
+        sizing.reason().ordinal(),
+        sizing.publishedDemandPerSecond(),
+        sizing.leadTimeP90Ns());
   }
 
   /** Publishes the counts and the demand estimate as of {@code nowNs}. */
   public void publish(PoolStats stats, long nowNs) {
-    publishedDemandPerSecond = demand.ratePerSecond(nowNs);
+    sizing.snapshotDemand(nowNs);
     publish(stats);
   }
 }
