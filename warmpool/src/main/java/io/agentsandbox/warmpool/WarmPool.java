@@ -11,7 +11,6 @@ import io.agentsandbox.core.model.PoolStats;
 import io.agentsandbox.core.model.RejectReason;
 import io.agentsandbox.core.model.SandboxRef;
 import io.agentsandbox.core.port.PoolMetrics;
-import io.agentsandbox.warmpool.internal.DeadlineHeap;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,7 +18,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One warm pool's state machine: its sandboxes (starting, ready, claimed, deleting), the claims
@@ -31,6 +29,10 @@ import java.util.concurrent.TimeUnit;
  * ready within the readiness grace period are deleted and replaced. A claim that finds no ready
  * sandbox follows its {@link OnEmpty} policy. The target is {@code spec.replicas} unclaimed members
  * plus one per claim waiting for a warm sandbox.
+ *
+ * <p>This class holds the members and composes the parts: {@link ClaimBook} (bound and waiting
+ * claims, with {@link AdmissionControl} and {@link TenantLedger}), {@link TargetController}
+ * (sizing), {@link ReplenishPlanner} (creates, trims and backoff) and {@link SandboxNames}.
  */
 public final class WarmPool {
 
@@ -49,6 +51,11 @@ public final class WarmPool {
   private final PoolActions actions;
   private final PoolMetrics metrics;
   private final String backendName;
+  private final AdmissionControl admission;
+  private final TargetController sizing;
+  private final ReplenishPlanner planner;
+  private final SandboxNames names;
+  private final ClaimBook claims;
 
   // Owner thread only
   private PoolSpec spec;
@@ -61,19 +68,6 @@ public final class WarmPool {
 
   private int startingCold;
   private int deleting;
-  private final HashMap<String, Member> claimed = new HashMap<>();
-  private final HashMap<String, ParkedClaim> parkedById = new HashMap<>();
-  private final PendingClaims pending = new PendingClaims();
-  private final DeadlineHeap<ParkedClaim> waitDeadlines = new DeadlineHeap<>();
-  private final DeadlineHeap<Member> ttlDeadlines = new DeadlineHeap<>();
-  private final TenantLedger tenants = new TenantLedger();
-  private final AdmissionControl admission;
-  private final TargetController sizing;
-  private final ReplenishPlanner planner;
-  private final SandboxNames names;
-  private long warmAssigned;
-  private long coldAssigned;
-  private long hits;
 
   /**
    * @param spec the pool as declared
@@ -125,6 +119,7 @@ public final class WarmPool {
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.backendName = Objects.requireNonNull(backendName, "backendName");
     this.names = new SandboxNames(spec.key().name(), seed);
+    this.claims = new ClaimBook(this, policy, admission, actions, metrics);
   }
 
   public PoolKey key() {
@@ -144,101 +139,27 @@ public final class WarmPool {
    * (by {@link #onSandboxReady}, {@link #onTick} or {@link #release}).
    */
   public ClaimOutcome tryAssign(ClaimTicket ticket, long nowNs) {
-    ClaimRequest request = ticket.request();
-    if (removed) return reject(ticket, RejectReason.POOL_REMOVED, "pool was removed", 0);
+    if (removed) return claims.reject(ticket, RejectReason.POOL_REMOVED, "pool was removed", 0);
     sizing.onArrival(nowNs);
-    int cap = admission.tenantCap(spec);
-    if (tenants.isAtCap(request.tenant(), cap)) {
-      return reject(
-          ticket,
-          RejectReason.TENANT_QUOTA,
-          "tenant '" + request.tenant() + "' already holds " + cap + " claims on pool " + key(),
-          1_000);
-    }
-    Member member = ready.pollFirst();
-    if (member != null) {
-      tenants.add(request.tenant(), +1);
-      hits++;
-      ClaimOutcome outcome = bind(member, ticket, LaunchType.WARM, nowNs);
-      replenish(nowNs);
-      return outcome;
-    }
-    return assignSlowPath(ticket, nowNs);
-  }
-
-  private ClaimOutcome assignSlowPath(ClaimTicket ticket, long nowNs) {
-    ClaimRequest request = ticket.request();
-    if (request.onEmpty() == OnEmpty.REJECT || request.waitNs() == 0) {
-      return reject(
-          ticket,
-          RejectReason.POOL_EMPTY,
-          "pool " + key() + " has no ready sandbox",
-          policy.emptyRetryAfterMs());
-    }
-    ClaimOutcome refused = refuseToWait(ticket);
-    if (refused != null) return refused;
-    tenants.add(request.tenant(), +1);
-    if (request.onEmpty() == OnEmpty.COLD) {
-      Member member = startMember(nowNs);
-      ParkedClaim parked = new ParkedClaim(ticket, nowNs, member);
-      member.coldFor = parked;
-      startingCold++;
-      park(parked);
-      actions.createSandbox(key(), member.name, spec.blueprint());
-    } else {
-      ParkedClaim parked = new ParkedClaim(ticket, nowNs, null);
-      park(parked);
-      pending.add(parked);
-      replenish(nowNs);
-    }
-    return ClaimOutcome.Pending.INSTANCE;
+    return claims.tryAssign(ticket, nowNs);
   }
 
   /**
-   * Admission of a claim that would wait (see {@link AdmissionControl}); a full room is shared
-   * max-min fairly among tenants (see {@link #admitByDisplacing}). Null when admitted.
+   * Ends a claim: a bound claim's sandbox is deleted (never reused); a waiting claim is answered
+   * with {@link RejectReason#CANCELLED}.
    */
-  private ClaimOutcome refuseToWait(ClaimTicket ticket) {
-    AdmissionControl.Refusal refusal =
-        admission.refuseToWait(
-            key(),
-            spec.runtimeClass(),
-            ticket.request().onEmpty() == OnEmpty.COLD,
-            parkedById.size(),
-            pending.size(),
-            startingPool(),
-            sizing.leadTimeP90Ns());
-    if (refusal == null || admitByDisplacing(ticket, refusal.retryAfterMs())) return null;
-    return reject(ticket, RejectReason.OVERLOADED, refusal.message(), refusal.retryAfterMs());
+  public ReleaseResult release(String claimId, long nowNs) {
+    return claims.release(claimId, nowNs);
   }
 
-  /**
-   * Fair admission into a full room: a claim waiting for a warm sandbox whose tenant, counting it,
-   * would still have fewer claims waiting than the tenant with the most takes the place of that
-   * tenant's last-served waiting claim (its lowest priority class, newest in it; never one of
-   * higher priority than the newcomer), which is answered {@link RejectReason#OVERLOADED} exactly
-   * as a refusal would be. A tie refuses the newcomer. The room's size does not change. Cold-start
-   * claims neither displace nor are displaced (each has its own starting member). True when the
-   * newcomer may wait.
-   */
-  private boolean admitByDisplacing(ClaimTicket ticket, long retryAfterMs) {
-    ClaimRequest request = ticket.request();
-    if (request.onEmpty() != OnEmpty.WAIT) return false;
-    ParkedClaim victim = pending.displaceableFor(request.tenant(), request.priority());
-    if (victim == null) return false;
-    String tenant = victim.ticket.request().tenant();
-    endParked(
-        victim,
-        RejectReason.OVERLOADED,
-        "pool "
-            + key()
-            + " has no room for more waiting claims and tenant '"
-            + tenant
-            + "' has the most waiting ("
-            + pending.waitingOf(tenant)
-            + "): its newest gave way to a tenant with fewer; retry later",
-        retryAfterMs);
-    return true;
+  /** The claim with this id, bound or waiting, or null. */
+  public ClaimView findClaim(String claimId) {
+    return claims.find(claimId);
+  }
+
+  /** Counts a claim for this pool that its owner turned away before it reached the pool. */
+  public void countRejected(RejectReason reason) {
+    metrics.claimRejected(reason);
   }
 
   /**
@@ -248,106 +169,6 @@ public final class WarmPool {
    */
   public double creationThroughputPerSecond() {
     return admission.throughputPerSecond(spec.runtimeClass(), sizing.leadTimeP90Ns());
-  }
-
-  private int startingPool() {
-    return starting.size() - startingCold;
-  }
-
-  private void park(ParkedClaim parked) {
-    ClaimRequest request = parked.ticket.request();
-    parkedById.put(request.claimId(), parked);
-    waitDeadlines.add(parked, request.deadlineNs());
-  }
-
-  private ClaimOutcome bind(Member member, ClaimTicket ticket, LaunchType launchType, long nowNs) {
-    ClaimRequest request = ticket.request();
-    long ttlNs = request.ttlNs();
-    long expiresAtNs = ttlNs > 0 ? nowNs + ttlNs : 0;
-    ClaimOutcome.Assigned assigned =
-        new ClaimOutcome.Assigned(
-            request.claimId(),
-            member.ref,
-            launchType,
-            Math.max(0, nowNs - request.receivedAtNs()),
-            expiresAtNs);
-    member.state = Member.State.CLAIMED;
-    member.claim = request;
-    member.assignment = assigned;
-    claimed.put(request.claimId(), member);
-    if (ttlNs > 0) ttlDeadlines.add(member, expiresAtNs);
-    if (launchType == LaunchType.WARM) warmAssigned++;
-    else coldAssigned++;
-    metrics.claimAssigned(launchType, assigned.waitedNs());
-    actions.bindingMade(ticket, assigned);
-    return assigned;
-  }
-
-  /** Counts a claim for this pool that its owner turned away before it reached the pool. */
-  public void countRejected(RejectReason reason) {
-    metrics.claimRejected(reason);
-  }
-
-  private ClaimOutcome reject(
-      ClaimTicket ticket, RejectReason reason, String message, long retryAfterMs) {
-    ClaimOutcome.Rejected rejected = new ClaimOutcome.Rejected(reason, message, retryAfterMs);
-    metrics.claimRejected(reason);
-    ticket.complete(rejected);
-    return rejected;
-  }
-
-  /**
-   * Ends a claim: a bound claim's sandbox is deleted (never reused); a waiting claim is answered
-   * with {@link RejectReason#CANCELLED}.
-   */
-  public ReleaseResult release(String claimId, long nowNs) {
-    Member member = claimed.remove(claimId);
-    if (member != null) {
-      endBinding(member, false);
-      replenish(nowNs);
-      return ReleaseResult.RELEASED;
-    }
-    ParkedClaim parked = parkedById.get(claimId);
-    if (parked != null) {
-      endParked(parked, RejectReason.CANCELLED, "claim was released while it waited", 0);
-      replenish(nowNs);
-      return ReleaseResult.CANCELLED;
-    }
-    return ReleaseResult.UNKNOWN;
-  }
-
-  private void endBinding(Member member, boolean byTtl) {
-    ttlDeadlines.remove(member);
-    tenants.add(member.claim.tenant(), -1);
-    metrics.claimReleased(byTtl);
-    actions.claimEnded(member.claim.claimId());
-    deleteMember(member);
-  }
-
-  private void endParked(
-      ParkedClaim parked, RejectReason reason, String message, long retryAfterMs) {
-    String claimId = parked.claimId();
-    parkedById.remove(claimId);
-    waitDeadlines.remove(parked);
-    if (parked.coldMember == null) {
-      pending.remove(parked);
-    } else {
-      Member cold = parked.coldMember;
-      cold.coldFor = null;
-      if (cold.state == Member.State.STARTING) startingCold--;
-      // NOTE: the cold member keeps starting and joins the pool when ready; surplus is trimmed.
-    }
-    tenants.add(parked.ticket.request().tenant(), -1);
-    actions.claimEnded(claimId);
-    reject(parked.ticket, reason, message, retryAfterMs);
-  }
-
-  /** The claim with this id, bound or waiting, or null. */
-  public ClaimView findClaim(String claimId) {
-    Member member = claimed.get(claimId);
-    if (member != null) return new ClaimView(member.claim, member.assignment);
-    ParkedClaim parked = parkedById.get(claimId);
-    return parked == null ? null : new ClaimView(parked.ticket.request(), null);
   }
 
   // ---------------------------------------------------------------- backend events
@@ -365,9 +186,8 @@ public final class WarmPool {
     if (cold != null) {
       startingCold--;
       member.coldFor = null;
-      parkedById.remove(cold.claimId());
-      waitDeadlines.remove(cold);
-      bind(member, cold.ticket, LaunchType.COLD, nowNs);
+      claims.unpark(cold);
+      claims.bind(member, cold.ticket, LaunchType.COLD, nowNs);
     } else {
       offerReady(member, nowNs);
     }
@@ -375,11 +195,9 @@ public final class WarmPool {
   }
 
   private void offerReady(Member member, long nowNs) {
-    ParkedClaim next = pending.poll();
+    ParkedClaim next = claims.pollWarm();
     if (next != null) {
-      parkedById.remove(next.claimId());
-      waitDeadlines.remove(next);
-      bind(member, next.ticket, LaunchType.WARM, nowNs);
+      claims.bind(member, next.ticket, LaunchType.WARM, nowNs);
     } else {
       member.state = Member.State.READY;
       ready.addLast(member);
@@ -397,7 +215,7 @@ public final class WarmPool {
         planner.onCreateFailed(nowNs);
         ParkedClaim cold = member.coldFor;
         if (cold != null) {
-          endParked(
+          claims.endParked(
               cold,
               RejectReason.PROVISION_FAILED,
               "cold start failed: " + reason,
@@ -409,10 +227,7 @@ public final class WarmPool {
         metrics.sandboxFailed(false);
       }
       case CLAIMED -> {
-        claimed.remove(member.claim.claimId());
-        ttlDeadlines.remove(member);
-        tenants.add(member.claim.tenant(), -1);
-        actions.claimEnded(member.claim.claimId());
+        claims.memberLost(member);
         metrics.sandboxFailed(false);
       }
       case DELETING -> deleting--;
@@ -439,26 +254,8 @@ public final class WarmPool {
 
   /** Expires wait deadlines and TTLs, replaces members stuck starting, and replenishes. */
   public void onTick(long nowNs) {
-    ParkedClaim parked;
-    while ((parked = waitDeadlines.pollExpired(nowNs)) != null) {
-      endParked(
-          parked,
-          RejectReason.DEADLINE,
-          "no sandbox became ready within "
-              + TimeUnit.NANOSECONDS.toMillis(parked.ticket.request().waitNs())
-              + " ms",
-          policy.emptyRetryAfterMs());
-    }
-    Member expired;
-    while ((expired = ttlDeadlines.pollExpired(nowNs)) != null) {
-      claimed.remove(expired.claim.claimId());
-      tenants.add(expired.claim.tenant(), -1);
-      metrics.claimReleased(true);
-      actions.claimEnded(expired.claim.claimId());
-      deleteMember(expired);
-    }
+    claims.expire(nowNs);
     replaceStuck(nowNs);
-    tenants.sweep();
     replenish(nowNs);
   }
 
@@ -490,24 +287,16 @@ public final class WarmPool {
       Member replacement = startMember(nowNs);
       replacement.coldFor = cold;
       startingCold++;
-      rebindCold(cold, replacement);
-      actions.createSandbox(key(), replacement.name, spec.blueprint());
+      claims.rebindCold(cold, replacement);
+      createSandbox(replacement);
     }
   }
 
-  private void rebindCold(ParkedClaim cold, Member replacement) {
-    ParkedClaim moved = new ParkedClaim(cold.ticket, cold.parkedAtNs, replacement);
-    replacement.coldFor = moved;
-    parkedById.put(cold.claimId(), moved);
-    waitDeadlines.remove(cold);
-    waitDeadlines.add(moved, cold.deadlineNs());
-  }
-
-  // ---------------------------------------------------------------- sizing
+  // ---------------------------------------------------------------- sizing and members
 
   /** Members wanted unclaimed: {@code replicas} plus one per claim waiting for a warm sandbox. */
   public int desired() {
-    return removed ? 0 : sizing.target() + pending.size();
+    return removed ? 0 : sizing.target() + claims.warmWaitingCount();
   }
 
   /** The unclaimed stock the pool aims at, before waiting claims are added. */
@@ -529,7 +318,7 @@ public final class WarmPool {
     return sizing.leadTimeP90Ns();
   }
 
-  private void replenish(long nowNs) {
+  void replenish(long nowNs) {
     if (removed) return;
     sizing.update(spec, nowNs);
     int step = planner.plan(desired(), ready.size(), startingPool(), starting.size(), nowNs);
@@ -538,12 +327,48 @@ public final class WarmPool {
       for (int i = 0; i < creates; i++) {
         Member m = startMember(nowNs);
         m.permit = true;
-        actions.createSandbox(key(), m.name, spec.blueprint());
+        createSandbox(m);
       }
       planner.onCreatesStarted(creates, nowNs);
     } else {
       for (int i = step; i < 0; i++) deleteMember(ready.pollLast());
     }
+  }
+
+  /** Members starting for the pool (not for one cold claim). */
+  int startingPool() {
+    return starting.size() - startingCold;
+  }
+
+  /** The oldest ready member, taken out; or null. */
+  Member pollReady() {
+    return ready.pollFirst();
+  }
+
+  /** A starting member was dedicated to ({@code +1}) or freed from ({@code -1}) a cold claim. */
+  void coldStartsChanged(int delta) {
+    startingCold += delta;
+  }
+
+  Member startMember(long nowNs) {
+    String name;
+    do {
+      name = names.next();
+    } while (members.containsKey(name));
+    Member m = new Member(name, nowNs);
+    members.put(name, m);
+    starting.put(name, m);
+    return m;
+  }
+
+  void createSandbox(Member m) {
+    actions.createSandbox(key(), m.name, spec.blueprint());
+  }
+
+  void deleteMember(Member member) {
+    member.state = Member.State.DELETING;
+    deleting++;
+    actions.deleteSandbox(key(), member.name);
   }
 
   private void leaveStarting(Member m) {
@@ -556,23 +381,6 @@ public final class WarmPool {
       m.permit = false;
       gate.release(spec.runtimeClass());
     }
-  }
-
-  private Member startMember(long nowNs) {
-    String name;
-    do {
-      name = names.next();
-    } while (members.containsKey(name));
-    Member m = new Member(name, nowNs);
-    members.put(name, m);
-    starting.put(name, m);
-    return m;
-  }
-
-  private void deleteMember(Member member) {
-    member.state = Member.State.DELETING;
-    deleting++;
-    actions.deleteSandbox(key(), member.name);
   }
 
   // ---------------------------------------------------------------- adoption (restart recovery)
@@ -600,20 +408,13 @@ public final class WarmPool {
       LaunchType launchType,
       long expiresAtNs,
       long nowNs) {
-    if (claimed.containsKey(claim.claimId()) || parkedById.containsKey(claim.claimId())) {
+    if (claims.contains(claim.claimId())) {
       throw new IllegalArgumentException(
           "claim " + claim.claimId() + " is already in pool " + key());
     }
     Member member = adopt(sandboxName, addresses, nowNs);
     if (member == null) return;
-    ClaimOutcome.Assigned assigned =
-        new ClaimOutcome.Assigned(claim.claimId(), member.ref, launchType, 0, expiresAtNs);
-    member.state = Member.State.CLAIMED;
-    member.claim = claim;
-    member.assignment = assigned;
-    claimed.put(claim.claimId(), member);
-    if (expiresAtNs != 0) ttlDeadlines.add(member, expiresAtNs);
-    tenants.add(claim.tenant(), +1);
+    claims.adoptBound(member, claim, launchType, expiresAtNs);
   }
 
   private Member adopt(String sandboxName, List<String> addresses, long nowNs) {
@@ -645,9 +446,7 @@ public final class WarmPool {
    */
   public void remove(long nowNs) {
     removed = true;
-    List<ParkedClaim> waiting = new ArrayList<>(parkedById.values());
-    for (ParkedClaim p : waiting)
-      endParked(p, RejectReason.POOL_REMOVED, "pool " + key() + " was removed", 0);
+    claims.endAllWaiting(RejectReason.POOL_REMOVED, "pool " + key() + " was removed");
     Member m;
     while ((m = ready.pollFirst()) != null) deleteMember(m);
     for (Member s : new ArrayList<>(starting.values())) {
@@ -660,12 +459,12 @@ public final class WarmPool {
 
   /** Answers every waiting claim with {@code reason}; used at shutdown. */
   public void rejectAllWaiting(RejectReason reason, String message) {
-    for (ParkedClaim p : new ArrayList<>(parkedById.values())) endParked(p, reason, message, 0);
+    claims.endAllWaiting(reason, message);
   }
 
   /** True when the pool was removed and holds no claims and no sandboxes any more. */
   public boolean isDrained() {
-    return removed && claimed.isEmpty() && members.isEmpty();
+    return removed && claims.boundCount() == 0 && members.isEmpty();
   }
 
   public boolean isRemoved() {
@@ -683,11 +482,11 @@ public final class WarmPool {
   }
 
   public int claimedCount() {
-    return claimed.size();
+    return claims.boundCount();
   }
 
   public int pendingCount() {
-    return parkedById.size();
+    return claims.waitingCount();
   }
 
   public int deletingCount() {
@@ -699,13 +498,13 @@ public final class WarmPool {
     stats.publish(
         ready.size(),
         starting.size(),
-        claimed.size(),
+        claims.boundCount(),
         desired(),
-        parkedById.size(),
+        claims.waitingCount(),
         deleting,
-        warmAssigned,
-        coldAssigned,
-        hits);
+        claims.warmAssigned(),
+        claims.coldAssigned(),
+        claims.hits());
     stats.publishSizing(
         sizing.target(),
         sizing.reason().ordinal(),
