@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 final class ClaimBook {
 
   private final WarmPool pool;
+  private final Roster roster;
   private final WarmPoolPolicy policy;
   private final AdmissionControl admission;
   private final PoolActions actions;
@@ -38,11 +39,13 @@ final class ClaimBook {
 
   ClaimBook(
       WarmPool pool,
+      Roster roster,
       WarmPoolPolicy policy,
       AdmissionControl admission,
       PoolActions actions,
       PoolMetrics metrics) {
     this.pool = pool;
+    this.roster = roster;
     this.policy = policy;
     this.admission = admission;
     this.actions = actions;
@@ -67,7 +70,7 @@ final class ClaimBook {
               + pool.key(),
           1_000);
     }
-    Member member = pool.pollReady();
+    Member member = roster.pollReady();
     if (member != null) {
       tenants.add(request.tenant(), +1);
       hits++;
@@ -91,10 +94,10 @@ final class ClaimBook {
     if (refused != null) return refused;
     tenants.add(request.tenant(), +1);
     if (request.onEmpty() == OnEmpty.COLD) {
-      Member member = pool.startMember(nowNs);
+      Member member = roster.start(nowNs);
       ParkedClaim parked = new ParkedClaim(ticket, nowNs, member);
       member.coldFor = parked;
-      pool.coldStartsChanged(+1);
+      roster.coldStartsChanged(+1);
       park(parked);
       pool.createSandbox(member);
     } else {
@@ -118,7 +121,7 @@ final class ClaimBook {
             ticket.request().onEmpty() == OnEmpty.COLD,
             parkedById.size(),
             pending.size(),
-            pool.startingPool(),
+            roster.startingPool(),
             pool.leadTimeP90Ns());
     if (refusal == null || admitByDisplacing(ticket, refusal.retryAfterMs())) return null;
     return reject(ticket, RejectReason.OVERLOADED, refusal.message(), refusal.retryAfterMs());
@@ -248,7 +251,7 @@ final class ClaimBook {
     } else {
       Member cold = parked.coldMember;
       cold.coldFor = null;
-      if (cold.state == Member.State.STARTING) pool.coldStartsChanged(-1);
+      if (cold.state == Member.State.STARTING) roster.coldStartsChanged(-1);
       // NOTE: the cold member keeps starting and joins the pool when ready; surplus is trimmed.
     }
     tenants.add(parked.ticket.request().tenant(), -1);

@@ -11,11 +11,7 @@ import io.agentsandbox.core.model.PoolStats;
 import io.agentsandbox.core.model.RejectReason;
 import io.agentsandbox.core.model.SandboxRef;
 import io.agentsandbox.core.port.PoolMetrics;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
 
@@ -54,20 +50,12 @@ public final class WarmPool {
   private final AdmissionControl admission;
   private final TargetController sizing;
   private final ReplenishPlanner planner;
-  private final SandboxNames names;
+  private final Roster roster;
   private final ClaimBook claims;
 
   // Owner thread only
   private PoolSpec spec;
   private boolean removed;
-  private final HashMap<String, Member> members = new HashMap<>();
-  private final ArrayDeque<Member> ready = new ArrayDeque<>();
-
-  /** Every starting member, pool and cold, in creation order (for the readiness grace check). */
-  private final LinkedHashMap<String, Member> starting = new LinkedHashMap<>();
-
-  private int startingCold;
-  private int deleting;
 
   /**
    * @param spec the pool as declared
@@ -118,8 +106,8 @@ public final class WarmPool {
     this.actions = Objects.requireNonNull(actions, "actions");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.backendName = Objects.requireNonNull(backendName, "backendName");
-    this.names = new SandboxNames(spec.key().name(), seed);
-    this.claims = new ClaimBook(this, policy, admission, actions, metrics);
+    this.roster = new Roster(new SandboxNames(spec.key().name(), seed));
+    this.claims = new ClaimBook(this, roster, policy, admission, actions, metrics);
   }
 
   public PoolKey key() {
@@ -175,7 +163,7 @@ public final class WarmPool {
 
   /** A sandbox this pool asked for is up. */
   public void onSandboxReady(String sandboxName, List<String> addresses, long nowNs) {
-    Member member = members.get(sandboxName);
+    Member member = roster.get(sandboxName);
     if (member == null || member.state != Member.State.STARTING) return;
     leaveStarting(member);
     sizing.onLeadTimeObserved(nowNs - member.createdAtNs);
@@ -184,7 +172,7 @@ public final class WarmPool {
     planner.onReady();
     ParkedClaim cold = member.coldFor;
     if (cold != null) {
-      startingCold--;
+      roster.coldStartsChanged(-1);
       member.coldFor = null;
       claims.unpark(cold);
       claims.bind(member, cold.ticket, LaunchType.COLD, nowNs);
@@ -199,14 +187,13 @@ public final class WarmPool {
     if (next != null) {
       claims.bind(member, next.ticket, LaunchType.WARM, nowNs);
     } else {
-      member.state = Member.State.READY;
-      ready.addLast(member);
+      roster.addReady(member);
     }
   }
 
   /** A sandbox of this pool failed to start or died. */
   public void onSandboxFailed(String sandboxName, String reason, long nowNs) {
-    Member member = members.remove(sandboxName);
+    Member member = roster.remove(sandboxName);
     if (member == null) return;
     switch (member.state) {
       case STARTING -> {
@@ -223,25 +210,25 @@ public final class WarmPool {
         }
       }
       case READY -> {
-        ready.remove(member);
+        roster.removeReady(member);
         metrics.sandboxFailed(false);
       }
       case CLAIMED -> {
         claims.memberLost(member);
         metrics.sandboxFailed(false);
       }
-      case DELETING -> deleting--;
+      case DELETING -> roster.deletingEnded();
     }
     replenish(nowNs);
   }
 
   /** A sandbox this pool deleted is gone. */
   public void onSandboxDeleted(String sandboxName, long nowNs) {
-    Member member = members.get(sandboxName);
+    Member member = roster.get(sandboxName);
     if (member == null) return;
     if (member.state == Member.State.DELETING) {
-      members.remove(sandboxName);
-      deleting--;
+      roster.remove(sandboxName);
+      roster.deletingEnded();
       replenish(nowNs);
     } else {
       // Deleted behind our back: same as a failure, minus the backoff.
@@ -261,32 +248,27 @@ public final class WarmPool {
 
   private void replaceStuck(long nowNs) {
     List<ParkedClaim> coldToRestart = null;
-    Iterator<Member> it = starting.values().iterator();
-    while (it.hasNext()) {
-      Member m = it.next();
-      if (nowNs - m.createdAtNs < policy.readinessGraceNs()) break;
-      it.remove();
+    Member m;
+    while ((m = roster.pollStuck(nowNs, policy.readinessGraceNs())) != null) {
       releasePermit(m);
       metrics.sandboxFailed(true);
       ParkedClaim cold = m.coldFor;
       if (cold != null) {
-        startingCold--;
+        roster.coldStartsChanged(-1);
         m.coldFor = null;
         if (coldToRestart == null) coldToRestart = new ArrayList<>();
         coldToRestart.add(cold);
       }
-      m.state = Member.State.DELETING;
-      deleting++;
-      actions.deleteSandbox(key(), m.name);
+      deleteMember(m);
     }
-    // NOTE: replacements are started after the loop: startMember adds to `starting`, which the
-    // iterator above walks (adding during the walk threw ConcurrentModificationException).
+    // NOTE: replacements are started after the loop, so that a zero grace cannot make the loop
+    // give up on the replacements it has just started.
     if (coldToRestart == null) return;
     for (ParkedClaim cold : coldToRestart) {
       // The claim keeps waiting until its own deadline; give it a fresh cold start.
-      Member replacement = startMember(nowNs);
+      Member replacement = roster.start(nowNs);
       replacement.coldFor = cold;
-      startingCold++;
+      roster.coldStartsChanged(+1);
       claims.rebindCold(cold, replacement);
       createSandbox(replacement);
     }
@@ -321,44 +303,20 @@ public final class WarmPool {
   void replenish(long nowNs) {
     if (removed) return;
     sizing.update(spec, nowNs);
-    int step = planner.plan(desired(), ready.size(), startingPool(), starting.size(), nowNs);
+    int step =
+        planner.plan(
+            desired(), roster.readyCount(), roster.startingPool(), roster.startingCount(), nowNs);
     if (step > 0) {
-      int creates = gate.tryAcquire(spec.runtimeClass(), step, starting.size(), nowNs);
+      int creates = gate.tryAcquire(spec.runtimeClass(), step, roster.startingCount(), nowNs);
       for (int i = 0; i < creates; i++) {
-        Member m = startMember(nowNs);
+        Member m = roster.start(nowNs);
         m.permit = true;
         createSandbox(m);
       }
       planner.onCreatesStarted(creates, nowNs);
     } else {
-      for (int i = step; i < 0; i++) deleteMember(ready.pollLast());
+      for (int i = step; i < 0; i++) deleteMember(roster.pollNewestReady());
     }
-  }
-
-  /** Members starting for the pool (not for one cold claim). */
-  int startingPool() {
-    return starting.size() - startingCold;
-  }
-
-  /** The oldest ready member, taken out; or null. */
-  Member pollReady() {
-    return ready.pollFirst();
-  }
-
-  /** A starting member was dedicated to ({@code +1}) or freed from ({@code -1}) a cold claim. */
-  void coldStartsChanged(int delta) {
-    startingCold += delta;
-  }
-
-  Member startMember(long nowNs) {
-    String name;
-    do {
-      name = names.next();
-    } while (members.containsKey(name));
-    Member m = new Member(name, nowNs);
-    members.put(name, m);
-    starting.put(name, m);
-    return m;
   }
 
   void createSandbox(Member m) {
@@ -366,13 +324,12 @@ public final class WarmPool {
   }
 
   void deleteMember(Member member) {
-    member.state = Member.State.DELETING;
-    deleting++;
+    roster.markDeleting(member);
     actions.deleteSandbox(key(), member.name);
   }
 
   private void leaveStarting(Member m) {
-    starting.remove(m.name);
+    roster.leaveStarting(m);
     releasePermit(m);
   }
 
@@ -418,14 +375,12 @@ public final class WarmPool {
   }
 
   private Member adopt(String sandboxName, List<String> addresses, long nowNs) {
-    if (members.containsKey(sandboxName)) {
+    if (roster.contains(sandboxName)) {
       throw new IllegalArgumentException("sandbox " + sandboxName + " is already in pool " + key());
     }
     if (removed) return null;
-    names.adopt(sandboxName);
-    Member member = new Member(sandboxName, nowNs);
+    Member member = roster.adopt(sandboxName, nowNs);
     member.ref = new SandboxRef(sandboxName, key(), spec.runtimeClass(), addresses, backendName);
-    members.put(sandboxName, member);
     return member;
   }
 
@@ -448,13 +403,13 @@ public final class WarmPool {
     removed = true;
     claims.endAllWaiting(RejectReason.POOL_REMOVED, "pool " + key() + " was removed");
     Member m;
-    while ((m = ready.pollFirst()) != null) deleteMember(m);
-    for (Member s : new ArrayList<>(starting.values())) {
+    while ((m = roster.pollReady()) != null) deleteMember(m);
+    for (Member s : roster.startingMembers()) {
       leaveStarting(s);
       deleteMember(s);
     }
     gate.unregisterPool(spec.runtimeClass());
-    startingCold = 0;
+    roster.clearColdStarts();
   }
 
   /** Answers every waiting claim with {@code reason}; used at shutdown. */
@@ -464,7 +419,7 @@ public final class WarmPool {
 
   /** True when the pool was removed and holds no claims and no sandboxes any more. */
   public boolean isDrained() {
-    return removed && claims.boundCount() == 0 && members.isEmpty();
+    return removed && claims.boundCount() == 0 && roster.isEmpty();
   }
 
   public boolean isRemoved() {
@@ -474,11 +429,11 @@ public final class WarmPool {
   // ---------------------------------------------------------------- reads
 
   public int readyCount() {
-    return ready.size();
+    return roster.readyCount();
   }
 
   public int startingCount() {
-    return starting.size();
+    return roster.startingCount();
   }
 
   public int claimedCount() {
@@ -490,18 +445,18 @@ public final class WarmPool {
   }
 
   public int deletingCount() {
-    return deleting;
+    return roster.deletingCount();
   }
 
   /** Publishes the counts for other threads. */
   public void publish(PoolStats stats) {
     stats.publish(
-        ready.size(),
-        starting.size(),
+        roster.readyCount(),
+        roster.startingCount(),
         claims.boundCount(),
         desired(),
         claims.waitingCount(),
-        deleting,
+        roster.deletingCount(),
         claims.warmAssigned(),
         claims.coldAssigned(),
         claims.hits());
