@@ -104,7 +104,9 @@ public final class MpscInbox<C, M> {
 
   /** Runs one drain turn. Owner thread only; normally run by the executor, callable from tests. */
   public void drain() {
-    assert ownerCheck.isOwnerThread() : "drain off the owner thread";
+    // NOTE: binds the owner outside the assert, so same-thread shortcuts see it with -da too.
+    boolean onOwner = ownerCheck.enter();
+    assert onOwner : "drain off the owner thread";
     int consumed = controlQueue.drain(controlConsumer);
     int claims = 0;
     M claim;
@@ -144,6 +146,14 @@ public final class MpscInbox<C, M> {
       handler.onHandlerFailure(message, e);
       throw e;
     }
+  }
+
+  /**
+   * The owner of this inbox: bound by the first {@link #drain}. Owner-only entry points outside the
+   * drain (a timer) call {@link OwnerCheck#enter} on it too.
+   */
+  public OwnerCheck ownerCheck() {
+    return ownerCheck;
   }
 
   /** Claims queued now (approximate). Any thread. */

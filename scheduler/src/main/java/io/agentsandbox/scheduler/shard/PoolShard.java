@@ -2,9 +2,7 @@ package io.agentsandbox.scheduler.shard;
 
 import io.agentsandbox.core.concurrent.MpscInbox;
 import io.agentsandbox.core.concurrent.OwnerCheck;
-import io.agentsandbox.core.model.BindingRecord;
 import io.agentsandbox.core.model.ClaimOutcome;
-import io.agentsandbox.core.model.ClaimRequest;
 import io.agentsandbox.core.model.ClaimTicket;
 import io.agentsandbox.core.model.PoolKey;
 import io.agentsandbox.core.model.PoolSpec;
@@ -17,9 +15,6 @@ import io.agentsandbox.core.port.NanoClock;
 import io.agentsandbox.core.port.ProvisionListener;
 import io.agentsandbox.core.port.SandboxProvisioner;
 import io.agentsandbox.core.port.SchedulerMetrics;
-import io.agentsandbox.scheduler.shard.ShardCommand.ReadReply;
-import io.agentsandbox.scheduler.shard.ShardCommand.ReleaseReply;
-import io.agentsandbox.warmpool.ClaimView;
 import io.agentsandbox.warmpool.CreationGate;
 import io.agentsandbox.warmpool.PoolActions;
 import io.agentsandbox.warmpool.SizingPolicy;
@@ -30,7 +25,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,10 +34,9 @@ import org.slf4j.LoggerFactory;
  * MpscInbox} ({@link ShardProxy} for claims and commands, {@link #provisionListener()} for backend
  * results).
  *
- * <p>Persist before reply: when a {@link BindingStore} is configured, a claim's binding is made
- * durable before its ticket is completed (the store's answer comes back as a {@link
- * ShardCommand.BindingPersisted} control message); with {@link BindingStore#NOOP} the ticket is
- * completed at once, on the shard's thread.
+ * <p>Composes its parts: the inbox, the {@link ClaimIndex} (which pool holds each claim), {@link
+ * BindingDurability} (persist before reply, restart re-adoption), {@link ShardProvisionListener}
+ * (backend results into the inbox) and {@link PoolSnapshot} (stats for readers).
  */
 public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTicket>, PoolActions {
 
@@ -61,11 +54,11 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
   private final WarmPoolPolicy policy;
   private final SizingPolicy sizing;
   private final CreationGate gate;
-  private final BindingStore bindingStore;
+  private final BindingDurability bindings;
   private final int maxWaitingPerShard;
   private final MpscInbox<ShardCommand, ClaimTicket> inbox;
-  private final OwnerCheck ownerCheck = new OwnerCheck();
-  private final ProvisionListener provisionListener = new InboxProvisionListener();
+  private final OwnerCheck ownerCheck;
+  private final ProvisionListener provisionListener;
 
   // Shard loop only
   private final HashMap<PoolKey, PoolEntry> pools = new HashMap<>();
@@ -73,7 +66,7 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
   /** Pools removed while claims still hold their sandboxes. */
   private final List<PoolEntry> draining = new ArrayList<>();
 
-  private final HashMap<String, WarmPool> claims = new HashMap<>();
+  private final ClaimIndex claims = new ClaimIndex();
   private boolean shutDown;
   private long seed;
 
@@ -156,7 +149,6 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
       Options options) {
     this.maxWaitingPerShard = options.maxWaitingPerShard();
     this.sizing = options.sizing();
-    this.bindingStore = options.bindingStore();
     this.gate = options.gate();
     this.index = index;
     this.clock = clock;
@@ -165,6 +157,11 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
     this.policy = policy;
     this.seed = 0x5DEECE66DL * (index + 1);
     this.inbox = new MpscInbox<>(claimQueueCapacity, drainLimit, executor, this);
+    this.ownerCheck = inbox.ownerCheck();
+    this.provisionListener = new ShardProvisionListener(inbox);
+    this.bindings =
+        new BindingDurability(
+            index, options.bindingStore(), clock, policy.emptyRetryAfterMs(), inbox::offerControl);
   }
 
   public int index() {
@@ -180,9 +177,12 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
     return provisionListener;
   }
 
-  /** True when the calling thread is this shard's owner (never binds the owner). Any thread. */
+  /**
+   * True when the calling thread is this shard's owner: bound by the first drain or tick, outside
+   * any assert, so the answer is the same with assertions on and off. Never binds. Any thread.
+   */
   public boolean isOwnerThread() {
-    return ownerCheck.isBoundTo(Thread.currentThread());
+    return ownerCheck.isOwnerThread();
   }
 
   // ---------------------------------------------------------------- inbox handler
@@ -256,15 +256,15 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
       WarmPool pool = poolOf(c.pool());
       if (pool != null) pool.onSandboxDeleted(c.sandboxName(), now);
     } else if (command instanceof ShardCommand.ReleaseClaim c) {
-      c.reply().complete(release(c.claimId(), c.tenant(), now));
+      c.reply().complete(claims.release(c.claimId(), c.tenant(), now));
     } else if (command instanceof ShardCommand.ReadClaim c) {
-      c.reply().complete(read(c.claimId(), c.tenant()));
+      c.reply().complete(claims.read(c.claimId(), c.tenant()));
     } else if (command instanceof ShardCommand.ReadPools c) {
       c.reply().complete(snapshots());
     } else if (command instanceof ShardCommand.FindClaimSandbox c) {
-      c.reply().complete(findSandbox(c.claimId()));
+      c.reply().complete(claims.findSandbox(c.claimId()));
     } else if (command instanceof ShardCommand.BindingPersisted c) {
-      bindingPersisted(c, now);
+      bindings.onPersisted(c, claims.poolOf(c.ticket().request().claimId()), now);
     } else if (command instanceof ShardCommand.DeclarePool c) {
       declare(c.spec(), c.recovered(), now);
     } else if (command instanceof ShardCommand.AdoptRemovedPool c) {
@@ -313,7 +313,8 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
 
   /** Expires deadlines and TTLs and replenishes every pool. Shard loop only (the shard's timer). */
   public void onTick(long nowNs) {
-    assert ownerCheck.isOwnerThread() : "shard " + index + " tick off its loop";
+    boolean onOwner = ownerCheck.enter();
+    assert onOwner : "shard " + index + " tick off its loop";
     for (PoolEntry e : pools.values()) {
       try {
         e.pool.onTick(nowNs);
@@ -347,71 +348,13 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
   @Override
   public void claimEnded(String claimId) {
     claims.remove(claimId);
-    if (!bindingStore.isNoop()) bindingStore.remove(claimId);
+    bindings.claimEnded(claimId);
   }
 
   @Override
   public void bindingMade(ClaimTicket ticket, ClaimOutcome.Assigned assigned) {
     assert ownerCheck.isOwnerThread() : "shard " + index + " binding off its loop";
-    if (bindingStore.isNoop()) {
-      ticket.complete(assigned);
-      return;
-    }
-    ClaimRequest r = ticket.request();
-    long expiresAtEpochMs = 0;
-    if (assigned.expiresAtNs() != 0) {
-      long left = Math.max(0, assigned.expiresAtNs() - clock.nanoTime());
-      expiresAtEpochMs = System.currentTimeMillis() + TimeUnit.NANOSECONDS.toMillis(left);
-    }
-    BindingRecord record =
-        new BindingRecord(
-            r.claimId(),
-            r.pool(),
-            assigned.sandbox().name(),
-            r.tenant(),
-            r.priority(),
-            r.onEmpty(),
-            assigned.launchType(),
-            TimeUnit.NANOSECONDS.toMillis(r.ttlNs()),
-            expiresAtEpochMs);
-    // The ticket stays the shard's: it travels back into this inbox with the store's answer (R4).
-    bindingStore.persist(
-        record,
-        failure ->
-            inbox.offerControl(new ShardCommand.BindingPersisted(ticket, assigned, failure)));
-  }
-
-  /** The store answered: acknowledge the claim, unless it ended meanwhile or the store failed. */
-  private void bindingPersisted(ShardCommand.BindingPersisted c, long now) {
-    ClaimTicket ticket = c.ticket();
-    String claimId = ticket.request().claimId();
-    WarmPool pool = claims.get(claimId);
-    ClaimView view = pool == null ? null : pool.findClaim(claimId);
-    boolean stillBound = view != null && view.assignment() == c.assigned();
-    if (c.failure() == null && stillBound) {
-      ticket.complete(c.assigned());
-      return;
-    }
-    if (c.failure() != null) {
-      LOG.warn(
-          "shard {}: binding of claim {} could not be made durable; releasing it: {}",
-          index,
-          claimId,
-          c.failure().toString());
-      if (stillBound) pool.release(claimId, now);
-      ticket.complete(
-          new ClaimOutcome.Rejected(
-              RejectReason.BINDING_NOT_DURABLE,
-              "the claim's binding could not be recorded durably: " + c.failure().getMessage(),
-              policy.emptyRetryAfterMs()));
-    } else {
-      bindingStore.remove(claimId);
-      ticket.complete(
-          new ClaimOutcome.Rejected(
-              RejectReason.PROVISION_FAILED,
-              "the claim's sandbox ended before the claim was acknowledged",
-              policy.emptyRetryAfterMs()));
-    }
+    bindings.bindingMade(ticket, assigned);
   }
 
   // ---------------------------------------------------------------- internals
@@ -438,7 +381,7 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
     }
     PoolEntry entry = newPool(spec);
     pools.put(spec.key(), entry);
-    adopt(entry.pool, recovered, now);
+    bindings.readopt(entry.pool, recovered, claims, now);
     entry.pool.onTick(now);
     LOG.info(
         "shard {}: pool {} ({} replicas, runtime class {}, template {}) declared",
@@ -458,43 +401,6 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
     return new PoolEntry(pool, stats);
   }
 
-  /** Re-adopts sandboxes of a previous run (restart recovery), before the pool's first tick. */
-  private void adopt(WarmPool pool, List<RecoveredSandbox> recovered, long now) {
-    if (recovered.isEmpty()) return;
-    long wallNow = System.currentTimeMillis();
-    int bound = 0;
-    for (RecoveredSandbox sb : recovered) {
-      BindingRecord b = sb.binding();
-      if (b == null) {
-        pool.adoptReady(sb.sandboxName(), sb.addresses(), now);
-        continue;
-      }
-      long expiresAtNs = 0;
-      if (b.expiresAtEpochMs() != 0)
-        expiresAtNs =
-            now + TimeUnit.MILLISECONDS.toNanos(Math.max(0, b.expiresAtEpochMs() - wallNow));
-      ClaimRequest claim =
-          new ClaimRequest(
-              b.claimId(),
-              pool.key(),
-              b.tenant(),
-              b.priority(),
-              b.onEmpty(),
-              0,
-              TimeUnit.MILLISECONDS.toNanos(b.ttlMs()),
-              now);
-      pool.adoptBound(sb.sandboxName(), sb.addresses(), claim, b.launchType(), expiresAtNs, now);
-      claims.put(b.claimId(), pool);
-      bound++;
-    }
-    LOG.info(
-        "shard {}: pool {} re-adopted {} sandbox(es) of the previous run ({} bound to claims)",
-        index,
-        pool.key(),
-        recovered.size(),
-        bound);
-  }
-
   /**
    * A pool gone from the declarations since the previous run still has sandboxes bound to
    * acknowledged claims: keep them until released or expired, in a removed (draining) pool.
@@ -502,7 +408,7 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
   private void adoptRemovedPool(PoolSpec spec, List<RecoveredSandbox> recovered, long now) {
     if (pools.containsKey(spec.key()) || poolOf(spec.key()) != null) return;
     PoolEntry entry = newPool(spec);
-    adopt(entry.pool, recovered, now);
+    bindings.readopt(entry.pool, recovered, claims, now);
     entry.pool.remove(now);
     draining.add(entry);
   }
@@ -515,65 +421,14 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
     LOG.info("shard {}: pool {} removed", index, key);
   }
 
-  private ReleaseReply release(String claimId, String tenant, long now) {
-    WarmPool pool = claims.get(claimId);
-    if (pool == null) return ReleaseReply.NOT_FOUND;
-    ClaimView view = pool.findClaim(claimId);
-    if (view == null) return ReleaseReply.NOT_FOUND;
-    if (!view.request().tenant().equals(tenant)) return ReleaseReply.FORBIDDEN;
-    return switch (pool.release(claimId, now)) {
-      case RELEASED -> ReleaseReply.RELEASED;
-      case CANCELLED -> ReleaseReply.CANCELLED;
-      case UNKNOWN -> ReleaseReply.NOT_FOUND;
-    };
-  }
-
-  private ReadReply read(String claimId, String tenant) {
-    WarmPool pool = claims.get(claimId);
-    ClaimView view = pool == null ? null : pool.findClaim(claimId);
-    if (view == null) return new ReadReply(ReadReply.Status.NOT_FOUND, null);
-    if (!view.request().tenant().equals(tenant))
-      return new ReadReply(ReadReply.Status.FORBIDDEN, null);
-    return new ReadReply(ReadReply.Status.FOUND, view);
-  }
-
-  private ShardCommand.SandboxLookup findSandbox(String claimId) {
-    WarmPool pool = claims.get(claimId);
-    ClaimView view = pool == null ? null : pool.findClaim(claimId);
-    if (view == null)
-      return new ShardCommand.SandboxLookup(ShardCommand.SandboxLookup.Status.NOT_FOUND, null);
-    if (!view.isBound())
-      return new ShardCommand.SandboxLookup(ShardCommand.SandboxLookup.Status.PENDING, null);
-    return new ShardCommand.SandboxLookup(
-        ShardCommand.SandboxLookup.Status.BOUND, view.assignment().sandbox());
-  }
-
   private List<PoolSnapshot> snapshots() {
     publish();
     List<PoolSnapshot> out = new ArrayList<>(pools.size());
     int depth = inbox.claimDepth();
     for (PoolEntry e : pools.values()) {
-      PoolStats s = e.stats;
       out.add(
-          new PoolSnapshot(
-              e.pool.spec(),
-              provisioner.backendName(),
-              provisioner.isSimulated(),
-              (int) s.ready(),
-              (int) s.starting(),
-              (int) s.claimed(),
-              (int) s.desired(),
-              (int) s.pending(),
-              (int) s.deleting(),
-              s.warmAssigned(),
-              s.coldAssigned(),
-              s.warmHitRatio(),
-              index,
-              depth,
-              e.pool.target(),
-              e.pool.targetReason().code(),
-              s.demandPerSecond(),
-              s.leadTimeP90Ns()));
+          PoolSnapshot.of(
+              e.pool, e.stats, provisioner.backendName(), provisioner.isSimulated(), index, depth));
     }
     return out;
   }
@@ -586,23 +441,5 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
   /** Test hook: the pool's state machine. Shard loop only. */
   WarmPool pool(PoolKey key) {
     return poolOf(key);
-  }
-
-  /** Posts backend results into this shard's control queue; never blocks. Any thread. */
-  private final class InboxProvisionListener implements ProvisionListener {
-    @Override
-    public void onSandboxReady(PoolKey pool, String sandboxName, List<String> addresses) {
-      inbox.offerControl(new ShardCommand.SandboxReady(pool, sandboxName, addresses));
-    }
-
-    @Override
-    public void onSandboxFailed(PoolKey pool, String sandboxName, String reason) {
-      inbox.offerControl(new ShardCommand.SandboxFailed(pool, sandboxName, reason));
-    }
-
-    @Override
-    public void onSandboxDeleted(PoolKey pool, String sandboxName) {
-      inbox.offerControl(new ShardCommand.SandboxDeleted(pool, sandboxName));
-    }
   }
 }

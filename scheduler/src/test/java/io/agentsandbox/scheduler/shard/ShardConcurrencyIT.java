@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * 8 producer threads x 100,000 claims and releases through real shards (each drained by its own
  * single thread): every claim is answered exactly once, and no sandbox is ever bound to two claims.
  */
-class ShardConcurrencyTest {
+class ShardConcurrencyIT {
 
   private static final int PRODUCERS = 8;
   private static final int CLAIMS_PER_PRODUCER = 100_000;

@@ -18,17 +18,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -42,7 +41,7 @@ import org.junit.jupiter.api.Test;
  * exactly once; a claim is released at most once; the pool metrics count every start failure, stuck
  * start and death that hit a live member.
  */
-class FaultInjectionTest {
+class FaultInjectionIT {
 
   private static final int PRODUCERS = 4;
   private static final int CLAIMS_PER_PRODUCER = 250_000;
@@ -63,7 +62,7 @@ class FaultInjectionTest {
     final AtomicLong neverAnswered = new AtomicLong();
     final AtomicLong deaths = new AtomicLong();
     final Map<String, PoolKey> live = new ConcurrentHashMap<>();
-    final ConcurrentLinkedQueue<String> victims = new ConcurrentLinkedQueue<>();
+    final LinkedBlockingQueue<String> victims = new LinkedBlockingQueue<>();
     final Map<PoolKey, ProvisionListener> listeners = new ConcurrentHashMap<>();
     final ScheduledExecutorService slow;
 
@@ -164,7 +163,7 @@ class FaultInjectionTest {
     Map<String, String> everBound = new ConcurrentHashMap<>();
     Map<String, AtomicInteger> releasedTimes = new ConcurrentHashMap<>();
     Map<String, AtomicLong> outcomes = new ConcurrentHashMap<>();
-    ConcurrentLinkedQueue<Object[]> toReleaseConcurrently = new ConcurrentLinkedQueue<>();
+    LinkedBlockingQueue<Object[]> toReleaseConcurrently = new LinkedBlockingQueue<>();
     AtomicReference<Throwable> failure = new AtomicReference<>();
     CountDownLatch producersDone = new CountDownLatch(PRODUCERS);
     long started = System.nanoTime();
@@ -197,11 +196,8 @@ class FaultInjectionTest {
             () -> {
               SplittableRandom random = new SplittableRandom(7);
               while (producersDone.getCount() > 0) {
-                String victim = provisioner.victims.poll();
-                if (victim == null) {
-                  LockSupport.parkNanos(50_000); // pacing, not synchronisation
-                  continue;
-                }
+                String victim = pollBounded(provisioner.victims);
+                if (victim == null) continue;
                 if (random.nextBoolean()) provisioner.kill(victim);
                 else provisioner.victims.add(victim); // later: it may be claimed by then
               }
@@ -212,11 +208,8 @@ class FaultInjectionTest {
         daemon(
             () -> {
               while (producersDone.getCount() > 0 || !toReleaseConcurrently.isEmpty()) {
-                Object[] item = toReleaseConcurrently.poll();
-                if (item == null) {
-                  LockSupport.parkNanos(50_000);
-                  continue;
-                }
+                Object[] item = pollBounded(toReleaseConcurrently);
+                if (item == null) continue;
                 String claimId = (String) item[0];
                 Promise<ShardCommand.ReleaseReply> r = Promise.promise();
                 r.future()
@@ -284,6 +277,16 @@ class FaultInjectionTest {
     assertThat(metrics.errors.get()).isZero();
   }
 
+  /** The queue's head, waiting at most 1 ms for one (a bounded await, not a sleep). */
+  private static <T> T pollBounded(LinkedBlockingQueue<T> queue) {
+    try {
+      return queue.poll(1, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
   private static void runProducer(
       int producer,
       ShardRouter router,
@@ -291,7 +294,7 @@ class FaultInjectionTest {
       Map<String, String> everBound,
       Map<String, AtomicInteger> releasedTimes,
       Map<String, AtomicLong> outcomes,
-      ConcurrentLinkedQueue<Object[]> concurrent)
+      LinkedBlockingQueue<Object[]> concurrent)
       throws Exception {
     PoolKey pool = POOLS.get(producer % POOLS.size());
     ShardProxy shard = shards.get(router.shardOf(pool));
