@@ -398,11 +398,11 @@ class PodExecExecutorTest {
             null,
             2_500);
 
-    assertThat(PodExecExecutor.command(r))
+    assertThat(ExecCommand.command(r))
         .containsExactly(
             "/bin/sh",
             "-c",
-            PodExecExecutor.WRAPPER,
+            ExecCommand.WRAPPER,
             "sh",
             "/workspace",
             "4",
