@@ -7,8 +7,8 @@ import io.agentsandbox.warmpool.TargetRule;
 import org.junit.jupiter.api.Test;
 
 /**
- * The sizing goals (hit rate, idle sandboxes), checked in simulated time (deterministic for the seed;
- * no wall clock).
+ * The sizing goals (hit rate, idle sandboxes), checked in simulated time (deterministic for the
+ * seed; no wall clock).
  */
 class SizingSimulatorTest {
 

@@ -6,7 +6,7 @@
  * claim ({@link io.agentsandbox.scheduler.http.HttpClaimTicket}) is owned by its shard from
  * submission until it completes, then hops back to the requesting loop. {@link
  * io.agentsandbox.scheduler.http.ApiContext}, the codec and the claim tokens are immutable and
- * shared; {@link io.agentsandbox.scheduler.http.ApiAuth} may be read from any thread, and its reload
- * (file I/O) runs on a worker.
+ * shared; {@link io.agentsandbox.scheduler.http.ApiAuth} may be read from any thread, and its
+ * reload (file I/O) runs on a worker.
  */
 package io.agentsandbox.scheduler.http;
