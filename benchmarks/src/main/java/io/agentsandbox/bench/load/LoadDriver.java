@@ -76,6 +76,14 @@ public final class LoadDriver implements AutoCloseable {
                 new PoolOptions().setHttp1MaxSize(settings.connections())));
   }
 
+  /** Runs {@code generator} on each client loop, with the loop's index (0..generators-1). */
+  private void onEachLoop(java.util.function.IntConsumer generator) {
+    for (int g = 0; g < loops.length; g++) {
+      int index = g;
+      loops[g].runOnContext(v -> generator.accept(index));
+    }
+  }
+
   // ---------------------------------------------------------------- rate (open loop)
 
   /**
@@ -89,29 +97,25 @@ public final class LoadDriver implements AutoCloseable {
     LoadRun run = new LoadRun(e, client(e), vertx, settings, tenants, t0, false);
     double nsPerClaim = 1e9 / rate;
     CountDownLatch generated = new CountDownLatch(loops.length);
-    int g0 = 0;
-    for (ContextInternal loop : loops) {
-      final int g = g0++;
-      loop.runOnContext(
-          v -> {
-            long[] next = {g};
-            vertx.setPeriodic(
-                1,
-                id -> {
-                  long now = System.nanoTime();
-                  if (now - t0 < 0) return;
-                  long due = Math.min(limit, (long) ((now - t0) / nsPerClaim) + 1);
-                  while (next[0] < due) {
-                    run.send(next[0], t0 + (long) (next[0] * nsPerClaim));
-                    next[0] += loops.length;
-                  }
-                  if (next[0] >= limit) {
-                    vertx.cancelTimer(id);
-                    generated.countDown();
-                  }
-                });
-          });
-    }
+    onEachLoop(
+        g -> {
+          long[] next = {g};
+          vertx.setPeriodic(
+              1,
+              id -> {
+                long now = System.nanoTime();
+                if (now - t0 < 0) return;
+                long due = Math.min(limit, (long) ((now - t0) / nsPerClaim) + 1);
+                while (next[0] < due) {
+                  run.send(next[0], t0 + (long) (next[0] * nsPerClaim));
+                  next[0] += loops.length;
+                }
+                if (next[0] >= limit) {
+                  vertx.cancelTimer(id);
+                  generated.countDown();
+                }
+              });
+        });
     long sendDeadline = t0 + duration.toNanos() + TimeUnit.SECONDS.toNanos(5);
     awaitEnd(run, generated, sendDeadline, 1_000, e.target() + " " + label);
     long sendWindow = Math.max(0, Math.min(System.nanoTime(), t0 + duration.toNanos()) - t0);
@@ -125,15 +129,11 @@ public final class LoadDriver implements AutoCloseable {
     long t0 = System.nanoTime();
     LoadRun run = new LoadRun(e, client(e), vertx, settings, tenants, t0, true);
     CountDownLatch generated = new CountDownLatch(loops.length);
-    int g0 = 0;
-    for (ContextInternal loop : loops) {
-      final int g = g0++;
-      loop.runOnContext(
-          v -> {
-            for (long i = g; i < count; i += loops.length) run.send(i, t0);
-            generated.countDown();
-          });
-    }
+    onEachLoop(
+        g -> {
+          for (long i = g; i < count; i += loops.length) run.send(i, t0);
+          generated.countDown();
+        });
     awaitEnd(run, generated, t0 + timeout.toNanos(), 50, e.target() + " " + label);
     long lastOk = run.log.lastOkNs();
     RunResult result = finish(run, label, 0, t0, 0, lastOk == Long.MIN_VALUE ? -1 : lastOk - t0);

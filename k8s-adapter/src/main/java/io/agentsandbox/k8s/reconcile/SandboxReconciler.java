@@ -140,18 +140,15 @@ public final class SandboxReconciler implements AutoCloseable {
     boolean serviceRequired = Boolean.TRUE.equals(sb.getSpec().getService());
     writeStatus(
         sb,
-        SandboxStatusCalculator.compute(
-            sb,
-            new SandboxStatusCalculator.Observation(
-                owned,
-                podNotOwned,
-                serviceName,
-                serviceRequired,
-                false,
-                error,
-                informers.podStartFailure(owned)),
-            options.clusterDomain(),
-            now));
+        new SandboxStatusCalculator.Observation(
+            owned,
+            podNotOwned,
+            serviceName,
+            serviceRequired,
+            false,
+            error,
+            informers.podStartFailure(owned)),
+        now);
   }
 
   private void expire(Sandbox sb, Instant now) {
@@ -172,12 +169,7 @@ public final class SandboxReconciler implements AutoCloseable {
       return;
     }
     writeStatus(
-        sb,
-        SandboxStatusCalculator.compute(
-            sb,
-            new SandboxStatusCalculator.Observation(null, false, null, false, true, null),
-            options.clusterDomain(),
-            now));
+        sb, new SandboxStatusCalculator.Observation(null, false, null, false, true, null), now);
   }
 
   /**
@@ -240,6 +232,10 @@ public final class SandboxReconciler implements AutoCloseable {
     return owned ? name : null; // null: keep an existing Service, never create one
   }
 
+  private void writeStatus(Sandbox sb, SandboxStatusCalculator.Observation seen, Instant now) {
+    writeStatus(sb, SandboxStatusCalculator.compute(sb, seen, options.clusterDomain(), now));
+  }
+
   private void writeStatus(Sandbox sb, SandboxStatus desired) {
     if (sb.getStatus() != null && JSON.asJson(desired).equals(JSON.asJson(sb.getStatus()))) return;
     Sandbox copy = JSON.clone(sb);
@@ -263,17 +259,14 @@ public final class SandboxReconciler implements AutoCloseable {
       Pod owned = pod != null && SandboxResources.isControlledBy(pod, sb) ? pod : null;
       writeStatus(
           sb,
-          SandboxStatusCalculator.compute(
-              sb,
-              new SandboxStatusCalculator.Observation(
-                  owned,
-                  false,
-                  null,
-                  Boolean.TRUE.equals(sb.getSpec().getService()),
-                  false,
-                  String.valueOf(e.getMessage())),
-              options.clusterDomain(),
-              options.clock().instant().truncatedTo(ChronoUnit.SECONDS)));
+          new SandboxStatusCalculator.Observation(
+              owned,
+              false,
+              null,
+              Boolean.TRUE.equals(sb.getSpec().getService()),
+              false,
+              String.valueOf(e.getMessage())),
+          options.clock().instant().truncatedTo(ChronoUnit.SECONDS));
     } catch (RuntimeException ignored) {
       // best effort: the retry will surface it again
     }
