@@ -15,8 +15,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs commands in a sandbox's pod through the API server's {@code pods/exec} subresource
@@ -46,8 +44,6 @@ import org.slf4j.LoggerFactory;
  * stage fails at once with {@link ExecException.Kind#BUSY}.
  */
 public final class PodExecExecutor implements SandboxExecutor, AutoCloseable {
-
-  private static final Logger LOG = LoggerFactory.getLogger(PodExecExecutor.class);
 
   /** Pod annotation naming the container {@code kubectl exec} uses by default. */
   public static final String DEFAULT_CONTAINER_ANNOTATION =
