@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Overload run (issue 7): one server JVM (simulated backend, 0 ms starts, default creation budgets:
+# Overload run: one server JVM (simulated backend, 0 ms starts, default creation budgets:
 # gVisor 1,000 creates/s), the load harness in a second JVM on the same host, loopback only.
 #   1. find-max: the sustainable claim rate (p99 <= 250 ms, no errors; the 2 CPUs are shared) against this server;
 #   2. 10x that rate for 60 s (claims wait up to 10 s, as a default client would), over

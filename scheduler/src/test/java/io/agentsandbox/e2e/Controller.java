@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * --kubeconfig ...} in its own JVM (so a test can {@code kill -9} it), watching one namespace, its
  * HTTP API on a free loopback port, its output in target/e2e-logs. Used by the test thread only.
  */
-final class Controller implements AutoCloseable {
+public final class Controller implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP =
@@ -38,7 +38,7 @@ final class Controller implements AutoCloseable {
   }
 
   /** Starts the server JVM and waits (bounded) for /readyz. */
-  static Controller start(String namespace, String name) throws Exception {
+  public static Controller start(String namespace, String name) throws Exception {
     Controller c =
         new Controller(
             namespace,
@@ -100,27 +100,27 @@ final class Controller implements AutoCloseable {
   }
 
   /** {@code kill -9}: no shutdown hook, no graceful close. */
-  void kill9() throws InterruptedException {
+  public void kill9() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
   /** Starts it again, same port and namespace, after {@link #kill9()}. */
-  void restart() throws Exception {
+  public void restart() throws Exception {
     launch();
   }
 
-  URI uri(String path) {
+  public URI uri(String path) {
     return URI.create("http://127.0.0.1:" + port + path);
   }
 
   /** POST with a JSON body; returns the status code and the body. */
-  Http post(String path, String json) throws Exception {
+  public Http post(String path, String json) throws Exception {
     return post(path, json, null);
   }
 
   /** POST with a JSON body and, when not null, the claim's token (exec and files need it). */
-  Http post(String path, String json, String token) throws Exception {
+  public Http post(String path, String json, String token) throws Exception {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(uri(path))
             .timeout(Duration.ofSeconds(120))
@@ -131,7 +131,7 @@ final class Controller implements AutoCloseable {
     return new Http(r.statusCode(), r.body());
   }
 
-  Http put(String path, String body, String token) throws Exception {
+  public Http put(String path, String body, String token) throws Exception {
     HttpResponse<String> r =
         HTTP.send(
             HttpRequest.newBuilder(uri(path))
@@ -143,14 +143,14 @@ final class Controller implements AutoCloseable {
     return new Http(r.statusCode(), r.body());
   }
 
-  Http get(String path, String token) throws Exception {
+  public Http get(String path, String token) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60)).GET();
     if (token != null) b.header("authorization", "Bearer " + token);
     HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     return new Http(r.statusCode(), r.body());
   }
 
-  Http delete(String path) throws Exception {
+  public Http delete(String path) throws Exception {
     HttpResponse<String> r =
         HTTP.send(
             HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60)).DELETE().build(),
@@ -158,8 +158,8 @@ final class Controller implements AutoCloseable {
     return new Http(r.statusCode(), r.body());
   }
 
-  record Http(int status, String body) {
-    JsonNode json() {
+  public record Http(int status, String body) {
+    public JsonNode json() {
       try {
         return JSON.readTree(body);
       } catch (IOException e) {
@@ -168,7 +168,7 @@ final class Controller implements AutoCloseable {
     }
   }
 
-  String tail() {
+  public String tail() {
     try {
       List<String> lines = Files.readAllLines(log);
       return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()))
@@ -180,7 +180,7 @@ final class Controller implements AutoCloseable {
     }
   }
 
-  String namespace() {
+  public String namespace() {
     return namespace;
   }
 

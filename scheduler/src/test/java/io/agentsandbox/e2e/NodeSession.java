@@ -11,14 +11,14 @@ import io.fabric8.kubernetes.client.KubernetesClient;
  * the controller (its own JVM) watching it. {@link #close()} stops the controller, deletes the
  * namespace and closes the client. Only the test thread uses it.
  */
-record NodeSession(KubernetesClient client, String ns, Controller controller)
+public record NodeSession(KubernetesClient client, String ns, Controller controller)
     implements AutoCloseable {
 
   /**
    * Namespace {@code nsPrefix}-random, controller {@code controllerName}; on failure undoes what it
    * did.
    */
-  static NodeSession open(String nsPrefix, String controllerName) throws Exception {
+  public static NodeSession open(String nsPrefix, String controllerName) throws Exception {
     KubernetesClient c = RealNode.client();
     String ns = null;
     try {

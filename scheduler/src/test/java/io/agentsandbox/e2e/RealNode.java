@@ -39,17 +39,17 @@ import java.util.stream.Stream;
  * gVisor): its admin client, CRD installation, namespaces, the local images, and small helpers the
  * E2E tests share. Only the test thread uses it.
  */
-final class RealNode {
+public final class RealNode {
 
   /** Local images imported by scripts/real-node.sh (no registry; never pulled). */
-  static final String PYTHON_IMAGE = "localhost/python:e2e";
+  public static final String PYTHON_IMAGE = "localhost/python:e2e";
 
-  static final String BUSYBOX_IMAGE = "localhost/busybox:e2e";
-  static final String GVISOR = "gvisor";
+  public static final String BUSYBOX_IMAGE = "localhost/busybox:e2e";
+  public static final String GVISOR = "gvisor";
 
   private RealNode() {}
 
-  static Path kubeconfig() {
+  public static Path kubeconfig() {
     String env = System.getenv("AGENTSANDBOX_E2E_KUBECONFIG");
     Path p =
         env != null && !env.isBlank()
@@ -66,13 +66,13 @@ final class RealNode {
     return p;
   }
 
-  static KubernetesClient client() throws IOException {
+  public static KubernetesClient client() throws IOException {
     Config config = Config.fromKubeconfig(Files.readString(kubeconfig()));
     config.setRequestTimeout(30_000);
     return new KubernetesClientBuilder().withConfig(config).build();
   }
 
-  static Path logsDir() throws IOException {
+  public static Path logsDir() throws IOException {
     Path d = Path.of(System.getProperty("agentsandbox.e2e.logs", "target/e2e-logs"));
     Files.createDirectories(d);
     return d;
@@ -82,7 +82,7 @@ final class RealNode {
    * Applies every CRD in crds/ (as users do: kubectl apply -f crds/) and waits until they are
    * Established.
    */
-  static void installCrds(KubernetesClient c) throws IOException {
+  public static void installCrds(KubernetesClient c) throws IOException {
     Path dir = Path.of(System.getProperty("agentsandbox.crds.dir", "../crds"));
     List<Path> files;
     try (Stream<Path> s = Files.list(dir)) {
@@ -116,7 +116,7 @@ final class RealNode {
     }
   }
 
-  static String newNamespace(KubernetesClient c, String prefix) {
+  public static String newNamespace(KubernetesClient c, String prefix) {
     String ns =
         prefix + "-" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20, 1 << 24), 36);
     c.namespaces()
@@ -134,7 +134,7 @@ final class RealNode {
    * Deletes the namespace's sandboxes' pods at once (grace 0: kubelet 1.20's graceful delete takes
    * 9-60 s), then the namespace.
    */
-  static void deleteNamespace(KubernetesClient c, String ns) {
+  public static void deleteNamespace(KubernetesClient c, String ns) {
     try {
       c.pods().inNamespace(ns).withGracePeriod(0).delete();
       c.namespaces().withName(ns).delete();
@@ -147,7 +147,7 @@ final class RealNode {
    * A SandboxTemplate (one container that idles; gVisor unless runtimeClass is null) and a
    * SandboxWarmPool of it.
    */
-  static void createTemplateAndPool(
+  public static void createTemplateAndPool(
       KubernetesClient c, String ns, String name, String runtimeClass, int replicas) {
     ClusterFixtures.createTemplateAndPool(
         c,
@@ -169,7 +169,7 @@ final class RealNode {
             .build());
   }
 
-  static void scalePool(KubernetesClient c, String ns, String pool, int replicas) {
+  public static void scalePool(KubernetesClient c, String ns, String pool, int replicas) {
     c.resources(SandboxWarmPool.class)
         .inNamespace(ns)
         .withName(pool)
@@ -180,7 +180,7 @@ final class RealNode {
    * The pool's members (Sandboxes still owned by the pool) whose pods run on the node and are
    * Ready.
    */
-  static List<Pod> readyMembers(KubernetesClient c, String ns, String pool) {
+  public static List<Pod> readyMembers(KubernetesClient c, String ns, String pool) {
     return c.pods().inNamespace(ns).list().getItems().stream()
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null && podReady(p))
         .filter(
@@ -199,7 +199,7 @@ final class RealNode {
         .toList();
   }
 
-  static List<Pod> awaitReadyMembers(
+  public static List<Pod> awaitReadyMembers(
       KubernetesClient c, String ns, String pool, int n, int seconds) {
     List<Pod>[] last = new List[1];
     await(
@@ -212,7 +212,7 @@ final class RealNode {
     return last[0];
   }
 
-  static boolean podReady(Pod p) {
+  public static boolean podReady(Pod p) {
     if (p.getStatus() == null
         || !"Running".equals(p.getStatus().getPhase())
         || p.getStatus().getConditions() == null) return false;
@@ -222,7 +222,7 @@ final class RealNode {
     return false;
   }
 
-  static SandboxClaim awaitBound(KubernetesClient c, String ns, String name, int seconds) {
+  public static SandboxClaim awaitBound(KubernetesClient c, String ns, String name, int seconds) {
     SandboxClaim[] last = new SandboxClaim[1];
     await(
         seconds,
@@ -239,11 +239,11 @@ final class RealNode {
     return last[0];
   }
 
-  static String status(List<Condition> conditions, String type) {
+  public static String status(List<Condition> conditions, String type) {
     return condition(conditions, type) == null ? null : condition(conditions, type).getStatus();
   }
 
-  static Condition condition(List<Condition> conditions, String type) {
+  public static Condition condition(List<Condition> conditions, String type) {
     if (conditions == null) return null;
     return conditions.stream().filter(k -> type.equals(k.getType())).findFirst().orElse(null);
   }
@@ -252,13 +252,13 @@ final class RealNode {
    * Result of a command run in a pod through the API server's pods/exec (apiserver -> kubelet ->
    * containerd).
    */
-  record Exec(int exitCode, String stdout, String stderr) {}
+  public record Exec(int exitCode, String stdout, String stderr) {}
 
   /**
    * Exec in the pod's first container (warm pool members name it "sandbox", whatever the template
    * said).
    */
-  static Exec exec(KubernetesClient c, String ns, String pod, String... command) {
+  public static Exec exec(KubernetesClient c, String ns, String pod, String... command) {
     return execIn(
         c,
         ns,
@@ -267,7 +267,7 @@ final class RealNode {
         command);
   }
 
-  static Exec execIn(
+  public static Exec execIn(
       KubernetesClient c, String ns, String pod, String container, String... command) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -303,11 +303,12 @@ final class RealNode {
    * Bounded polling (every 100 ms) until the condition holds; fails with the description after the
    * deadline.
    */
-  static void await(int seconds, String what, BooleanSupplier condition) {
+  public static void await(int seconds, String what, BooleanSupplier condition) {
     await(seconds, what, condition, () -> "");
   }
 
-  static void await(int seconds, String what, BooleanSupplier condition, Supplier<String> detail) {
+  public static void await(
+      int seconds, String what, BooleanSupplier condition, Supplier<String> detail) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     RuntimeException lastError = null;
     while (System.nanoTime() < deadline) {
@@ -330,7 +331,7 @@ final class RealNode {
     throw e;
   }
 
-  static String lower(String s) {
+  public static String lower(String s) {
     return s.toLowerCase(Locale.ROOT);
   }
 }

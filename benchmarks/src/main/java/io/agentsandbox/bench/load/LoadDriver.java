@@ -7,23 +7,17 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import io.vertx.ext.web.codec.BodyCodec;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -82,106 +76,12 @@ public final class LoadDriver implements AutoCloseable {
                 new PoolOptions().setHttp1MaxSize(settings.connections())));
   }
 
-  /** One run's counters; callbacks on the client loops write, the main thread reads. */
-  private final class Run {
-    final Endpoint endpoint;
-    final WebClient web;
-    final Buffer[] bodies;
-    final LatencyLog log;
-    final AtomicLong attempted = new AtomicLong();
-    final AtomicLong inFlight = new AtomicLong();
-    final AtomicLong releasesInFlight = new AtomicLong();
-
-    /** Burst: claims to release after the measurement, not during it. */
-    final ConcurrentLinkedQueue<String[]> heldForLater;
-
-    Run(Endpoint endpoint, long startNs, boolean releaseAfterRun) {
-      this.endpoint = endpoint;
-      this.web = client(endpoint);
-      this.log = new LatencyLog(startNs);
-      this.heldForLater = releaseAfterRun ? new ConcurrentLinkedQueue<>() : null;
-      this.bodies = new Buffer[endpoint.pools().size()];
-      for (int p = 0; p < bodies.length; p++) {
-        bodies[p] =
-            Buffer.buffer(
-                new JsonObject()
-                    .put("pool", endpoint.pools().get(p))
-                    .put("waitMs", settings.waitMs())
-                    .put("onEmpty", "wait")
-                    .put("ttlSeconds", 600)
-                    .encode());
-      }
+  /** Runs {@code generator} on each client loop, with the loop's index (0..generators-1). */
+  private void onEachLoop(java.util.function.IntConsumer generator) {
+    for (int g = 0; g < loops.length; g++) {
+      int index = g;
+      loops[g].runOnContext(v -> generator.accept(index));
     }
-
-    /** Client loop: sends claim {@code i}, whose latency counts from {@code intendedNs}. */
-    void send(long i, long intendedNs) {
-      attempted.incrementAndGet();
-      if (inFlight.get() >= settings.maxInFlight()) {
-        log.error("not sent: " + settings.maxInFlight() + " already in flight", System.nanoTime());
-        return;
-      }
-      inFlight.incrementAndGet();
-      int p = (int) (i % bodies.length);
-      String tenant = tenants[(int) ((i / bodies.length) % tenants.length)];
-      web.post(endpoint.port(), endpoint.host(), "/v1/claims")
-          .as(BodyCodec.none())
-          .timeout(settings.requestTimeoutMs())
-          .putHeader("content-type", "application/json")
-          .putHeader("X-Tenant", tenant)
-          .sendBuffer(bodies[p])
-          .onComplete(
-              ar -> {
-                long now = System.nanoTime();
-                try {
-                  if (ar.succeeded()) {
-                    HttpResponse<Void> r = ar.result();
-                    if (r.statusCode() == 201) {
-                      log.ok(now - intendedNs, now);
-                      String location = r.getHeader("Location");
-                      if (heldForLater != null) heldForLater.add(new String[] {location, tenant});
-                      else release(location, tenant, settings.holdMs());
-                    } else {
-                      log.error("HTTP " + r.statusCode(), now);
-                    }
-                  } else {
-                    log.error(errorKind(ar.cause()), now);
-                  }
-                } finally {
-                  inFlight.decrementAndGet();
-                }
-              });
-    }
-
-    /** Client loop: releases a claim after {@code holdMs}. */
-    void release(String location, String tenant, long holdMs) {
-      if (location == null) {
-        log.releaseError();
-        return;
-      }
-      releasesInFlight.incrementAndGet();
-      if (holdMs > 0) vertx.setTimer(holdMs, id -> doRelease(location, tenant));
-      else doRelease(location, tenant);
-    }
-
-    private void doRelease(String location, String tenant) {
-      web.delete(endpoint.port(), endpoint.host(), location)
-          .as(BodyCodec.none())
-          .timeout(settings.requestTimeoutMs())
-          .putHeader("X-Tenant", tenant)
-          .send()
-          .onComplete(
-              ar -> {
-                if (ar.failed() || ar.result().statusCode() != 204) log.releaseError();
-                releasesInFlight.decrementAndGet();
-              });
-    }
-  }
-
-  static String errorKind(Throwable t) {
-    if (t instanceof TimeoutException || t instanceof io.netty.handler.timeout.TimeoutException)
-      return "timeout";
-    String name = t.getClass().getSimpleName();
-    return name.isEmpty() ? t.getClass().getName() : name;
   }
 
   // ---------------------------------------------------------------- rate (open loop)
@@ -194,32 +94,28 @@ public final class LoadDriver implements AutoCloseable {
       Endpoint e, String label, double rate, Duration duration, long maxCount) {
     long limit = Math.min(maxCount, (long) Math.ceil(rate * duration.toNanos() / 1e9));
     long t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
-    Run run = new Run(e, t0, false);
+    LoadRun run = new LoadRun(e, client(e), vertx, settings, tenants, t0, false);
     double nsPerClaim = 1e9 / rate;
     CountDownLatch generated = new CountDownLatch(loops.length);
-    int g0 = 0;
-    for (ContextInternal loop : loops) {
-      final int g = g0++;
-      loop.runOnContext(
-          v -> {
-            long[] next = {g};
-            vertx.setPeriodic(
-                1,
-                id -> {
-                  long now = System.nanoTime();
-                  if (now - t0 < 0) return;
-                  long due = Math.min(limit, (long) ((now - t0) / nsPerClaim) + 1);
-                  while (next[0] < due) {
-                    run.send(next[0], t0 + (long) (next[0] * nsPerClaim));
-                    next[0] += loops.length;
-                  }
-                  if (next[0] >= limit) {
-                    vertx.cancelTimer(id);
-                    generated.countDown();
-                  }
-                });
-          });
-    }
+    onEachLoop(
+        g -> {
+          long[] next = {g};
+          vertx.setPeriodic(
+              1,
+              id -> {
+                long now = System.nanoTime();
+                if (now - t0 < 0) return;
+                long due = Math.min(limit, (long) ((now - t0) / nsPerClaim) + 1);
+                while (next[0] < due) {
+                  run.send(next[0], t0 + (long) (next[0] * nsPerClaim));
+                  next[0] += loops.length;
+                }
+                if (next[0] >= limit) {
+                  vertx.cancelTimer(id);
+                  generated.countDown();
+                }
+              });
+        });
     long sendDeadline = t0 + duration.toNanos() + TimeUnit.SECONDS.toNanos(5);
     awaitEnd(run, generated, sendDeadline, 1_000, e.target() + " " + label);
     long sendWindow = Math.max(0, Math.min(System.nanoTime(), t0 + duration.toNanos()) - t0);
@@ -231,17 +127,13 @@ public final class LoadDriver implements AutoCloseable {
   /** Sends {@code count} claims at once; waits (bounded) for all; then releases them and waits. */
   public RunResult runBurst(Endpoint e, String label, int count, Duration timeout) {
     long t0 = System.nanoTime();
-    Run run = new Run(e, t0, true);
+    LoadRun run = new LoadRun(e, client(e), vertx, settings, tenants, t0, true);
     CountDownLatch generated = new CountDownLatch(loops.length);
-    int g0 = 0;
-    for (ContextInternal loop : loops) {
-      final int g = g0++;
-      loop.runOnContext(
-          v -> {
-            for (long i = g; i < count; i += loops.length) run.send(i, t0);
-            generated.countDown();
-          });
-    }
+    onEachLoop(
+        g -> {
+          for (long i = g; i < count; i += loops.length) run.send(i, t0);
+          generated.countDown();
+        });
     awaitEnd(run, generated, t0 + timeout.toNanos(), 50, e.target() + " " + label);
     long lastOk = run.log.lastOkNs();
     RunResult result = finish(run, label, 0, t0, 0, lastOk == Long.MIN_VALUE ? -1 : lastOk - t0);
@@ -262,7 +154,7 @@ public final class LoadDriver implements AutoCloseable {
    * intervals.
    */
   private void awaitEnd(
-      Run run, CountDownLatch generated, long deadlineNs, long intervalMs, String what) {
+      LoadRun run, CountDownLatch generated, long deadlineNs, long intervalMs, String what) {
     long intervalNs = TimeUnit.MILLISECONDS.toNanos(intervalMs);
     long nextSample = run.log.startNs() + intervalNs;
     long nextPrint = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
@@ -273,7 +165,7 @@ public final class LoadDriver implements AutoCloseable {
         run.log.sample(now);
         nextSample += intervalNs;
         if (now - nextPrint >= 0) {
-          progress(run, what, now);
+          RunProgress.print(settings.progress(), run, what, now);
           nextPrint = now + TimeUnit.SECONDS.toNanos(1);
         }
       }
@@ -291,7 +183,7 @@ public final class LoadDriver implements AutoCloseable {
           Math.min(TimeUnit.MILLISECONDS.toNanos(1), Math.max(1_000, nextSample - now)));
     }
     run.log.sample(System.nanoTime());
-    progress(run, what, System.nanoTime());
+    RunProgress.print(settings.progress(), run, what, System.nanoTime());
     if (settings.progress() != null) settings.progress().println();
     awaitQuiet(
         run,
@@ -301,47 +193,14 @@ public final class LoadDriver implements AutoCloseable {
   }
 
   /** Main thread: waits (bounded) for outstanding releases. */
-  private static void awaitQuiet(Run run, long deadlineNs) {
+  private static void awaitQuiet(LoadRun run, long deadlineNs) {
     while (run.releasesInFlight.get() > 0 && System.nanoTime() - deadlineNs < 0) {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
     }
   }
 
-  private void progress(Run run, String what, long now) {
-    PrintStream out = settings.progress();
-    if (out == null) return;
-    List<LatencyLog.Interval> ivs = run.log.intervals();
-    double p99 = 0;
-    double rate = 0;
-    // The last second of intervals: rate and worst p99.
-    double since = (now - run.log.startNs()) / 1e9 - 1.0;
-    long okInWindow = 0;
-    double window = 0;
-    for (int k = ivs.size() - 1; k >= 0 && ivs.get(k).atSeconds() > since; k--) {
-      okInWindow += ivs.get(k).ok();
-      p99 = Math.max(p99, ivs.get(k).p99Ms());
-      window = (now - run.log.startNs()) / 1e9 - (k > 0 ? ivs.get(k - 1).atSeconds() : 0);
-    }
-    if (window > 0) rate = okInWindow / window;
-    String line =
-        String.format(
-            Locale.ROOT,
-            "[%s] %5.1fs  sent %,d  ok %,d  errors %,d  %,.0f ok/s  p99 %.2f ms  in flight %,d",
-            what,
-            Math.max(0, (now - run.log.startNs()) / 1e9),
-            run.attempted.get(),
-            run.log.okCount(),
-            run.log.errorCount(),
-            rate,
-            p99,
-            run.inFlight.get());
-    if (System.console() != null) out.print("\r" + line + "   ");
-    else out.println(line);
-    out.flush();
-  }
-
   private RunResult finish(
-      Run run, String label, double rate, long t0, long sendWindowNs, long timeToAllOkNs) {
+      LoadRun run, String label, double rate, long t0, long sendWindowNs, long timeToAllOkNs) {
     long last = run.log.lastAnswerNs();
     long duration = last == Long.MIN_VALUE ? 0 : last - t0;
     return new RunResult(

@@ -13,10 +13,10 @@ import picocli.CommandLine;
 /** Argument parsing and validation of the harness; nothing is started. */
 class OptionsTest {
 
-  private static LoadHarness.Mode parse(String... args) {
+  private static Mode parse(String... args) {
     CommandLine cli = LoadHarness.commandLine();
     CommandLine.ParseResult r = cli.parseArgs(args);
-    return (LoadHarness.Mode) r.subcommand().commandSpec().userObject();
+    return (Mode) r.subcommand().commandSpec().userObject();
   }
 
   private static List<String> problems(String... args) {
@@ -45,7 +45,7 @@ class OptionsTest {
 
   @Test
   void shouldDefaultToATenThousandClaimBurst() {
-    LoadHarness.Burst b = (LoadHarness.Burst) parse("burst", "--embedded");
+    BurstMode b = (BurstMode) parse("burst", "--embedded");
     assertThat(b.count).isEqualTo(10_000);
     assertThat(b.replicasPerPool(2)).isEqualTo(5_000);
     assertThat(b.replicasPerPool(3)).isEqualTo(3_334);
@@ -115,7 +115,7 @@ class OptionsTest {
 
   @Test
   void shouldSizeEmbeddedPoolsForTheRateAndHold() {
-    assertThat(LoadHarness.sizeForRate(1_000, Duration.ZERO, 2)).isEqualTo(1_050);
-    assertThat(LoadHarness.sizeForRate(10_000, Duration.ofSeconds(1), 2)).isEqualTo(11_000);
+    assertThat(Mode.sizeForRate(1_000, Duration.ZERO, 2)).isEqualTo(1_050);
+    assertThat(Mode.sizeForRate(10_000, Duration.ofSeconds(1), 2)).isEqualTo(11_000);
   }
 }

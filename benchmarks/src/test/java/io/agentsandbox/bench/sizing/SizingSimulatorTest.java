@@ -6,7 +6,10 @@ import io.agentsandbox.core.model.Autoscale;
 import io.agentsandbox.warmpool.TargetRule;
 import org.junit.jupiter.api.Test;
 
-/** The goals, checked in simulated time (deterministic for the seed; no wall clock). */
+/**
+ * The sizing goals (hit rate, idle sandboxes), checked in simulated time (deterministic for the
+ * seed; no wall clock).
+ */
 class SizingSimulatorTest {
 
   private static final SizingSimulator.Runtime GVISOR = SizingEvaluation.RUNTIMES.get(0);

@@ -308,6 +308,13 @@ public final class TemplateSandboxes {
     return domain.equals(parent) || domain.endsWith("." + parent);
   }
 
+  private static RejectedClaim envRejected(
+      SandboxClaimSpec.EnvVar e, Container target, String why) {
+    return new RejectedClaim(
+        REASON_ENV_REJECTED,
+        "spec.env[" + e.getName() + "]: container '" + target.getName() + "' " + why);
+  }
+
   /** Upstream's env injection: entries without a container name go to the first container. */
   static void injectEnv(PodSpec spec, List<SandboxClaimSpec.EnvVar> env, InjectionPolicy policy) {
     if (env == null || env.isEmpty()) return;
@@ -336,22 +343,14 @@ public final class TemplateSandboxes {
       for (int i = 0; i < have.size(); i++) if (have.get(i).getName().equals(e.getName())) at = i;
       if (p == InjectionPolicy.Allowed) {
         if (target.getEnvFrom() != null && !target.getEnvFrom().isEmpty()) {
-          throw new RejectedClaim(
-              REASON_ENV_REJECTED,
-              "spec.env["
-                  + e.getName()
-                  + "]: container '"
-                  + target.getName()
-                  + "' uses envFrom, which policy Allowed cannot check (use Overrides)");
+          throw envRejected(
+              e, target, "uses envFrom, which policy Allowed cannot check (use Overrides)");
         }
         if (at >= 0) {
-          throw new RejectedClaim(
-              REASON_ENV_REJECTED,
-              "spec.env["
-                  + e.getName()
-                  + "]: container '"
-                  + target.getName()
-                  + "' already sets it and the policy is Allowed (add only; use Overrides to replace)");
+          throw envRejected(
+              e,
+              target,
+              "already sets it and the policy is Allowed (add only; use Overrides to replace)");
         }
       }
       EnvVar v = new EnvVar(e.getName(), e.getValue(), null);

@@ -4,10 +4,7 @@ import io.agentsandbox.k8s.crd.OperatingMode;
 import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.SandboxStatus;
 import io.agentsandbox.k8s.crd.ShutdownPolicy;
-import io.agentsandbox.k8s.crd.UpstreamKeys;
-import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
@@ -16,7 +13,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,10 +20,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -80,18 +72,7 @@ public final class SandboxReconciler implements AutoCloseable {
   private final Options options;
   private final ReconcileLoop loop;
   private final AtomicLong apiWrites = new AtomicLong();
-  private SharedIndexInformer<Sandbox> sandboxes;
-  private SharedIndexInformer<Pod> pods;
-  private SharedIndexInformer<Service> services;
-  private SharedIndexInformer<Event> podStartFailures;
-
-  /**
-   * The kubelet's event when a pod's sandbox cannot be created (e.g. no handler for its runtime
-   * class).
-   */
-  static final String FAILED_CREATE_POD_SANDBOX = "FailedCreatePodSandBox";
-
-  private static final String BY_POD_UID = "involvedObject.uid";
+  private final SandboxInformers informers;
 
   public SandboxReconciler(KubernetesClient client, Options options) {
     this.client = Objects.requireNonNull(client, "client");
@@ -99,126 +80,23 @@ public final class SandboxReconciler implements AutoCloseable {
     this.loop =
         new ReconcileLoop(
             "sandbox-reconciler", options.workers(), this::reconcile, this::surfaceError, LOG);
+    this.informers = new SandboxInformers(client, options.namespace());
   }
 
   /**
    * Starts the informers and the workers.
    *
-   * @return completes when all three informers have synced
+   * @return completes when all informers have synced
    */
   public CompletableFuture<Void> start() {
-    String ns = options.namespace();
-    sandboxes =
-        ns == null
-            ? client.resources(Sandbox.class).inAnyNamespace().runnableInformer(0)
-            : client.resources(Sandbox.class).inNamespace(ns).runnableInformer(0);
-    sandboxes.addEventHandler(loop.handler(SandboxReconciler::key));
-    pods =
-        ns == null
-            ? client
-                .pods()
-                .inAnyNamespace()
-                .withLabel(UpstreamKeys.SANDBOX_NAME_HASH)
-                .runnableInformer(0)
-            : client
-                .pods()
-                .inNamespace(ns)
-                .withLabel(UpstreamKeys.SANDBOX_NAME_HASH)
-                .runnableInformer(0);
-    pods.addEventHandler(loop.handler(SandboxReconciler::ownerKey));
-    services =
-        ns == null
-            ? client
-                .services()
-                .inAnyNamespace()
-                .withLabel(UpstreamKeys.SANDBOX_NAME_HASH)
-                .runnableInformer(0)
-            : client
-                .services()
-                .inNamespace(ns)
-                .withLabel(UpstreamKeys.SANDBOX_NAME_HASH)
-                .runnableInformer(0);
-    services.addEventHandler(loop.handler(SandboxReconciler::ownerKey));
-    // a pod that cannot start says so only in events: the kubelet's FailedCreatePodSandBox (a node
-    // without the runtime class's handler, a CNI failure) would otherwise leave the Sandbox waiting
-    podStartFailures =
-        ns == null
-            ? client
-                .v1()
-                .events()
-                .inAnyNamespace()
-                .withField("reason", FAILED_CREATE_POD_SANDBOX)
-                .runnableInformer(0)
-            : client
-                .v1()
-                .events()
-                .inNamespace(ns)
-                .withField("reason", FAILED_CREATE_POD_SANDBOX)
-                .runnableInformer(0);
-    podStartFailures.addIndexers(
-        Map.of(
-            BY_POD_UID,
-            e ->
-                e.getInvolvedObject() == null || e.getInvolvedObject().getUid() == null
-                    ? List.of()
-                    : List.of(e.getInvolvedObject().getUid())));
-    podStartFailures.addEventHandler(loop.handler(SandboxReconciler::involvedPodKey));
-    CompletableFuture<Void> synced =
-        CompletableFuture.allOf(
-            pods.start().toCompletableFuture(), services.start().toCompletableFuture(),
-            podStartFailures.start().toCompletableFuture(),
-                sandboxes.start().toCompletableFuture());
+    CompletableFuture<Void> synced = informers.start(loop);
     loop.start();
     return synced;
   }
 
-  static String key(HasMetadata o) {
-    return o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
-  }
-
-  static String ownerKey(HasMetadata o) {
-    if (o.getMetadata().getOwnerReferences() == null) return null;
-    for (OwnerReference r : o.getMetadata().getOwnerReferences()) {
-      if (Boolean.TRUE.equals(r.getController())
-          && "Sandbox".equals(r.getKind())
-          && r.getApiVersion() != null
-          && r.getApiVersion().startsWith(Sandbox.GROUP + "/")) {
-        return o.getMetadata().getNamespace() + "/" + r.getName();
-      }
-    }
-    return null;
-  }
-
-  /**
-   * The pod an event is about, as a Sandbox key (a sandbox's pod has the sandbox's name); null
-   * otherwise.
-   */
-  static String involvedPodKey(Event e) {
-    if (e.getInvolvedObject() == null || !"Pod".equals(e.getInvolvedObject().getKind()))
-      return null;
-    return e.getInvolvedObject().getNamespace() + "/" + e.getInvolvedObject().getName();
-  }
-
-  /** The latest FailedCreatePodSandBox message for this pod, or null. */
-  private String podStartFailure(Pod pod) {
-    if (pod == null || podStartFailures == null || pod.getMetadata().getUid() == null) return null;
-    return podStartFailures.getIndexer().byIndex(BY_POD_UID, pod.getMetadata().getUid()).stream()
-        .max(Comparator.comparing(SandboxReconciler::eventTime))
-        .map(e -> e.getReason() + ": " + e.getMessage())
-        .orElse(null);
-  }
-
-  private static String eventTime(Event e) {
-    String t =
-        e.getLastTimestamp() != null
-            ? e.getLastTimestamp()
-            : e.getEventTime() != null ? e.getEventTime().getTime() : null;
-    return t == null ? "" : t;
-  }
-
   /** One level-based pass over the Sandbox {@code namespace/name}. Worker threads only. */
   void reconcile(String key) {
-    Sandbox sb = sandboxes.getIndexer().getByKey(key);
+    Sandbox sb = informers.sandboxes().getIndexer().getByKey(key);
     if (sb == null || sb.getMetadata().getDeletionTimestamp() != null)
       return; // GC removes children
     String ns = sb.getMetadata().getNamespace();
@@ -237,7 +115,7 @@ public final class SandboxReconciler implements AutoCloseable {
 
     String pvcError = ensurePvcs(sb);
 
-    Pod pod = pods.getIndexer().getByKey(key);
+    Pod pod = informers.pods().getIndexer().getByKey(key);
     boolean podNotOwned = pod != null && !SandboxResources.isControlledBy(pod, sb);
     Pod owned = podNotOwned ? null : pod;
     boolean suspended = sb.getSpec().getOperatingMode() == OperatingMode.Suspended;
@@ -262,30 +140,27 @@ public final class SandboxReconciler implements AutoCloseable {
     boolean serviceRequired = Boolean.TRUE.equals(sb.getSpec().getService());
     writeStatus(
         sb,
-        SandboxStatusCalculator.compute(
-            sb,
-            new SandboxStatusCalculator.Observation(
-                owned,
-                podNotOwned,
-                serviceName,
-                serviceRequired,
-                false,
-                error,
-                podStartFailure(owned)),
-            options.clusterDomain(),
-            now));
+        new SandboxStatusCalculator.Observation(
+            owned,
+            podNotOwned,
+            serviceName,
+            serviceRequired,
+            false,
+            error,
+            informers.podStartFailure(owned)),
+        now);
   }
 
   private void expire(Sandbox sb, Instant now) {
     String ns = sb.getMetadata().getNamespace();
     String name = sb.getMetadata().getName();
-    Pod pod = pods.getIndexer().getByKey(key(sb));
+    Pod pod = informers.pods().getIndexer().getByKey(SandboxInformers.key(sb));
     if (pod != null
         && SandboxResources.isControlledBy(pod, sb)
         && pod.getMetadata().getDeletionTimestamp() == null) {
       delete(client.pods().inNamespace(ns).withName(name));
     }
-    Service svc = services.getIndexer().getByKey(key(sb));
+    Service svc = informers.services().getIndexer().getByKey(SandboxInformers.key(sb));
     if (svc != null && SandboxResources.isControlledBy(svc, sb)) {
       delete(client.services().inNamespace(ns).withName(name));
     }
@@ -294,12 +169,7 @@ public final class SandboxReconciler implements AutoCloseable {
       return;
     }
     writeStatus(
-        sb,
-        SandboxStatusCalculator.compute(
-            sb,
-            new SandboxStatusCalculator.Observation(null, false, null, false, true, null),
-            options.clusterDomain(),
-            now));
+        sb, new SandboxStatusCalculator.Observation(null, false, null, false, true, null), now);
   }
 
   /**
@@ -310,67 +180,14 @@ public final class SandboxReconciler implements AutoCloseable {
    * additionalPodMetadata} come).
    */
   private void syncPodMetadata(Pod podNow, Pod podWanted) {
-    java.util.Map<String, String> hl =
-        podNow.getMetadata().getLabels() == null
-            ? java.util.Map.of()
-            : podNow.getMetadata().getLabels();
-    java.util.Map<String, String> ha =
-        podNow.getMetadata().getAnnotations() == null
-            ? java.util.Map.of()
-            : podNow.getMetadata().getAnnotations();
-    java.util.Set<String> removableLabels =
-        new java.util.HashSet<>(SandboxResources.SYNCED_SANDBOX_LABELS);
-    removableLabels.addAll(csv(ha.get(UpstreamKeys.PROPAGATED_LABELS)));
-    java.util.Set<String> removableAnnotations =
-        new java.util.HashSet<>(csv(ha.get(UpstreamKeys.PROPAGATED_ANNOTATIONS)));
-    removableAnnotations.add(UpstreamKeys.PROPAGATED_LABELS);
-    removableAnnotations.add(UpstreamKeys.PROPAGATED_ANNOTATIONS);
-    java.util.Map<String, Object> labels =
-        diff(hl, podWanted.getMetadata().getLabels(), removableLabels);
-    java.util.Map<String, Object> annotations =
-        diff(ha, podWanted.getMetadata().getAnnotations(), removableAnnotations);
-    if (labels.isEmpty() && annotations.isEmpty()) return;
-    java.util.Map<String, Object> meta = new java.util.LinkedHashMap<>();
-    if (!labels.isEmpty()) meta.put("labels", labels);
-    if (!annotations.isEmpty()) meta.put("annotations", annotations);
+    String body = PodMetadataPatch.of(podNow, podWanted);
+    if (body == null) return;
     apiWrites.incrementAndGet();
-    String body = mergePatch(java.util.Map.of("metadata", meta));
     client
         .pods()
         .inNamespace(podNow.getMetadata().getNamespace())
         .withName(podNow.getMetadata().getName())
         .patch(PatchContext.of(PatchType.JSON_MERGE), body);
-  }
-
-  /** JSON with nulls kept (a merge patch removes keys with null). */
-  private static String mergePatch(Object o) {
-    try {
-      return PLAIN_JSON.writeValueAsString(o);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static final com.fasterxml.jackson.databind.ObjectMapper PLAIN_JSON =
-      new com.fasterxml.jackson.databind.ObjectMapper();
-
-  private static java.util.Map<String, Object> diff(
-      java.util.Map<String, String> have,
-      java.util.Map<String, String> desired,
-      java.util.Set<String> removable) {
-    java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
-    java.util.Map<String, String> w = desired == null ? java.util.Map.of() : desired;
-    w.forEach(
-        (k, v) -> {
-          if (!Objects.equals(v, have.get(k))) out.put(k, v);
-        });
-    for (String k : removable) if (have.containsKey(k) && !w.containsKey(k)) out.put(k, null);
-    return out;
-  }
-
-  private static List<String> csv(String v) {
-    if (v == null || v.isEmpty()) return List.of();
-    return List.of(v.split(","));
   }
 
   /** Creates missing PVCs; returns an error message when one belongs to someone else. */
@@ -398,7 +215,7 @@ public final class SandboxReconciler implements AutoCloseable {
   private String ensureService(Sandbox sb) {
     String ns = sb.getMetadata().getNamespace();
     String name = sb.getMetadata().getName();
-    Service svc = services.getIndexer().getByKey(key(sb));
+    Service svc = informers.services().getIndexer().getByKey(SandboxInformers.key(sb));
     boolean owned = svc != null && SandboxResources.isControlledBy(svc, sb);
     Boolean want = sb.getSpec().getService();
     if (Boolean.TRUE.equals(want)) {
@@ -415,12 +232,17 @@ public final class SandboxReconciler implements AutoCloseable {
     return owned ? name : null; // null: keep an existing Service, never create one
   }
 
+  private void writeStatus(Sandbox sb, SandboxStatusCalculator.Observation seen, Instant now) {
+    writeStatus(sb, SandboxStatusCalculator.compute(sb, seen, options.clusterDomain(), now));
+  }
+
   private void writeStatus(Sandbox sb, SandboxStatus desired) {
     if (sb.getStatus() != null && JSON.asJson(desired).equals(JSON.asJson(sb.getStatus()))) return;
     Sandbox copy = JSON.clone(sb);
     copy.setStatus(desired);
     apiWrites.incrementAndGet();
-    if (LOG.isDebugEnabled()) LOG.debug("sandbox {}: status {}", key(sb), JSON.asJson(copy));
+    if (LOG.isDebugEnabled())
+      LOG.debug("sandbox {}: status {}", SandboxInformers.key(sb), JSON.asJson(copy));
     client
         .resources(Sandbox.class)
         .inNamespace(sb.getMetadata().getNamespace())
@@ -429,25 +251,22 @@ public final class SandboxReconciler implements AutoCloseable {
   }
 
   private void surfaceError(String key, Exception e) {
-    if (sandboxes == null) return;
+    if (!informers.started()) return;
     try {
-      Sandbox sb = sandboxes.getIndexer().getByKey(key);
+      Sandbox sb = informers.sandboxes().getIndexer().getByKey(key);
       if (sb == null || sb.getMetadata().getDeletionTimestamp() != null) return;
-      Pod pod = pods.getIndexer().getByKey(key);
+      Pod pod = informers.pods().getIndexer().getByKey(key);
       Pod owned = pod != null && SandboxResources.isControlledBy(pod, sb) ? pod : null;
       writeStatus(
           sb,
-          SandboxStatusCalculator.compute(
-              sb,
-              new SandboxStatusCalculator.Observation(
-                  owned,
-                  false,
-                  null,
-                  Boolean.TRUE.equals(sb.getSpec().getService()),
-                  false,
-                  String.valueOf(e.getMessage())),
-              options.clusterDomain(),
-              options.clock().instant().truncatedTo(ChronoUnit.SECONDS)));
+          new SandboxStatusCalculator.Observation(
+              owned,
+              false,
+              null,
+              Boolean.TRUE.equals(sb.getSpec().getService()),
+              false,
+              String.valueOf(e.getMessage())),
+          options.clock().instant().truncatedTo(ChronoUnit.SECONDS));
     } catch (RuntimeException ignored) {
       // best effort: the retry will surface it again
     }
@@ -493,12 +312,7 @@ public final class SandboxReconciler implements AutoCloseable {
 
   @Override
   public void close() {
-    List<SharedIndexInformer<?>> informers = new ArrayList<>();
-    if (sandboxes != null) informers.add(sandboxes);
-    if (pods != null) informers.add(pods);
-    if (services != null) informers.add(services);
-    if (podStartFailures != null) informers.add(podStartFailures);
-    informers.forEach(SharedIndexInformer::close);
+    informers.close();
     loop.close();
   }
 }

@@ -57,7 +57,7 @@ public final class SandboxTemplateReconciler implements AutoCloseable {
         namespace == null
             ? client.resources(SandboxTemplate.class).inAnyNamespace().runnableInformer(0)
             : client.resources(SandboxTemplate.class).inNamespace(namespace).runnableInformer(0);
-    templates.addEventHandler(loop.handler(SandboxReconciler::key));
+    templates.addEventHandler(loop.handler(SandboxInformers::key));
     policies =
         namespace == null
             ? client

@@ -67,6 +67,10 @@ final class FakeExecApiServer implements AutoCloseable {
   /** Processes started. */
   final List<Process> processes = new CopyOnWriteArrayList<>();
 
+  /** Opened when the first process has started. */
+  final java.util.concurrent.CountDownLatch firstProcessStarted =
+      new java.util.concurrent.CountDownLatch(1);
+
   /** Rewrites the argv before it runs (e.g. to run it under busybox). */
   volatile Function<List<String>, List<String>> argvRewrite = a -> a;
 
@@ -218,6 +222,7 @@ final class FakeExecApiServer implements AutoCloseable {
       }
       process = pr;
       processes.add(pr);
+      firstProcessStarted.countDown();
       Thread outPump = pump(ws, pr.getInputStream(), 1);
       Thread errPump = pump(ws, pr.getErrorStream(), 2);
       Thread waiter =

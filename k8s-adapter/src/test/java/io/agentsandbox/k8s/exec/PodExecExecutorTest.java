@@ -326,9 +326,7 @@ class PodExecExecutorTest {
         executor
             .exec(ref("sb-1"), request(List.of("sleep", "30"), null, null, 60_000))
             .toCompletableFuture();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (api.processes.isEmpty() && System.nanoTime() < deadline)
-      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+    assertThat(api.firstProcessStarted.await(20, TimeUnit.SECONDS)).as("exec started").isTrue();
 
     executor.close();
 
@@ -400,11 +398,11 @@ class PodExecExecutorTest {
             null,
             2_500);
 
-    assertThat(PodExecExecutor.command(r))
+    assertThat(ExecCommand.command(r))
         .containsExactly(
             "/bin/sh",
             "-c",
-            PodExecExecutor.WRAPPER,
+            ExecCommand.WRAPPER,
             "sh",
             "/workspace",
             "4",

@@ -8,6 +8,7 @@ import io.agentsandbox.k8s.testing.Kubelet;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +36,13 @@ class SandboxReconcilerMockTest {
             "agents.x-k8s.io_sandboxes.yaml");
     CustomResourceDefinition def =
         client.apiextensions().v1().customResourceDefinitions().load(crd.toFile()).item();
-    client.apiextensions().v1().customResourceDefinitions().resource(def).create();
+    // createOr(update): on a loaded machine the client may retry a slow POST that did succeed
+    client
+        .apiextensions()
+        .v1()
+        .customResourceDefinitions()
+        .resource(def)
+        .createOr(NonDeletingOperation::update);
     reconciler =
         new SandboxReconciler(client, SandboxReconciler.Options.defaults().inNamespace("test"));
     reconciler.start().get(10, TimeUnit.SECONDS);
@@ -43,7 +50,7 @@ class SandboxReconcilerMockTest {
 
   @AfterEach
   void stop() {
-    reconciler.close();
+    if (reconciler != null) reconciler.close();
   }
 
   @Test

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * One instance of the HTTP claim API; several share the port, one per event loop. Owned by its
  * event loop; not thread-safe. Slow clients: Vert.x closes a connection after {@code
  * --idle-timeout-seconds} without a complete request or answer (a request head trickled byte by
- * byte is cut then; measured in HostileInputTest), and a request whose body has not arrived within
+ * byte is cut then; measured in HostileInputIT), and a request whose body has not arrived within
  * {@code --request-read-timeout-ms} of its head gets {@code 408} and its connection is closed (one
  * timer per request, no thread held). TLS files are re-read on a worker when they change and
  * swapped in with {@link HttpServer#updateSSLOptions}.

@@ -2,13 +2,13 @@ package io.agentsandbox.scheduler.http;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.agentsandbox.scheduler.Main;
 import io.agentsandbox.scheduler.SchedulerServer;
+import io.agentsandbox.scheduler.TestPools;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -659,13 +658,7 @@ class ClaimApiTest {
 
   /** Waits, at most 10 s, until a pool holds {@code n} ready sandboxes. */
   private static void awaitReady(String name, int n) {
-    long deadline = System.nanoTime() + SECONDS.toNanos(10);
-    while (true) {
-      if (pool(name).getInteger("ready") >= n) return;
-      if (System.nanoTime() > deadline)
-        fail("pool " + name + " not " + n + " ready in 10 s: " + pool(name));
-      LockSupport.parkNanos(5_000_000);
-    }
+    TestPools.awaitCondition(() -> pool(name).getInteger("ready") >= n, 10);
   }
 
   private static String template(String name, String runtimeClassName) {

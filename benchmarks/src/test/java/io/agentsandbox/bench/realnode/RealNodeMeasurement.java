@@ -1,8 +1,10 @@
-package io.agentsandbox.e2e;
+package io.agentsandbox.bench.realnode;
 
 import static io.agentsandbox.e2e.RealNode.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.agentsandbox.e2e.Controller;
+import io.agentsandbox.e2e.NodeSession;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -21,18 +23,22 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Figures for benchmarks/RESULTS.md "Real node (issue 9)", per runtime class (gVisor, runc): cold
- * claim -> first exec finished, warm claim -> first exec finished, pool refill rate, memory (PSS)
- * per idle warm pod. Prints, asserts nothing about speed. Runs only when asked ({@code
- * AGENTSANDBOX_E2E_MEASURE=1 scripts/e2e.sh -Dit.test=MeasureE2E}); the node must be otherwise
- * idle.
+ * A measurement run on the real node, not a test: the figures of benchmarks/RESULTS.md "Real node",
+ * per runtime class (gVisor, runc): cold claim -> first exec finished, warm claim -> first exec
+ * finished, pool refill rate, memory (PSS) per idle warm pod. Prints them and asserts only that the
+ * claims and execs succeed. Runs only in the {@code real-node-measure} profile of this module, on a
+ * node that is up ({@code scripts/real-node.sh up}) and otherwise idle:
+ *
+ * <pre>
+ * AGENTSANDBOX_E2E_KUBECONFIG=$(scripts/real-node.sh up) \
+ *   mvn -B -ntp verify -pl benchmarks -am -Dreal-node-measure -DskipTests
+ * </pre>
  */
-class MeasureE2E {
+class RealNodeMeasurement {
 
   private static final int ROUNDS = Integer.getInteger("e2e.measure.rounds", 5);
   private static final int REFILL = Integer.getInteger("e2e.measure.refill", 10);
@@ -44,9 +50,6 @@ class MeasureE2E {
 
   @BeforeEach
   void setUp() throws Exception {
-    Assumptions.assumeTrue(
-        "1".equals(System.getenv("AGENTSANDBOX_E2E_MEASURE")),
-        "AGENTSANDBOX_E2E_MEASURE=1 not set");
     session = NodeSession.open("e2e-measure", "measure");
     c = session.client();
     ns = session.ns();
