@@ -317,8 +317,8 @@ public final class Main implements Callable<Integer> {
   String leaseNamespace;
 
   /** The validated Kubernetes-backend configuration these flags describe. */
-  io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendConfig toKubernetesConfig() {
-    return new io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendConfig(
+  io.agentsandbox.k8s.backend.KubernetesBackendConfig toKubernetesConfig() {
+    return new io.agentsandbox.k8s.backend.KubernetesBackendConfig(
             kubeconfig == null || kubeconfig.isBlank() ? null : Path.of(kubeconfig),
             watchNamespace,
             leaderElection,
@@ -333,8 +333,8 @@ public final class Main implements Callable<Integer> {
    *
    * @throws IllegalArgumentException naming the flag at fault
    */
-  public static io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendConfig
-      parseKubernetesConfig(String... args) {
+  public static io.agentsandbox.k8s.backend.KubernetesBackendConfig parseKubernetesConfig(
+      String... args) {
     Main main = new Main();
     try {
       new CommandLine(main).parseArgs(args);
@@ -518,7 +518,7 @@ public final class Main implements Callable<Integer> {
     SchedulerConfig config;
     LocalBackendConfig localConfig;
     SecurityConfig security;
-    io.agentsandbox.scheduler.backend.kubernetes.KubernetesBackendConfig kubeConfig;
+    io.agentsandbox.k8s.backend.KubernetesBackendConfig kubeConfig;
     try {
       config = toConfig();
       kubeConfig = toKubernetesConfig();
@@ -560,6 +560,14 @@ public final class Main implements Callable<Integer> {
                   stopped.countDown();
                 },
                 "shutdown"));
+    server
+        .fatalError()
+        .thenAccept(
+            cause -> {
+              // Stop at once, without the shutdown hook: another replica may already serve.
+              LOG.error("fatal: {}; exiting", cause.getMessage(), cause);
+              Runtime.getRuntime().halt(1);
+            });
     stopped.await();
     return 0;
   }

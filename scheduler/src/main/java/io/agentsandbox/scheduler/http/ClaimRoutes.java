@@ -4,6 +4,7 @@ import io.agentsandbox.core.model.ClaimOutcome;
 import io.agentsandbox.core.model.ClaimRequest;
 import io.agentsandbox.core.model.PoolKey;
 import io.agentsandbox.core.model.RejectReason;
+import io.agentsandbox.core.port.TokenVerifier;
 import io.agentsandbox.scheduler.shard.PoolSnapshot;
 import io.agentsandbox.scheduler.shard.ShardCommand;
 import io.agentsandbox.scheduler.shard.ShardProxy;
