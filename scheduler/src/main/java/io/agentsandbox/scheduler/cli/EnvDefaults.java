@@ -22,7 +22,8 @@ public final class EnvDefaults implements IDefaultValueProvider {
     this(System::getenv);
   }
 
-  EnvDefaults(UnaryOperator<String> env) {
+  /** Reads variables from {@code env} instead of the process environment (tests). */
+  public EnvDefaults(UnaryOperator<String> env) {
     this.env = env;
   }
 
