@@ -59,11 +59,6 @@ public interface Backend {
    */
   void start(ShardGroup shards, PoolCatalog catalog, Events events);
 
-  /** True when pools come from the backend (the cluster) rather than from {@code --pools-dir}. */
-  default boolean declaresPools() {
-    return false;
-  }
-
   /** Releases what the backend holds (processes, clients, threads). Blocking; idempotent. */
   void close();
 }

@@ -177,11 +177,6 @@ public final class KubernetesServerBackend implements Backend {
   }
 
   @Override
-  public boolean declaresPools() {
-    return true;
-  }
-
-  @Override
   public void start(ShardGroup shards, PoolCatalog catalog, Events events) {
     PoolCatalogListener pools = poolListener(shards, catalog);
     if (config.leaderElection()) {
