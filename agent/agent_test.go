@@ -813,7 +813,6 @@ func waitExit(t *testing.T, done <-chan syscall.WaitStatus) int {
 	}
 }
 
-
 func TestWrapperExitsWithTheCommand(t *testing.T) {
 	_, done, _, _, _ := startWrapper(t, nil, "sh", "-c", "exit 7")
 	if code := waitExit(t, done); code != 7 {

@@ -351,8 +351,8 @@ func (w *Workspace) List(rel string, max int) ([]Entry, bool, error) {
 }
 
 const (
-	oPath             = 0x200000
-	atRemovedir       = 0x200
+	oPath       = 0x200000
+	atRemovedir = 0x200
 )
 
 func openat(dir int, name string, flags int, mode ...uint32) (int, error) {
@@ -404,7 +404,6 @@ func unlinkat(dir int, name string, flags int) error {
 	}
 	return nil
 }
-
 
 // Errors of the file operations, as errno values (fsError maps them to HTTP).
 var (
