@@ -73,6 +73,12 @@ func parseFlags(args []string, stderr io.Writer) (Config, []string, error) {
 		return cfg, nil, fmt.Errorf("--socket-mode %q: want an octal mode like 0600", socketMode)
 	}
 	cfg.SocketMode = os.FileMode(mode)
+	if cfg.MaxBodyBytes < 1024 || cfg.MaxFileBytes < 1 || cfg.MaxOutputBytes < 1 || cfg.MaxExecs < 1 ||
+		cfg.MaxHeaderBytes < 4096 || cfg.DefaultTimeout <= 0 || cfg.MaxTimeout < cfg.DefaultTimeout ||
+		cfg.ExecuteTimeout <= 0 || cfg.HeaderTimeout <= 0 || cfg.BodyIdleTimeout <= 0 || cfg.BodyTimeout <= 0 {
+		return cfg, nil, fmt.Errorf("limits and timeouts must be positive (--max-body-bytes >= 1024, " +
+			"--max-header-bytes >= 4096, --max-timeout >= --default-timeout)")
+	}
 	cfg.Listen = listen
 	cfg.Stay = *stay
 	return cfg, fs.Args(), nil
