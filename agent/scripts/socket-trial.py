@@ -6,7 +6,7 @@ round trip of `true` through the agent vs. the runtime's own exec (`runsc exec` 
 Run as root, under the shared lock:  flock /tmp/heavy.lock agent/scripts/socket-trial.py
 Every sandbox is deleted (runsc delete -force / kill) before the script exits.
 """
-import argparse, http.client, json, os, shutil, signal, socket, subprocess, sys, tempfile, time
+import argparse, http.client, json, os, shutil, socket, subprocess, sys, tempfile, threading, time
 
 HOST_DIRS = ["bin", "etc", "lib", "lib32", "lib64", "libx32", "opt", "sbin", "usr"]
 
@@ -49,6 +49,19 @@ def pct(xs, p):
 
 def summary(xs):
     return "p50 %.2f ms  p99 %.2f ms  (n=%d)" % (pct(xs, 50), pct(xs, 99), len(xs))
+
+
+def agent_health_times(sock, n):
+    c = UnixHTTP(sock)
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        c.request("GET", "/healthz")
+        r = c.getresponse()
+        r.read()
+        out.append((time.perf_counter() - t) * 1000)
+    c.close()
+    return out
 
 
 def agent_exec_times(sock, n):
@@ -114,7 +127,7 @@ def oci_spec(rootfs, ws, run, bindir, args):
     }
 
 
-def trial_gvisor(agent, host_uds, calls, keep_going):
+def trial_gvisor(agent, host_uds, calls):
     base = tempfile.mkdtemp(prefix="agent-trial-gvisor-")
     os.chmod(base, 0o755)
     ws, run, bindir, state = (os.path.join(base, x) for x in ("ws", "run", "bin", "state"))
@@ -130,6 +143,21 @@ def trial_gvisor(agent, host_uds, calls, keep_going):
     args = ["/run/agent-bin/agent-sandbox-agent", "--listen", "unix:/run/agent/agent.sock", "--workspace", "/workspace"]
     with open(os.path.join(bundle, "config.json"), "w") as f:
         json.dump(oci_spec(os.path.join(base, "rootfs"), ws, run, bindir, args), f)
+    # a host socket in a read-only bind mount: can a process in the sandbox connect to it?
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    probe.bind(os.path.join(bindir, "host-probe.sock"))
+    os.chmod(os.path.join(bindir, "host-probe.sock"), 0o777)
+    probe.listen(1)
+    probe.settimeout(15)
+
+    def answer():
+        try:
+            c, _ = probe.accept()
+            c.sendall(b"host-socket-reached")
+            c.close()
+        except OSError:
+            pass
+    threading.Thread(target=answer, daemon=True).start()
     cid = "agent-trial-%d" % os.getpid()
     runsc = ["runsc", "--root", state, "--network=none", "--ignore-cgroups"]
     if host_uds:
@@ -154,7 +182,18 @@ def trial_gvisor(agent, host_uds, calls, keep_going):
             return False
         print("%-34s runsc run -detach %.0f ms; agent healthy over the host socket %.0f ms after start"
               % (label, t_run, t_ready))
+        c = UnixHTTP(sock)
+        c.request("POST", "/v1/exec", json.dumps({"command": ["python3", "-c",
+                  "import socket; s=socket.socket(socket.AF_UNIX); s.settimeout(5); "
+                  "s.connect('/run/agent-bin/host-probe.sock'); print(s.recv(64).decode())"]}),
+                  {"Content-Type": "application/json"})
+        res = json.loads(c.getresponse().read())
+        c.close()
+        print("    sandbox -> host socket in a read-only bind mount: %s"
+              % ("CONNECTED" if "host-socket-reached" in res["stdout"] else
+                 "refused (%s)" % res["stderr"].strip().splitlines()[-1:]))
         if calls:
+            print("    GET /healthz (transport only): " + summary(agent_health_times(sock, calls)))
             a = agent_exec_times(sock, calls)
             print("    exec `true` via agent socket:  " + summary(a))
             r = cmd_times(runsc[:3] + ["exec", "--user", "65534:65534", cid, "true"], max(20, calls // 4))
@@ -163,6 +202,7 @@ def trial_gvisor(agent, host_uds, calls, keep_going):
     finally:
         subprocess.run(["runsc", "--root", state, "delete", "-force", cid], timeout=60,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        probe.close()
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -203,6 +243,7 @@ def trial_bwrap(agent, calls):
         print("%-34s agent healthy over the host socket %.0f ms after start (agent is PID 1: --as-pid-1)"
               % ("bwrap (bind-mounted state dir)", t_ready))
         if calls:
+            print("    GET /healthz (transport only): " + summary(agent_health_times(sock, calls)))
             a = agent_exec_times(sock, calls)
             print("    exec `true` via agent socket:  " + summary(a))
             # the previous path: nsenter into the sandbox's namespaces (as LocalProvisioner does)
@@ -240,9 +281,7 @@ def main():
         trial_bwrap(agent, a.calls)
     if "gvisor" in rts:
         for v in a.host_uds.split(","):
-            working = trial_gvisor(agent, v, a.calls, True)
-            if not working:
-                continue
+            trial_gvisor(agent, v, a.calls)
 
 
 if __name__ == "__main__":
