@@ -270,3 +270,12 @@ func (c *deadlineConn) Write(b []byte) (int, error) {
 	}
 	return c.Conn.Write(b)
 }
+
+// CloseWrite lets the server half-close after an error answer (the client then reads the answer
+// instead of a reset).
+func (c *deadlineConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
