@@ -1,5 +1,6 @@
 package io.agentsandbox.scheduler;
 
+import io.agentsandbox.core.port.AgentLocator;
 import io.agentsandbox.k8s.backend.KubernetesBackendConfig;
 import io.agentsandbox.scheduler.backend.local.LocalBackendConfig;
 import java.util.Objects;
@@ -19,6 +20,7 @@ public final class ServerContext {
   private SecurityConfig security = SecurityConfig.DEFAULTS;
   private KubernetesBackendConfig kubernetes = KubernetesBackendConfig.defaults();
   private boolean concluded;
+  private AgentLocator agentLocator;
 
   /** A context with {@code server} and every other part at its defaults. */
   public ServerContext(SchedulerConfig server) {
@@ -41,6 +43,21 @@ public final class ServerContext {
     checkOpen();
     this.kubernetes = Objects.requireNonNull(value, "kubernetes");
     return this;
+  }
+
+  /**
+   * Finds sandboxes' agents with {@code value} instead of the backend's own locator (tests,
+   * embedders); null: the backend's.
+   */
+  public ServerContext agentLocator(AgentLocator value) {
+    checkOpen();
+    this.agentLocator = value;
+    return this;
+  }
+
+  /** The locator set with {@link #agentLocator(AgentLocator)}, or null. */
+  public AgentLocator agentLocator() {
+    return agentLocator;
   }
 
   /**
@@ -91,7 +108,8 @@ public final class ServerContext {
         new ServerContext(server.withPort(port))
             .local(local)
             .security(security)
-            .kubernetes(kubernetes);
+            .kubernetes(kubernetes)
+            .agentLocator(agentLocator);
     c.concluded = concluded;
     return c;
   }

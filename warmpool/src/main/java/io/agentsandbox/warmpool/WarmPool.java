@@ -145,6 +145,21 @@ public final class WarmPool {
     return claims.find(claimId);
   }
 
+  /**
+   * The claim holding sandbox {@code sandboxName}: its view when the sandbox is claimed, {@link
+   * #UNCLAIMED} when it is a member not claimed (starting, ready or being deleted), or null when
+   * the pool has no such member.
+   */
+  public ClaimView claimOfSandbox(String sandboxName) {
+    Member member = roster.get(sandboxName);
+    if (member == null) return null;
+    if (member.state != Member.State.CLAIMED || member.claim == null) return UNCLAIMED;
+    return new ClaimView(member.claim, member.assignment);
+  }
+
+  /** {@link #claimOfSandbox} of a member that no claim holds. */
+  public static final ClaimView UNCLAIMED = new ClaimView(null, null);
+
   /** Counts a claim for this pool that its owner turned away before it reached the pool. */
   public void countRejected(RejectReason reason) {
     metrics.claimRejected(reason);

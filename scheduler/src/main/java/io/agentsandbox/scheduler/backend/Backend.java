@@ -1,5 +1,6 @@
 package io.agentsandbox.scheduler.backend;
 
+import io.agentsandbox.core.port.AgentLocator;
 import io.agentsandbox.core.port.BindingStore;
 import io.agentsandbox.core.port.SandboxExecutor;
 import io.agentsandbox.core.port.SandboxProvisioner;
@@ -44,6 +45,14 @@ public interface Backend {
    * @throws RuntimeException when a kept key cannot be read (start-up stops)
    */
   ClaimTokens claimTokens();
+
+  /**
+   * Where a sandbox's in-sandbox agent listens (for the sandbox router); {@link AgentLocator#NONE}
+   * when the backend's sandboxes have no agent.
+   */
+  default AgentLocator agentLocator() {
+    return AgentLocator.NONE;
+  }
 
   /** Checks API tokens with the cluster (TokenReview); null when the backend has no cluster. */
   default TokenVerifier tokenVerifier() {

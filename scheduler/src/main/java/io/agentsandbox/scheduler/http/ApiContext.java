@@ -1,6 +1,7 @@
 package io.agentsandbox.scheduler.http;
 
 import io.agentsandbox.core.model.RuntimeClass;
+import io.agentsandbox.core.port.AgentLocator;
 import io.agentsandbox.core.port.NanoClock;
 import io.agentsandbox.core.port.SandboxExecutor;
 import io.agentsandbox.scheduler.SchedulerConfig;
@@ -20,6 +21,7 @@ import java.util.function.Function;
  * @param unavailable why the backend cannot run a runtime class, or null when it can (thread-safe)
  * @param tokens mints and checks claim tokens
  * @param maxFileBytes largest file upload ({@code 413} above) and download
+ * @param agentLocator where sandboxes' agents listen (the sandbox router)
  */
 public record ApiContext(
     SchedulerConfig config,
@@ -32,13 +34,43 @@ public record ApiContext(
     SandboxExecutor executor,
     Function<RuntimeClass, String> unavailable,
     ClaimTokens tokens,
-    int maxFileBytes) {
+    int maxFileBytes,
+    AgentLocator agentLocator) {
 
   /** Largest file moved when the context does not say: 16 MiB (the default exec output limit). */
   public static final int DEFAULT_MAX_FILE_BYTES = 16 << 20;
 
   public ApiContext {
     shards = List.copyOf(shards);
+    if (agentLocator == null) agentLocator = AgentLocator.NONE;
+  }
+
+  /** A context whose sandboxes have no agent. */
+  public ApiContext(
+      SchedulerConfig config,
+      ShardRouter router,
+      List<ShardProxy> shards,
+      PoolCatalog catalog,
+      PrometheusMeterRegistry registry,
+      NanoClock clock,
+      BooleanSupplier ready,
+      SandboxExecutor executor,
+      Function<RuntimeClass, String> unavailable,
+      ClaimTokens tokens,
+      int maxFileBytes) {
+    this(
+        config,
+        router,
+        shards,
+        catalog,
+        registry,
+        clock,
+        ready,
+        executor,
+        unavailable,
+        tokens,
+        maxFileBytes,
+        AgentLocator.NONE);
   }
 
   /** A context without exec (simulated backend). */

@@ -32,6 +32,7 @@ public final class HttpVerticle extends VerticleBase {
   private final SecurityConfig security;
   private final ApiAuth auth;
   private HttpServer server;
+  private io.agentsandbox.scheduler.router.SandboxRouter sandboxRouter;
   // Event loop only
   private String tlsStamp;
 
@@ -69,6 +70,9 @@ public final class HttpVerticle extends VerticleBase {
                   });
     }
     Router router = new ClaimRoutes(api, auth).router(vertx);
+    sandboxRouter =
+        new io.agentsandbox.scheduler.router.SandboxRouter(
+            vertx, api.shards(), api.agentLocator(), auth, api.tokens());
     long readTimeoutMs = security.requestReadTimeoutMs();
     return tls.compose(
             v -> {
@@ -100,6 +104,10 @@ public final class HttpVerticle extends VerticleBase {
       // HTTP/x.y other than 1.0/1.1 parses but has no version here; answered as malformed, not 501.
       HttpErrors.writeAndClose(
           req, 400, "unsupported_http_version", null, "only HTTP/1.0 and HTTP/1.1 are served");
+      return;
+    }
+    if (io.agentsandbox.scheduler.router.SandboxRouter.isRouted(req)) {
+      sandboxRouter.handle(req); // its own exchange timeout covers a slow body
       return;
     }
     if (!req.isEnded()) {

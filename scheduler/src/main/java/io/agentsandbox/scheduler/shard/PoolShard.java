@@ -15,6 +15,7 @@ import io.agentsandbox.core.port.NanoClock;
 import io.agentsandbox.core.port.ProvisionListener;
 import io.agentsandbox.core.port.SandboxProvisioner;
 import io.agentsandbox.core.port.SchedulerMetrics;
+import io.agentsandbox.warmpool.ClaimView;
 import io.agentsandbox.warmpool.CreationGate;
 import io.agentsandbox.warmpool.PoolActions;
 import io.agentsandbox.warmpool.SizingPolicy;
@@ -263,6 +264,8 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
       c.reply().complete(snapshots());
     } else if (command instanceof ShardCommand.FindClaimSandbox c) {
       c.reply().complete(claims.findSandbox(c.claimId()));
+    } else if (command instanceof ShardCommand.FindSandboxClaim c) {
+      c.reply().complete(findSandboxClaim(c.namespace(), c.sandboxName()));
     } else if (command instanceof ShardCommand.BindingPersisted c) {
       bindings.onPersisted(c, claims.poolOf(c.ticket().request().claimId()), now);
     } else if (command instanceof ShardCommand.DeclarePool c) {
@@ -305,6 +308,8 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
     } else if (message instanceof ShardCommand.ReadPools c) {
       c.reply().tryFail(failure);
     } else if (message instanceof ShardCommand.FindClaimSandbox c) {
+      c.reply().tryFail(failure);
+    } else if (message instanceof ShardCommand.FindSandboxClaim c) {
       c.reply().tryFail(failure);
     }
   }
@@ -366,6 +371,38 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
       if (d.pool.key().equals(key)) return d.pool;
     }
     return null;
+  }
+
+  /** Which claim of this shard's pools in {@code namespace} holds the sandbox. */
+  private ShardCommand.SandboxClaimLookup findSandboxClaim(String namespace, String sandboxName) {
+    boolean member = false;
+    for (PoolEntry e : pools.values()) {
+      if (!e.pool.key().namespace().equals(namespace)) continue;
+      ClaimView view = e.pool.claimOfSandbox(sandboxName);
+      if (view == null) continue;
+      if (view.isBound()) {
+        return new ShardCommand.SandboxClaimLookup(
+            ShardCommand.SandboxClaimLookup.Status.CLAIMED,
+            view.request().claimId(),
+            view.request().tenant(),
+            view.assignment().sandbox());
+      }
+      member = true;
+    }
+    for (PoolEntry d : draining) {
+      if (!d.pool.key().namespace().equals(namespace)) continue;
+      ClaimView view = d.pool.claimOfSandbox(sandboxName);
+      if (view != null && view.isBound()) {
+        return new ShardCommand.SandboxClaimLookup(
+            ShardCommand.SandboxClaimLookup.Status.CLAIMED,
+            view.request().claimId(),
+            view.request().tenant(),
+            view.assignment().sandbox());
+      }
+    }
+    return member
+        ? ShardCommand.SandboxClaimLookup.UNCLAIMED
+        : ShardCommand.SandboxClaimLookup.NOT_FOUND;
   }
 
   private void orphan(PoolKey pool, String sandboxName) {

@@ -74,6 +74,31 @@ public sealed interface ShardCommand {
    */
   record FindClaimSandbox(String claimId, Promise<SandboxLookup> reply) implements ShardCommand {}
 
+  /**
+   * Find which claim holds sandbox {@code sandboxName} of {@code namespace} (for the sandbox
+   * router; the caller checks access).
+   */
+  record FindSandboxClaim(String namespace, String sandboxName, Promise<SandboxClaimLookup> reply)
+      implements ShardCommand {}
+
+  /**
+   * Answer to {@link FindSandboxClaim}: {@code claimId}, {@code tenant} and {@code sandbox} are set
+   * only when {@code status} is CLAIMED.
+   */
+  record SandboxClaimLookup(
+      Status status, String claimId, String tenant, io.agentsandbox.core.model.SandboxRef sandbox) {
+    public enum Status {
+      CLAIMED,
+      UNCLAIMED,
+      NOT_FOUND
+    }
+
+    public static final SandboxClaimLookup NOT_FOUND =
+        new SandboxClaimLookup(Status.NOT_FOUND, null, null, null);
+    public static final SandboxClaimLookup UNCLAIMED =
+        new SandboxClaimLookup(Status.UNCLAIMED, null, null, null);
+  }
+
   /** Read every pool's state. */
   record ReadPools(Promise<List<PoolSnapshot>> reply) implements ShardCommand {}
 
