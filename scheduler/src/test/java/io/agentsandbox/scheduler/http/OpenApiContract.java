@@ -39,6 +39,8 @@ final class OpenApiContract {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  private static final Set<Integer> OTHER_ERRORS = Set.of(400, 405, 408, 414, 431, 500);
+
   private final OpenAPI api;
   private final Set<String> exercised = new TreeSet<>();
 
@@ -107,13 +109,25 @@ final class OpenApiContract {
     }
     PathItem item = api.getPaths().get(template);
     Operation op = item.readOperationsMap().get(PathItem.HttpMethod.valueOf(method));
+    if (op == null && status == 405) {
+      // an undocumented method is refused with the documented error body
+      try {
+        for (String p : checkComponent("Error", JSON.readTree(body)))
+          problems.add(where + ": " + p);
+      } catch (IOException e) {
+        problems.add(where + ": body is not JSON");
+      }
+      return problems;
+    }
     if (op == null) {
       problems.add(where + ": method not documented on " + template);
       return problems;
     }
     exercised.add(method + " " + template);
     ApiResponse response = op.getResponses().get(Integer.toString(status));
-    if (response == null) response = op.getResponses().get("default");
+    // "default" covers only the errors any request can get before reaching its operation
+    if (response == null && OTHER_ERRORS.contains(status))
+      response = op.getResponses().get("default");
     if (response == null) {
       problems.add(where + ": status not documented for " + method + " " + template);
       return problems;
@@ -182,6 +196,13 @@ final class OpenApiContract {
   }
 
   // ---------------------------------------------------------------- schema
+
+  /** The violations of a JSON value against a schema. */
+  static List<String> validate(Schema<?> schema, JsonNode node) {
+    List<String> out = new ArrayList<>();
+    validate(schema, node, "$", out);
+    return out;
+  }
 
   private static void validate(Schema<?> schema, JsonNode node, String at, List<String> out) {
     if (schema == null) return;
