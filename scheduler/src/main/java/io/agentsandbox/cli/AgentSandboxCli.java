@@ -506,13 +506,8 @@ public final class AgentSandboxCli implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      SandboxHandle h = cli.attach(claimId, claimToken);
-      try {
-        return stream(h, options.options.spec(command, cli.stdin), spec);
-      } catch (NotFoundException e) {
-        cli.forgetIfGone(claimId, e);
-        throw e;
-      }
+      ExecSpec exec = options.options.spec(command, cli.stdin);
+      return cli.onClaim(claimId, claimToken, h -> stream(h, exec, spec));
     }
   }
 
@@ -522,14 +517,19 @@ public final class AgentSandboxCli implements Runnable {
     CommandOptions options = new CommandOptions();
   }
 
-  /** A released or expired claim's saved token is useless: forget it. */
-  void forgetIfGone(String claimId, NotFoundException e) {
-    if ("id".equals(e.field())) {
-      try {
-        store.delete(claimId);
-      } catch (IOException | RuntimeException ignored) {
-        // best effort
-      }
+  /**
+   * Runs {@code call} on a claim's handle; when the server says the claim no longer exists
+   * (released or expired), its saved token is useless and is forgotten before the error goes on.
+   */
+  <T> T onClaim(
+      String claimId, String claimToken, java.util.function.Function<SandboxHandle, T> call)
+      throws IOException {
+    SandboxHandle h = attach(claimId, claimToken);
+    try {
+      return call.apply(h);
+    } catch (NotFoundException e) {
+      if ("id".equals(e.field())) store.delete(claimId);
+      throw e;
     }
   }
 
@@ -587,25 +587,18 @@ public final class AgentSandboxCli implements Runnable {
         }
         if (remote.isEmpty())
           throw new CommandLine.ParameterException(spec.commandLine(), "DEST needs a path");
-        SandboxHandle h = cli.attach(claimId, claimToken);
-        try {
-          h.writeFile(remote, content);
-        } catch (NotFoundException e) {
-          cli.forgetIfGone(claimId, e);
-          throw e;
-        }
-        return 0;
+        String path = remote;
+        return cli.onClaim(
+            claimId,
+            claimToken,
+            h -> {
+              h.writeFile(path, content);
+              return 0;
+            });
       }
       String claimId = from.group(1);
       String remote = from.group(2);
-      SandboxHandle h = cli.attach(claimId, claimToken);
-      byte[] content;
-      try {
-        content = h.readFile(remote);
-      } catch (NotFoundException e) {
-        cli.forgetIfGone(claimId, e);
-        throw e;
-      }
+      byte[] content = cli.onClaim(claimId, claimToken, h -> h.readFile(remote));
       if (dest.equals("-")) {
         // bytes as they are: through the raw stream when the writer wraps System.out
         spec.commandLine().getOut().flush();
