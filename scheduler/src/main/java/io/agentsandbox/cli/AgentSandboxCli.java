@@ -80,7 +80,20 @@ public final class AgentSandboxCli implements Runnable {
   /** Exit code of a failure of the CLI itself (as {@code docker run}). */
   static final int CLI_FAILURE = 125;
 
+  /** Exit code of a usage error (picocli's). */
+  static final int USAGE = 2;
+
   static final String DEFAULT_URL = "http://127.0.0.1:8080";
+
+  /** A command line that names something this CLI cannot use (exit 2, one line, no usage). */
+  static final class UsageProblem extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    UsageProblem(String message) {
+      super(message, null, false, false);
+    }
+  }
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Spec CommandSpec spec;
@@ -141,7 +154,7 @@ public final class AgentSandboxCli implements Runnable {
         (e, commandLine, parseResult) -> {
           commandLine.getErr().println("agent-sandbox: " + cli.explain(e));
           commandLine.getErr().flush();
-          return CLI_FAILURE;
+          return e instanceof UsageProblem ? USAGE : CLI_FAILURE;
         });
     return cl;
   }
@@ -171,8 +184,7 @@ public final class AgentSandboxCli implements Runnable {
     if (claimToken != null) return client(null).attach(claimId, null, claimToken);
     Optional<ClaimStore.Saved> saved = store.load(claimId);
     if (saved.isEmpty()) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(),
+      throw new UsageProblem(
           "no saved claim "
               + claimId
               + " in "
@@ -200,6 +212,7 @@ public final class AgentSandboxCli implements Runnable {
       return u.getMessage() + " (API token: --token or AGENT_SANDBOX_TOKEN)";
     }
     if (e instanceof AgentSandboxException a) return a.getMessage();
+    if (e instanceof UsageProblem u) return u.getMessage();
     if (e instanceof UncheckedIOException u) return u.getCause().toString();
     return e.toString();
   }
@@ -662,8 +675,8 @@ public final class AgentSandboxCli implements Runnable {
       name = "run",
       mixinStandardHelpOptions = true,
       description = {
-        "Claims a sandbox, runs one command in it (streaming its output), releases it;",
-        "exits with the command's exit code.",
+        "Claims a sandbox, runs one command in it, releases it; exits with its code.",
+        "The command's output is streamed as it comes.",
         "  agent-sandbox run --pool python-gvisor -- python3 -c 'print(1+1)'"
       })
   static final class Run implements Callable<Integer> {
