@@ -439,7 +439,8 @@ public final class AgentSandboxCli implements Runnable {
                     h.sandboxName(),
                     h.claimToken(),
                     client.baseUrl().toString(),
-                    c.namespace() + "/" + c.pool()));
+                    c.namespace() + "/" + c.pool(),
+                    c.tenant()));
       } catch (IOException | RuntimeException e) {
         h.close(); // an unusable claim is not left holding a sandbox
         throw e;
@@ -656,7 +657,9 @@ public final class AgentSandboxCli implements Runnable {
       for (String id : claimIds) {
         Optional<ClaimStore.Saved> saved = cli.store.load(id);
         try {
-          cli.client(saved.map(ClaimStore.Saved::url).orElse(null)).release(id);
+          // a claim of another tenant (claim --tenant) is released as that tenant
+          String tenant = saved.map(ClaimStore.Saved::tenant).orElse(null);
+          cli.client(saved.map(ClaimStore.Saved::url).orElse(null)).release(id, tenant);
           spec.commandLine().getErr().println("agent-sandbox: released " + id);
         } catch (NotFoundException e) {
           spec.commandLine()

@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
 final class ClaimStore {
 
   /** A saved claim. */
-  record Saved(String claimId, String sandbox, String token, String url, String pool) {}
+  record Saved(
+      String claimId, String sandbox, String token, String url, String pool, String tenant) {}
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,252}");
@@ -71,6 +72,7 @@ final class ClaimStore {
     node.put("token", claim.token());
     node.put("url", claim.url());
     node.put("pool", claim.pool());
+    node.put("tenant", claim.tenant());
     Path tmp =
         Files.createTempFile(
             dir,
@@ -106,7 +108,8 @@ final class ClaimStore {
             n.path("sandbox").asText(null),
             n.path("token").asText(null),
             n.path("url").asText(null),
-            n.path("pool").asText(null)));
+            n.path("pool").asText(null),
+            n.path("tenant").asText(null)));
   }
 
   /** Forgets a claim (released, or gone on the server). */

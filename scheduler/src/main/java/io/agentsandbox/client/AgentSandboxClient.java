@@ -207,10 +207,24 @@ public final class AgentSandboxClient {
 
   /** Async {@link #release(String)}. */
   public CompletableFuture<Void> releaseAsync(String claimId) {
-    return exchange(
-            apiRequest("/v1/claims/" + segment(claimId)).DELETE(),
-            HttpResponse.BodyHandlers.discarding())
-        .thenApply(r -> null);
+    return releaseAsync(claimId, null);
+  }
+
+  /** {@link #releaseAsync(String, String)}, blocking. */
+  public void release(String claimId, String tenant) {
+    await(releaseAsync(claimId, tenant));
+  }
+
+  /**
+   * Releases a claim made for another tenant than this client's ({@link ClaimOptions#withTenant},
+   * without API tokens): the server checks the {@code X-Tenant} of a release against the claim's.
+   *
+   * @param tenant the claim's tenant, or null for this client's
+   */
+  public CompletableFuture<Void> releaseAsync(String claimId, String tenant) {
+    HttpRequest.Builder req = apiRequest("/v1/claims/" + segment(claimId)).DELETE();
+    if (tenant != null) req.setHeader("X-Tenant", tenant);
+    return exchange(req, HttpResponse.BodyHandlers.discarding()).thenApply(r -> null);
   }
 
   /**

@@ -307,7 +307,8 @@ public final class SandboxHandle implements AutoCloseable {
   /** Async {@link #release()}; later calls complete at once. */
   public CompletableFuture<Void> releaseAsync() {
     if (!released.compareAndSet(false, true)) return CompletableFuture.completedFuture(null);
-    return client.releaseAsync(claimId);
+    // the claim's own tenant: it may differ from the client's (ClaimOptions.withTenant)
+    return client.releaseAsync(claimId, claim == null ? null : claim.tenant());
   }
 
   /**

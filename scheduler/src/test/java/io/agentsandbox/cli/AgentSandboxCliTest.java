@@ -209,7 +209,7 @@ class AgentSandboxCliTest {
     try (StubServer stub = new StubServer()) {
       // a claim saved as `claim` would, pointing at the stub
       new ClaimStore(claims)
-          .save(new ClaimStore.Saved("cl-7-xyz", "sb-7", "tok7", stub.url(), "default/p"));
+          .save(new ClaimStore.Saved("cl-7-xyz", "sb-7", "tok7", stub.url(), "default/p", null));
       Path local = Files.writeString(dir.resolve("in.txt"), "hello");
       stub.json(201, "{\"path\":\"/workspace/data/in.txt\",\"size\":5}")
           .answer(200, Map.of("content-type", "application/octet-stream"), "result")

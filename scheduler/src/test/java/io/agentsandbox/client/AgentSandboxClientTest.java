@@ -274,6 +274,23 @@ class AgentSandboxClientTest {
   }
 
   @Test
+  void shouldReleaseClaimOfAnotherTenantWithoutApiTokens(@TempDir Path open) throws Exception {
+    try (SimulatedServer noAuth = SimulatedServer.start(open, null)) {
+      AgentSandboxClient anonymous = AgentSandboxClient.builder().baseUrl(noAuth.url).build();
+      SandboxHandle sandbox =
+          anonymous.claim(SimulatedServer.PY, ClaimOptions.defaults().withTenant("bob"));
+      assertThat(sandbox.claim().tenant()).isEqualTo("bob");
+      // without X-Tenant: bob the release would be refused (403, another tenant's claim)
+      assertThatThrownBy(() -> anonymous.getClaim(sandbox.claimId()))
+          .isInstanceOfSatisfying(
+              UnauthorizedException.class, e -> assertThat(e.status()).isEqualTo(403));
+      sandbox.release();
+      assertThatThrownBy(() -> anonymous.release(sandbox.claimId(), "bob"))
+          .isInstanceOf(NotFoundException.class);
+    }
+  }
+
+  @Test
   void shouldReportUnreachableServerAsTransport() {
     AgentSandboxClient nowhere = AgentSandboxClient.builder().baseUrl("http://127.0.0.1:1").build();
     assertThatThrownBy(nowhere::pools)
