@@ -30,6 +30,7 @@ final class LocalExecutor implements SandboxExecutor {
   private final int workerCount;
   private final int outputLimitBytes;
   private final AtomicLong execSeq = new AtomicLong();
+  private final SandboxCgroup group;
 
   LocalExecutor(
       SandboxTable sandboxes,
@@ -37,7 +38,9 @@ final class LocalExecutor implements SandboxExecutor {
       ProcessRunner runner,
       ExecArgv argv,
       int workerCount,
-      int outputLimitBytes) {
+      int outputLimitBytes,
+      SandboxCgroup group) {
+    this.group = group;
     this.sandboxes = sandboxes;
     this.workers = workers;
     this.runner = runner;
@@ -103,6 +106,7 @@ final class LocalExecutor implements SandboxExecutor {
         stdin = sb.dir.resolve("exec-" + execSeq.incrementAndGet() + ".stdin").toFile();
         Files.write(stdin.toPath(), request.stdin());
       }
+      long oomBefore = group.oomKills(sb.id);
       ExecResult r =
           runner.run(
               command(sb, request),
@@ -111,6 +115,8 @@ final class LocalExecutor implements SandboxExecutor {
               outputLimitBytes,
               request.timeoutMs() + 5_000,
               listener);
+      // SIGKILL while the group's OOM-kill count rose: the kernel killed it for memory.
+      boolean oomKilled = r.exitCode() == 137 && group.oomKills(sb.id) > oomBefore;
       if (sb.deleteRequested || sb.dead) {
         throw new ExecException(
             ExecException.Kind.GONE, "sandbox " + sb.name + " stopped while the command ran");
@@ -132,15 +138,19 @@ final class LocalExecutor implements SandboxExecutor {
           r.stderr(),
           r.stdoutTruncated(),
           r.stderrTruncated(),
-          timedOut,
-          r.durationNs());
+          timedOut && !oomKilled,
+          r.durationNs(),
+          oomKilled);
     } finally {
       if (stdin != null) Files.deleteIfExists(stdin.toPath());
     }
   }
 
   private java.util.List<String> command(LocalSandbox sb, ExecRequest request) {
-    return argv.build(sb.runtime, sb.id, sb.initPid, SandboxEnv.base(sb.blueprint), request);
+    java.util.List<String> cmd =
+        argv.build(sb.runtime, sb.id, sb.initPid, SandboxEnv.base(sb.blueprint), request);
+    // A bubblewrap exec is a host process: it joins the sandbox's group before entering it.
+    return sb.runtime == LocalRuntime.BWRAP ? group.join(sb.id, cmd) : cmd;
   }
 
   private static boolean runtimeFailed(ExecResult r) {

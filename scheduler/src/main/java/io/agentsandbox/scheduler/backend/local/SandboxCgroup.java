@@ -18,9 +18,7 @@ import java.util.Set;
  */
 final class SandboxCgroup {
 
-  /**
-   * Exit status of the join wrapper when it cannot enter the group (never that of a command).
-   */
+  /** Exit status of the join wrapper when it cannot enter the group (never that of a command). */
   static final int JOIN_FAILED = 126;
 
   private final CgroupDriver driver;
@@ -146,7 +144,8 @@ final class SandboxCgroup {
   private static Set<CgroupDriver.Controller> v2Controllers(Path root) {
     Set<CgroupDriver.Controller> out = EnumSet.noneOf(CgroupDriver.Controller.class);
     try {
-      Set<String> names = Set.of(Files.readString(root.resolve("cgroup.controllers")).split("\\s+"));
+      Set<String> names =
+          Set.of(Files.readString(root.resolve("cgroup.controllers")).split("\\s+"));
       for (CgroupDriver.Controller c : CgroupDriver.Controller.values()) {
         if (names.contains(c.name().toLowerCase(java.util.Locale.ROOT))) out.add(c);
       }
