@@ -117,9 +117,15 @@ final class LocalExecutor implements SandboxExecutor {
               listener);
       // SIGKILL while the group's OOM-kill count rose: the kernel killed it for memory.
       boolean oomKilled = r.exitCode() == 137 && group.oomKills(sb.id) > oomBefore;
-      if (sb.deleteRequested || sb.dead) {
+      if (sb.deleteRequested || sb.dead || runtimeGone(sb)) {
+        // What the runtime said about losing its sandbox is not the command's output.
         throw new ExecException(
-            ExecException.Kind.GONE, "sandbox " + sb.name + " stopped while the command ran");
+            ExecException.Kind.GONE,
+            "sandbox "
+                + sb.name
+                + " stopped while the command ran ("
+                + SandboxLifecycle.deathReason(group.oomKills(sb.id) - oomBefore)
+                + ")");
       }
       // `timeout -s KILL` kills the command's process group: exit status 137 (SIGKILL) at the
       // deadline.
@@ -151,6 +157,13 @@ final class LocalExecutor implements SandboxExecutor {
         argv.build(sb.runtime, sb.id, sb.initPid, SandboxEnv.base(sb.blueprint), request);
     // A bubblewrap exec is a host process: it joins the sandbox's group before entering it.
     return sb.runtime == LocalRuntime.BWRAP ? group.join(sb.id, cmd) : cmd;
+  }
+
+  /** True when the runtime process of a started sandbox has exited (gVisor's sentry died). */
+  private static boolean runtimeGone(LocalSandbox sb) {
+    return sb.runtime == LocalRuntime.GVISOR
+        && sb.outerPid != 0
+        && !ProcessHandle.of(sb.outerPid).map(ProcessHandle::isAlive).orElse(false);
   }
 
   private static boolean runtimeFailed(ExecResult r) {
