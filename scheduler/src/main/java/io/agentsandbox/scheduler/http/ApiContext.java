@@ -20,6 +20,7 @@ import java.util.function.Function;
  * @param unavailable why the backend cannot run a runtime class, or null when it can (thread-safe)
  * @param tokens mints and checks claim tokens
  * @param maxFileBytes largest file upload ({@code 413} above) and download
+ * @param limits the backend, asked what it enforces of the sandboxes' limits (null: nothing to say)
  */
 public record ApiContext(
     SchedulerConfig config,
@@ -32,13 +33,42 @@ public record ApiContext(
     SandboxExecutor executor,
     Function<RuntimeClass, String> unavailable,
     ClaimTokens tokens,
-    int maxFileBytes) {
+    int maxFileBytes,
+    io.agentsandbox.core.port.SandboxProvisioner limits) {
 
   /** Largest file moved when the context does not say: 16 MiB (the default exec output limit). */
   public static final int DEFAULT_MAX_FILE_BYTES = 16 << 20;
 
   public ApiContext {
     shards = List.copyOf(shards);
+  }
+
+  /** A context whose backend enforces every limit itself (or has none to enforce). */
+  public ApiContext(
+      SchedulerConfig config,
+      ShardRouter router,
+      List<ShardProxy> shards,
+      PoolCatalog catalog,
+      PrometheusMeterRegistry registry,
+      NanoClock clock,
+      BooleanSupplier ready,
+      SandboxExecutor executor,
+      Function<RuntimeClass, String> unavailable,
+      ClaimTokens tokens,
+      int maxFileBytes) {
+    this(
+        config,
+        router,
+        shards,
+        catalog,
+        registry,
+        clock,
+        ready,
+        executor,
+        unavailable,
+        tokens,
+        maxFileBytes,
+        null);
   }
 
   /** A context without exec (simulated backend). */

@@ -208,11 +208,13 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
    * What this host enforces of the sandboxes' limits, for logs and pool status: one line, naming
    * the limits it cannot enforce.
    */
+  @Override
   public String limitsDescription() {
     return cgroups.describe();
   }
 
   /** True when memory, CPU and process limits are all enforced. */
+  @Override
   public boolean limitsEnforced() {
     return cgroups.unenforced().isEmpty();
   }
