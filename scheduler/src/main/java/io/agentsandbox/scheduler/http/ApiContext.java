@@ -43,34 +43,6 @@ public record ApiContext(
     shards = List.copyOf(shards);
   }
 
-  /** A context whose backend enforces every limit itself (or has none to enforce). */
-  public ApiContext(
-      SchedulerConfig config,
-      ShardRouter router,
-      List<ShardProxy> shards,
-      PoolCatalog catalog,
-      PrometheusMeterRegistry registry,
-      NanoClock clock,
-      BooleanSupplier ready,
-      SandboxExecutor executor,
-      Function<RuntimeClass, String> unavailable,
-      ClaimTokens tokens,
-      int maxFileBytes) {
-    this(
-        config,
-        router,
-        shards,
-        catalog,
-        registry,
-        clock,
-        ready,
-        executor,
-        unavailable,
-        tokens,
-        maxFileBytes,
-        null);
-  }
-
   /** A context without exec (simulated backend). */
   public ApiContext(
       SchedulerConfig config,
@@ -91,6 +63,7 @@ public record ApiContext(
         null,
         rc -> null,
         ClaimTokens.random(),
-        DEFAULT_MAX_FILE_BYTES);
+        DEFAULT_MAX_FILE_BYTES,
+        null);
   }
 }

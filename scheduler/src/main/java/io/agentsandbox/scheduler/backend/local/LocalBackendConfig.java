@@ -41,29 +41,6 @@ public record LocalBackendConfig(
   /** The bubblewrap binary, looked up on {@code PATH}. */
   public static final String DEFAULT_BWRAP_PATH = "bwrap";
 
-  /** Without server-wide sandbox defaults beyond the built-in ones. */
-  public LocalBackendConfig(
-      Path stateDir,
-      String runscPath,
-      String bwrapPath,
-      Map<String, String> runtimeMap,
-      int execOutputLimitBytes,
-      int execWorkers,
-      int lifecycleWorkers,
-      long readyTimeoutMs) {
-    this(
-        stateDir,
-        runscPath,
-        bwrapPath,
-        runtimeMap,
-        execOutputLimitBytes,
-        execWorkers,
-        lifecycleWorkers,
-        readyTimeoutMs,
-        DEFAULT_SANDBOX_MEMORY,
-        DEFAULT_SANDBOX_PIDS);
-  }
-
   /** 1 GiB for a sandbox whose template sets no memory limit. */
   public static final long DEFAULT_SANDBOX_MEMORY = 1L << 30;
 
@@ -88,7 +65,9 @@ public record LocalBackendConfig(
         DEFAULT_EXEC_OUTPUT_LIMIT,
         Math.max(8, 4 * cpus),
         Math.max(4, 2 * cpus),
-        30_000);
+        30_000,
+        DEFAULT_SANDBOX_MEMORY,
+        DEFAULT_SANDBOX_PIDS);
   }
 
   /** {@code $XDG_STATE_HOME/agent-sandbox} when set, else {@code ./.state}. */
