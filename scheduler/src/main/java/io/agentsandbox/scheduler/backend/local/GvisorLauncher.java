@@ -39,7 +39,11 @@ final class GvisorLauncher implements SandboxLauncher {
     Files.createDirectories(bundle);
     Files.writeString(bundle.resolve("config.json"), OciSpec.json(spec, host));
     Path pidFile = sb.dir.resolve("runsc.pid");
-    if (!group.create(sb.id, group.limitsOf(spec.memoryBytes(), spec.cpuMillis())).isEmpty()) {
+    SandboxLimits limits =
+        group
+            .limitsOf(spec.memoryBytes(), spec.cpuMillis())
+            .withPidsAtLeast(SandboxLimits.GVISOR_MIN_HOST_THREADS);
+    if (!group.create(sb.id, limits).isEmpty()) {
       // runsc started inside the sandbox's own group: sentry, gofer and their children inherit it.
       ExecResult r =
           runsc.runDetached(

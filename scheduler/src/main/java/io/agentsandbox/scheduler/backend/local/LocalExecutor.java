@@ -115,9 +115,10 @@ final class LocalExecutor implements SandboxExecutor {
               outputLimitBytes,
               request.timeoutMs() + 5_000,
               listener);
+      boolean oomRose = group.oomKills(sb.id) > oomBefore;
       // SIGKILL while the group's OOM-kill count rose: the kernel killed it for memory.
-      boolean oomKilled = r.exitCode() == 137 && group.oomKills(sb.id) > oomBefore;
-      if (sb.deleteRequested || sb.dead || runtimeGone(sb)) {
+      boolean oomKilled = r.exitCode() == 137 && oomRose;
+      if (sb.deleteRequested || sb.dead || runtimeGone(sb, r, oomRose)) {
         // What the runtime said about losing its sandbox is not the command's output.
         throw new ExecException(
             ExecException.Kind.GONE,
@@ -159,10 +160,18 @@ final class LocalExecutor implements SandboxExecutor {
     return sb.runtime == LocalRuntime.BWRAP ? group.join(sb.id, cmd) : cmd;
   }
 
-  /** True when the runtime process of a started sandbox has exited (gVisor's sentry died). */
-  private static boolean runtimeGone(LocalSandbox sb) {
-    return sb.runtime == LocalRuntime.GVISOR
-        && sb.outerPid != 0
+  /**
+   * True when gVisor lost the sandbox under the command: the kernel OOM-killed in its group (only
+   * the sentry can be chosen there), runsc lost the sentry, or the sentry's process is gone.
+   */
+  private static boolean runtimeGone(LocalSandbox sb, ExecResult r, boolean oomRose) {
+    if (sb.runtime != LocalRuntime.GVISOR) return false;
+    if (oomRose) return true;
+    if (r.exitCode() == 128
+        && new String(r.stderr(), StandardCharsets.UTF_8).contains("containerManager")) {
+      return true;
+    }
+    return sb.outerPid != 0
         && !ProcessHandle.of(sb.outerPid).map(ProcessHandle::isAlive).orElse(false);
   }
 

@@ -38,6 +38,18 @@ record SandboxLimits(long memoryBytes, long cpuMillis, long pids, long tmpBytes)
     return memoryBytes > 0 ? Math.max(16L << 20, memoryBytes / 2) : UNLIMITED_TMP_BYTES;
   }
 
+  /**
+   * Least {@code pids.max} of a gVisor sandbox's group. There it counts the sentry's and gofer's
+   * host threads, not the sandbox's processes: below this, a few hundred tasks inside make the
+   * sentry fail to start a thread and the whole sandbox dies.
+   */
+  static final long GVISOR_MIN_HOST_THREADS = 4_096;
+
+  /** The same limits with at least {@code min} processes. */
+  SandboxLimits withPidsAtLeast(long min) {
+    return new SandboxLimits(memoryBytes, cpuMillis, Math.max(pids, min), tmpBytes);
+  }
+
   /** The CFS quota per {@link #CPU_PERIOD_US}, or -1 (none). */
   long cpuQuotaUs() {
     return cpuMillis > 0 ? Math.max(1_000, cpuMillis * CPU_PERIOD_US / 1_000) : -1;
