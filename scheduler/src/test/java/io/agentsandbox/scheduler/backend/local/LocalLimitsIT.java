@@ -157,7 +157,7 @@ class LocalLimitsIT {
         text.lines().count(),
         text.lines().findFirst().orElse(""));
     if (runtime.equals("bwrap")) {
-      assertThat(text).contains("Resource temporarily unavailable");
+      assertThat(text).containsAnyOf("Cannot fork", "Resource temporarily unavailable");
     }
     assertThat(text).doesNotContain("urpc");
     assertThat(out(exec(ref, "echo alive", 20_000))).isEqualTo("alive\n");
