@@ -147,8 +147,22 @@ class LocalLimitsIT {
   void boundedForkBombStopsAtThePidsLimit(String runtime) throws Exception {
     Events ev = new Events();
     SandboxRef ref = create(runtime, "fork", 500, ev);
-    ExecResult bomb =
-        exec(ref, "for i in $(seq 1 400); do sleep 2 & done; echo started; wait", 60_000);
+    String script = "for i in $(seq 1 400); do sleep 2 & done; echo started; wait";
+    if (runtime.equals("gvisor")) {
+      // gVisor's tasks are not host processes: the host pids limit bounds only the sentry's
+      // threads, and 400 tasks outgrow a 128 MiB sandbox. It is lost, and says why.
+      try {
+        ExecResult r = exec(ref, script, 60_000);
+        LOG.info("gvisor fork bomb: exit {}", r.exitCode());
+        assertThat(out(exec(ref, "echo alive", 20_000))).isEqualTo("alive\n");
+      } catch (CompletionException e) {
+        LOG.info("gvisor fork bomb: {}", e.getCause().getMessage());
+        assertThat(e.getCause().getMessage()).contains("OutOfMemory").doesNotContain("urpc");
+        assertThat(ev.failure.get(30, TimeUnit.SECONDS)).startsWith("OutOfMemory");
+      }
+      return;
+    }
+    ExecResult bomb = exec(ref, script, 60_000);
     String text = out(bomb) + new String(bomb.stderr(), StandardCharsets.UTF_8);
     LOG.info(
         "{} fork bomb: exit {}, {} line(s), first: {}",
@@ -156,9 +170,7 @@ class LocalLimitsIT {
         bomb.exitCode(),
         text.lines().count(),
         text.lines().findFirst().orElse(""));
-    if (runtime.equals("bwrap")) {
-      assertThat(text).containsAnyOf("Cannot fork", "Resource temporarily unavailable");
-    }
+    assertThat(text).containsAnyOf("Cannot fork", "Resource temporarily unavailable");
     assertThat(text).doesNotContain("urpc");
     assertThat(out(exec(ref, "echo alive", 20_000))).isEqualTo("alive\n");
   }
