@@ -188,6 +188,7 @@ public final class SchedulerServer {
             backend.provisioner()::unavailableReason,
             backend.claimTokens(),
             context.local().execOutputLimitBytes(),
+            backend.provisioner(),
             context.agentLocator() != null ? context.agentLocator() : backend.agentLocator());
     return vertx
         .deployVerticle(

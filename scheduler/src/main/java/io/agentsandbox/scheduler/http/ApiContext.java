@@ -21,7 +21,8 @@ import java.util.function.Function;
  * @param unavailable why the backend cannot run a runtime class, or null when it can (thread-safe)
  * @param tokens mints and checks claim tokens
  * @param maxFileBytes largest file upload ({@code 413} above) and download
- * @param agentLocator where sandboxes' agents listen (the sandbox router)
+ * @param limits the backend, asked what it enforces of the sandboxes' limits (null: nothing to say)
+ * @param agentLocator where sandboxes' agents listen (the sandbox router); null: nowhere
  */
 public record ApiContext(
     SchedulerConfig config,
@@ -35,6 +36,7 @@ public record ApiContext(
     Function<RuntimeClass, String> unavailable,
     ClaimTokens tokens,
     int maxFileBytes,
+    io.agentsandbox.core.port.SandboxProvisioner limits,
     AgentLocator agentLocator) {
 
   /** Largest file moved when the context does not say: 16 MiB (the default exec output limit). */
@@ -43,34 +45,6 @@ public record ApiContext(
   public ApiContext {
     shards = List.copyOf(shards);
     if (agentLocator == null) agentLocator = AgentLocator.NONE;
-  }
-
-  /** A context whose sandboxes have no agent. */
-  public ApiContext(
-      SchedulerConfig config,
-      ShardRouter router,
-      List<ShardProxy> shards,
-      PoolCatalog catalog,
-      PrometheusMeterRegistry registry,
-      NanoClock clock,
-      BooleanSupplier ready,
-      SandboxExecutor executor,
-      Function<RuntimeClass, String> unavailable,
-      ClaimTokens tokens,
-      int maxFileBytes) {
-    this(
-        config,
-        router,
-        shards,
-        catalog,
-        registry,
-        clock,
-        ready,
-        executor,
-        unavailable,
-        tokens,
-        maxFileBytes,
-        AgentLocator.NONE);
   }
 
   /** A context without exec (simulated backend). */
@@ -93,6 +67,8 @@ public record ApiContext(
         null,
         rc -> null,
         ClaimTokens.random(),
-        DEFAULT_MAX_FILE_BYTES);
+        DEFAULT_MAX_FILE_BYTES,
+        null,
+        AgentLocator.NONE);
   }
 }
