@@ -104,12 +104,24 @@ public final class ServerContext {
 
   /** The same context listening on {@code port}. */
   ServerContext withPort(int port) {
+    return copy(server.withPort(port), agentLocator);
+  }
+
+  /**
+   * The same context (concluded or not) finding sandboxes' agents with {@code value} (tests,
+   * embedders); null: the backend's.
+   */
+  public ServerContext withAgentLocator(AgentLocator value) {
+    return copy(server, value);
+  }
+
+  private ServerContext copy(SchedulerConfig serverConfig, AgentLocator locator) {
     ServerContext c =
-        new ServerContext(server.withPort(port))
+        new ServerContext(serverConfig)
             .local(local)
             .security(security)
             .kubernetes(kubernetes)
-            .agentLocator(agentLocator);
+            .agentLocator(locator);
     c.concluded = concluded;
     return c;
   }

@@ -97,6 +97,12 @@ public final class SandboxRouter {
       bad(response, SANDBOX_ID, "must be one sandbox name (a DNS-1123 label, at most 63 chars)");
       return;
     }
+    for (String header : new String[] {NAMESPACE, PORT, TIMEOUT}) {
+      if (h.getAll(header).size() > 1) {
+        bad(response, header, "must be given at most once");
+        return;
+      }
+    }
     String ns = h.get(NAMESPACE);
     if (ns == null) ns = "default";
     else if (!DNS_LABEL.matcher(ns).matches()) {
