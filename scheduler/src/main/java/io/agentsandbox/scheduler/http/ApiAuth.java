@@ -96,6 +96,19 @@ public final class ApiAuth {
     return remote;
   }
 
+  /**
+   * Asks the {@link #remote()} authority (which must be set) about {@code token} and calls {@code
+   * then} with its verdict, or with the failure when it could not answer, on {@code ctx}.
+   */
+  public void verifyRemotely(
+      io.vertx.core.Context ctx,
+      String token,
+      java.util.function.BiConsumer<TokenVerifier.Verdict, Throwable> then) {
+    remote
+        .verify(token)
+        .whenComplete((verdict, failure) -> ctx.runOnContext(v -> then.accept(verdict, failure)));
+  }
+
   /** True when {@code /v1} calls need a token. */
   public boolean enabled() {
     return file != null || remote != null;

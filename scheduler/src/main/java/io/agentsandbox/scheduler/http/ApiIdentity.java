@@ -94,29 +94,25 @@ final class ApiIdentity {
     // The body must wait for the BodyHandler after us (it resumes the request); without the pause
     // it would arrive while the token is being checked and be lost.
     rc.request().pause();
-    remote
-        .verify(token)
-        .whenComplete(
-            (verdict, failure) ->
-                ctx.runOnContext(
-                    v -> {
-                      if (response.ended() || response.closed()) return;
-                      if (failure != null) {
-                        HttpErrors.write(
-                            response,
-                            503,
-                            "auth_unavailable",
-                            "Authorization",
-                            "the API token could not be checked: "
-                                + rootMessage(failure)
-                                + "; retry",
-                            1_000);
-                      } else if (verdict.isAuthenticated()) {
-                        then.accept(verdict.tenant());
-                      } else {
-                        invalidToken(response, verdict.reason());
-                      }
-                    }));
+    auth.verifyRemotely(
+        ctx,
+        token,
+        (verdict, failure) -> {
+          if (response.ended() || response.closed()) return;
+          if (failure != null) {
+            HttpErrors.write(
+                response,
+                503,
+                "auth_unavailable",
+                "Authorization",
+                "the API token could not be checked: " + rootMessage(failure) + "; retry",
+                1_000);
+          } else if (verdict.isAuthenticated()) {
+            then.accept(verdict.tenant());
+          } else {
+            invalidToken(response, verdict.reason());
+          }
+        });
   }
 
   private static void invalidToken(HttpServerResponse response, String message) {

@@ -213,30 +213,24 @@ public final class SandboxRouter {
       return;
     }
     ContextInternal ctx = (ContextInternal) vertx.getOrCreateContext();
-    remote
-        .verify(token)
-        .whenComplete(
-            (verdict, failure) ->
-                ctx.runOnContext(
-                    v -> {
-                      if (failure != null) {
-                        t.fail(
-                            503,
-                            "auth_unavailable",
-                            "Authorization",
-                            "the token could not be checked; retry",
-                            1_000);
-                      } else if (verdict.isAuthenticated() && l.tenant().equals(verdict.tenant())) {
-                        forward(t, l);
-                      } else {
-                        t.fail(
-                            403,
-                            "forbidden",
-                            "Authorization",
-                            "the token may not reach sandbox " + t.name,
-                            0);
-                      }
-                    }));
+    auth.verifyRemotely(
+        ctx,
+        token,
+        (verdict, failure) -> {
+          if (failure != null) {
+            t.fail(
+                503,
+                "auth_unavailable",
+                "Authorization",
+                "the token could not be checked; retry",
+                1_000);
+          } else if (verdict.isAuthenticated() && l.tenant().equals(verdict.tenant())) {
+            forward(t, l);
+          } else {
+            t.fail(
+                403, "forbidden", "Authorization", "the token may not reach sandbox " + t.name, 0);
+          }
+        });
   }
 
   private void forward(Target t, SandboxClaimLookup l) {

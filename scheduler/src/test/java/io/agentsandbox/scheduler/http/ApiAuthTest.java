@@ -2,10 +2,16 @@ package io.agentsandbox.scheduler.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.agentsandbox.core.port.TokenVerifier;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,5 +62,50 @@ class ApiAuthTest {
     assertThat(none.enabled()).isFalse();
     assertThat(none.tenantOf("anything")).isNull();
     assertThat(none.reloadIfChanged()).isFalse();
+  }
+
+  @Test
+  void shouldAnswerRemoteVerdictsAndFailuresOnTheCallersContext() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      ApiAuth auth =
+          ApiAuth.remoteOnly(
+              token ->
+                  token.equals("down")
+                      ? CompletableFuture.failedFuture(new IllegalStateException("down"))
+                      : CompletableFuture.supplyAsync(
+                          () ->
+                              token.equals("good")
+                                  ? TokenVerifier.Verdict.authenticated("alice")
+                                  : TokenVerifier.Verdict.rejected("unknown"),
+                          ForkJoinPool.commonPool()));
+      Context ctx = vertx.getOrCreateContext();
+      for (String token : new String[] {"good", "bad", "down"}) {
+        CompletableFuture<String> seen = new CompletableFuture<>();
+        ctx.runOnContext(
+            v ->
+                auth.verifyRemotely(
+                    ctx,
+                    token,
+                    (verdict, failure) -> {
+                      boolean onContext = Vertx.currentContext() == ctx;
+                      seen.complete(
+                          onContext
+                              + " "
+                              + (failure != null
+                                  ? "failed"
+                                  : verdict.isAuthenticated() ? verdict.tenant() : "rejected"));
+                    }));
+        String expected =
+            switch (token) {
+              case "good" -> "true alice";
+              case "bad" -> "true rejected";
+              default -> "true failed";
+            };
+        assertThat(seen.get(10, TimeUnit.SECONDS)).as(token).isEqualTo(expected);
+      }
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
   }
 }
