@@ -10,7 +10,7 @@
 # Needs: wrk (apt-get install wrk), benchmarks/target/benchmarks.jar
 # (mvn -B -ntp -pl benchmarks -am package -DskipTests), agent/target/agent-sandbox-agent
 # (mvn -B -ntp -pl agent package). Env: ROUNDS (2), DURATION (10s), CONNECTIONS (16), THREADS (1),
-# HTTP_INSTANCES (1, server event loops for HTTP).
+# HTTP_INSTANCES (1, server event loops for HTTP), WARMUP (5s per path through the router, discarded).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=benchmarks/target/benchmarks.jar
@@ -79,6 +79,12 @@ run() { # label url headers...
   errs=$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' <<<"$out")
   printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$rps" "$tps" "$p50" "$p99" "${errs:-none}"
 }
+
+# JIT warm-up of the server (discarded): WARMUP on each path through the router.
+for path in /exists/small.txt /download/big.bin; do
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP:-5s}" -H "X-Sandbox-ID: $SANDBOX" \
+    -H "X-Sandbox-Port: $AGENT_PORT" "http://127.0.0.1:$API_PORT$path" >/dev/null
+done
 
 echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, $ROUNDS rounds, A = direct agent, B = router"
 echo "| run | req/s | transfer/s | p50 | p99 | errors |"
