@@ -12,21 +12,21 @@ public final class HttpErrors {
   private HttpErrors() {}
 
   /** Writes an error unless the response has already been written or the connection is gone. */
-  public static void write(
+  public static io.vertx.core.Future<Void> write(
       HttpServerResponse response,
       int status,
       String code,
       String field,
       String message,
       long retryAfterMs) {
-    if (response.ended() || response.closed()) return;
+    if (response.ended() || response.closed()) return io.vertx.core.Future.succeededFuture();
     JsonObject error = new JsonObject().put("status", status).put("code", code);
     if (field != null) error.put("field", field);
     error.put("message", message);
     response.setStatusCode(status).putHeader("content-type", "application/json");
     if (retryAfterMs > 0)
       response.putHeader("Retry-After", Long.toString(Math.max(1, (retryAfterMs + 999) / 1000)));
-    response.end(new JsonObject().put("error", error).toBuffer());
+    return response.end(new JsonObject().put("error", error).toBuffer());
   }
 
   /**

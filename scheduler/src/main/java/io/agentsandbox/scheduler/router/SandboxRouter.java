@@ -51,6 +51,9 @@ public final class SandboxRouter {
   /** How long a cached claim holds before the shards are asked again (a release shows by then). */
   static final long CACHE_TTL_NS = 1_000_000_000L;
 
+  /** Kept-alive connections to one agent per HTTP event loop (Vert.x's default is 5). */
+  static final int MAX_CONNECTIONS_PER_AGENT = 64;
+
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
 
   private record Cached(SandboxClaimLookup lookup, long atNs) {}
@@ -77,10 +80,8 @@ public final class SandboxRouter {
     this.tokens = tokens;
     this.client =
         vertx.createHttpClient(
-            new HttpClientOptions()
-                .setConnectTimeout(5_000)
-                .setTcpNoDelay(true)
-                .setKeepAlive(true));
+            new HttpClientOptions().setConnectTimeout(5_000).setTcpNoDelay(true).setKeepAlive(true),
+            new io.vertx.core.http.PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS_PER_AGENT));
   }
 
   /** True when the request is for the router. */
@@ -173,6 +174,7 @@ public final class SandboxRouter {
   }
 
   private void authorize(Target t, SandboxClaimLookup l) {
+    if (t.done) return; // timed out meanwhile
     switch (l.status()) {
       case NOT_FOUND -> {
         t.fail(404, "not_found", SANDBOX_ID, "no sandbox " + t.name + " in this namespace", 0);
@@ -234,6 +236,7 @@ public final class SandboxRouter {
   }
 
   private void forward(Target t, SandboxClaimLookup l) {
+    if (t.done) return; // timed out meanwhile
     AgentEndpoint endpoint = locator.locate(l.sandbox());
     if (endpoint == null) {
       t.fail(
@@ -298,6 +301,11 @@ public final class SandboxRouter {
                 }
                 return;
               }
+              if (t.done) {
+                ar.result().release();
+                return;
+              }
+              t.done = true;
               t.headArrived = true;
               vertx.cancelTimer(t.timer);
               ar.result().send();
@@ -313,6 +321,9 @@ public final class SandboxRouter {
     final long timeoutMs;
     long timer = -1;
     boolean headArrived;
+    boolean closeAfterFailure;
+    // True once answered with an error: a late answer of the agent is dropped.
+    boolean done;
 
     Target(HttpServerRequest req, ProxyRequest proxyRequest, String name, int port, long ms) {
       this.req = req;
@@ -329,6 +340,9 @@ public final class SandboxRouter {
               timeoutMs,
               id -> {
                 if (headArrived) return;
+                // The exchange is abandoned (the agent's answer, if it comes, is dropped): the
+                // connection is closed once the error is on the wire.
+                closeAfterFailure = true;
                 if (!req.isEnded()) {
                   fail(
                       408, "request_timeout", "body", "the request body did not arrive in time", 0);
@@ -340,19 +354,28 @@ public final class SandboxRouter {
                       "the sandbox did not answer within " + timeoutMs / 1000 + " s",
                       0);
                 }
-                req.connection().close();
               });
       req.response().closeHandler(v -> vertx.cancelTimer(timer));
     }
 
+    /**
+     * Answers with an error, once; closes the connection after it when the request's body is still
+     * coming (it will not be read) or the exchange timed out.
+     */
     void fail(int status, String code, String field, String message, long retryAfterMs) {
+      if (done) return;
+      done = true;
       vertx.cancelTimer(timer);
       headArrived = true;
       proxyRequest.release();
       HttpServerResponse response = req.response();
-      if (!req.isEnded()) response.putHeader("Connection", "close");
-      HttpErrors.write(response, status, code, field, message, retryAfterMs);
-      if (!req.isEnded()) response.endHandler(v -> req.connection().close());
+      boolean close = closeAfterFailure || !req.isEnded();
+      if (close) response.putHeader("Connection", "close");
+      HttpErrors.write(response, status, code, field, message, retryAfterMs)
+          .onComplete(
+              ar -> {
+                if (close) req.connection().close();
+              });
     }
   }
 
