@@ -39,18 +39,18 @@ final class Wire {
     return error(status, code, field, message, retryAfter);
   }
 
-  /** The exception class of a status (and, for 409, of the code). */
+  /** The exception class of a status (and, for 410, of the code). */
   static AgentSandboxException error(
       int status, String code, String field, String message, Duration retryAfter) {
     return switch (status) {
       case 400, 413, 415, 422 -> new BadRequestException(status, code, field, message, retryAfter);
       case 401, 403 -> new UnauthorizedException(status, code, field, message, retryAfter);
       case 404 -> new NotFoundException(status, code, field, message, retryAfter);
-      case 409 ->
+      case 409 -> new ConflictException(status, code, field, message, retryAfter);
+      case 410 ->
           "sandbox_gone".equals(code)
               ? new SandboxGoneException(status, code, field, message, retryAfter)
-              : new ConflictException(status, code, field, message, retryAfter);
-      case 410 -> new GoneException(status, code, field, message, retryAfter);
+              : new GoneException(status, code, field, message, retryAfter);
       case 429 -> new QuotaExceededException(status, code, field, message, retryAfter);
       case 503 -> new OverloadedException(status, code, field, message, retryAfter);
       case 504 -> new WaitTimeoutException(status, code, field, message, retryAfter);

@@ -164,7 +164,7 @@ class ClientLocalBackendIT {
       while (error == null) {
         try {
           sandbox.exec("true");
-        } catch (SandboxGoneException e) { // 409 sandbox_gone: the claim stays, its sandbox is dead
+        } catch (SandboxGoneException e) { // 410 sandbox_gone: the claim stays readable as Failed
           error = e;
         }
         if (error == null && System.nanoTime() > deadline)

@@ -15,6 +15,7 @@ import io.agentsandbox.core.port.NanoClock;
 import io.agentsandbox.core.port.ProvisionListener;
 import io.agentsandbox.core.port.SandboxProvisioner;
 import io.agentsandbox.core.port.SchedulerMetrics;
+import io.agentsandbox.warmpool.ClaimView;
 import io.agentsandbox.warmpool.CreationGate;
 import io.agentsandbox.warmpool.PoolActions;
 import io.agentsandbox.warmpool.SizingPolicy;
@@ -258,11 +259,11 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
     } else if (command instanceof ShardCommand.ReleaseClaim c) {
       c.reply().complete(claims.release(c.claimId(), c.tenant(), now));
     } else if (command instanceof ShardCommand.ReadClaim c) {
-      c.reply().complete(claims.read(c.claimId(), c.tenant()));
+      c.reply().complete(claims.read(c.claimId(), c.tenant(), now));
     } else if (command instanceof ShardCommand.ReadPools c) {
       c.reply().complete(snapshots());
     } else if (command instanceof ShardCommand.FindClaimSandbox c) {
-      c.reply().complete(claims.findSandbox(c.claimId()));
+      c.reply().complete(claims.findSandbox(c.claimId(), now));
     } else if (command instanceof ShardCommand.BindingPersisted c) {
       bindings.onPersisted(c, claims.poolOf(c.ticket().request().claimId()), now);
     } else if (command instanceof ShardCommand.DeclarePool c) {
@@ -348,6 +349,19 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
   @Override
   public void claimEnded(String claimId) {
     claims.remove(claimId);
+    bindings.claimEnded(claimId);
+  }
+
+  @Override
+  public void claimLost(ClaimView view) {
+    String claimId = view.request().claimId();
+    LOG.warn(
+        "claim {} of tenant {}: its sandbox {} died: {}",
+        claimId,
+        view.request().tenant(),
+        view.assignment().sandbox().name(),
+        view.lost().reason());
+    claims.lost(view);
     bindings.claimEnded(claimId);
   }
 
