@@ -77,13 +77,7 @@ final class Wire {
               s.path("simulated").asBoolean(false));
     }
     Instant expires = null;
-    if (c.hasNonNull("expiresAt")) {
-      try {
-        expires = Instant.parse(c.get("expiresAt").asText());
-      } catch (DateTimeParseException e) {
-        expires = null;
-      }
-    }
+    if (c.hasNonNull("expiresAt")) expires = instant(c.get("expiresAt").asText());
     return new ClaimInfo(
         c.path("claimId").asText(null),
         c.path("status").asText(null),
@@ -97,7 +91,22 @@ final class Wire {
         c.path("launchType").asText(null),
         c.has("waitedMs") ? c.get("waitedMs").asDouble() : Double.NaN,
         expires,
-        sandbox);
+        sandbox,
+        "Failed".equals(c.path("status").asText())
+            ? new ClaimInfo.Failure(
+                c.path("reason").asText(null),
+                c.path("message").asText(null),
+                instant(c.path("failedAt").asText(null)))
+            : null);
+  }
+
+  private static Instant instant(String text) {
+    if (text == null) return null;
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      return null;
+    }
   }
 
   static PoolInfo pool(JsonNode p) {

@@ -172,6 +172,15 @@ class ClientLocalBackendIT {
         if (error == null) LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
       }
       assertThat(error.getMessage()).isNotBlank();
+      long readDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      ClaimInfo failed = client.getClaim(sandbox.claimId());
+      while (!failed.isFailed() && System.nanoTime() < readDeadline) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        failed = client.getClaim(sandbox.claimId());
+      }
+      assertThat(failed.status()).isEqualTo("Failed");
+      assertThat(failed.failure().reason()).isNotBlank();
+      assertThat(failed.failure().at()).isNotNull();
       System.out.println(
           "killed sandbox: " + error.getClass().getSimpleName() + ": " + error.getMessage());
       CliResult cli =
