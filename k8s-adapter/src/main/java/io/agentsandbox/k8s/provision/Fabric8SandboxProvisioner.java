@@ -182,17 +182,8 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
 
           @Override
           public void onDelete(Sandbox s, boolean finalStateUnknown) {
-            String k = key(s.getMetadata().getNamespace(), s.getMetadata().getName());
-            Pending p = pending.remove(k);
-            if (p != null) {
-              p.listener()
-                  .onSandboxFailed(
-                      p.pool(),
-                      s.getMetadata().getName(),
-                      "the Sandbox was deleted before it was ready");
-              return;
-            }
-            Pending member = live.remove(k);
+            if (failPending(s, "the Sandbox was deleted before it was ready")) return;
+            Pending member = live.remove(key(s));
             // deleted behind the engine's back (a user, or a Recreate rollout): the pool replaces
             // it
             if (member != null)
@@ -206,9 +197,13 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
     return ns + "/" + name;
   }
 
+  private static String key(Sandbox s) {
+    return key(s.getMetadata().getNamespace(), s.getMetadata().getName());
+  }
+
   /** Informer thread: report a waiting create once its Sandbox is Ready (or terminally failed). */
   private void onSandboxObserved(Sandbox s) {
-    String k = key(s.getMetadata().getNamespace(), s.getMetadata().getName());
+    String k = key(s);
     if (!pending.containsKey(k) || s.getStatus() == null || s.getStatus().getConditions() == null)
       return;
     Condition ready = null;
@@ -226,15 +221,16 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
         p.listener().onSandboxReady(p.pool(), s.getMetadata().getName(), ips);
       }
     } else if (finished != null && "True".equals(finished.getStatus())) {
-      Pending p = pending.remove(k);
-      if (p != null) {
-        p.listener()
-            .onSandboxFailed(
-                p.pool(),
-                s.getMetadata().getName(),
-                "the sandbox's pod ended: " + finished.getReason());
-      }
+      failPending(s, "the sandbox's pod ended: " + finished.getReason());
     }
+  }
+
+  /** Reports the waiting create of {@code s} as failed; false when none was waiting. */
+  private boolean failPending(Sandbox s, String reason) {
+    Pending p = pending.remove(key(s));
+    if (p == null) return false;
+    p.listener().onSandboxFailed(p.pool(), s.getMetadata().getName(), reason);
+    return true;
   }
 
   @Override
