@@ -5,21 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.agentsandbox.core.model.PoolKey;
 import io.agentsandbox.core.model.RuntimeClass;
 import io.agentsandbox.core.model.SandboxBlueprint;
-import io.agentsandbox.core.port.ProvisionListener;
+import io.agentsandbox.core.testing.RecordingListener;
 import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.SandboxConditions;
 import io.agentsandbox.k8s.crd.SandboxStatus;
+import io.agentsandbox.k8s.testing.ClusterFixtures;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,22 +37,11 @@ class Fabric8SandboxProvisionerMockTest {
 
   KubernetesClient client;
   private Fabric8SandboxProvisioner provisioner;
-  private final Events events = new Events();
+  private final RecordingListener events = new RecordingListener();
 
   @BeforeEach
   void start() throws Exception {
-    Path crd =
-        Path.of(
-            System.getProperty("agentsandbox.crds.dir", "../crds"),
-            "agents.x-k8s.io_sandboxes.yaml");
-    CustomResourceDefinition def =
-        client.apiextensions().v1().customResourceDefinitions().load(crd.toFile()).item();
-    client
-        .apiextensions()
-        .v1()
-        .customResourceDefinitions()
-        .resource(def)
-        .createOr(NonDeletingOperation::update);
+    ClusterFixtures.installCrd(client, "agents.x-k8s.io_sandboxes.yaml");
     provisioner =
         new Fabric8SandboxProvisioner(
             client, new Fabric8SandboxProvisioner.Options("test", 2, 100));
@@ -74,10 +59,10 @@ class Fabric8SandboxProvisionerMockTest {
     awaitSandbox("sb-1");
 
     setStatus("sb-1", condition(SandboxConditions.READY, "True", "DependenciesReady"), "10.0.0.5");
-    assertThat(events.next()).isEqualTo("ready sb-1 [10.0.0.5]");
+    assertThat(line(events.next(WAIT_S))).isEqualTo("ready sb-1 [10.0.0.5]");
 
     provisioner.delete(POOL, "sb-1", events);
-    assertThat(events.next()).isEqualTo("deleted sb-1");
+    assertThat(line(events.next(WAIT_S))).isEqualTo("deleted sb-1");
     client
         .resources(Sandbox.class)
         .inNamespace("test")
@@ -92,7 +77,8 @@ class Fabric8SandboxProvisionerMockTest {
 
     client.resources(Sandbox.class).inNamespace("test").withName("sb-2").delete();
 
-    assertThat(events.next()).isEqualTo("failed sb-2: the Sandbox was deleted before it was ready");
+    assertThat(line(events.next(WAIT_S)))
+        .isEqualTo("failed sb-2: the Sandbox was deleted before it was ready");
   }
 
   @Test
@@ -102,7 +88,8 @@ class Fabric8SandboxProvisionerMockTest {
 
     setStatus("sb-3", condition(SandboxConditions.FINISHED, "True", "PodFailed"), null);
 
-    assertThat(events.next()).isEqualTo("failed sb-3: the sandbox's pod ended: PodFailed");
+    assertThat(line(events.next(WAIT_S)))
+        .isEqualTo("failed sb-3: the sandbox's pod ended: PodFailed");
   }
 
   @Test
@@ -110,7 +97,20 @@ class Fabric8SandboxProvisionerMockTest {
     provisioner.create(POOL, "sb-4", BLUEPRINT, events);
     provisioner.create(POOL, "sb-4", BLUEPRINT, events);
 
-    assertThat(events.next()).isEqualTo("failed sb-4: a create of test/sb-4 is already in flight");
+    assertThat(line(events.next(WAIT_S)))
+        .isEqualTo("failed sb-4: a create of test/sb-4 is already in flight");
+  }
+
+  /**
+   * An event as a line: {@code ready NAME [IPS]}, {@code failed NAME: REASON}, {@code deleted
+   * NAME}.
+   */
+  private static String line(RecordingListener.Event e) {
+    return switch (e.kind()) {
+      case "ready" -> "ready " + e.name() + " " + e.addresses();
+      case "failed" -> "failed " + e.name() + ": " + e.reason();
+      default -> e.kind() + " " + e.name();
+    };
   }
 
   private void awaitSandbox(String name) {
@@ -137,31 +137,5 @@ class Fabric8SandboxProvisionerMockTest {
         .withReason(reason)
         .withLastTransitionTime("2026-01-01T00:00:00Z")
         .build();
-  }
-
-  /** Listener calls as lines, in order. */
-  private static final class Events implements ProvisionListener {
-    private final BlockingQueue<String> seen = new LinkedBlockingQueue<>();
-
-    @Override
-    public void onSandboxReady(PoolKey pool, String sandboxName, List<String> addresses) {
-      seen.add("ready " + sandboxName + " " + addresses);
-    }
-
-    @Override
-    public void onSandboxFailed(PoolKey pool, String sandboxName, String reason) {
-      seen.add("failed " + sandboxName + ": " + reason);
-    }
-
-    @Override
-    public void onSandboxDeleted(PoolKey pool, String sandboxName) {
-      seen.add("deleted " + sandboxName);
-    }
-
-    String next() throws InterruptedException {
-      String e = seen.poll(WAIT_S, TimeUnit.SECONDS);
-      assertThat(e).as("a listener call within %ss", WAIT_S).isNotNull();
-      return e;
-    }
   }
 }
