@@ -51,8 +51,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p><b>Errors.</b> Every failure is an unchecked {@link AgentSandboxException}, typed by status:
  * {@link BadRequestException} 400, {@link UnauthorizedException} 401/403, {@link NotFoundException}
- * 404, {@link ConflictException} 409 ({@link SandboxGoneException} when the sandbox died), {@link
- * GoneException} 410, {@link QuotaExceededException} 429, {@link OverloadedException} 503, {@link
+ * 404, {@link ConflictException} 409, {@link GoneException} 410 ({@link SandboxGoneException} when
+ * the sandbox died), {@link QuotaExceededException} 429, {@link OverloadedException} 503, {@link
  * WaitTimeoutException} 504, {@link ServerErrorException} other 5xx, {@link TransportException}
  * when no answer came. Each carries the server's error code, field and message.
  *

@@ -7,7 +7,7 @@ import java.time.Instant;
  * /v1/claims/{id}}). Never holds the claim token; {@link SandboxHandle} does.
  *
  * @param claimId the claim's id
- * @param status {@code Bound}, or {@code Pending} while it waits
+ * @param status {@code Bound}; {@code Pending} while it waits; {@code Failed} when its sandbox died
  * @param namespace the pool's namespace
  * @param pool the pool's name
  * @param tenant the claim's tenant
@@ -19,6 +19,7 @@ import java.time.Instant;
  * @param waitedMs how long it waited, when bound (else NaN)
  * @param expiresAt when its TTL releases it, or null
  * @param sandbox the bound sandbox, or null while pending
+ * @param failure why and when its sandbox died, or null unless {@code Failed}
  */
 public record ClaimInfo(
     String claimId,
@@ -33,7 +34,22 @@ public record ClaimInfo(
     String launchType,
     double waitedMs,
     Instant expiresAt,
-    SandboxInfo sandbox) {
+    SandboxInfo sandbox,
+    Failure failure) {
+
+  /**
+   * Why a claim's sandbox died.
+   *
+   * @param reason a word: {@code OutOfMemory}, {@code Died}, or the backend's
+   * @param message what the backend said
+   * @param at when the server learnt of it (null if it did not say)
+   */
+  public record Failure(String reason, String message, Instant at) {}
+
+  /** True when the claim's sandbox died ({@link #failure} says why). */
+  public boolean isFailed() {
+    return "Failed".equals(status);
+  }
 
   /** True when a sandbox is bound. */
   public boolean isBound() {

@@ -3,8 +3,8 @@ package io.agentsandbox.client;
 import java.time.Duration;
 
 /**
- * {@code 409}: the claim was cancelled while it waited ({@code cancelled}), is still waiting
- * ({@code claim_pending}), or its sandbox is gone ({@link SandboxGoneException}).
+ * {@code 409}: the claim was cancelled while it waited ({@code cancelled}) or is still waiting
+ * ({@code claim_pending}).
  */
 public class ConflictException extends AgentSandboxException {
   private static final long serialVersionUID = 1L;

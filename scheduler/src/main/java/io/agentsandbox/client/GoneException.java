@@ -3,11 +3,10 @@ package io.agentsandbox.client;
 import java.time.Duration;
 
 /**
- * {@code 410}: the resource existed but is gone for good (not answered by this server version,
- * which uses {@code 404} for released claims and {@code 409 sandbox_gone} for dead sandboxes; kept
- * for routers and later versions).
+ * {@code 410}: the resource existed but is gone for good; {@link SandboxGoneException} when it is a
+ * claim's sandbox that died.
  */
-public final class GoneException extends AgentSandboxException {
+public class GoneException extends AgentSandboxException {
   private static final long serialVersionUID = 1L;
 
   /**

@@ -3,10 +3,11 @@ package io.agentsandbox.client;
 import java.time.Duration;
 
 /**
- * {@code 409 sandbox_gone}: the claim still exists but its sandbox died (killed, crashed, its pod
- * deleted). Nothing more can run in it: release the handle and claim another sandbox.
+ * {@code 410 sandbox_gone}: the claim's sandbox died (killed, out of memory, crashed, its pod
+ * deleted); the message says why, and {@code GET /v1/claims/{id}} shows the claim as {@code Failed}
+ * with the reason. Nothing more can run in it: release the handle and claim another sandbox.
  */
-public final class SandboxGoneException extends ConflictException {
+public final class SandboxGoneException extends GoneException {
   private static final long serialVersionUID = 1L;
 
   /**

@@ -39,18 +39,18 @@ final class Wire {
     return error(status, code, field, message, retryAfter);
   }
 
-  /** The exception class of a status (and, for 409, of the code). */
+  /** The exception class of a status (and, for 410, of the code). */
   static AgentSandboxException error(
       int status, String code, String field, String message, Duration retryAfter) {
     return switch (status) {
       case 400, 413, 415, 422 -> new BadRequestException(status, code, field, message, retryAfter);
       case 401, 403 -> new UnauthorizedException(status, code, field, message, retryAfter);
       case 404 -> new NotFoundException(status, code, field, message, retryAfter);
-      case 409 ->
+      case 409 -> new ConflictException(status, code, field, message, retryAfter);
+      case 410 ->
           "sandbox_gone".equals(code)
               ? new SandboxGoneException(status, code, field, message, retryAfter)
-              : new ConflictException(status, code, field, message, retryAfter);
-      case 410 -> new GoneException(status, code, field, message, retryAfter);
+              : new GoneException(status, code, field, message, retryAfter);
       case 429 -> new QuotaExceededException(status, code, field, message, retryAfter);
       case 503 -> new OverloadedException(status, code, field, message, retryAfter);
       case 504 -> new WaitTimeoutException(status, code, field, message, retryAfter);
@@ -77,13 +77,7 @@ final class Wire {
               s.path("simulated").asBoolean(false));
     }
     Instant expires = null;
-    if (c.hasNonNull("expiresAt")) {
-      try {
-        expires = Instant.parse(c.get("expiresAt").asText());
-      } catch (DateTimeParseException e) {
-        expires = null;
-      }
-    }
+    if (c.hasNonNull("expiresAt")) expires = instant(c.get("expiresAt").asText());
     return new ClaimInfo(
         c.path("claimId").asText(null),
         c.path("status").asText(null),
@@ -97,7 +91,22 @@ final class Wire {
         c.path("launchType").asText(null),
         c.has("waitedMs") ? c.get("waitedMs").asDouble() : Double.NaN,
         expires,
-        sandbox);
+        sandbox,
+        "Failed".equals(c.path("status").asText())
+            ? new ClaimInfo.Failure(
+                c.path("reason").asText(null),
+                c.path("message").asText(null),
+                instant(c.path("failedAt").asText(null)))
+            : null);
+  }
+
+  private static Instant instant(String text) {
+    if (text == null) return null;
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      return null;
+    }
   }
 
   static PoolInfo pool(JsonNode p) {

@@ -35,13 +35,7 @@ final class ServerSettings {
             WarmPoolPolicy.DEFAULTS.createBackoffMaxNs(),
             TimeUnit.MILLISECONDS.toNanos(config.maxAdmittedWaitMs()),
             config.maxWaitingPerPool());
-    SizingPolicy sizing =
-        new SizingPolicy(
-            SizingPolicy.DEFAULTS.shortWindowNs(),
-            SizingPolicy.DEFAULTS.longWindowNs(),
-            SizingPolicy.DEFAULTS.scaleDownDelayNs(),
-            SizingPolicy.DEFAULTS.scaleDownStepNs(),
-            config.leadTimeSeedMs());
+    SizingPolicy sizing = SizingPolicy.DEFAULTS.withLeadTimeSeedMs(config.leadTimeSeedMs());
     Map<String, Integer> concurrency = new HashMap<>();
     config.createConcurrency().forEach((k, v) -> concurrency.put(k, v.intValue()));
     Map<String, Double> rates = new HashMap<>();

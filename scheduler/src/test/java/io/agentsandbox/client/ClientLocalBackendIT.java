@@ -164,7 +164,7 @@ class ClientLocalBackendIT {
       while (error == null) {
         try {
           sandbox.exec("true");
-        } catch (SandboxGoneException e) { // 409 sandbox_gone: the claim stays, its sandbox is dead
+        } catch (SandboxGoneException e) { // 410 sandbox_gone: the claim stays readable as Failed
           error = e;
         }
         if (error == null && System.nanoTime() > deadline)
@@ -172,6 +172,15 @@ class ClientLocalBackendIT {
         if (error == null) LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
       }
       assertThat(error.getMessage()).isNotBlank();
+      long readDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      ClaimInfo failed = client.getClaim(sandbox.claimId());
+      while (!failed.isFailed() && System.nanoTime() < readDeadline) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        failed = client.getClaim(sandbox.claimId());
+      }
+      assertThat(failed.status()).isEqualTo("Failed");
+      assertThat(failed.failure().reason()).isNotBlank();
+      assertThat(failed.failure().at()).isNotNull();
       System.out.println(
           "killed sandbox: " + error.getClass().getSimpleName() + ": " + error.getMessage());
       CliResult cli =

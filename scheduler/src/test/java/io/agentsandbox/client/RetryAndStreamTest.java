@@ -151,7 +151,7 @@ class RetryAndStreamTest {
           .isInstanceOf(e.getValue())
           .hasMessage(e.getKey() + " c" + e.getKey() + ": m c" + e.getKey());
     }
-    stub.error(409, "sandbox_gone", null);
+    stub.error(410, "sandbox_gone", null);
     assertThatThrownBy(() -> client(RetryPolicy.none()).pools())
         .isInstanceOf(SandboxGoneException.class);
     stub.answer(502, Map.of("content-type", "text/html"), "<html>bad gateway</html>");

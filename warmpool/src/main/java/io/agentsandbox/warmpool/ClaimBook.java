@@ -260,11 +260,12 @@ final class ClaimBook {
   }
 
   /** A claimed member died: its claim ends (the member is gone already). */
-  void memberLost(Member member) {
+  void memberLost(Member member, String reason, long nowNs) {
     claimed.remove(member.claim.claimId());
     ttlDeadlines.remove(member);
     tenants.add(member.claim.tenant(), -1);
-    actions.claimEnded(member.claim.claimId());
+    actions.claimLost(
+        new ClaimView(member.claim, member.assignment, new ClaimView.Lost(reason, nowNs)));
   }
 
   /** Ends waits past their deadline and bindings past their TTL (their members are deleted). */

@@ -27,6 +27,14 @@ public interface PoolActions {
     ticket.complete(assigned);
   }
 
-  /** A claim this pool admitted has ended (released, expired, cancelled or its sandbox died). */
+  /** A claim this pool admitted has ended (released, expired or cancelled). */
   default void claimEnded(String claimId) {}
+
+  /**
+   * A bound claim's sandbox died ({@link ClaimView#lost} says why): the claim has ended in this
+   * pool; its owner may keep the view so the claim's holder can read what happened.
+   */
+  default void claimLost(ClaimView view) {
+    claimEnded(view.request().claimId());
+  }
 }

@@ -44,6 +44,11 @@ public record SizingPolicy(
     leadTimeSeedMs = Map.copyOf(leadTimeSeedMs);
   }
 
+  /** This policy with other lead-time seeds (see {@link #leadTimeSeedMs}). */
+  public SizingPolicy withLeadTimeSeedMs(Map<String, Long> seedMs) {
+    return new SizingPolicy(shortWindowNs, longWindowNs, scaleDownDelayNs, scaleDownStepNs, seedMs);
+  }
+
   /** The seeded lead time of a runtime class, in ns. */
   public long leadTimeSeedNs(RuntimeClass runtimeClass) {
     Long ms = leadTimeSeedMs.get(runtimeClass.isDefault() ? "default" : runtimeClass.name());

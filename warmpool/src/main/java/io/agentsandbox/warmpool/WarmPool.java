@@ -229,7 +229,7 @@ public final class WarmPool {
         metrics.sandboxFailed(false);
       }
       case CLAIMED -> {
-        claims.memberLost(member);
+        claims.memberLost(member, reason, nowNs);
         metrics.sandboxFailed(false);
       }
       case DELETING -> roster.deletingEnded();

@@ -1,6 +1,7 @@
 package io.agentsandbox.warmpool;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Scheduler-wide knobs of every pool. Immutable.
@@ -49,25 +50,6 @@ public record WarmPoolPolicy(
           TimeUnit.MILLISECONDS.toNanos(DEFAULT_MAX_ADMITTED_WAIT_MS),
           DEFAULT_MAX_WAITING_PER_POOL);
 
-  /** The knobs before admission control, with its defaults. */
-  public WarmPoolPolicy(
-      long readinessGraceNs,
-      int maxStarting,
-      int maxClaimsPerTenant,
-      long emptyRetryAfterMs,
-      long createBackoffBaseNs,
-      long createBackoffMaxNs) {
-    this(
-        readinessGraceNs,
-        maxStarting,
-        maxClaimsPerTenant,
-        emptyRetryAfterMs,
-        createBackoffBaseNs,
-        createBackoffMaxNs,
-        TimeUnit.MILLISECONDS.toNanos(DEFAULT_MAX_ADMITTED_WAIT_MS),
-        DEFAULT_MAX_WAITING_PER_POOL);
-  }
-
   public WarmPoolPolicy {
     if (readinessGraceNs <= 0)
       throw new IllegalArgumentException("readinessGraceNs must be > 0: " + readinessGraceNs);
@@ -92,50 +74,64 @@ public record WarmPoolPolicy(
   }
 
   public WarmPoolPolicy withReadinessGraceNs(long ns) {
-    return new WarmPoolPolicy(
-        ns,
-        maxStarting,
-        maxClaimsPerTenant,
-        emptyRetryAfterMs,
-        createBackoffBaseNs,
-        createBackoffMaxNs,
-        maxAdmittedWaitNs,
-        maxWaitingPerPool);
+    return with(k -> k.readinessGraceNs = ns);
   }
 
   public WarmPoolPolicy withMaxStarting(int n) {
-    return new WarmPoolPolicy(
-        readinessGraceNs,
-        n,
-        maxClaimsPerTenant,
-        emptyRetryAfterMs,
-        createBackoffBaseNs,
-        createBackoffMaxNs,
-        maxAdmittedWaitNs,
-        maxWaitingPerPool);
+    return with(k -> k.maxStarting = n);
   }
 
   public WarmPoolPolicy withMaxClaimsPerTenant(int n) {
-    return new WarmPoolPolicy(
-        readinessGraceNs,
-        maxStarting,
-        n,
-        emptyRetryAfterMs,
-        createBackoffBaseNs,
-        createBackoffMaxNs,
-        maxAdmittedWaitNs,
-        maxWaitingPerPool);
+    return with(k -> k.maxClaimsPerTenant = n);
   }
 
   public WarmPoolPolicy withAdmission(long maxAdmittedWaitNs, int maxWaitingPerPool) {
-    return new WarmPoolPolicy(
-        readinessGraceNs,
-        maxStarting,
-        maxClaimsPerTenant,
-        emptyRetryAfterMs,
-        createBackoffBaseNs,
-        createBackoffMaxNs,
-        maxAdmittedWaitNs,
-        maxWaitingPerPool);
+    return with(
+        k -> {
+          k.maxAdmittedWaitNs = maxAdmittedWaitNs;
+          k.maxWaitingPerPool = maxWaitingPerPool;
+        });
+  }
+
+  /** A copy of this policy with {@code change} applied to its knobs (validated again). */
+  private WarmPoolPolicy with(Consumer<Knobs> change) {
+    Knobs k = new Knobs(this);
+    change.accept(k);
+    return k.policy();
+  }
+
+  /** The knobs of a policy, to change some of them and build another. */
+  private static final class Knobs {
+    long readinessGraceNs;
+    int maxStarting;
+    int maxClaimsPerTenant;
+    long emptyRetryAfterMs;
+    long createBackoffBaseNs;
+    long createBackoffMaxNs;
+    long maxAdmittedWaitNs;
+    int maxWaitingPerPool;
+
+    Knobs(WarmPoolPolicy p) {
+      readinessGraceNs = p.readinessGraceNs;
+      maxStarting = p.maxStarting;
+      maxClaimsPerTenant = p.maxClaimsPerTenant;
+      emptyRetryAfterMs = p.emptyRetryAfterMs;
+      createBackoffBaseNs = p.createBackoffBaseNs;
+      createBackoffMaxNs = p.createBackoffMaxNs;
+      maxAdmittedWaitNs = p.maxAdmittedWaitNs;
+      maxWaitingPerPool = p.maxWaitingPerPool;
+    }
+
+    WarmPoolPolicy policy() {
+      return new WarmPoolPolicy(
+          readinessGraceNs,
+          maxStarting,
+          maxClaimsPerTenant,
+          emptyRetryAfterMs,
+          createBackoffBaseNs,
+          createBackoffMaxNs,
+          maxAdmittedWaitNs,
+          maxWaitingPerPool);
+    }
   }
 }

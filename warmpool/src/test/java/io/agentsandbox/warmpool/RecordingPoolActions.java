@@ -10,6 +10,7 @@ final class RecordingPoolActions implements PoolActions {
   final List<String> creates = new ArrayList<>();
   final List<String> deletes = new ArrayList<>();
   final List<String> endedClaims = new ArrayList<>();
+  final List<ClaimView> lostClaims = new ArrayList<>();
 
   /**
    * Index into {@link #creates} of the oldest create not yet handed out by {@link #takeCreates}.
@@ -29,6 +30,12 @@ final class RecordingPoolActions implements PoolActions {
   @Override
   public void claimEnded(String claimId) {
     endedClaims.add(claimId);
+  }
+
+  @Override
+  public void claimLost(ClaimView view) {
+    lostClaims.add(view);
+    claimEnded(view.request().claimId());
   }
 
   /** Creates asked for since the last call, oldest first. */

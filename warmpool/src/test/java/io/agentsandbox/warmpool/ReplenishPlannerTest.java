@@ -16,7 +16,9 @@ class ReplenishPlannerTest {
           1_000,
           1_000,
           TimeUnit.MILLISECONDS.toNanos(100),
-          TimeUnit.SECONDS.toNanos(1));
+          TimeUnit.SECONDS.toNanos(1),
+          WarmPoolPolicy.DEFAULTS.maxAdmittedWaitNs(),
+          WarmPoolPolicy.DEFAULTS.maxWaitingPerPool());
   private final ReplenishPlanner planner = new ReplenishPlanner(policy);
 
   @Test

@@ -709,10 +709,21 @@ class WarmPoolTest {
     pool.tryAssign(ticket, now());
     String name = ticket.assigned().sandbox().name();
 
-    pool.onSandboxFailed(name, "OOMKilled", now());
+    long diedAt = now();
+    pool.onSandboxFailed(name, "OutOfMemory: killed at its memory limit", diedAt);
 
     assertThat(pool.claimedCount()).isZero();
     assertThat(actions.endedClaims).containsExactly(ticket.request().claimId());
+    assertThat(actions.lostClaims)
+        .singleElement()
+        .satisfies(
+            v -> {
+              assertThat(v.isLost()).isTrue();
+              assertThat(v.isBound()).isFalse();
+              assertThat(v.assignment().sandbox().name()).isEqualTo(name);
+              assertThat(v.lost())
+                  .isEqualTo(new ClaimView.Lost("OutOfMemory: killed at its memory limit", diedAt));
+            });
     assertThat(pool.release(ticket.request().claimId(), now()))
         .isEqualTo(WarmPool.ReleaseResult.UNKNOWN);
     pool.onTick(clock.advanceMs(5_000));

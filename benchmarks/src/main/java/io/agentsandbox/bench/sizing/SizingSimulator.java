@@ -133,12 +133,7 @@ final class SizingSimulator {
         new SandboxBlueprint(
             "sim", runtime.runtimeClass(), "", List.of(), List.of(), Map.of(), 0, 0);
     SizingPolicy sizing =
-        new SizingPolicy(
-            SizingPolicy.DEFAULTS.shortWindowNs(),
-            SizingPolicy.DEFAULTS.longWindowNs(),
-            SizingPolicy.DEFAULTS.scaleDownDelayNs(),
-            SizingPolicy.DEFAULTS.scaleDownStepNs(),
-            Map.of("*", (long) (runtime.p90S() * 1000)));
+        SizingPolicy.DEFAULTS.withLeadTimeSeedMs(Map.of("*", (long) (runtime.p90S() * 1000)));
     WarmPoolPolicy policy =
         WarmPoolPolicy.DEFAULTS.withMaxStarting(100_000).withMaxClaimsPerTenant(1_000_000);
     WarmPool pool =

@@ -12,11 +12,14 @@ import io.agentsandbox.k8s.crd.UpstreamKeys;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.ArrayList;
@@ -179,17 +182,8 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
 
           @Override
           public void onDelete(Sandbox s, boolean finalStateUnknown) {
-            String k = key(s.getMetadata().getNamespace(), s.getMetadata().getName());
-            Pending p = pending.remove(k);
-            if (p != null) {
-              p.listener()
-                  .onSandboxFailed(
-                      p.pool(),
-                      s.getMetadata().getName(),
-                      "the Sandbox was deleted before it was ready");
-              return;
-            }
-            Pending member = live.remove(k);
+            if (failPending(s, "the Sandbox was deleted before it was ready")) return;
+            Pending member = live.remove(key(s));
             // deleted behind the engine's back (a user, or a Recreate rollout): the pool replaces
             // it
             if (member != null)
@@ -203,9 +197,13 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
     return ns + "/" + name;
   }
 
+  private static String key(Sandbox s) {
+    return key(s.getMetadata().getNamespace(), s.getMetadata().getName());
+  }
+
   /** Informer thread: report a waiting create once its Sandbox is Ready (or terminally failed). */
   private void onSandboxObserved(Sandbox s) {
-    String k = key(s.getMetadata().getNamespace(), s.getMetadata().getName());
+    String k = key(s);
     if (!pending.containsKey(k) || s.getStatus() == null || s.getStatus().getConditions() == null)
       return;
     Condition ready = null;
@@ -223,15 +221,16 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
         p.listener().onSandboxReady(p.pool(), s.getMetadata().getName(), ips);
       }
     } else if (finished != null && "True".equals(finished.getStatus())) {
-      Pending p = pending.remove(k);
-      if (p != null) {
-        p.listener()
-            .onSandboxFailed(
-                p.pool(),
-                s.getMetadata().getName(),
-                "the sandbox's pod ended: " + finished.getReason());
-      }
+      failPending(s, "the sandbox's pod ended: " + finished.getReason());
     }
+  }
+
+  /** Reports the waiting create of {@code s} as failed; false when none was waiting. */
+  private boolean failPending(Sandbox s, String reason) {
+    Pending p = pending.remove(key(s));
+    if (p == null) return false;
+    p.listener().onSandboxFailed(p.pool(), s.getMetadata().getName(), reason);
+    return true;
   }
 
   @Override
@@ -256,31 +255,26 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
       listener.onSandboxFailed(pool, sandboxName, "a create of " + k + " is already in flight");
       return;
     }
-    try {
-      io.execute(
-          () -> {
-            try {
-              client
-                  .resources(Sandbox.class)
-                  .inNamespace(pool.namespace())
-                  .resource(sandbox)
-                  .create();
-            } catch (KubernetesClientException e) {
-              Pending p = pending.remove(k);
-              LOG.debug("sandbox {}: create failed: {}", k, e.getMessage());
-              if (p != null)
-                listener.onSandboxFailed(
-                    pool, sandboxName, "create failed (" + e.getCode() + "): " + e.getMessage());
-            } catch (RuntimeException e) {
-              pending.remove(k);
-              listener.onSandboxFailed(pool, sandboxName, "create failed: " + e);
-            }
-          });
-    } catch (RejectedExecutionException e) {
-      pending.remove(k);
-      listener.onSandboxFailed(
-          pool, sandboxName, "the Kubernetes backend is overloaded (k8s-io queue full)");
-    }
+    onIo(
+        () -> {
+          try {
+            sandboxes(pool.namespace()).resource(sandbox).create();
+          } catch (KubernetesClientException e) {
+            Pending p = pending.remove(k);
+            LOG.debug("sandbox {}: create failed: {}", k, e.getMessage());
+            if (p != null)
+              listener.onSandboxFailed(
+                  pool, sandboxName, "create failed (" + e.getCode() + "): " + e.getMessage());
+          } catch (RuntimeException e) {
+            pending.remove(k);
+            listener.onSandboxFailed(pool, sandboxName, "create failed: " + e);
+          }
+        },
+        () -> {
+          pending.remove(k);
+          listener.onSandboxFailed(
+              pool, sandboxName, "the Kubernetes backend is overloaded (k8s-io queue full)");
+        });
   }
 
   @Override
@@ -288,30 +282,40 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
     String k = key(pool.namespace(), sandboxName);
     pending.remove(k); // NOTE: a delete supersedes a waiting create: only onSandboxDeleted follows
     live.remove(k);
-    try {
-      io.execute(
-          () -> {
-            try {
-              client
-                  .resources(Sandbox.class)
-                  .inNamespace(pool.namespace())
-                  .withName(sandboxName)
-                  .delete();
-            } catch (KubernetesClientException e) {
-              if (e.getCode() != 404) {
-                LOG.warn(
-                    "sandbox {}: delete failed ({}); reported as deleted, garbage collection of the pool cleans up: {}",
-                    k,
-                    e.getCode(),
-                    e.getMessage());
-              }
+    onIo(
+        () -> {
+          try {
+            sandboxes(pool.namespace()).withName(sandboxName).delete();
+          } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+              LOG.warn(
+                  "sandbox {}: delete failed ({}); reported as deleted, garbage collection of the"
+                      + " pool cleans up: {}",
+                  k,
+                  e.getCode(),
+                  e.getMessage());
             }
-            listener.onSandboxDeleted(pool, sandboxName);
-          });
+          }
+          listener.onSandboxDeleted(pool, sandboxName);
+        },
+        () -> {
+          LOG.warn("sandbox {}: k8s-io queue full; delete dropped", k);
+          listener.onSandboxDeleted(pool, sandboxName);
+        });
+  }
+
+  /** Runs {@code call} on the k8s-io pool, or {@code queueFull} here when its queue is full. */
+  private void onIo(Runnable call, Runnable queueFull) {
+    try {
+      io.execute(call);
     } catch (RejectedExecutionException e) {
-      LOG.warn("sandbox {}: k8s-io queue full; delete dropped", k);
-      listener.onSandboxDeleted(pool, sandboxName);
+      queueFull.run();
     }
+  }
+
+  private NonNamespaceOperation<Sandbox, KubernetesResourceList<Sandbox>, Resource<Sandbox>>
+      sandboxes(String namespace) {
+    return client.resources(Sandbox.class).inNamespace(namespace);
   }
 
   /** The Sandbox object for a pool member: blueprint → single-container pod template. */

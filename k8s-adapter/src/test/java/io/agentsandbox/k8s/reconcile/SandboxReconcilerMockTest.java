@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.SandboxConditions;
+import io.agentsandbox.k8s.testing.ClusterFixtures;
 import io.agentsandbox.k8s.testing.Kubelet;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,21 +26,7 @@ class SandboxReconcilerMockTest {
 
   @BeforeEach
   void start() throws Exception {
-    // NOTE: the mock honours the status subresource only once the CRD object exists (platform.md
-    // §2)
-    Path crd =
-        Path.of(
-            System.getProperty("agentsandbox.crds.dir", "../crds"),
-            "agents.x-k8s.io_sandboxes.yaml");
-    CustomResourceDefinition def =
-        client.apiextensions().v1().customResourceDefinitions().load(crd.toFile()).item();
-    // createOr(update): on a loaded machine the client may retry a slow POST that did succeed
-    client
-        .apiextensions()
-        .v1()
-        .customResourceDefinitions()
-        .resource(def)
-        .createOr(NonDeletingOperation::update);
+    ClusterFixtures.installCrd(client, "agents.x-k8s.io_sandboxes.yaml");
     reconciler =
         new SandboxReconciler(client, SandboxReconciler.Options.defaults().inNamespace("test"));
     reconciler.start().get(10, TimeUnit.SECONDS);

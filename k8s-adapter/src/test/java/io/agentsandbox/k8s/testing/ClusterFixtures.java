@@ -15,8 +15,11 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -27,6 +30,23 @@ import java.util.concurrent.TimeUnit;
 public final class ClusterFixtures {
 
   private ClusterFixtures() {}
+
+  /**
+   * Creates (or updates) the CRD of {@code file} in {@code crds/} (system property {@code
+   * agentsandbox.crds.dir}): fabric8's mock server honours the status subresource only once the CRD
+   * object exists. createOr(update): on a loaded machine the client may retry a slow POST that did
+   * succeed.
+   */
+  public static void installCrd(KubernetesClient c, String file) {
+    Path crd = Path.of(System.getProperty("agentsandbox.crds.dir", "../crds"), file);
+    CustomResourceDefinition def =
+        c.apiextensions().v1().customResourceDefinitions().load(crd.toFile()).item();
+    c.apiextensions()
+        .v1()
+        .customResourceDefinitions()
+        .resource(def)
+        .createOr(NonDeletingOperation::update);
+  }
 
   /**
    * A SandboxTemplate {@code template} (one sleeping python container) and a SandboxWarmPool of

@@ -275,9 +275,22 @@ public final class ClaimJsonCodec {
   }
 
   JsonObject encodeView(ClaimView view, long nowNs) {
+    if (view.isLost()) return encodeFailed(view, nowNs);
     return view.isBound()
         ? encodeBound(view.request(), view.assignment(), nowNs)
         : encodePending(view.request());
+  }
+
+  /** A claim whose sandbox died: what it was bound to, why and when it ended. */
+  private JsonObject encodeFailed(ClaimView view, long nowNs) {
+    JsonObject out = encodeBound(view.request(), view.assignment(), nowNs);
+    out.remove("expiresAt");
+    String reason = view.lost().reason();
+    int colon = reason.indexOf(':');
+    return out.put("status", "Failed")
+        .put("reason", colon > 0 ? reason.substring(0, colon) : "Died")
+        .put("message", reason)
+        .put("failedAt", Instant.now().minusNanos(nowNs - view.lost().atNs()).toString());
   }
 
   static JsonObject encodePool(PoolSnapshot p) {

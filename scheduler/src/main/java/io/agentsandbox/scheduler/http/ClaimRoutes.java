@@ -5,6 +5,7 @@ import io.agentsandbox.core.model.ClaimRequest;
 import io.agentsandbox.core.model.RejectReason;
 import io.agentsandbox.scheduler.shard.ShardCommand;
 import io.agentsandbox.scheduler.shard.ShardProxy;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -19,6 +20,7 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.SecureRandom;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -269,48 +271,52 @@ public final class ClaimRoutes {
   }
 
   private void getClaim(RoutingContext rc) {
-    ShardProxy shard = claimShard(rc);
-    if (shard == null) return;
-    String tenant = tenantOf(rc);
-    if (tenant == null) return;
-    PromiseInternal<ShardCommand.ReadReply> reply = HttpResponses.context(rc).promise();
-    String id = rc.pathParam("id");
-    shard.send(new ShardCommand.ReadClaim(id, tenant, reply));
-    reply
-        .future()
-        .onComplete(
-            ar -> {
-              if (ar.failed()) {
-                HttpErrors.write(rc.response(), 500, "internal_error", null, "internal error", 0);
-                return;
-              }
-              switch (ar.result().status()) {
-                case FOUND ->
-                    HttpResponses.json(
-                        rc.response(),
-                        200,
-                        codec.encodeView(ar.result().view(), api.clock().nanoTime()));
-                case FORBIDDEN ->
-                    HttpErrors.write(
-                        rc.response(),
-                        403,
-                        "forbidden",
-                        "X-Tenant",
-                        "claim " + id + " belongs to another tenant",
-                        0);
-                case NOT_FOUND -> HttpErrors.notFound(rc.response(), "id", "no claim " + id);
-              }
-            });
+    this.<ShardCommand.ReadReply>askClaimShard(
+        rc,
+        ShardCommand.ReadClaim::new,
+        (id, reply) -> {
+          switch (reply.status()) {
+            case FOUND ->
+                HttpResponses.json(
+                    rc.response(), 200, codec.encodeView(reply.view(), api.clock().nanoTime()));
+            case FORBIDDEN -> otherTenant(rc, id);
+            case NOT_FOUND -> HttpErrors.notFound(rc.response(), "id", "no claim " + id);
+          }
+        });
   }
 
   private void deleteClaim(RoutingContext rc) {
+    this.<ShardCommand.ReleaseReply>askClaimShard(
+        rc,
+        ShardCommand.ReleaseClaim::new,
+        (id, reply) -> {
+          switch (reply) {
+            case RELEASED, CANCELLED -> rc.response().setStatusCode(204).end();
+            case FORBIDDEN -> otherTenant(rc, id);
+            case NOT_FOUND -> HttpErrors.notFound(rc.response(), "id", "no claim " + id);
+          }
+        });
+  }
+
+  /** A command on one claim, for its tenant, answered through {@code reply}. */
+  private interface ClaimCommand<R> {
+    ShardCommand of(String claimId, String tenant, Promise<R> reply);
+  }
+
+  /**
+   * Sends a command on the claim named in the path to the shard that owns it, as the caller's
+   * tenant, and hands the reply to {@code answer} (a failed reply is a 500). An unknown claim id or
+   * a missing tenant is answered here.
+   */
+  private <R> void askClaimShard(
+      RoutingContext rc, ClaimCommand<R> command, BiConsumer<String, R> answer) {
     ShardProxy shard = claimShard(rc);
     if (shard == null) return;
     String tenant = tenantOf(rc);
     if (tenant == null) return;
-    PromiseInternal<ShardCommand.ReleaseReply> reply = HttpResponses.context(rc).promise();
+    PromiseInternal<R> reply = HttpResponses.context(rc).promise();
     String id = rc.pathParam("id");
-    shard.send(new ShardCommand.ReleaseClaim(id, tenant, reply));
+    shard.send(command.of(id, tenant, reply));
     reply
         .future()
         .onComplete(
@@ -319,19 +325,18 @@ public final class ClaimRoutes {
                 HttpErrors.write(rc.response(), 500, "internal_error", null, "internal error", 0);
                 return;
               }
-              switch (ar.result()) {
-                case RELEASED, CANCELLED -> rc.response().setStatusCode(204).end();
-                case FORBIDDEN ->
-                    HttpErrors.write(
-                        rc.response(),
-                        403,
-                        "forbidden",
-                        "X-Tenant",
-                        "claim " + id + " belongs to another tenant",
-                        0);
-                case NOT_FOUND -> HttpErrors.notFound(rc.response(), "id", "no claim " + id);
-              }
+              answer.accept(id, ar.result());
             });
+  }
+
+  private static void otherTenant(RoutingContext rc, String claimId) {
+    HttpErrors.write(
+        rc.response(),
+        403,
+        "forbidden",
+        "X-Tenant",
+        "claim " + claimId + " belongs to another tenant",
+        0);
   }
 
   private ShardProxy claimShard(RoutingContext rc) {

@@ -75,6 +75,14 @@ final class SandboxAccess {
                         "id",
                         "the token's claim " + claimId + " no longer exists (released or expired)",
                         0);
+                case GONE ->
+                    HttpErrors.write(
+                        response,
+                        410,
+                        "sandbox_gone",
+                        "id",
+                        "the sandbox of claim " + claimId + " died: " + lookup.goneReason(),
+                        0);
                 case PENDING ->
                     HttpErrors.write(
                         response,
@@ -138,7 +146,7 @@ final class SandboxAccess {
       t = t.getCause();
     if (t instanceof ExecException e) {
       switch (e.kind()) {
-        case GONE -> HttpErrors.write(rc.response(), 409, "sandbox_gone", "id", e.getMessage(), 0);
+        case GONE -> HttpErrors.write(rc.response(), 410, "sandbox_gone", "id", e.getMessage(), 0);
         case BUSY -> HttpErrors.write(rc.response(), 503, "exec_busy", null, e.getMessage(), 1_000);
         case RUNTIME_ERROR ->
             HttpErrors.write(rc.response(), 502, "runtime_error", null, e.getMessage(), 0);

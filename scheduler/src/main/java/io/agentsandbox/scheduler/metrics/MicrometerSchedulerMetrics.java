@@ -101,27 +101,11 @@ public final class MicrometerSchedulerMetrics implements SchedulerMetrics {
         stats,
         PoolStats::warmHitRatio);
 
-    Counter warm =
-        counter(
-            list,
-            "claims_total",
-            "Claims by outcome",
-            tags.and("outcome", "assigned", "launch_type", "warm"));
-    Counter cold =
-        counter(
-            list,
-            "claims_total",
-            "Claims by outcome",
-            tags.and("outcome", "assigned", "launch_type", "cold"));
+    Counter warm = claims(list, tags, "assigned", "warm");
+    Counter cold = claims(list, tags, "assigned", "cold");
     EnumMap<RejectReason, Counter> rejected = new EnumMap<>(RejectReason.class);
     for (RejectReason r : RejectReason.values()) {
-      rejected.put(
-          r,
-          counter(
-              list,
-              "claims_total",
-              "Claims by outcome",
-              tags.and("outcome", r.code(), "launch_type", "none")));
+      rejected.put(r, claims(list, tags, r.code(), "none"));
     }
     Timer waitWarm =
         timer(
@@ -222,6 +206,15 @@ public final class MicrometerSchedulerMetrics implements SchedulerMetrics {
             .tags(tags)
             .strongReference(true)
             .register(registry));
+  }
+
+  /** {@code claims_total} of one outcome and launch type. */
+  private Counter claims(List<Meter> list, Tags tags, String outcome, String launchType) {
+    return counter(
+        list,
+        "claims_total",
+        "Claims by outcome",
+        tags.and("outcome", outcome, "launch_type", launchType));
   }
 
   private Counter counter(List<Meter> list, String name, String help, Tags tags) {

@@ -259,11 +259,11 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
     } else if (command instanceof ShardCommand.ReleaseClaim c) {
       c.reply().complete(claims.release(c.claimId(), c.tenant(), now));
     } else if (command instanceof ShardCommand.ReadClaim c) {
-      c.reply().complete(claims.read(c.claimId(), c.tenant()));
+      c.reply().complete(claims.read(c.claimId(), c.tenant(), now));
     } else if (command instanceof ShardCommand.ReadPools c) {
       c.reply().complete(snapshots());
     } else if (command instanceof ShardCommand.FindClaimSandbox c) {
-      c.reply().complete(claims.findSandbox(c.claimId()));
+      c.reply().complete(claims.findSandbox(c.claimId(), now));
     } else if (command instanceof ShardCommand.FindSandboxClaim c) {
       c.reply().complete(findSandboxClaim(c.namespace(), c.sandboxName()));
     } else if (command instanceof ShardCommand.BindingPersisted c) {
@@ -353,6 +353,19 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
   @Override
   public void claimEnded(String claimId) {
     claims.remove(claimId);
+    bindings.claimEnded(claimId);
+  }
+
+  @Override
+  public void claimLost(ClaimView view) {
+    String claimId = view.request().claimId();
+    LOG.warn(
+        "claim {} of tenant {}: its sandbox {} died: {}",
+        claimId,
+        view.request().tenant(),
+        view.assignment().sandbox().name(),
+        view.lost().reason());
+    claims.lost(view);
     bindings.claimEnded(claimId);
   }
 

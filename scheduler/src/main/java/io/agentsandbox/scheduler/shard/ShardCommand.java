@@ -116,11 +116,22 @@ public sealed interface ShardCommand {
   /**
    * Answer to {@link FindClaimSandbox}: {@code sandbox} is set only when {@code status} is BOUND.
    */
-  record SandboxLookup(Status status, io.agentsandbox.core.model.SandboxRef sandbox) {
+  record SandboxLookup(
+      Status status, io.agentsandbox.core.model.SandboxRef sandbox, String goneReason) {
     public enum Status {
       BOUND,
       PENDING,
+      /** The claim's sandbox died; {@code goneReason} says why. */
+      GONE,
       NOT_FOUND
+    }
+
+    public SandboxLookup(Status status, io.agentsandbox.core.model.SandboxRef sandbox) {
+      this(status, sandbox, null);
+    }
+
+    static SandboxLookup gone(String reason) {
+      return new SandboxLookup(Status.GONE, null, reason);
     }
   }
 

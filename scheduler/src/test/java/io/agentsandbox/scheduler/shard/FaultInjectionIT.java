@@ -142,7 +142,9 @@ class FaultInjectionIT {
             1_000_000,
             100,
             TimeUnit.MICROSECONDS.toNanos(10),
-            TimeUnit.MILLISECONDS.toNanos(1));
+            TimeUnit.MILLISECONDS.toNanos(1),
+            WarmPoolPolicy.DEFAULTS.maxAdmittedWaitNs(),
+            WarmPoolPolicy.DEFAULTS.maxWaitingPerPool());
     ShardRouter router = new ShardRouter(SHARDS);
     List<ShardProxy> shards = new ArrayList<>();
     for (int k = 0; k < SHARDS; k++) {

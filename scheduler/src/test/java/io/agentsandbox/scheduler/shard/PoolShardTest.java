@@ -159,6 +159,51 @@ class PoolShardTest {
   }
 
   @Test
+  void shouldKeepAClaimWhoseSandboxDiedReadableAsFailedUntilReleasedOrRetentionEnds() {
+    provisioner.readyAll();
+    executor.runAll();
+    RecordingTicket t = submit(ClaimFixtures.claim().tenant("alice"));
+    RecordingTicket u = submit(ClaimFixtures.claim().tenant("alice"));
+    executor.runAll();
+    String id = t.assigned().claimId();
+    proxy.send(
+        new ShardCommand.SandboxFailed(POOL, t.assigned().sandbox().name(), "OutOfMemory: 128Mi"));
+    proxy.send(
+        new ShardCommand.SandboxFailed(POOL, u.assigned().sandbox().name(), "Died: signal 9"));
+    executor.runAll();
+
+    ShardCommand.ReadReply read = read(id, "alice");
+    assertThat(read.status()).isEqualTo(ShardCommand.ReadReply.Status.FOUND);
+    assertThat(read.view().isLost()).isTrue();
+    assertThat(read.view().lost().reason()).isEqualTo("OutOfMemory: 128Mi");
+    assertThat(read(id, "bob").status()).isEqualTo(ShardCommand.ReadReply.Status.FORBIDDEN);
+
+    Promise<ShardCommand.SandboxLookup> find = Promise.promise();
+    proxy.send(new ShardCommand.FindClaimSandbox(id, find));
+    executor.runAll();
+    assertThat(find.future().result().status()).isEqualTo(ShardCommand.SandboxLookup.Status.GONE);
+    assertThat(find.future().result().goneReason()).isEqualTo("OutOfMemory: 128Mi");
+
+    Promise<ShardCommand.ReleaseReply> release = Promise.promise();
+    proxy.send(new ShardCommand.ReleaseClaim(id, "alice", release));
+    executor.runAll();
+    assertThat(release.future().result()).isEqualTo(ShardCommand.ReleaseReply.RELEASED);
+    assertThat(read(id, "alice").status()).isEqualTo(ShardCommand.ReadReply.Status.NOT_FOUND);
+
+    String other = u.assigned().claimId();
+    assertThat(read(other, "alice").view().lost().reason()).isEqualTo("Died: signal 9");
+    clock.advance(ClaimIndex.LOST_RETENTION_NS, java.util.concurrent.TimeUnit.NANOSECONDS);
+    assertThat(read(other, "alice").status()).isEqualTo(ShardCommand.ReadReply.Status.NOT_FOUND);
+  }
+
+  private ShardCommand.ReadReply read(String claimId, String tenant) {
+    Promise<ShardCommand.ReadReply> read = Promise.promise();
+    proxy.send(new ShardCommand.ReadClaim(claimId, tenant, read));
+    executor.runAll();
+    return read.future().result();
+  }
+
+  @Test
   void shouldReportPoolSnapshots() {
     provisioner.readyAll();
     executor.runAll();
