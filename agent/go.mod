@@ -1,0 +1,3 @@
+module agentsandbox.io/agent
+
+go 1.19
