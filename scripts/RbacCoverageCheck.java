@@ -402,7 +402,7 @@ public class RbacCoverageCheck {
    */
   static final Map<String, String[]> OPTIONAL = Map.of(
       "authentication.k8s.io|tokenreviews|create",
-      new String[] {"scheduler/src/main/java/io/agentsandbox/scheduler/backend/kubernetes/TokenReviewVerifier.java",
+      new String[] {"k8s-adapter/src/main/java/io/agentsandbox/k8s/auth/TokenReviewVerifier.java",
           "authentication().v1().tokenReviews().create("});
 
   static boolean isOptionalGrantInUse(String groupResource, String verb) {

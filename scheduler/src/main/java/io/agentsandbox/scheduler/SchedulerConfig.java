@@ -69,8 +69,47 @@ public record SchedulerConfig(
     int maxWaitingPerPool,
     int maxWaitingPerShard) {
 
+  /** Default bind address: this host only ({@code 0.0.0.0} for all interfaces). */
+  public static final String DEFAULT_HOST = "127.0.0.1";
+
   /** Default port of the claim API. */
   public static final int DEFAULT_PORT = 8080;
+
+  /** Default directory of pool YAML: the examples shipped with the repository. */
+  public static final String DEFAULT_POOLS_DIR = "crds/examples";
+
+  /** Default backend: local when runsc or bwrap works on this host, else simulated. */
+  public static final String DEFAULT_BACKEND = "auto";
+
+  /** Default bound of each shard's claim queue; a full queue answers 503 at once. */
+  public static final int DEFAULT_CLAIM_QUEUE_CAPACITY = 8_192;
+
+  /** Default most claims a shard handles per event-loop turn. */
+  public static final int DEFAULT_DRAIN_LIMIT = 256;
+
+  /** Default period of each shard's timer (deadlines, TTLs, stuck members). */
+  public static final long DEFAULT_TICK_MS = 10;
+
+  /** Default cap of one tenant's concurrent claims per pool. */
+  public static final int DEFAULT_MAX_CLAIMS_PER_TENANT = 1_000;
+
+  /** Default time a member may take to become ready before it is replaced: 5 min. */
+  public static final long DEFAULT_READINESS_GRACE_SECONDS = 300;
+
+  /** Default most sandboxes one pool starts at once. */
+  public static final int DEFAULT_MAX_STARTING_PER_POOL = 512;
+
+  /** Default {@code Retry-After} when a shard queue is full. */
+  public static final long DEFAULT_QUEUE_FULL_RETRY_AFTER_MS = 1_000;
+
+  /** Default admission bound on the wait a claim may queue for on an empty pool. */
+  public static final long DEFAULT_MAX_ADMITTED_WAIT_MS = 2_000;
+
+  /** Default cap on claims waiting in one pool. */
+  public static final int DEFAULT_MAX_WAITING_PER_POOL = 10_000;
+
+  /** Default cap on claims waiting over one shard's pools. */
+  public static final int DEFAULT_MAX_WAITING_PER_SHARD = 50_000;
 
   /** Default wait for warm capacity: 10 s. */
   public static final long DEFAULT_WAIT_MS = 10_000;

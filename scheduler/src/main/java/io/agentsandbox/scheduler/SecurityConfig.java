@@ -28,9 +28,25 @@ public record SecurityConfig(
     int idleTimeoutSeconds,
     long requestReadTimeoutMs) {
 
+  /** Default period of the checks for changed tokens and TLS files. */
+  public static final long DEFAULT_RELOAD_MS = 2_000;
+
+  /** Default idle time after which a connection is closed. */
+  public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 60;
+
+  /** Default time a request body may take to arrive after its head. */
+  public static final long DEFAULT_REQUEST_READ_TIMEOUT_MS = 10_000;
+
   /** Auth off, plain HTTP: what {@code ./run.sh} gets without a tokens file. */
   public static final SecurityConfig DEFAULTS =
-      new SecurityConfig("none", null, null, null, 2_000, 60, 10_000);
+      new SecurityConfig(
+          "none",
+          null,
+          null,
+          null,
+          DEFAULT_RELOAD_MS,
+          DEFAULT_IDLE_TIMEOUT_SECONDS,
+          DEFAULT_REQUEST_READ_TIMEOUT_MS);
 
   /** True when {@code /v1} calls need an API token. */
   public boolean authEnabled() {

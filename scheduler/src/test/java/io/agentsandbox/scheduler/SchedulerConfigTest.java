@@ -109,7 +109,24 @@ class SchedulerConfigTest {
   void shouldListFlagsAndEnvironmentInUsage() {
     String usage = new CommandLine(new Main()).getUsageMessage();
     assertThat(usage)
-        .contains(
-            "--pools-dir", "AGENT_SANDBOX_PORT", "AGENT_SANDBOX_POOLS_DIR", "--simulated-latency");
+        .contains("--pools-dir", "AGENT_SANDBOX_FOO_BAR", "--simulated-latency", "Default: 8080");
+  }
+
+  @Test
+  void shouldReadEveryFlagFromItsEnvironmentVariableUnlessGiven() {
+    java.util.Map<String, String> env =
+        java.util.Map.of(
+            "AGENT_SANDBOX_POOLS_DIR", "/srv/pools",
+            "AGENT_SANDBOX_PORT", "9000",
+            "AGENT_SANDBOX_LEASE_NAMESPACE", "ops");
+    Main main = new Main();
+    CommandLine cli = new CommandLine(main);
+    cli.setDefaultValueProvider(new io.agentsandbox.scheduler.cli.EnvDefaults(env::get));
+    cli.parseArgs("--port", "9001");
+    ServerContext ctx = main.toContext().conclude();
+    assertThat(ctx.server().poolsDir()).isEqualTo(java.nio.file.Path.of("/srv/pools"));
+    assertThat(ctx.server().port()).isEqualTo(9001);
+    assertThat(ctx.kubernetes().leaseNamespace()).isEqualTo("ops");
+    assertThat(ctx.server().tickMs()).isEqualTo(SchedulerConfig.DEFAULT_TICK_MS);
   }
 }

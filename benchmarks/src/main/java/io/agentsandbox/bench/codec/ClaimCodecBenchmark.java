@@ -10,7 +10,6 @@ import io.agentsandbox.core.model.SandboxRef;
 import io.agentsandbox.scheduler.Main;
 import io.agentsandbox.scheduler.SchedulerConfig;
 import io.agentsandbox.scheduler.http.ClaimJsonCodec;
-import io.agentsandbox.scheduler.http.CodecBenchAccess;
 import io.agentsandbox.scheduler.pools.PoolCatalog;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -54,7 +53,7 @@ public class ClaimCodecBenchmark extends BenchmarkBase {
                 .put("onEmpty", "cold")
                 .put("ttlSeconds", 600)
                 .encode());
-    request = CodecBenchAccess.decodeClaim(codec, body, null, "cl-0-abcdefghijklmnopqrst", NOW);
+    request = codec.decodeClaim(body, null, "cl-0-abcdefghijklmnopqrst", NOW);
     SandboxRef sandbox =
         new SandboxRef(
             "bench-gvisor-x7k2p",
@@ -69,7 +68,7 @@ public class ClaimCodecBenchmark extends BenchmarkBase {
             LaunchType.WARM,
             80_000,
             NOW + TimeUnit.SECONDS.toNanos(600));
-    fixedResponse = new JsonObject(CodecBenchAccess.encodeBound(codec, request, assigned, NOW));
+    fixedResponse = new JsonObject(codec.encodeBound(request, assigned, NOW).toBuffer());
     JsonArray podIps = fixedResponse.getJsonObject("sandbox").getJsonArray("podIPs");
     if (podIps.size() != 1 || !"Bound".equals(fixedResponse.getString("status"))) {
       throw new IllegalStateException("unexpected response " + fixedResponse);
@@ -78,7 +77,7 @@ public class ClaimCodecBenchmark extends BenchmarkBase {
 
   @Benchmark
   public ClaimRequest decodeClaim() {
-    return CodecBenchAccess.decodeClaim(codec, body, null, "cl-0-abcdefghijklmnopqrst", NOW);
+    return codec.decodeClaim(body, null, "cl-0-abcdefghijklmnopqrst", NOW);
   }
 
   @Benchmark
@@ -88,7 +87,7 @@ public class ClaimCodecBenchmark extends BenchmarkBase {
 
   @Benchmark
   public Buffer encodeBound() {
-    return CodecBenchAccess.encodeBound(codec, request, assigned, NOW);
+    return codec.encodeBound(request, assigned, NOW).toBuffer();
   }
 
   @Benchmark

@@ -1,5 +1,6 @@
 package io.agentsandbox.scheduler.http;
 
+import io.agentsandbox.core.port.TokenVerifier;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -4,7 +4,6 @@ import io.agentsandbox.core.model.RuntimeClass;
 import io.agentsandbox.core.port.NanoClock;
 import io.agentsandbox.core.port.SandboxExecutor;
 import io.agentsandbox.scheduler.SchedulerConfig;
-import io.agentsandbox.scheduler.backend.local.LocalBackendConfig;
 import io.agentsandbox.scheduler.pools.PoolCatalog;
 import io.agentsandbox.scheduler.shard.ShardProxy;
 import io.agentsandbox.scheduler.shard.ShardRouter;
@@ -35,6 +34,9 @@ public record ApiContext(
     ClaimTokens tokens,
     int maxFileBytes) {
 
+  /** Largest file moved when the context does not say: 16 MiB (the default exec output limit). */
+  public static final int DEFAULT_MAX_FILE_BYTES = 16 << 20;
+
   public ApiContext {
     shards = List.copyOf(shards);
   }
@@ -59,6 +61,6 @@ public record ApiContext(
         null,
         rc -> null,
         ClaimTokens.random(),
-        LocalBackendConfig.DEFAULT_EXEC_OUTPUT_LIMIT);
+        DEFAULT_MAX_FILE_BYTES);
   }
 }

@@ -58,7 +58,7 @@ public final class ClaimJsonCodec {
    * @param headerTenant the {@code X-Tenant} header, or null
    * @throws BadRequestException naming the field at fault
    */
-  ClaimRequest decodeClaim(Buffer body, String headerTenant, String claimId, long nowNs) {
+  public ClaimRequest decodeClaim(Buffer body, String headerTenant, String claimId, long nowNs) {
     JsonObject json = parseObject(body);
     for (String key : json.fieldNames()) {
       if (!CLAIM_FIELDS.contains(key)) {
@@ -234,7 +234,7 @@ public final class ClaimJsonCodec {
   // ---------------------------------------------------------------- encoding
 
   /** A bound claim, as {@code 201} and {@code GET /v1/claims/{id}} return it. */
-  JsonObject encodeBound(ClaimRequest request, ClaimOutcome.Assigned a, long nowNs) {
+  public JsonObject encodeBound(ClaimRequest request, ClaimOutcome.Assigned a, long nowNs) {
     SandboxRef s = a.sandbox();
     JsonObject sandbox =
         new JsonObject()

@@ -4,34 +4,29 @@ import io.agentsandbox.core.model.ExecRequest;
 import io.agentsandbox.core.model.ExecResult;
 import io.agentsandbox.core.model.SandboxRef;
 import io.agentsandbox.core.port.SandboxExecutor;
-import io.agentsandbox.core.port.SandboxExecutor.ExecException;
 import io.agentsandbox.scheduler.shard.ShardCommand;
-import io.agentsandbox.scheduler.shard.ShardProxy;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.internal.PromiseInternal;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 
 /**
- * Exec and files in a claimed sandbox: {@code POST /v1/sandboxes/{id}/exec} and {@code
- * GET|PUT|DELETE /v1/sandboxes/{id}/files/{path}}. One instance per HTTP verticle; used only on its
- * event loop.
+ * Exec and files in a claimed sandbox: {@code POST /v1/sandboxes/{id}/exec} here, and {@code
+ * GET|PUT|DELETE /v1/sandboxes/{id}/files/{path}} in {@link FileRoutes}. One instance per HTTP
+ * verticle; used only on its event loop.
  *
  * <p>Each call: the bearer token names its claim (checked in constant time) → the claim's shard
  * says which sandbox is bound ({@link ShardCommand.FindClaimSandbox}, reply hop back here) → the
@@ -44,29 +39,16 @@ final class SandboxRoutes {
   static final Set<String> EXEC_FIELDS = Set.of("command", "stdin", "env", "timeoutMs", "workdir");
   static final long DEFAULT_TIMEOUT_MS = 30_000;
   static final long MAX_TIMEOUT_MS = 3_600_000;
-  private static final long FILE_TIMEOUT_MS = 60_000;
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
-  // Scripts run by /bin/sh inside the sandbox; $1 is /workspace/<path>. Exit 3: escapes the
-  // workspace, 4: not found, 5: is a directory, 6: not a regular file. POSIX sh plus cat, dirname,
-  // basename, mkdir, rm and `readlink -f` (GNU coreutils or busybox: busybox's realpath has no -e,
-  // so
-  // `realpath -e X` is spelled `[ -e X ] && readlink -f -- X`, the same check).
-  static final String READ_SCRIPT =
-      "f=$([ -e \"$1\" ] && readlink -f -- \"$1\" 2>/dev/null) || exit 4; case \"$f\" in /workspace/*) ;; *) exit 3;; esac; "
-          + "[ -d \"$f\" ] && exit 5; [ -f \"$f\" ] || exit 6; exec cat -- \"$f\"";
-  static final String WRITE_SCRIPT =
-      "d=$(dirname -- \"$1\"); mkdir -p -- \"$d\" 2>/dev/null; r=$([ -e \"$d\" ] && readlink -f -- \"$d\" 2>/dev/null) || exit 4; "
-          + "case \"$r/\" in /workspace/*) ;; *) exit 3;; esac; t=\"$r/$(basename -- \"$1\")\"; [ -L \"$t\" ] && exit 3; [ -d \"$t\" ] && exit 5; "
-          + "cat > \"$t\"";
-  static final String DELETE_SCRIPT =
-      "d=$(p=$(dirname -- \"$1\"); [ -e \"$p\" ] && readlink -f -- \"$p\" 2>/dev/null) || exit 4; case \"$d/\" in /workspace/*) ;; *) exit 3;; esac; "
-          + "t=\"$d/$(basename -- \"$1\")\"; [ \"$t\" = /workspace ] && exit 3; { [ -e \"$t\" ] || [ -L \"$t\" ]; } || exit 4; rm -rf -- \"$t\"";
-
   private final ApiContext api;
+  private final SandboxAccess access;
+  private final FileRoutes files;
 
   SandboxRoutes(ApiContext api) {
     this.api = api;
+    this.access = new SandboxAccess(api);
+    this.files = new FileRoutes(api, access);
   }
 
   void register(Router router) {
@@ -74,25 +56,21 @@ final class SandboxRoutes {
         .post("/v1/sandboxes/:id/exec")
         .handler(BodyHandler.create(false).setBodyLimit(api.config().maxBodyBytes()))
         .handler(this::exec);
-    router.get("/v1/sandboxes/:id/files/*").handler(rc -> file(rc, Op.GET));
+    router.get("/v1/sandboxes/:id/files/*").handler(rc -> files.handle(rc, FileRoutes.Op.GET));
     router
         .put("/v1/sandboxes/:id/files/*")
         .handler(BodyHandler.create(false).setBodyLimit(api.maxFileBytes()))
-        .handler(rc -> file(rc, Op.PUT));
-    router.delete("/v1/sandboxes/:id/files/*").handler(rc -> file(rc, Op.DELETE));
-  }
-
-  private enum Op {
-    GET,
-    PUT,
-    DELETE
+        .handler(rc -> files.handle(rc, FileRoutes.Op.PUT));
+    router
+        .delete("/v1/sandboxes/:id/files/*")
+        .handler(rc -> files.handle(rc, FileRoutes.Op.DELETE));
   }
 
   // ---------------------------------------------------------------- exec
 
   private void exec(RoutingContext rc) {
     String contentType = rc.request().getHeader("content-type");
-    if (contentType != null && !ClaimRoutes.isJson(contentType)) {
+    if (contentType != null && !HttpResponses.isJson(contentType)) {
       HttpErrors.write(
           rc.response(),
           415,
@@ -115,18 +93,18 @@ final class SandboxRoutes {
       return;
     }
     if ("true".equals(stream)) {
-      withSandbox(rc, (sandbox, ctx) -> runStreaming(rc, ctx, sandbox, request));
+      access.withSandbox(rc, (sandbox, ctx) -> runStreaming(rc, ctx, sandbox, request));
       return;
     }
-    withSandbox(
+    access.withSandbox(
         rc,
         (sandbox, ctx) ->
-            run(
+            access.run(
                 rc,
                 ctx,
                 sandbox,
                 request,
-                r -> ClaimRoutesJson.write(rc.response(), 200, encodeResult(r))));
+                r -> HttpResponses.json(rc.response(), 200, encodeResult(r))));
   }
 
   /**
@@ -166,7 +144,7 @@ final class SandboxRoutes {
                 return;
               }
               if (!response.headWritten()) {
-                failExec(rc, ar.cause());
+                SandboxAccess.failExec(rc, ar.cause());
                 return;
               }
               response.end(
@@ -232,7 +210,8 @@ final class SandboxRoutes {
       for (String k : envJson.fieldNames()) {
         if (!ENV_NAME.matcher(k).matches())
           throw new BadRequestException(
-              "env", "variable name must match [A-Za-z_][A-Za-z0-9_]*: " + truncate(k));
+              "env",
+              "variable name must match [A-Za-z_][A-Za-z0-9_]*: " + HttpResponses.truncate(k));
         if (!(envJson.getValue(k) instanceof String v) || v.indexOf('\0') >= 0)
           throw new BadRequestException("env", "value of " + k + " must be a string without NUL");
         env.put(k, v);
@@ -272,280 +251,5 @@ final class SandboxRoutes {
         .put("stderrTruncated", r.stderrTruncated())
         .put("timedOut", r.timedOut())
         .put("durationMs", r.durationNs() / 1_000_000.0);
-  }
-
-  // ---------------------------------------------------------------- files
-
-  private void file(RoutingContext rc, Op op) {
-    String rel = rc.pathParam("*");
-    try {
-      rel = rel == null ? null : URLDecoder.decode(rel.replace("+", "%2B"), StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      HttpErrors.write(rc.response(), 400, "invalid_path", "path", "malformed percent-encoding", 0);
-      return;
-    }
-    String problem = pathProblem(rel);
-    if (problem != null) {
-      HttpErrors.write(rc.response(), 400, "invalid_path", "path", problem, 0);
-      return;
-    }
-    String path = ExecRequest.WORKSPACE + "/" + rel;
-    String script =
-        switch (op) {
-          case GET -> READ_SCRIPT;
-          case PUT -> WRITE_SCRIPT;
-          case DELETE -> DELETE_SCRIPT;
-        };
-    byte[] stdin =
-        op == Op.PUT
-            ? (rc.body().buffer() == null ? new byte[0] : rc.body().buffer().getBytes())
-            : null;
-    ExecRequest request =
-        new ExecRequest(
-            List.of("/bin/sh", "-c", script, "sh", path),
-            stdin,
-            null,
-            ExecRequest.WORKSPACE,
-            FILE_TIMEOUT_MS);
-    withSandbox(
-        rc,
-        (sandbox, ctx) -> run(rc, ctx, sandbox, request, r -> fileResult(rc, op, path, r, stdin)));
-  }
-
-  private void fileResult(RoutingContext rc, Op op, String path, ExecResult r, byte[] uploaded) {
-    HttpServerResponse response = rc.response();
-    switch (r.exitCode()) {
-      case 0 -> {
-        if (op == Op.GET) {
-          if (r.stdoutTruncated()) {
-            HttpErrors.write(
-                response,
-                413,
-                "file_too_large",
-                "path",
-                path + " is larger than " + api.maxFileBytes() + " bytes",
-                0);
-            return;
-          }
-          if (response.ended() || response.closed()) return;
-          response
-              .setStatusCode(200)
-              .putHeader("content-type", "application/octet-stream")
-              .end(Buffer.buffer(r.stdout()));
-        } else if (op == Op.PUT) {
-          ClaimRoutesJson.write(
-              response, 201, new JsonObject().put("path", path).put("size", uploaded.length));
-        } else {
-          if (!response.ended() && !response.closed()) response.setStatusCode(204).end();
-        }
-      }
-      case 3 ->
-          HttpErrors.write(
-              response,
-              403,
-              "path_escapes_workspace",
-              "path",
-              path + " resolves outside /workspace (symlink)",
-              0);
-      case 4 -> HttpErrors.notFound(response, "path", "no such file: " + truncate(path));
-      case 5 ->
-          HttpErrors.write(
-              response, 400, "is_a_directory", "path", truncate(path) + " is a directory", 0);
-      case 6 ->
-          HttpErrors.write(
-              response,
-              400,
-              "not_a_regular_file",
-              "path",
-              truncate(path) + " is not a regular file",
-              0);
-      default ->
-          HttpErrors.write(
-              response,
-              502,
-              "runtime_error",
-              null,
-              "file operation failed (exit "
-                  + r.exitCode()
-                  + "): "
-                  + truncate(new String(r.stderr(), StandardCharsets.UTF_8).strip()),
-              0);
-    }
-  }
-
-  /** Why a relative workspace path is refused, or null when it is acceptable. */
-  static String pathProblem(String rel) {
-    if (rel == null || rel.isEmpty()) return "a file path under /workspace is required";
-    if (rel.length() > 4096) return "path longer than 4096 characters";
-    if (rel.startsWith("/")) return "path must be relative to /workspace";
-    for (int i = 0; i < rel.length(); i++) {
-      if (rel.charAt(i) < 0x20 || rel.charAt(i) == 0x7f)
-        return "path must not contain control characters";
-    }
-    for (String segment : rel.split("/", -1)) {
-      if (segment.equals("..")) return "path must not contain '..' (traversal out of /workspace)";
-      if (segment.equals(".")) return "path must not contain '.' segments";
-    }
-    if (rel.endsWith("/")) return "path must name a file, not end with '/'";
-    return null;
-  }
-
-  /**
-   * True when a raw request path under {@code /v1/sandboxes/} carries a {@code ..} segment (plain
-   * or percent-encoded); such requests are normalised away from the files route by the router, so
-   * the 404 handler answers them with 400.
-   */
-  static boolean isTraversal(String rawPath) {
-    if (rawPath == null || !rawPath.startsWith("/v1/sandboxes/")) return false;
-    String decoded;
-    try {
-      decoded = URLDecoder.decode(rawPath.replace("+", "%2B"), StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      return true;
-    }
-    for (String segment : decoded.split("/", -1)) {
-      if (segment.equals("..")) return true;
-    }
-    return false;
-  }
-
-  // ---------------------------------------------------------------- shared
-
-  /**
-   * Checks the token, finds the claim's sandbox on its shard, then calls {@code then} on this loop.
-   */
-  private void withSandbox(RoutingContext rc, BiConsumer<SandboxRef, ContextInternal> then) {
-    HttpServerResponse response = rc.response();
-    String auth = rc.request().getHeader("Authorization");
-    if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      response.putHeader("WWW-Authenticate", "Bearer");
-      HttpErrors.write(
-          response,
-          401,
-          "unauthorized",
-          "Authorization",
-          "the claim's token is required: Authorization: Bearer <token from the 201 of POST /v1/claims>",
-          0);
-      return;
-    }
-    String claimId = api.tokens().verify(auth.substring(7).trim());
-    int k = claimId == null ? -1 : api.router().shardOfClaim(claimId);
-    if (k < 0 || k >= api.shards().size()) {
-      response.putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-      HttpErrors.write(response, 401, "unauthorized", "Authorization", "invalid token", 0);
-      return;
-    }
-    String id = rc.pathParam("id");
-    ContextInternal ctx = (ContextInternal) rc.vertx().getOrCreateContext();
-    PromiseInternal<ShardCommand.SandboxLookup> reply = ctx.promise();
-    ShardProxy shard = api.shards().get(k);
-    shard.send(new ShardCommand.FindClaimSandbox(claimId, reply));
-    reply
-        .future()
-        .onComplete(
-            ar -> {
-              if (ar.failed()) {
-                HttpErrors.write(response, 500, "internal_error", null, "internal error", 0);
-                return;
-              }
-              ShardCommand.SandboxLookup lookup = ar.result();
-              switch (lookup.status()) {
-                case NOT_FOUND ->
-                    HttpErrors.write(
-                        response,
-                        404,
-                        "not_found",
-                        "id",
-                        "the token's claim " + claimId + " no longer exists (released or expired)",
-                        0);
-                case PENDING ->
-                    HttpErrors.write(
-                        response,
-                        409,
-                        "claim_pending",
-                        "id",
-                        "claim " + claimId + " is still waiting for a sandbox",
-                        0);
-                case BOUND -> {
-                  SandboxRef sandbox = lookup.sandbox();
-                  if (!sandbox.name().equals(id) && !claimId.equals(id)) {
-                    HttpErrors.write(
-                        response,
-                        403,
-                        "forbidden",
-                        "Authorization",
-                        "the token belongs to another claim's sandbox, not " + truncate(id),
-                        0);
-                  } else if (api.executor() == null || "simulated".equals(sandbox.backend())) {
-                    HttpErrors.write(
-                        response,
-                        501,
-                        "simulated_sandbox",
-                        null,
-                        "sandbox "
-                            + sandbox.name()
-                            + " is SIMULATED (backend "
-                            + sandbox.backend()
-                            + "): there is nothing to exec into; start the server with --backend local",
-                        0);
-                  } else {
-                    then.accept(sandbox, ctx);
-                  }
-                }
-              }
-            });
-  }
-
-  private void run(
-      RoutingContext rc,
-      ContextInternal ctx,
-      SandboxRef sandbox,
-      ExecRequest request,
-      java.util.function.Consumer<ExecResult> onResult) {
-    Future.fromCompletionStage(api.executor().exec(sandbox, request), ctx)
-        .onComplete(
-            ar -> {
-              if (ar.succeeded()) {
-                onResult.accept(ar.result());
-                return;
-              }
-              failExec(rc, ar.cause());
-            });
-  }
-
-  /** Answers an exec that could not run. HTTP loop. */
-  private static void failExec(RoutingContext rc, Throwable cause) {
-    Throwable t = cause;
-    if (t instanceof java.util.concurrent.CompletionException && t.getCause() != null)
-      t = t.getCause();
-    if (t instanceof ExecException e) {
-      switch (e.kind()) {
-        case GONE -> HttpErrors.write(rc.response(), 409, "sandbox_gone", "id", e.getMessage(), 0);
-        case BUSY -> HttpErrors.write(rc.response(), 503, "exec_busy", null, e.getMessage(), 1_000);
-        case RUNTIME_ERROR ->
-            HttpErrors.write(rc.response(), 502, "runtime_error", null, e.getMessage(), 0);
-      }
-    } else {
-      HttpErrors.write(rc.response(), 500, "internal_error", null, "internal error", 0);
-    }
-  }
-
-  private static String truncate(String s) {
-    if (s == null) return "";
-    String clean = s.replaceAll("[^\\x20-\\x7e]", "?");
-    return clean.length() > 200 ? clean.substring(0, 200) + "..." : clean;
-  }
-
-  /** JSON writing shared with {@link ClaimRoutes}. */
-  static final class ClaimRoutesJson {
-    private ClaimRoutesJson() {}
-
-    static void write(HttpServerResponse response, int status, JsonObject body) {
-      if (response.ended() || response.closed()) return;
-      response
-          .setStatusCode(status)
-          .putHeader("content-type", "application/json")
-          .end(body.toBuffer());
-    }
   }
 }

@@ -76,16 +76,16 @@ class FileScriptsTest {
   @MethodSource("shells")
   void readWriteDeleteInsideTheWorkspace(String kind) throws Exception {
     setUp(kind);
-    assertThat(run(SandboxRoutes.WRITE_SCRIPT, "a/b/c.txt", "hello").code()).isZero();
+    assertThat(run(FileRoutes.WRITE_SCRIPT, "a/b/c.txt", "hello").code()).isZero();
     assertThat(Files.readString(ws.resolve("a/b/c.txt"))).isEqualTo("hello");
-    assertThat(run(SandboxRoutes.READ_SCRIPT, "a/b/c.txt", null)).isEqualTo(new Run(0, "hello"));
-    assertThat(run(SandboxRoutes.READ_SCRIPT, "a/b", null).code()).isEqualTo(5);
-    assertThat(run(SandboxRoutes.READ_SCRIPT, "nope.txt", null).code()).isEqualTo(4);
-    assertThat(run(SandboxRoutes.WRITE_SCRIPT, "a/b", "x").code()).isEqualTo(5);
-    assertThat(run(SandboxRoutes.DELETE_SCRIPT, "a/b/c.txt", null).code()).isZero();
+    assertThat(run(FileRoutes.READ_SCRIPT, "a/b/c.txt", null)).isEqualTo(new Run(0, "hello"));
+    assertThat(run(FileRoutes.READ_SCRIPT, "a/b", null).code()).isEqualTo(5);
+    assertThat(run(FileRoutes.READ_SCRIPT, "nope.txt", null).code()).isEqualTo(4);
+    assertThat(run(FileRoutes.WRITE_SCRIPT, "a/b", "x").code()).isEqualTo(5);
+    assertThat(run(FileRoutes.DELETE_SCRIPT, "a/b/c.txt", null).code()).isZero();
     assertThat(Files.exists(ws.resolve("a/b/c.txt"))).isFalse();
-    assertThat(run(SandboxRoutes.DELETE_SCRIPT, "a/b/c.txt", null).code()).isEqualTo(4);
-    assertThat(run(SandboxRoutes.DELETE_SCRIPT, "missing/dir/x", null).code()).isEqualTo(4);
+    assertThat(run(FileRoutes.DELETE_SCRIPT, "a/b/c.txt", null).code()).isEqualTo(4);
+    assertThat(run(FileRoutes.DELETE_SCRIPT, "missing/dir/x", null).code()).isEqualTo(4);
   }
 
   @ParameterizedTest
@@ -95,15 +95,15 @@ class FileScriptsTest {
     Files.createSymbolicLink(ws.resolve("leak"), outside.resolve("secret"));
     Files.createSymbolicLink(ws.resolve("out"), outside);
 
-    assertThat(run(SandboxRoutes.READ_SCRIPT, "leak", null).code()).isEqualTo(3);
-    assertThat(run(SandboxRoutes.READ_SCRIPT, "out/secret", null).code()).isEqualTo(3);
-    assertThat(run(SandboxRoutes.WRITE_SCRIPT, "out/new", "x").code()).isEqualTo(3);
-    assertThat(run(SandboxRoutes.WRITE_SCRIPT, "leak", "x").code()).isEqualTo(3);
-    assertThat(run(SandboxRoutes.DELETE_SCRIPT, "out/secret", null).code()).isEqualTo(3);
+    assertThat(run(FileRoutes.READ_SCRIPT, "leak", null).code()).isEqualTo(3);
+    assertThat(run(FileRoutes.READ_SCRIPT, "out/secret", null).code()).isEqualTo(3);
+    assertThat(run(FileRoutes.WRITE_SCRIPT, "out/new", "x").code()).isEqualTo(3);
+    assertThat(run(FileRoutes.WRITE_SCRIPT, "leak", "x").code()).isEqualTo(3);
+    assertThat(run(FileRoutes.DELETE_SCRIPT, "out/secret", null).code()).isEqualTo(3);
     assertThat(Files.readString(outside.resolve("secret"))).isEqualTo("s3cret");
     assertThat(Files.exists(outside.resolve("new"))).isFalse();
     // deleting the link itself is fine: it lives in the workspace
-    assertThat(run(SandboxRoutes.DELETE_SCRIPT, "leak", null).code()).isZero();
+    assertThat(run(FileRoutes.DELETE_SCRIPT, "leak", null).code()).isZero();
     assertThat(Files.exists(outside.resolve("secret"))).isTrue();
   }
 }

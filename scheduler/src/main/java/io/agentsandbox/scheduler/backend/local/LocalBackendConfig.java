@@ -31,6 +31,12 @@ public record LocalBackendConfig(
   /** 16 MiB of stdout and of stderr per exec. */
   public static final int DEFAULT_EXEC_OUTPUT_LIMIT = 16 << 20;
 
+  /** The gVisor binary, looked up on {@code PATH}. */
+  public static final String DEFAULT_RUNSC_PATH = "runsc";
+
+  /** The bubblewrap binary, looked up on {@code PATH}. */
+  public static final String DEFAULT_BWRAP_PATH = "bwrap";
+
   public LocalBackendConfig {
     Objects.requireNonNull(stateDir, "stateDir");
     Objects.requireNonNull(runscPath, "runscPath");
@@ -43,8 +49,8 @@ public record LocalBackendConfig(
     int cpus = Math.max(1, Runtime.getRuntime().availableProcessors());
     return new LocalBackendConfig(
         defaultStateDir(),
-        "runsc",
-        "bwrap",
+        DEFAULT_RUNSC_PATH,
+        DEFAULT_BWRAP_PATH,
         Map.of(),
         DEFAULT_EXEC_OUTPUT_LIMIT,
         Math.max(8, 4 * cpus),

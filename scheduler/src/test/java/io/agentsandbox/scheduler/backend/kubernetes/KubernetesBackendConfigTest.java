@@ -3,6 +3,7 @@ package io.agentsandbox.scheduler.backend.kubernetes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.agentsandbox.k8s.backend.KubernetesBackendConfig;
 import io.agentsandbox.scheduler.Main;
 import org.junit.jupiter.api.Test;
 

@@ -2,6 +2,7 @@ package io.agentsandbox.scheduler.backend.kubernetes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.agentsandbox.k8s.backend.KubernetesBackendConfig;
 import io.agentsandbox.k8s.testing.LocalApiServer;
 import io.agentsandbox.k8s.testing.LocalApiServerExtension;
 import io.agentsandbox.scheduler.Main;

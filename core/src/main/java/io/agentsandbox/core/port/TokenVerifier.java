@@ -1,4 +1,4 @@
-package io.agentsandbox.scheduler.http;
+package io.agentsandbox.core.port;
 
 import java.util.concurrent.CompletionStage;
 

@@ -1,9 +1,9 @@
-package io.agentsandbox.scheduler.backend.kubernetes;
+package io.agentsandbox.k8s.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.agentsandbox.scheduler.http.TokenVerifier.Verdict;
+import io.agentsandbox.core.port.TokenVerifier.Verdict;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewStatus;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;

@@ -1,5 +1,6 @@
-package io.agentsandbox.scheduler.backend.kubernetes;
+package io.agentsandbox.k8s.lease;
 
+import io.agentsandbox.k8s.backend.KubernetesBackendConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;

@@ -1,6 +1,6 @@
-package io.agentsandbox.scheduler.backend.kubernetes;
+package io.agentsandbox.k8s.auth;
 
-import io.agentsandbox.scheduler.http.TokenVerifier;
+import io.agentsandbox.core.port.TokenVerifier;
 import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewStatus;

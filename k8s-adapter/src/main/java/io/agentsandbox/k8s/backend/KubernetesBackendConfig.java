@@ -1,4 +1,4 @@
-package io.agentsandbox.scheduler.backend.kubernetes;
+package io.agentsandbox.k8s.backend;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

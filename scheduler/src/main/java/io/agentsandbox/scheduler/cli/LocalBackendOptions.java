@@ -1,0 +1,65 @@
+package io.agentsandbox.scheduler.cli;
+
+import io.agentsandbox.scheduler.backend.local.LocalBackendConfig;
+import java.nio.file.Path;
+import picocli.CommandLine.Help.Visibility;
+import picocli.CommandLine.Option;
+
+/** The local backend (and the exec limits the Kubernetes backend shares). */
+public final class LocalBackendOptions {
+
+  @Option(
+      names = "--state-dir",
+      defaultValue = "",
+      showDefaultValue = Visibility.NEVER,
+      description =
+          "Sandbox state, kept across restarts (kubernetes: the claim-token key only);"
+              + " default $XDG_STATE_HOME/agent-sandbox, else ./.state.")
+  Path stateDir;
+
+  @Option(
+      names = "--runtime-map",
+      defaultValue = "",
+      showDefaultValue = Visibility.NEVER,
+      description =
+          "Local runtime per runtime class, class=gvisor|bwrap|none,... e.g. kata=gvisor.")
+  String runtimeMap;
+
+  @Option(
+      names = "--runsc-path",
+      defaultValue = LocalBackendConfig.DEFAULT_RUNSC_PATH,
+      description = "The gVisor runsc binary (from PATH by default).")
+  String runscPath;
+
+  @Option(
+      names = "--bwrap-path",
+      defaultValue = LocalBackendConfig.DEFAULT_BWRAP_PATH,
+      description = "The bubblewrap binary (from PATH by default).")
+  String bwrapPath;
+
+  @Option(
+      names = "--exec-output-limit-bytes",
+      defaultValue = "" + LocalBackendConfig.DEFAULT_EXEC_OUTPUT_LIMIT,
+      description = "Bytes of stdout and of stderr kept per exec, and largest file download.")
+  int execOutputLimitBytes;
+
+  @Option(
+      names = "--exec-workers",
+      defaultValue = "0",
+      description = "Execs running at once (then queued, then 503); 0 = 4 x CPUs, at least 8.")
+  int execWorkers;
+
+  /** The local-backend configuration these flags describe (not yet validated). */
+  public LocalBackendConfig toConfig() {
+    LocalBackendConfig d = LocalBackendConfig.defaults();
+    return new LocalBackendConfig(
+        stateDir == null || stateDir.toString().isEmpty() ? d.stateDir() : stateDir,
+        runscPath,
+        bwrapPath,
+        LocalBackendConfig.parseRuntimeMap(runtimeMap),
+        execOutputLimitBytes,
+        execWorkers == 0 ? d.execWorkers() : execWorkers,
+        d.lifecycleWorkers(),
+        d.readyTimeoutMs());
+  }
+}

@@ -1,0 +1,150 @@
+package io.agentsandbox.scheduler.http;
+
+import io.agentsandbox.core.model.ExecRequest;
+import io.agentsandbox.core.model.ExecResult;
+import io.agentsandbox.core.model.SandboxRef;
+import io.agentsandbox.core.port.SandboxExecutor.ExecException;
+import io.agentsandbox.scheduler.shard.ShardCommand;
+import io.agentsandbox.scheduler.shard.ShardProxy;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.PromiseInternal;
+import io.vertx.ext.web.RoutingContext;
+import java.util.function.BiConsumer;
+
+/**
+ * The way into a claimed sandbox for exec and files: the bearer token names its claim (checked in
+ * constant time) → the claim's shard says which sandbox is bound ({@link
+ * ShardCommand.FindClaimSandbox}, reply hop back here) → the command runs on the backend's exec
+ * workers → the result hops back to this loop. One instance per HTTP verticle; used only on its
+ * event loop.
+ */
+final class SandboxAccess {
+
+  private final ApiContext api;
+
+  SandboxAccess(ApiContext api) {
+    this.api = api;
+  }
+
+  /**
+   * Checks the token, finds the claim's sandbox on its shard, then calls {@code then} on this loop.
+   */
+  void withSandbox(RoutingContext rc, BiConsumer<SandboxRef, ContextInternal> then) {
+    HttpServerResponse response = rc.response();
+    String auth = rc.request().getHeader("Authorization");
+    if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      response.putHeader("WWW-Authenticate", "Bearer");
+      HttpErrors.write(
+          response,
+          401,
+          "unauthorized",
+          "Authorization",
+          "the claim's token is required: Authorization: Bearer <token from the 201 of POST /v1/claims>",
+          0);
+      return;
+    }
+    String claimId = api.tokens().verify(auth.substring(7).trim());
+    int k = claimId == null ? -1 : api.router().shardOfClaim(claimId);
+    if (k < 0 || k >= api.shards().size()) {
+      response.putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+      HttpErrors.write(response, 401, "unauthorized", "Authorization", "invalid token", 0);
+      return;
+    }
+    String id = rc.pathParam("id");
+    ContextInternal ctx = (ContextInternal) rc.vertx().getOrCreateContext();
+    PromiseInternal<ShardCommand.SandboxLookup> reply = ctx.promise();
+    ShardProxy shard = api.shards().get(k);
+    shard.send(new ShardCommand.FindClaimSandbox(claimId, reply));
+    reply
+        .future()
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                HttpErrors.write(response, 500, "internal_error", null, "internal error", 0);
+                return;
+              }
+              ShardCommand.SandboxLookup lookup = ar.result();
+              switch (lookup.status()) {
+                case NOT_FOUND ->
+                    HttpErrors.write(
+                        response,
+                        404,
+                        "not_found",
+                        "id",
+                        "the token's claim " + claimId + " no longer exists (released or expired)",
+                        0);
+                case PENDING ->
+                    HttpErrors.write(
+                        response,
+                        409,
+                        "claim_pending",
+                        "id",
+                        "claim " + claimId + " is still waiting for a sandbox",
+                        0);
+                case BOUND -> {
+                  SandboxRef sandbox = lookup.sandbox();
+                  if (!sandbox.name().equals(id) && !claimId.equals(id)) {
+                    HttpErrors.write(
+                        response,
+                        403,
+                        "forbidden",
+                        "Authorization",
+                        "the token belongs to another claim's sandbox, not "
+                            + HttpResponses.truncate(id),
+                        0);
+                  } else if (api.executor() == null || "simulated".equals(sandbox.backend())) {
+                    HttpErrors.write(
+                        response,
+                        501,
+                        "simulated_sandbox",
+                        null,
+                        "sandbox "
+                            + sandbox.name()
+                            + " is SIMULATED (backend "
+                            + sandbox.backend()
+                            + "): there is nothing to exec into; start the server with --backend local",
+                        0);
+                  } else {
+                    then.accept(sandbox, ctx);
+                  }
+                }
+              }
+            });
+  }
+
+  void run(
+      RoutingContext rc,
+      ContextInternal ctx,
+      SandboxRef sandbox,
+      ExecRequest request,
+      java.util.function.Consumer<ExecResult> onResult) {
+    Future.fromCompletionStage(api.executor().exec(sandbox, request), ctx)
+        .onComplete(
+            ar -> {
+              if (ar.succeeded()) {
+                onResult.accept(ar.result());
+                return;
+              }
+              failExec(rc, ar.cause());
+            });
+  }
+
+  /** Answers an exec that could not run. HTTP loop. */
+  static void failExec(RoutingContext rc, Throwable cause) {
+    Throwable t = cause;
+    if (t instanceof java.util.concurrent.CompletionException && t.getCause() != null)
+      t = t.getCause();
+    if (t instanceof ExecException e) {
+      switch (e.kind()) {
+        case GONE -> HttpErrors.write(rc.response(), 409, "sandbox_gone", "id", e.getMessage(), 0);
+        case BUSY -> HttpErrors.write(rc.response(), 503, "exec_busy", null, e.getMessage(), 1_000);
+        case RUNTIME_ERROR ->
+            HttpErrors.write(rc.response(), 502, "runtime_error", null, e.getMessage(), 0);
+      }
+    } else {
+      HttpErrors.write(rc.response(), 500, "internal_error", null, "internal error", 0);
+    }
+  }
+}
