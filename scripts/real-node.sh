@@ -113,8 +113,8 @@ install_packages() {
 # Images without a registry: a directory -> docker-archive tarball -> ctr import. Cached in $IMG.
 build_images() {
   mkdir -p "$IMG"
-  if [ ! -x "$AGENT_BIN" ]; then
-    log "building the agent binary (mvn -pl agent package)"
+  if [ ! -x "$AGENT_BIN" ] || [ -n "$(find "$ROOT/agent" -maxdepth 1 \( -name '*.go' -o -name go.mod \) -newer "$AGENT_BIN")" ]; then
+    log "building the agent binary (mvn -pl agent package): missing or older than its sources"
     (cd "$ROOT" && mvn -B -ntp -q -pl agent package -DskipTests) >&2 || die "agent build failed"
   fi
   local stamp
