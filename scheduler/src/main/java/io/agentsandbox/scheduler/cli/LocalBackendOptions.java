@@ -1,6 +1,7 @@
 package io.agentsandbox.scheduler.cli;
 
 import io.agentsandbox.scheduler.backend.local.LocalBackendConfig;
+import io.agentsandbox.scheduler.pools.Quantities;
 import java.nio.file.Path;
 import picocli.CommandLine.Help.Visibility;
 import picocli.CommandLine.Option;
@@ -49,6 +50,19 @@ public final class LocalBackendOptions {
       description = "Execs running at once (then queued, then 503); 0 = 4 x CPUs, at least 8.")
   int execWorkers;
 
+  @Option(
+      names = "--default-sandbox-memory",
+      defaultValue = "1Gi",
+      description =
+          "Memory limit of a local sandbox whose template sets none (a quantity, 0 = none).")
+  String defaultSandboxMemory;
+
+  @Option(
+      names = "--default-sandbox-pids",
+      defaultValue = "" + LocalBackendConfig.DEFAULT_SANDBOX_PIDS,
+      description = "Most processes in one local sandbox.")
+  long defaultSandboxPids;
+
   /** The local-backend configuration these flags describe (not yet validated). */
   public LocalBackendConfig toConfig() {
     LocalBackendConfig d = LocalBackendConfig.defaults();
@@ -60,6 +74,10 @@ public final class LocalBackendOptions {
         execOutputLimitBytes,
         execWorkers == 0 ? d.execWorkers() : execWorkers,
         d.lifecycleWorkers(),
-        d.readyTimeoutMs());
+        d.readyTimeoutMs(),
+        defaultSandboxMemory.equals("0")
+            ? 0
+            : Quantities.bytes("--default-sandbox-memory", defaultSandboxMemory),
+        defaultSandboxPids);
   }
 }

@@ -160,7 +160,9 @@ class LocalProvisionerIT {
             c.execOutputLimitBytes(),
             c.execWorkers(),
             c.lifecycleWorkers(),
-            c.readyTimeoutMs());
+            c.readyTimeoutMs(),
+            c.defaultSandboxMemoryBytes(),
+            c.defaultSandboxPids());
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
     LocalProvisioner p = LocalProvisioner.open(c);
     try {

@@ -1,0 +1,2 @@
+/** JMH: the MPSC inbox's offer and drain throughput, with and without contention. */
+package io.agentsandbox.bench.inbox;
