@@ -30,6 +30,7 @@ type Config struct {
 	IdleTimeout      time.Duration
 	MaxHeaderBytes   int
 	Stay             bool
+	InstallTo        string
 }
 
 // DefaultConfig holds the defaults of every flag.

@@ -60,6 +60,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, []string, error) {
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", cfg.IdleTimeout, "keep-alive connections idle longer are closed")
 	fs.IntVar(&cfg.MaxHeaderBytes, "max-header-bytes", cfg.MaxHeaderBytes, "largest request header block; larger gets 431")
 	stay := fs.Bool("stay", false, "keep serving after the wrapped command exits")
+	fs.StringVar(&cfg.InstallTo, "install-to", "", "copy this binary to the given path (mode 0555) and exit (a Kubernetes init container)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return cfg, nil, err
@@ -92,6 +93,13 @@ func run(args []string, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stderr, "agent-sandbox-agent:", err)
 		return 2
+	}
+	if cfg.InstallTo != "" {
+		if err := installSelf(cfg.InstallTo); err != nil {
+			fmt.Fprintln(stderr, "agent-sandbox-agent:", err)
+			return 1
+		}
+		return 0
 	}
 	if err := cfg.LoadSecret(); err != nil {
 		fmt.Fprintln(stderr, "agent-sandbox-agent:", err)

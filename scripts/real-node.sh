@@ -3,7 +3,10 @@
 # kube-controller-manager, kube-scheduler, containerd (handlers runc, runsc = gVisor --network=none,
 # runsc-hostnet = gVisor --network=host) and a real kubelet; a CNI bridge (rn-cni0) with no address
 # and no route off the host; RuntimeClasses gvisor and gvisor-hostnet; local images built from
-# Debian files (no registry): localhost/busybox:e2e, localhost/pause:e2e, localhost/python:e2e.
+# Debian files (no registry): localhost/busybox:e2e, localhost/pause:e2e, localhost/python:e2e, and
+# localhost/agent-sandbox-agent:<project version> (the in-sandbox agent's static binary, built by
+# `mvn -pl agent package` when agent/target has none). The host reaches pod IPs through rn-cni0's
+# address 10.88.0.1/24 (the router/executor -> agent on :8888); pods get no default route.
 #
 #   scripts/real-node.sh up       # ~25 s once the kube binaries are cached; prints the kubeconfig
 #   scripts/real-node.sh status
@@ -34,6 +37,11 @@ APISERVER_PORT=${REAL_NODE_APISERVER_PORT:-6443}
 ETCD_PORTS="2379 2380 2381"
 OTHER_PORTS="10250 10248 10257 10259"
 IMAGE_TAG=e2e
+ROOT=$(cd "$HERE/.." && pwd)
+AGENT_BIN=${AGENT_BIN:-$ROOT/agent/target/agent-sandbox-agent}
+AGENT_VERSION=$(sed -n 's|^  <version>\(.*\)</version>|\1|p' "$ROOT/pom.xml" | head -1)
+AGENT_IMAGE=localhost/agent-sandbox-agent:$AGENT_VERSION
+BRIDGE_ADDR=10.88.0.1/24
 SYSCTLS="vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes net.ipv4.ip_forward"
 HOST_PATHS="/run/netns /run/containerd /var/lib/cni /var/log/pods /var/log/containers /etc/cni /opt/cni /var/lib/kubelet /var/lib/dockershim /etc/kubernetes /var/run/kubernetes"
 APT_PACKAGES="containerd runc containernetworking-plugins busybox-static runsc etcd-server gcc libc6-dev openssl python3 curl iproute2 iptables"
@@ -105,8 +113,13 @@ install_packages() {
 # Images without a registry: a directory -> docker-archive tarball -> ctr import. Cached in $IMG.
 build_images() {
   mkdir -p "$IMG"
+  if [ ! -x "$AGENT_BIN" ] || [ -n "$(find "$ROOT/agent" -maxdepth 1 \( -name '*.go' -o -name go.mod \) -newer "$AGENT_BIN")" ]; then
+    log "building the agent binary (mvn -pl agent package): missing or older than its sources"
+    (cd "$ROOT" && mvn -B -ntp -q -pl agent package -DskipTests) >&2 || die "agent build failed"
+  fi
   local stamp
-  stamp=$( { cat "$HERE/real-node/mkimage.py" "$HERE/real-node/pause.c" /bin/busybox "$(readlink -f /usr/bin/python3)"; \
+  stamp=$( { cat "$HERE/real-node/mkimage.py" "$HERE/real-node/pause.c" /bin/busybox "$(readlink -f /usr/bin/python3)" \
+    "$AGENT_BIN"; echo "$AGENT_IMAGE"; \
     sed -n "/^build_images()/,/^save_host_state()/p" "$0"; } | sha256sum | cut -c1-16)
   if [ -f "$IMG/stamp" ] && [ "$(cat "$IMG/stamp")" = "$stamp" ]; then return; fi
   log "building local images in $IMG"
@@ -125,6 +138,11 @@ build_images() {
   busybox_root "$w/py"
   python_into "$w/py"
   python3 "$HERE/real-node/mkimage.py" "$w/py" "localhost/python:$IMAGE_TAG" "$IMG/python.tar" /bin/sleep 2147483647
+  # the in-sandbox agent: nothing but its static binary (the init container copies it into the pod)
+  mkdir -p "$w/agent/proc" "$w/agent/sys" "$w/agent/dev" "$w/agent/etc" "$w/agent/.agent-sandbox"
+  cp "$AGENT_BIN" "$w/agent/agent-sandbox-agent"
+  chmod 555 "$w/agent/agent-sandbox-agent"
+  python3 "$HERE/real-node/mkimage.py" "$w/agent" "$AGENT_IMAGE" "$IMG/agent.tar" /agent-sandbox-agent --help
   rm -rf "$w"
   echo "$stamp" >"$IMG/stamp"
 }
@@ -315,11 +333,17 @@ up() {
   write_containerd_config
   write_kubelet_config
 
+  # the CNI bridge, made here with a host address so the host (the server: router, executor) reaches
+  # pod IPs; the bridge plugin adopts it. isGateway stays false: pods get no default route.
+  ip link add rn-cni0 type bridge
+  ip addr add "$BRIDGE_ADDR" dev rn-cni0
+  ip link set rn-cni0 up
+
   # containerd + images
   start_bg containerd containerd --config "$E/containerd.toml"
   wait_for 20 containerd "containerd socket" test -S "$S/containerd.sock"
   local img
-  for img in pause busybox python; do
+  for img in pause busybox python agent; do
     ctr --address "$S/containerd.sock" -n k8s.io images import "$IMG/$img.tar" >>"$L/containerd.log" 2>&1 \
       || fail_component containerd "ctr images import $img.tar"
   done

@@ -29,6 +29,8 @@ public final class Controller implements AutoCloseable {
   private final String namespace;
   private final Path log;
   private final int port;
+  private final byte[] agentKey = new byte[32];
+  private Path agentKeyFile;
   private Process process;
 
   private Controller(String namespace, Path log, int port) {
@@ -49,6 +51,11 @@ public final class Controller implements AutoCloseable {
   }
 
   private void launch() throws Exception {
+    if (agentKeyFile == null) {
+      new java.security.SecureRandom().nextBytes(agentKey);
+      agentKeyFile = log.resolveSibling(log.getFileName() + ".agent.key");
+      Files.write(agentKeyFile, agentKey);
+    }
     Path jar =
         Path.of(
             System.getProperty("agentsandbox.e2e.serverJar", "target/agent-sandbox-server.jar"));
@@ -75,7 +82,9 @@ public final class Controller implements AutoCloseable {
                 "--shards",
                 "2",
                 "--http-instances",
-                "1"));
+                "1",
+                "--agent-key-file",
+                agentKeyFile.toString()));
     process =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)
@@ -108,6 +117,11 @@ public final class Controller implements AutoCloseable {
   /** Starts it again, same port and namespace, after {@link #kill9()}. */
   public void restart() throws Exception {
     launch();
+  }
+
+  /** The secret the injected agent of sandbox {@code ns/name} expects (its server's derivation). */
+  public String agentSecret(String ns, String name) {
+    return new io.agentsandbox.k8s.agent.AgentSecrets(agentKey).secret(ns, name);
   }
 
   public URI uri(String path) {

@@ -11,10 +11,13 @@ import io.agentsandbox.core.model.PoolKey;
 import io.agentsandbox.core.model.PoolSpec;
 import io.agentsandbox.core.model.RecoveredSandbox;
 import io.agentsandbox.core.model.RejectReason;
+import io.agentsandbox.core.port.AgentLocator;
 import io.agentsandbox.core.port.BindingStore;
 import io.agentsandbox.core.port.ClaimSubmitter;
 import io.agentsandbox.core.port.PoolCatalogListener;
 import io.agentsandbox.core.port.ProvisionListener;
+import io.agentsandbox.k8s.agent.AgentInjection;
+import io.agentsandbox.k8s.agent.KubernetesAgentLocator;
 import io.agentsandbox.k8s.crd.AgentSandboxAnnotations;
 import io.agentsandbox.k8s.crd.ClaimShutdownPolicy;
 import io.agentsandbox.k8s.crd.LocalObjectRef;
@@ -116,6 +119,7 @@ public final class KubernetesBackend implements AutoCloseable {
    * @param maxWaitMs largest wait
    * @param clock wall clock of claim expiry ({@code spec.lifecycle}) and condition times
    * @param labelDomains allow-list of label domains for a claim's {@code additionalPodMetadata}
+   * @param agent the in-sandbox agent's injection into Sandbox pods (off unless given a key)
    */
   public record Options(
       String namespace,
@@ -123,11 +127,30 @@ public final class KubernetesBackend implements AutoCloseable {
       long defaultWaitMs,
       long maxWaitMs,
       java.time.Clock clock,
-      java.util.Set<String> labelDomains) {
+      java.util.Set<String> labelDomains,
+      AgentInjection.Options agent) {
     public Options {
       if (ioThreads < 1) throw new IllegalArgumentException("ioThreads must be >= 1");
       Objects.requireNonNull(clock, "clock");
       labelDomains = java.util.Set.copyOf(labelDomains);
+      Objects.requireNonNull(agent, "agent");
+    }
+
+    public Options(
+        String namespace,
+        int ioThreads,
+        long defaultWaitMs,
+        long maxWaitMs,
+        java.time.Clock clock,
+        java.util.Set<String> labelDomains) {
+      this(
+          namespace,
+          ioThreads,
+          defaultWaitMs,
+          maxWaitMs,
+          clock,
+          labelDomains,
+          AgentInjection.Options.disabled());
     }
 
     public Options(String namespace, int ioThreads, long defaultWaitMs, long maxWaitMs) {
@@ -142,7 +165,12 @@ public final class KubernetesBackend implements AutoCloseable {
 
     /** The same options with another clock (tests). */
     public Options withClock(java.time.Clock c) {
-      return new Options(namespace, ioThreads, defaultWaitMs, maxWaitMs, c, labelDomains);
+      return new Options(namespace, ioThreads, defaultWaitMs, maxWaitMs, c, labelDomains, agent);
+    }
+
+    /** The same options with the agent's injection settings. */
+    public Options withAgent(AgentInjection.Options a) {
+      return new Options(namespace, ioThreads, defaultWaitMs, maxWaitMs, clock, labelDomains, a);
     }
 
     public static Options defaults() {
@@ -163,6 +191,7 @@ public final class KubernetesBackend implements AutoCloseable {
   private final Fabric8SandboxProvisioner provisioner;
   private final SandboxReconciler sandboxReconciler;
   private final SandboxTemplateReconciler templateReconciler;
+  private final AgentLocator agentLocator;
   private final ThreadPoolExecutor io;
   private final ObjectMapper json = new ObjectMapper();
   private final Map<String, LongAdder> writes = new ConcurrentHashMap<>();
@@ -241,9 +270,11 @@ public final class KubernetesBackend implements AutoCloseable {
     this.provisioner =
         new Fabric8SandboxProvisioner(
             client, new Fabric8SandboxProvisioner.Options(options.namespace(), 4, 10_000));
+    AgentInjection agent = new AgentInjection(options.agent());
     this.sandboxReconciler =
         new SandboxReconciler(
-            client, SandboxReconciler.Options.defaults().inNamespace(options.namespace()));
+            client, SandboxReconciler.Options.defaults().inNamespace(options.namespace()), agent);
+    this.agentLocator = new KubernetesAgentLocator(sandboxReconciler::cachedPod, agent.secrets());
     this.templateReconciler = new SandboxTemplateReconciler(client, options.namespace(), 2);
     this.status = new ClaimStatusWriter(client, options.clock());
     this.expiry = new ClaimExpiry(options.clock(), this::onExpiryDue);
@@ -287,6 +318,14 @@ public final class KubernetesBackend implements AutoCloseable {
 
   public Fabric8SandboxProvisioner provisioner() {
     return provisioner;
+  }
+
+  /**
+   * Where the in-sandbox agent of a sandbox's pod listens (pod IP from the informer cache, secret
+   * derived from the agent key); null for pods without one. Never calls the API server.
+   */
+  public AgentLocator agentLocator() {
+    return agentLocator;
   }
 
   /**

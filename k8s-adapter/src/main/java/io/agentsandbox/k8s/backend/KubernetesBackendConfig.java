@@ -15,6 +15,13 @@ import java.nio.file.Path;
  * @param leaseNamespace namespace of the Lease (null: the pod's namespace in-cluster, else {@code
  *     default})
  * @param identity this replica's name in the Lease (null: env POD_NAME, else the host name)
+ * @param agentImage image of the in-sandbox agent's init container (null: {@link
+ *     io.agentsandbox.k8s.agent.AgentInjection#defaultImage()})
+ * @param agentKeyFile the key the agents' per-sandbox secrets derive from (null: {@code agent.key}
+ *     in the state directory, drawn once); replicas that take over from each other need the same
+ *     one, e.g. a mounted Secret
+ * @param agentByDefault put the agent into every Sandbox pod that does not opt out ({@code
+ *     agentsandbox.io/agent: "false"}); false: only into those that opt in ({@code "true"})
  */
 public record KubernetesBackendConfig(
     Path kubeconfig,
@@ -22,7 +29,29 @@ public record KubernetesBackendConfig(
     boolean leaderElection,
     String leaseName,
     String leaseNamespace,
-    String identity) {
+    String identity,
+    String agentImage,
+    Path agentKeyFile,
+    boolean agentByDefault) {
+
+  public KubernetesBackendConfig(
+      Path kubeconfig,
+      String watchNamespace,
+      boolean leaderElection,
+      String leaseName,
+      String leaseNamespace,
+      String identity) {
+    this(
+        kubeconfig,
+        watchNamespace,
+        leaderElection,
+        leaseName,
+        leaseNamespace,
+        identity,
+        null,
+        null,
+        true);
+  }
 
   public static final String DEFAULT_LEASE_NAME = "agent-sandbox-leader";
   private static final Path IN_CLUSTER_NAMESPACE =
@@ -69,13 +98,21 @@ public record KubernetesBackendConfig(
         id = "agent-sandbox-" + ProcessHandle.current().pid();
       }
     }
+    if (agentKeyFile != null
+        && !agentKeyFile.toString().isEmpty()
+        && !Files.isReadable(agentKeyFile)) {
+      throw new IllegalArgumentException("--agent-key-file: cannot read " + agentKeyFile);
+    }
     return new KubernetesBackendConfig(
         kubeconfig == null || kubeconfig.toString().isEmpty() ? null : kubeconfig,
         ns,
         leaderElection,
         lease,
         leaseNs,
-        id);
+        id,
+        blankToNull(agentImage),
+        agentKeyFile == null || agentKeyFile.toString().isEmpty() ? null : agentKeyFile,
+        agentByDefault);
   }
 
   private static String blankToNull(String s) {

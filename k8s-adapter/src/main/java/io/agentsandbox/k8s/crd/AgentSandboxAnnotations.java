@@ -9,7 +9,8 @@ package io.agentsandbox.k8s.crd;
  *
  * <p>On a {@code SandboxClaim}: {@link #WAIT_MS}, {@link #ON_EMPTY}, {@link #TENANT}, {@link
  * #PRIORITY}. On a {@code SandboxWarmPool}: {@link #MIN_REPLICAS}, {@link #MAX_REPLICAS}, {@link
- * #MAX_CLAIMS_PER_TENANT}. Defaults and ranges are those of the HTTP claim API ({@code README.md}).
+ * #MAX_CLAIMS_PER_TENANT}. On a {@code SandboxTemplate} or {@code Sandbox}: {@link #AGENT}.
+ * Defaults and ranges are those of the HTTP claim API ({@code README.md}).
  */
 public final class AgentSandboxAnnotations {
 
@@ -36,6 +37,12 @@ public final class AgentSandboxAnnotations {
 
   /** Pool: cap on one tenant's concurrent claims (same key the scheduler's YAML loader reads). */
   public static final String MAX_CLAIMS_PER_TENANT = PREFIX + "max-claims-per-tenant";
+
+  /**
+   * SandboxTemplate, Sandbox or pod template: {@code "false"} keeps the in-sandbox agent out of the
+   * pod, {@code "true"} asks for it when the server does not inject by default.
+   */
+  public static final String AGENT = PREFIX + "agent";
 
   private AgentSandboxAnnotations() {}
 }

@@ -1,5 +1,6 @@
 package io.agentsandbox.k8s.provision;
 
+import io.agentsandbox.k8s.crd.AgentSandboxAnnotations;
 import io.agentsandbox.k8s.crd.InjectionPolicy;
 import io.agentsandbox.k8s.crd.PersistentVolumeClaimTemplate;
 import io.agentsandbox.k8s.crd.PodMetadata;
@@ -152,6 +153,7 @@ public final class TemplateSandboxes {
     Map<String, String> annotations = new LinkedHashMap<>();
     annotations.put(UpstreamKeys.SANDBOX_TEMPLATE_REF, t.getMetadata().getName());
     annotations.put(Fabric8SandboxProvisioner.POOL_ANNOTATION, namespace + "/" + poolName);
+    copyAgentChoice(t, annotations);
     PodMetadata podMeta = templatePodMetadata(t);
     podMeta.getAnnotations().put(UpstreamKeys.SAFE_TO_EVICT, "true");
     return sandbox(
@@ -198,6 +200,7 @@ public final class TemplateSandboxes {
     labels.put(UpstreamKeys.CREATED_BY, createdBy(claim));
     Map<String, String> annotations = new LinkedHashMap<>();
     annotations.put(UpstreamKeys.SANDBOX_TEMPLATE_REF, t.getMetadata().getName());
+    copyAgentChoice(t, annotations);
     Sandbox s =
         sandbox(
             claim.getMetadata().getNamespace(),
@@ -210,6 +213,13 @@ public final class TemplateSandboxes {
             t.getSpec().getService());
     s.getMetadata().setOwnerReferences(List.of(owner));
     return s;
+  }
+
+  /** The template's {@code agentsandbox.io/agent} choice (opt-out/in), onto its Sandboxes. */
+  private static void copyAgentChoice(SandboxTemplate t, Map<String, String> annotations) {
+    Map<String, String> ta = t.getMetadata().getAnnotations();
+    if (ta != null && ta.containsKey(AgentSandboxAnnotations.AGENT))
+      annotations.put(AgentSandboxAnnotations.AGENT, ta.get(AgentSandboxAnnotations.AGENT));
   }
 
   /**

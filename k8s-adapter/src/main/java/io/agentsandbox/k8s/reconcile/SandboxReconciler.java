@@ -1,5 +1,6 @@
 package io.agentsandbox.k8s.reconcile;
 
+import io.agentsandbox.k8s.agent.AgentInjection;
 import io.agentsandbox.k8s.crd.OperatingMode;
 import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.SandboxStatus;
@@ -73,10 +74,20 @@ public final class SandboxReconciler implements AutoCloseable {
   private final ReconcileLoop loop;
   private final AtomicLong apiWrites = new AtomicLong();
   private final SandboxInformers informers;
+  private final AgentInjection agent;
 
   public SandboxReconciler(KubernetesClient client, Options options) {
+    this(client, options, new AgentInjection(AgentInjection.Options.disabled()));
+  }
+
+  /**
+   * @param agent puts the in-sandbox agent into the pods this reconciler creates (when enabled and
+   *     the Sandbox does not opt out)
+   */
+  public SandboxReconciler(KubernetesClient client, Options options, AgentInjection agent) {
     this.client = Objects.requireNonNull(client, "client");
     this.options = Objects.requireNonNull(options, "options");
+    this.agent = Objects.requireNonNull(agent, "agent");
     this.loop =
         new ReconcileLoop(
             "sandbox-reconciler", options.workers(), this::reconcile, this::surfaceError, LOG);
@@ -124,7 +135,7 @@ public final class SandboxReconciler implements AutoCloseable {
         delete(client.pods().inNamespace(ns).withName(name));
       }
     } else if (pod == null && pvcError == null) {
-      create(SandboxResources.pod(sb));
+      create(agent.apply(sb, SandboxResources.pod(sb)));
     } else if (owned != null && owned.getMetadata().getDeletionTimestamp() == null) {
       syncPodMetadata(owned, SandboxResources.pod(sb));
     }
@@ -293,6 +304,16 @@ public final class SandboxReconciler implements AutoCloseable {
     } catch (DateTimeParseException e) {
       return null;
     }
+  }
+
+  /**
+   * The pod {@code namespace/name} from this reconciler's informer cache (pods carrying the
+   * sandbox-name-hash label), or null (also before {@link #start}). Never calls the API server; any
+   * thread. The object is the cache's own: never mutate it.
+   */
+  public Pod cachedPod(String namespace, String name) {
+    if (!informers.started() || informers.pods() == null) return null;
+    return informers.pods().getIndexer().getByKey(namespace + "/" + name);
   }
 
   /** API writes issued so far (creates, deletes, status updates). */

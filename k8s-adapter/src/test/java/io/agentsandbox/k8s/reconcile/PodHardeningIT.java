@@ -6,6 +6,7 @@ import io.agentsandbox.core.model.PoolKey;
 import io.agentsandbox.core.model.RuntimeClass;
 import io.agentsandbox.core.model.SandboxBlueprint;
 import io.agentsandbox.core.port.ProvisionListener;
+import io.agentsandbox.k8s.agent.AgentInjection;
 import io.agentsandbox.k8s.crd.UpstreamKeys;
 import io.agentsandbox.k8s.provision.Fabric8SandboxProvisioner;
 import io.agentsandbox.k8s.testing.LocalApiServerExtension;
@@ -26,8 +27,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * What the API server stores for sandbox pods made by the adapter: no service-account token, {@code
  * seccompProfile: RuntimeDefault}, every capability dropped, no privilege escalation, for a pool
- * member (through the provisioner) and for a Sandbox from a template's pod template; and the
- * template's NetworkPolicy selecting those pods, denying ingress except from the sandbox router.
+ * member (through the provisioner) and for a Sandbox from a template's pod template, the injected
+ * agent's init container included; and the template's NetworkPolicy selecting those pods, denying
+ * ingress except from the sandbox router.
  */
 @ExtendWith(LocalApiServerExtension.class)
 class PodHardeningIT {
@@ -51,8 +53,12 @@ class PodHardeningIT {
     } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
       if (e.getCode() != 409) throw e;
     }
+    // with the in-sandbox agent injected: its init container must be hardened (and valid) too
     sandboxes =
-        new SandboxReconciler(c, SandboxReconciler.Options.defaults().inNamespace(ns.name()));
+        new SandboxReconciler(
+            c,
+            SandboxReconciler.Options.defaults().inNamespace(ns.name()),
+            new AgentInjection(AgentInjection.Options.enabled(new byte[32])));
     sandboxes.start().get(WAIT_S, TimeUnit.SECONDS);
     templates = new SandboxTemplateReconciler(c, ns.name(), 2);
     templates.start().get(WAIT_S, TimeUnit.SECONDS);
@@ -69,6 +75,10 @@ class PodHardeningIT {
   }
 
   private static void assertHardened(Pod pod) {
+    assertThat(AgentInjection.injected(pod)).as("agent injected").isTrue();
+    assertThat(pod.getSpec().getInitContainers())
+        .extracting(Container::getName)
+        .contains(AgentInjection.INIT_CONTAINER);
     assertThat(pod.getSpec().getAutomountServiceAccountToken())
         .as("automountServiceAccountToken")
         .isFalse();

@@ -43,6 +43,33 @@ public final class KubernetesOptions {
       description = "Kubernetes: namespace of the Lease; default the pod's, else 'default'.")
   String leaseNamespace;
 
+  @Option(
+      names = "--agent-image",
+      defaultValue = "",
+      showDefaultValue = Visibility.NEVER,
+      description =
+          "Kubernetes: image of the in-sandbox agent's init container; default"
+              + " localhost/agent-sandbox-agent:<version>.")
+  String agentImage;
+
+  @Option(
+      names = "--agent-key-file",
+      defaultValue = "",
+      showDefaultValue = Visibility.NEVER,
+      description =
+          "Kubernetes: key (>= 32 bytes) the agents' per-sandbox secrets derive from; default"
+              + " agent.key in the state dir, drawn once. Replicas must share it (mount a Secret).")
+  String agentKeyFile;
+
+  @Option(
+      names = "--agent-by-default",
+      defaultValue = "true",
+      arity = "0..1",
+      description =
+          "Kubernetes: inject the agent into every Sandbox pod unless it opts out"
+              + " (agentsandbox.io/agent: \"false\"); false: only pods that opt in (\"true\").")
+  boolean agentByDefault;
+
   /** The Kubernetes-backend configuration these flags describe (not yet validated). */
   public KubernetesBackendConfig toConfig() {
     return new KubernetesBackendConfig(
@@ -51,6 +78,9 @@ public final class KubernetesOptions {
         leaderElection,
         leaseName,
         leaseNamespace,
-        null);
+        null,
+        agentImage,
+        agentKeyFile == null || agentKeyFile.isBlank() ? null : Path.of(agentKeyFile),
+        agentByDefault);
   }
 }

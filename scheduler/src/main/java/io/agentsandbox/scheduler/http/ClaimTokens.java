@@ -48,6 +48,18 @@ public final class ClaimTokens {
    * @throws IllegalStateException when the file cannot be read or written, or is not a 32-byte key
    */
   public static ClaimTokens persistent(Path file) {
+    return new ClaimTokens(persistentKey(file, "claim token key", 32));
+  }
+
+  /**
+   * A 32-byte key kept in {@code file} (mode 0600): read when it exists, else drawn and written
+   * once (temp file created 0600, fsync, atomic rename). Blocking file I/O: call at start-up only.
+   *
+   * @param what the key's name in error messages
+   * @param minBytes shortest key accepted when the file exists; 32 means exactly 32
+   * @throws IllegalStateException when the file cannot be read or written, or is too short
+   */
+  public static byte[] persistentKey(Path file, String what, int minBytes) {
     try {
       if (!Files.exists(file)) {
         byte[] secret = new byte[32];
@@ -64,13 +76,16 @@ public final class ClaimTokens {
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
       }
       byte[] secret = Files.readAllBytes(file);
-      if (secret.length != 32)
+      if (minBytes == 32 ? secret.length != 32 : secret.length < minBytes)
         throw new IllegalStateException(
-            "claim token key " + file + " is not 32 bytes; delete it to draw a new one");
-      return new ClaimTokens(secret);
+            what
+                + " "
+                + file
+                + (minBytes == 32 ? " is not 32 bytes" : " has fewer than " + minBytes + " bytes")
+                + "; delete it to draw a new one");
+      return secret;
     } catch (IOException e) {
-      throw new IllegalStateException(
-          "cannot use claim token key " + file + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot use " + what + " " + file + ": " + e.getMessage(), e);
     }
   }
 

@@ -8,6 +8,8 @@ import io.agentsandbox.core.port.PoolCatalogListener;
 import io.agentsandbox.core.port.SandboxExecutor;
 import io.agentsandbox.core.port.SandboxProvisioner;
 import io.agentsandbox.core.port.TokenVerifier;
+import io.agentsandbox.k8s.agent.AgentInjection;
+import io.agentsandbox.k8s.agent.AgentSecrets;
 import io.agentsandbox.k8s.auth.TokenReviewVerifier;
 import io.agentsandbox.k8s.backend.KubernetesBackend;
 import io.agentsandbox.k8s.backend.KubernetesBackendConfig;
@@ -103,17 +105,45 @@ public final class KubernetesServerBackend implements Backend {
         fabric8.getMasterUrl(),
         config.watchNamespace() == null ? "<all>" : config.watchNamespace());
     KubernetesBackend.Options d = KubernetesBackend.Options.defaults();
+    AgentInjection.Options agent = agentOptions(config, stateDir);
+    LOG.info("in-sandbox agent: {}", agent);
     KubernetesBackend kube =
         new KubernetesBackend(
             fabric8,
             new KubernetesBackend.Options(
-                config.watchNamespace(), d.ioThreads(), defaultWaitMs, maxWaitMs));
+                    config.watchNamespace(), d.ioThreads(), defaultWaitMs, maxWaitMs)
+                .withAgent(agent));
     PodExecExecutor podExec =
         new PodExecExecutor(
             kube.client(),
             new PodExecExecutor.Options(
                 exec.outputLimitBytes(), exec.inFlight(), Math.min(8, exec.inFlight())));
     return new KubernetesServerBackend(vertx, config, kube, podExec, stateDir);
+  }
+
+  /**
+   * The agent's injection settings: the key from {@code --agent-key-file}, else {@code agent.key}
+   * in the state directory (drawn once, mode 0600). Blocking file I/O: start-up only.
+   */
+  static AgentInjection.Options agentOptions(KubernetesBackendConfig config, Path stateDir) {
+    Path file = config.agentKeyFile();
+    if (file == null) {
+      file = stateDir.resolve("agent.key");
+      try {
+        Files.createDirectories(stateDir);
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot create the state dir " + stateDir, e);
+      }
+    }
+    byte[] key = ClaimTokens.persistentKey(file, "agent key", AgentSecrets.MIN_KEY_BYTES);
+    AgentInjection.Options o =
+        AgentInjection.Options.enabled(key).withByDefault(config.agentByDefault());
+    return config.agentImage() == null ? o : o.withImage(config.agentImage());
+  }
+
+  /** Where the in-sandbox agents of this backend's pods listen (from the pod cache). */
+  public io.agentsandbox.core.port.AgentLocator agentLocator() {
+    return kube.agentLocator();
   }
 
   /**
