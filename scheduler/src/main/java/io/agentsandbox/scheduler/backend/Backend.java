@@ -1,5 +1,6 @@
 package io.agentsandbox.scheduler.backend;
 
+import io.agentsandbox.core.port.AgentLocator;
 import io.agentsandbox.core.port.BindingStore;
 import io.agentsandbox.core.port.SandboxExecutor;
 import io.agentsandbox.core.port.SandboxProvisioner;
@@ -44,6 +45,14 @@ public interface Backend {
    * @throws RuntimeException when a kept key cannot be read (start-up stops)
    */
   ClaimTokens claimTokens();
+
+  /**
+   * Finds a sandbox's in-sandbox agent (exec, files and the router go to it); {@link
+   * AgentLocator#NONE} when the backend has none.
+   */
+  default AgentLocator agentLocator() {
+    return AgentLocator.NONE;
+  }
 
   /** Checks API tokens with the cluster (TokenReview); null when the backend has no cluster. */
   default TokenVerifier tokenVerifier() {

@@ -49,6 +49,17 @@ public final class LocalBackendOptions {
       description = "Execs running at once (then queued, then 503); 0 = 4 x CPUs, at least 8.")
   int execWorkers;
 
+  @Option(
+      names = "--agent-binary",
+      defaultValue = "",
+      showDefaultValue = Visibility.NEVER,
+      description =
+          "The in-sandbox agent, every local sandbox's init (exec and files go to it over a unix"
+              + " socket); 'none': no agent, execs via runsc exec / nsenter. Default"
+              + " $AGENT_SANDBOX_AGENT_BINARY, else bin/ of the distribution, else"
+              + " agent/target/ of the checkout.")
+  String agentBinary;
+
   /** The local-backend configuration these flags describe (not yet validated). */
   public LocalBackendConfig toConfig() {
     LocalBackendConfig d = LocalBackendConfig.defaults();
@@ -60,6 +71,9 @@ public final class LocalBackendOptions {
         execOutputLimitBytes,
         execWorkers == 0 ? d.execWorkers() : execWorkers,
         d.lifecycleWorkers(),
-        d.readyTimeoutMs());
+        d.readyTimeoutMs(),
+        agentBinary == null || agentBinary.isEmpty()
+            ? d.agentBinary()
+            : agentBinary.equals("none") ? null : Path.of(agentBinary).toAbsolutePath());
   }
 }

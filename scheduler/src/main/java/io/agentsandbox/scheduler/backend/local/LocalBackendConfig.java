@@ -17,6 +17,9 @@ import java.util.Objects;
  * @param execWorkers most execs running at once (more queue up to {@code 4 ×} this, then 503)
  * @param lifecycleWorkers threads that start, probe and delete sandboxes
  * @param readyTimeoutMs a sandbox whose exec does not answer this long after start has failed
+ * @param agentBinary the in-sandbox agent's static binary, run as every sandbox's init process and
+ *     reached over a unix socket in the sandbox's directory; null: no agent (the template's command
+ *     is the init, execs run through {@code runsc exec} / {@code nsenter}, the previous path)
  */
 public record LocalBackendConfig(
     Path stateDir,
@@ -26,13 +29,20 @@ public record LocalBackendConfig(
     int execOutputLimitBytes,
     int execWorkers,
     int lifecycleWorkers,
-    long readyTimeoutMs) {
+    long readyTimeoutMs,
+    Path agentBinary) {
 
   /** 16 MiB of stdout and of stderr per exec. */
   public static final int DEFAULT_EXEC_OUTPUT_LIMIT = 16 << 20;
 
   /** The gVisor binary, looked up on {@code PATH}. */
   public static final String DEFAULT_RUNSC_PATH = "runsc";
+
+  /** Names the agent binary when neither a flag nor the environment does. */
+  public static final String AGENT_BINARY_ENV = "AGENT_SANDBOX_AGENT_BINARY";
+
+  /** The agent's file name, in the distribution's {@code bin/} and in {@code agent/target/}. */
+  public static final String AGENT_BINARY_NAME = "agent-sandbox-agent";
 
   /** The bubblewrap binary, looked up on {@code PATH}. */
   public static final String DEFAULT_BWRAP_PATH = "bwrap";
@@ -55,7 +65,8 @@ public record LocalBackendConfig(
         DEFAULT_EXEC_OUTPUT_LIMIT,
         Math.max(8, 4 * cpus),
         Math.max(4, 2 * cpus),
-        30_000);
+        30_000,
+        findAgentBinary());
   }
 
   /** {@code $XDG_STATE_HOME/agent-sandbox} when set, else {@code ./.state}. */
@@ -74,7 +85,49 @@ public record LocalBackendConfig(
         execOutputLimitBytes,
         execWorkers,
         lifecycleWorkers,
-        readyTimeoutMs);
+        readyTimeoutMs,
+        agentBinary);
+  }
+
+  /** The same configuration with another agent binary (null: none, the previous exec path). */
+  public LocalBackendConfig withAgentBinary(Path binary) {
+    return new LocalBackendConfig(
+        stateDir,
+        runscPath,
+        bwrapPath,
+        runtimeMap,
+        execOutputLimitBytes,
+        execWorkers,
+        lifecycleWorkers,
+        readyTimeoutMs,
+        binary);
+  }
+
+  /**
+   * The agent binary: {@code $AGENT_SANDBOX_AGENT_BINARY} when set ({@code none}: no agent), else
+   * {@code bin/agent-sandbox-agent} next to the running jar's directory (the distribution), else
+   * {@code agent/target/agent-sandbox-agent} under the working directory (a checkout), else null.
+   */
+  public static Path findAgentBinary() {
+    String env = System.getenv(AGENT_BINARY_ENV);
+    if (env != null && !env.isBlank()) return env.equals("none") ? null : Path.of(env);
+    try {
+      Path jar =
+          Path.of(
+              LocalBackendConfig.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      for (Path d = jar.getParent(); d != null; d = d.getParent()) {
+        Path p = d.resolve("bin").resolve(AGENT_BINARY_NAME);
+        if (java.nio.file.Files.isExecutable(p)) return p.toAbsolutePath();
+        if (d.getNameCount() < jar.getNameCount() - 3) break;
+      }
+    } catch (java.net.URISyntaxException | RuntimeException e) {
+      // fall through: no code source (tests) or an unusual class loader
+    }
+    Path checkout = Path.of("agent", "target", AGENT_BINARY_NAME);
+    if (java.nio.file.Files.isExecutable(checkout)) return checkout.toAbsolutePath();
+    Path sibling = Path.of("..", "agent", "target", AGENT_BINARY_NAME);
+    if (java.nio.file.Files.isExecutable(sibling)) return sibling.toAbsolutePath().normalize();
+    return null;
   }
 
   /**
@@ -99,6 +152,12 @@ public record LocalBackendConfig(
         lifecycleWorkers >= 1 && lifecycleWorkers <= 256,
         "lifecycle workers must be 1..256: " + lifecycleWorkers);
     check(readyTimeoutMs >= 100, "ready timeout must be >= 100 ms: " + readyTimeoutMs);
+    check(
+        agentBinary == null || java.nio.file.Files.isExecutable(agentBinary),
+        "--agent-binary is not an executable file: " + agentBinary);
+    check(
+        agentBinary == null || agentBinary.isAbsolute(),
+        "--agent-binary must be an absolute path: " + agentBinary);
     return this;
   }
 

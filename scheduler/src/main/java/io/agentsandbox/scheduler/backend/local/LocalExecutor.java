@@ -29,6 +29,7 @@ final class LocalExecutor implements SandboxExecutor {
   private final ExecArgv argv;
   private final int workerCount;
   private final int outputLimitBytes;
+  private final boolean viaAgent;
   private final AtomicLong execSeq = new AtomicLong();
 
   LocalExecutor(
@@ -37,7 +38,9 @@ final class LocalExecutor implements SandboxExecutor {
       ProcessRunner runner,
       ExecArgv argv,
       int workerCount,
-      int outputLimitBytes) {
+      int outputLimitBytes,
+      boolean viaAgent) {
+    this.viaAgent = viaAgent;
     this.sandboxes = sandboxes;
     this.workers = workers;
     this.runner = runner;
@@ -97,6 +100,7 @@ final class LocalExecutor implements SandboxExecutor {
   /** Runs one command in a sandbox. Exec workers only. */
   private ExecResult execBlocking(LocalSandbox sb, ExecRequest request, OutputListener listener)
       throws IOException {
+    if (viaAgent) return execViaAgent(sb, request, listener);
     File stdin = null;
     try {
       if (request.stdin().length > 0) {
@@ -136,6 +140,22 @@ final class LocalExecutor implements SandboxExecutor {
           r.durationNs());
     } finally {
       if (stdin != null) Files.deleteIfExists(stdin.toPath());
+    }
+  }
+
+  /** Runs one command through the sandbox's agent (its init). Exec workers only. */
+  private ExecResult execViaAgent(LocalSandbox sb, ExecRequest request, OutputListener listener)
+      throws IOException {
+    try {
+      return AgentExecClient.exec(AgentInit.socket(sb.dir), request, listener);
+    } catch (IOException e) {
+      if (sb.deleteRequested || sb.dead) {
+        throw new ExecException(
+            ExecException.Kind.GONE, "sandbox " + sb.name + " stopped while the command ran");
+      }
+      throw new ExecException(
+          ExecException.Kind.RUNTIME_ERROR,
+          "the sandbox's agent did not answer: " + e.getMessage());
     }
   }
 

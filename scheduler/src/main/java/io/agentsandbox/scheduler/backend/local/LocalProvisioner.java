@@ -1,5 +1,6 @@
 package io.agentsandbox.scheduler.backend.local;
 
+import io.agentsandbox.core.model.AgentEndpoint;
 import io.agentsandbox.core.model.BindingRecord;
 import io.agentsandbox.core.model.ExecRequest;
 import io.agentsandbox.core.model.ExecResult;
@@ -8,6 +9,7 @@ import io.agentsandbox.core.model.RecoveredSandbox;
 import io.agentsandbox.core.model.RuntimeClass;
 import io.agentsandbox.core.model.SandboxBlueprint;
 import io.agentsandbox.core.model.SandboxRef;
+import io.agentsandbox.core.port.AgentLocator;
 import io.agentsandbox.core.port.BindingStore;
 import io.agentsandbox.core.port.ProvisionListener;
 import io.agentsandbox.core.port.SandboxExecutor;
@@ -88,16 +90,18 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
   private final LocalBindingStore bindings;
   private final SandboxLifecycle lifecycle;
   private final LocalRecovery recovery;
+  private final SandboxInit init;
 
   private LocalProvisioner(
       LocalBackendConfig config, HostProbe probe, StateDir stateDir, SandboxInit init) {
     this.probe = probe;
+    this.init = init;
     this.stateDir = stateDir;
     this.runtimes =
         RuntimeMap.of(config, probe, probe.root() ? stateDir.unreachableBySandboxUser() : null);
     this.pools = new WorkerPools(config);
     ProcessRunner runner = new ProcessRunner(pools.pipes);
-    Runsc runsc = new Runsc(probe.runsc(), stateDir.runscRoot(), runner);
+    Runsc runsc = new Runsc(probe.runsc(), stateDir.runscRoot(), runner, init.hasAgent());
     SandboxStore store = new SandboxStore(stateDir.sandboxes());
     this.executor =
         new LocalExecutor(
@@ -111,7 +115,8 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
                 probe.setpriv(),
                 probe.root()),
             config.execWorkers(),
-            config.execOutputLimitBytes());
+            config.execOutputLimitBytes(),
+            init.hasAgent());
     this.bindings = new LocalBindingStore(sandboxes, store, pools.bindings);
     Map<LocalRuntime, SandboxLauncher> launchers = new EnumMap<>(LocalRuntime.class);
     launchers.put(LocalRuntime.GVISOR, new GvisorLauncher(runsc, store, probe.root()));
@@ -162,7 +167,9 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
    * which must be called next, before any sandbox is created. Blocking.
    */
   public static LocalProvisioner openForRecovery(LocalBackendConfig config) {
-    return openForRecovery(config, SandboxInit.WORKLOAD);
+    return openForRecovery(
+        config,
+        config.agentBinary() == null ? SandboxInit.WORKLOAD : new AgentInit(config.agentBinary()));
   }
 
   /**
@@ -222,6 +229,20 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
   /** Runs commands in this backend's sandboxes (also what {@link #exec} delegates to). */
   public SandboxExecutor executor() {
     return executor;
+  }
+
+  /**
+   * Finds a ready sandbox's agent: its unix socket in the sandbox's directory (no secret: the
+   * socket's mode and directory protect it); null when the sandbox is unknown or not ready, or when
+   * sandboxes run without the agent.
+   */
+  public AgentLocator agentLocator() {
+    if (!init.hasAgent()) return AgentLocator.NONE;
+    return ref -> {
+      LocalSandbox sb = sandboxes.get(SandboxMeta.idOf(ref.pool(), ref.name()));
+      if (sb == null || !sb.ready || sb.deleteRequested) return null;
+      return AgentEndpoint.unix(AgentInit.socket(sb.dir), null);
+    };
   }
 
   /** Makes claim bindings durable beside their sandboxes (what {@link #persist} delegates to). */

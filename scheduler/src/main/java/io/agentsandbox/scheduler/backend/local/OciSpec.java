@@ -36,7 +36,14 @@ final class OciSpec {
     mount(mounts, "/proc", "proc", "proc", List.of());
     mount(mounts, "/tmp", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=1777"));
     for (HostRoot.Entry e : host.entries()) {
-      if (e.isSharedDir()) mount(mounts, e.path(), "bind", e.path(), List.of("rbind", "ro"));
+      if (!e.isSharedDir()) continue;
+      if (e.name().equals(NO_HOST_VAR)) {
+        // runsc runs with --host-uds=all: /var holds host sockets (/var/run, kubelet, ...) a
+        // sandbox process could connect to. An empty /var instead.
+        mount(mounts, e.path(), "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=755"));
+      } else {
+        mount(mounts, e.path(), "bind", e.path(), List.of("rbind", "ro"));
+      }
     }
     if (spec.maskedStateDir() != null) {
       String masked = spec.maskedStateDir().toString();
@@ -66,6 +73,9 @@ final class OciSpec {
     }
     return root;
   }
+
+  /** The host directory gVisor sandboxes never see: host unix sockets live there. */
+  static final String NO_HOST_VAR = "var";
 
   /** The spec as the text of {@code config.json}. */
   static String json(LaunchSpec spec, HostRoot host) {

@@ -26,6 +26,11 @@ interface SandboxInit {
   /** The init process's argv inside the sandbox. */
   List<String> argv(SandboxBlueprint blueprint);
 
+  /** True when the init is the in-sandbox agent ({@link AgentInit}). */
+  default boolean hasAgent() {
+    return false;
+  }
+
   /** Host paths the init process needs inside the sandbox, besides the workspace. */
   default List<Bind> binds(Path sandboxDir) {
     return List.of();

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -156,6 +157,12 @@ final class SandboxLifecycle {
       }
       Files.createDirectories(sb.workspace);
       if (root) chownToSandboxUser(sb.workspace);
+      if (init.hasAgent()) {
+        Path run = AgentInit.runDir(sb.dir);
+        Files.createDirectories(run);
+        Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwx------"));
+        if (root) chownToSandboxUser(run);
+      }
       store.writeMeta(sb.dir, sb.meta());
       SandboxLauncher launcher = launchers.get(sb.runtime);
       launcher.start(sb, specOf(sb), HostRoot.scan());
@@ -191,13 +198,22 @@ final class SandboxLifecycle {
     while (!sb.deleteRequested) {
       String exited = launcher.exitedWhileStarting(sb);
       if (exited != null) return exited;
-      if (launcher.canExec(sb)) {
+      if (init.hasAgent()) {
+        String silent = AgentProbe.probe(AgentInit.socket(sb.dir));
+        if (silent == null) return null;
+        last = silent;
+      } else if (launcher.canExec(sb)) {
         String silent = executor.probe(sb);
         if (silent == null) return null;
         last = "probe " + silent;
       }
       if (System.nanoTime() - deadline > 0)
-        return "no exec answered within " + config.readyTimeoutMs() + " ms (" + last + ")";
+        return (init.hasAgent() ? "no agent" : "no exec")
+            + " answered within "
+            + config.readyTimeoutMs()
+            + " ms ("
+            + last
+            + ")";
       LockSupport.parkNanos(backoffNs);
       backoffNs = Math.min(backoffNs * 2, TimeUnit.MILLISECONDS.toNanos(100));
     }

@@ -160,7 +160,8 @@ class LocalProvisionerIT {
             c.execOutputLimitBytes(),
             c.execWorkers(),
             c.lifecycleWorkers(),
-            c.readyTimeoutMs());
+            c.readyTimeoutMs(),
+            c.agentBinary());
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
     LocalProvisioner p = LocalProvisioner.open(c);
     try {
