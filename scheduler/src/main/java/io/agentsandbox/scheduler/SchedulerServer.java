@@ -187,7 +187,8 @@ public final class SchedulerServer {
             backend.executor(),
             backend.provisioner()::unavailableReason,
             backend.claimTokens(),
-            context.local().execOutputLimitBytes());
+            context.local().execOutputLimitBytes(),
+            backend.provisioner());
     return vertx
         .deployVerticle(
             () -> new HttpVerticle(api, security, auth),

@@ -10,6 +10,7 @@ package io.agentsandbox.core.model;
  * @param stderrTruncated true when more error output was produced than {@code stderr} holds
  * @param timedOut true when the command was killed for running past its timeout
  * @param durationNs wall time from start to exit
+ * @param oomKilled true when the kernel killed the command for exceeding the sandbox's memory limit
  */
 public record ExecResult(
     int exitCode,
@@ -18,4 +19,18 @@ public record ExecResult(
     boolean stdoutTruncated,
     boolean stderrTruncated,
     boolean timedOut,
-    long durationNs) {}
+    long durationNs,
+    boolean oomKilled) {
+
+  /** A result of a command that was not killed for memory. */
+  public ExecResult(
+      int exitCode,
+      byte[] stdout,
+      byte[] stderr,
+      boolean stdoutTruncated,
+      boolean stderrTruncated,
+      boolean timedOut,
+      long durationNs) {
+    this(exitCode, stdout, stderr, stdoutTruncated, stderrTruncated, timedOut, durationNs, false);
+  }
+}

@@ -40,6 +40,20 @@ public interface SandboxProvisioner {
   String backendName();
 
   /**
+   * What this backend enforces of its sandboxes' limits (memory, CPU, processes) and the defaults
+   * it applies, shown in every pool's status; null when the platform enforces them (the kubelet).
+   * Any thread; must not block.
+   */
+  default String limitsDescription() {
+    return null;
+  }
+
+  /** False when some limit of a template is not enforced by this backend. Any thread. */
+  default boolean limitsEnforced() {
+    return true;
+  }
+
+  /**
    * Why this backend cannot run sandboxes of a runtime class, or null when it can. A pool of such a
    * class shows the reason (condition {@code RuntimeClassUnavailable}) and its claims are refused.
    * Any thread; must not block.

@@ -1,6 +1,7 @@
 package io.agentsandbox.scheduler.cli;
 
 import io.agentsandbox.scheduler.backend.local.LocalBackendConfig;
+import io.agentsandbox.scheduler.pools.Quantities;
 import java.nio.file.Path;
 import picocli.CommandLine.Help.Visibility;
 import picocli.CommandLine.Option;
@@ -60,6 +61,19 @@ public final class LocalBackendOptions {
               + " agent/target/ of the checkout.")
   String agentBinary;
 
+  @Option(
+      names = "--default-sandbox-memory",
+      defaultValue = "1Gi",
+      description =
+          "Memory limit of a local sandbox whose template sets none (a quantity, 0 = none).")
+  String defaultSandboxMemory;
+
+  @Option(
+      names = "--default-sandbox-pids",
+      defaultValue = "" + LocalBackendConfig.DEFAULT_SANDBOX_PIDS,
+      description = "Most processes in one local sandbox.")
+  long defaultSandboxPids;
+
   /** The local-backend configuration these flags describe (not yet validated). */
   public LocalBackendConfig toConfig() {
     LocalBackendConfig d = LocalBackendConfig.defaults();
@@ -72,6 +86,10 @@ public final class LocalBackendOptions {
         execWorkers == 0 ? d.execWorkers() : execWorkers,
         d.lifecycleWorkers(),
         d.readyTimeoutMs(),
+        defaultSandboxMemory.equals("0")
+            ? 0
+            : Quantities.bytes("--default-sandbox-memory", defaultSandboxMemory),
+        defaultSandboxPids,
         agentBinary == null || agentBinary.isEmpty()
             ? d.agentBinary()
             : agentBinary.equals("none") ? null : Path.of(agentBinary).toAbsolutePath());

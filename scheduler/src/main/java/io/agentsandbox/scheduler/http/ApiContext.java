@@ -20,6 +20,7 @@ import java.util.function.Function;
  * @param unavailable why the backend cannot run a runtime class, or null when it can (thread-safe)
  * @param tokens mints and checks claim tokens
  * @param maxFileBytes largest file upload ({@code 413} above) and download
+ * @param limits the backend, asked what it enforces of the sandboxes' limits (null: nothing to say)
  */
 public record ApiContext(
     SchedulerConfig config,
@@ -32,7 +33,8 @@ public record ApiContext(
     SandboxExecutor executor,
     Function<RuntimeClass, String> unavailable,
     ClaimTokens tokens,
-    int maxFileBytes) {
+    int maxFileBytes,
+    io.agentsandbox.core.port.SandboxProvisioner limits) {
 
   /** Largest file moved when the context does not say: 16 MiB (the default exec output limit). */
   public static final int DEFAULT_MAX_FILE_BYTES = 16 << 20;
@@ -61,6 +63,7 @@ public record ApiContext(
         null,
         rc -> null,
         ClaimTokens.random(),
-        DEFAULT_MAX_FILE_BYTES);
+        DEFAULT_MAX_FILE_BYTES,
+        null);
   }
 }

@@ -79,7 +79,9 @@ final class PoolRoutes {
   }
 
   /**
-   * A pool as JSON, with condition {@code RuntimeClassUnavailable} when the backend cannot run it.
+   * A pool as JSON, with condition {@code RuntimeClassUnavailable} when the backend cannot run it,
+   * the backend's sandbox limits and condition {@code LimitsEnforced=False} when it cannot enforce
+   * them all.
    */
   private JsonObject encodePool(PoolSnapshot p) {
     JsonObject o = ClaimJsonCodec.encodePool(p);
@@ -92,6 +94,18 @@ final class PoolRoutes {
               .put("status", "False")
               .put("reason", "RuntimeClassUnavailable")
               .put("message", unavailable));
+    }
+    String limits = api.limits() == null ? null : api.limits().limitsDescription();
+    if (limits != null) {
+      o.put("sandboxLimits", limits);
+      if (!api.limits().limitsEnforced()) {
+        conditions.add(
+            new JsonObject()
+                .put("type", "LimitsEnforced")
+                .put("status", "False")
+                .put("reason", "NoCgroupController")
+                .put("message", limits));
+      }
     }
     return o.put("conditions", conditions);
   }

@@ -250,6 +250,7 @@ final class SandboxRoutes {
         .put("stdoutTruncated", r.stdoutTruncated())
         .put("stderrTruncated", r.stderrTruncated())
         .put("timedOut", r.timedOut())
+        .put("oomKilled", r.oomKilled())
         .put("durationMs", r.durationNs() / 1_000_000.0);
   }
 }

@@ -5,7 +5,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Parses Kubernetes resource quantities ({@code 500m}, {@code 2}, {@code 512Mi}, {@code 1G}). */
-final class Quantities {
+public final class Quantities {
   private static final Pattern Q =
       Pattern.compile("([0-9]+(?:\\.[0-9]+)?)(m|Ki|Mi|Gi|Ti|k|M|G|T)?");
 
@@ -20,7 +20,8 @@ final class Quantities {
     return m.group(2) == null ? v.movePointRight(3).longValue() : v.longValue();
   }
 
-  static long bytes(String where, String s) {
+  /** Bytes of a memory quantity; throws naming {@code where} when it is not one. */
+  public static long bytes(String where, String s) {
     Matcher m = Q.matcher(s.trim());
     if (!m.matches() || "m".equals(m.group(2))) {
       throw new PoolDeclarationException(where + ": not a memory quantity: '" + s + "'");

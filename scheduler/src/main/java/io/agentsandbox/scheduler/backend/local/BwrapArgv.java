@@ -55,7 +55,10 @@ final class BwrapArgv {
       if (e.isSymlink()) cmd.addAll(List.of("--symlink", e.symlinkTarget(), e.path()));
       else if (e.isSharedDir()) cmd.addAll(List.of("--ro-bind", e.path(), e.path()));
     }
-    cmd.addAll(List.of("--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"));
+    cmd.addAll(List.of("--dev", "/dev", "--proc", "/proc"));
+    // A size-limited /tmp; its pages count in the sandbox's memory cgroup.
+    long tmpBytes = SandboxLimits.tmpBytesOf(spec.memoryBytes());
+    cmd.addAll(List.of("--size", Long.toString(tmpBytes), "--tmpfs", "/tmp"));
     if (spec.maskedStateDir() != null) {
       cmd.addAll(List.of("--tmpfs", spec.maskedStateDir().toString()));
     }

@@ -19,18 +19,23 @@ final class BwrapLauncher implements SandboxLauncher {
 
   private final HostProbe tools;
   private final SandboxStore store;
+  private final SandboxCgroup group;
 
-  BwrapLauncher(HostProbe tools, SandboxStore store) {
+  BwrapLauncher(HostProbe tools, SandboxStore store, SandboxCgroup group) {
     this.tools = tools;
+    this.group = group;
     this.store = store;
   }
 
   @Override
   public void start(LocalSandbox sb, LaunchSpec spec, HostRoot host) throws IOException {
+    group.create(sb.id, group.limitsOf(spec.memoryBytes(), spec.cpuMillis()));
     ProcessBuilder pb =
         new ProcessBuilder(
-                BwrapArgv.build(
-                    spec, host, tools.bwrap(), tools.setpriv(), sb.dir.resolve(INFO_FILE)))
+                group.join(
+                    sb.id,
+                    BwrapArgv.build(
+                        spec, host, tools.bwrap(), tools.setpriv(), sb.dir.resolve(INFO_FILE))))
             .redirectInput(new File("/dev/null"))
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .redirectError(spec.runtimeLog().toFile());

@@ -21,12 +21,14 @@ final class GvisorLauncher implements SandboxLauncher {
   private final Runsc runsc;
   private final SandboxStore store;
   private final AtomicBoolean cgroups;
+  private final SandboxCgroup group;
 
   /**
    * @param cgroups whether to let runsc apply limits in cgroups at first (only as root)
    */
-  GvisorLauncher(Runsc runsc, SandboxStore store, boolean cgroups) {
+  GvisorLauncher(Runsc runsc, SandboxStore store, boolean cgroups, SandboxCgroup group) {
     this.runsc = runsc;
+    this.group = group;
     this.store = store;
     this.cgroups = new AtomicBoolean(cgroups);
   }
@@ -37,6 +39,19 @@ final class GvisorLauncher implements SandboxLauncher {
     Files.createDirectories(bundle);
     Files.writeString(bundle.resolve("config.json"), OciSpec.json(spec, host));
     Path pidFile = sb.dir.resolve("runsc.pid");
+    SandboxLimits limits =
+        group
+            .limitsOf(spec.memoryBytes(), spec.cpuMillis())
+            .withPidsAtLeast(SandboxLimits.GVISOR_MIN_HOST_THREADS);
+    if (!group.create(sb.id, limits).isEmpty()) {
+      // runsc started inside the sandbox's own group: sentry, gofer and their children inherit it.
+      ExecResult r =
+          runsc.runDetached(
+              sb.id, bundle, pidFile, spec.runtimeLog(), false, argv -> group.join(sb.id, argv));
+      checkStarted(r, spec);
+      recordPid(sb, pidFile);
+      return;
+    }
     boolean limited = cgroups.get() && (spec.cpuMillis() > 0 || spec.memoryBytes() > 0);
     ExecResult r = runsc.runDetached(sb.id, bundle, pidFile, spec.runtimeLog(), limited);
     if (r.exitCode() != 0 && limited) {
@@ -49,6 +64,11 @@ final class GvisorLauncher implements SandboxLauncher {
       runsc.deleteForce(sb.id);
       r = runsc.runDetached(sb.id, bundle, pidFile, spec.runtimeLog(), false);
     }
+    checkStarted(r, spec);
+    recordPid(sb, pidFile);
+  }
+
+  private static void checkStarted(ExecResult r, LaunchSpec spec) throws IOException {
     if (r.exitCode() != 0) {
       throw new IOException(
           "runsc run failed (exit "
@@ -58,6 +78,9 @@ final class GvisorLauncher implements SandboxLauncher {
               + " "
               + Text.tail(spec.runtimeLog()));
     }
+  }
+
+  private void recordPid(LocalSandbox sb, Path pidFile) throws IOException {
     String pid = Files.exists(pidFile) ? Files.readString(pidFile).trim() : "";
     if (!pid.isEmpty()) {
       sb.outerPid = Long.parseLong(pid);

@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param execWorkers most execs running at once (more queue up to {@code 4 ×} this, then 503)
  * @param lifecycleWorkers threads that start, probe and delete sandboxes
  * @param readyTimeoutMs a sandbox whose exec does not answer this long after start has failed
+ * @param defaultSandboxMemoryBytes memory limit of a sandbox whose template sets none (0: none)
+ * @param defaultSandboxPids most processes in a sandbox whose pool sets no other limit
  * @param agentBinary the in-sandbox agent's static binary, run as every sandbox's init process and
  *     reached over a unix socket in the sandbox's directory; null: no agent (the template's command
  *     is the init, execs run through {@code runsc exec} / {@code nsenter}, the previous path)
@@ -30,6 +32,8 @@ public record LocalBackendConfig(
     int execWorkers,
     int lifecycleWorkers,
     long readyTimeoutMs,
+    long defaultSandboxMemoryBytes,
+    long defaultSandboxPids,
     Path agentBinary) {
 
   /** 16 MiB of stdout and of stderr per exec. */
@@ -46,6 +50,12 @@ public record LocalBackendConfig(
 
   /** The bubblewrap binary, looked up on {@code PATH}. */
   public static final String DEFAULT_BWRAP_PATH = "bwrap";
+
+  /** 1 GiB for a sandbox whose template sets no memory limit. */
+  public static final long DEFAULT_SANDBOX_MEMORY = 1L << 30;
+
+  /** 1,024 processes per sandbox. */
+  public static final long DEFAULT_SANDBOX_PIDS = 1_024;
 
   public LocalBackendConfig {
     Objects.requireNonNull(stateDir, "stateDir");
@@ -66,6 +76,8 @@ public record LocalBackendConfig(
         Math.max(8, 4 * cpus),
         Math.max(4, 2 * cpus),
         30_000,
+        DEFAULT_SANDBOX_MEMORY,
+        DEFAULT_SANDBOX_PIDS,
         findAgentBinary());
   }
 
@@ -86,6 +98,8 @@ public record LocalBackendConfig(
         execWorkers,
         lifecycleWorkers,
         readyTimeoutMs,
+        defaultSandboxMemoryBytes,
+        defaultSandboxPids,
         agentBinary);
   }
 
@@ -100,6 +114,8 @@ public record LocalBackendConfig(
         execWorkers,
         lifecycleWorkers,
         readyTimeoutMs,
+        defaultSandboxMemoryBytes,
+        defaultSandboxPids,
         binary);
   }
 
@@ -151,6 +167,12 @@ public record LocalBackendConfig(
     check(
         lifecycleWorkers >= 1 && lifecycleWorkers <= 256,
         "lifecycle workers must be 1..256: " + lifecycleWorkers);
+    check(
+        defaultSandboxMemoryBytes >= 0,
+        "--default-sandbox-memory must be >= 0: " + defaultSandboxMemoryBytes);
+    check(
+        defaultSandboxPids >= 16 && defaultSandboxPids <= 4_194_304,
+        "--default-sandbox-pids must be 16..4194304: " + defaultSandboxPids);
     check(readyTimeoutMs >= 100, "ready timeout must be >= 100 ms: " + readyTimeoutMs);
     check(
         agentBinary == null || java.nio.file.Files.isExecutable(agentBinary),

@@ -31,6 +31,7 @@ final class LocalExecutor implements SandboxExecutor {
   private final int outputLimitBytes;
   private final boolean viaAgent;
   private final AtomicLong execSeq = new AtomicLong();
+  private final SandboxCgroup group;
 
   LocalExecutor(
       SandboxTable sandboxes,
@@ -39,8 +40,10 @@ final class LocalExecutor implements SandboxExecutor {
       ExecArgv argv,
       int workerCount,
       int outputLimitBytes,
+      SandboxCgroup group,
       boolean viaAgent) {
     this.viaAgent = viaAgent;
+    this.group = group;
     this.sandboxes = sandboxes;
     this.workers = workers;
     this.runner = runner;
@@ -107,6 +110,7 @@ final class LocalExecutor implements SandboxExecutor {
         stdin = sb.dir.resolve("exec-" + execSeq.incrementAndGet() + ".stdin").toFile();
         Files.write(stdin.toPath(), request.stdin());
       }
+      long oomBefore = group.oomKills(sb.id);
       ExecResult r =
           runner.run(
               command(sb, request),
@@ -115,9 +119,18 @@ final class LocalExecutor implements SandboxExecutor {
               outputLimitBytes,
               request.timeoutMs() + 5_000,
               listener);
-      if (sb.deleteRequested || sb.dead) {
+      boolean oomRose = group.oomKills(sb.id) > oomBefore;
+      // SIGKILL while the group's OOM-kill count rose: the kernel killed it for memory.
+      boolean oomKilled = r.exitCode() == 137 && oomRose;
+      if (sb.deleteRequested || sb.dead || runtimeGone(sb, r, oomRose)) {
+        // What the runtime said about losing its sandbox is not the command's output.
         throw new ExecException(
-            ExecException.Kind.GONE, "sandbox " + sb.name + " stopped while the command ran");
+            ExecException.Kind.GONE,
+            "sandbox "
+                + sb.name
+                + " stopped while the command ran ("
+                + SandboxLifecycle.deathReason(group.oomKills(sb.id) - oomBefore)
+                + ")");
       }
       // `timeout -s KILL` kills the command's process group: exit status 137 (SIGKILL) at the
       // deadline.
@@ -136,8 +149,9 @@ final class LocalExecutor implements SandboxExecutor {
           r.stderr(),
           r.stdoutTruncated(),
           r.stderrTruncated(),
-          timedOut,
-          r.durationNs());
+          timedOut && !oomKilled,
+          r.durationNs(),
+          oomKilled);
     } finally {
       if (stdin != null) Files.deleteIfExists(stdin.toPath());
     }
@@ -160,7 +174,25 @@ final class LocalExecutor implements SandboxExecutor {
   }
 
   private java.util.List<String> command(LocalSandbox sb, ExecRequest request) {
-    return argv.build(sb.runtime, sb.id, sb.initPid, SandboxEnv.base(sb.blueprint), request);
+    java.util.List<String> cmd =
+        argv.build(sb.runtime, sb.id, sb.initPid, SandboxEnv.base(sb.blueprint), request);
+    // A bubblewrap exec is a host process: it joins the sandbox's group before entering it.
+    return sb.runtime == LocalRuntime.BWRAP ? group.join(sb.id, cmd) : cmd;
+  }
+
+  /**
+   * True when gVisor lost the sandbox under the command: the kernel OOM-killed in its group (only
+   * the sentry can be chosen there), runsc lost the sentry, or the sentry's process is gone.
+   */
+  private static boolean runtimeGone(LocalSandbox sb, ExecResult r, boolean oomRose) {
+    if (sb.runtime != LocalRuntime.GVISOR) return false;
+    if (oomRose) return true;
+    if (r.exitCode() == 128
+        && new String(r.stderr(), StandardCharsets.UTF_8).contains("containerManager")) {
+      return true;
+    }
+    return sb.outerPid != 0
+        && !ProcessHandle.of(sb.outerPid).map(ProcessHandle::isAlive).orElse(false);
   }
 
   private static boolean runtimeFailed(ExecResult r) {

@@ -91,6 +91,7 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
   private final SandboxLifecycle lifecycle;
   private final LocalRecovery recovery;
   private final SandboxInit init;
+  private final SandboxCgroup cgroups;
 
   private LocalProvisioner(
       LocalBackendConfig config, HostProbe probe, StateDir stateDir, SandboxInit init) {
@@ -103,6 +104,15 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
     ProcessRunner runner = new ProcessRunner(pools.pipes);
     Runsc runsc = new Runsc(probe.runsc(), stateDir.runscRoot(), runner, init.hasAgent());
     SandboxStore store = new SandboxStore(stateDir.sandboxes());
+    this.cgroups =
+        new SandboxCgroup(
+            probe.root()
+                ? SandboxCgroup.detect(Path.of("/proc/self/mounts"))
+                : new CgroupDriver.None(),
+            config.defaultSandboxMemoryBytes(),
+            config.defaultSandboxPids());
+    if (cgroups.unenforced().isEmpty()) LOG.info("local backend: {}", cgroups.describe());
+    else LOG.warn("local backend: {}", cgroups.describe());
     this.executor =
         new LocalExecutor(
             sandboxes,
@@ -116,12 +126,13 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
                 probe.root()),
             config.execWorkers(),
             config.execOutputLimitBytes(),
+            cgroups,
             init.hasAgent());
     this.bindings = new LocalBindingStore(sandboxes, store, pools.bindings);
     Map<LocalRuntime, SandboxLauncher> launchers = new EnumMap<>(LocalRuntime.class);
-    launchers.put(LocalRuntime.GVISOR, new GvisorLauncher(runsc, store, probe.root()));
-    launchers.put(LocalRuntime.BWRAP, new BwrapLauncher(probe, store));
-    SandboxReaper reaper = new SandboxReaper(runsc);
+    launchers.put(LocalRuntime.GVISOR, new GvisorLauncher(runsc, store, probe.root(), cgroups));
+    launchers.put(LocalRuntime.BWRAP, new BwrapLauncher(probe, store, cgroups));
+    SandboxReaper reaper = new SandboxReaper(runsc, cgroups);
     this.lifecycle =
         new SandboxLifecycle(
             config,
@@ -134,7 +145,8 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
             reaper,
             pools.lifecycle,
             stateDir,
-            probe.root());
+            probe.root(),
+            cgroups);
     this.recovery =
         new LocalRecovery(
             store,
@@ -197,6 +209,21 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
     // Watch only once everything kept is registered: a death now reaches the pool that adopts it.
     for (LocalSandbox sb : sandboxes.snapshot()) lifecycle.watch(sb);
     return kept;
+  }
+
+  /**
+   * What this host enforces of the sandboxes' limits, for logs and pool status: one line, naming
+   * the limits it cannot enforce.
+   */
+  @Override
+  public String limitsDescription() {
+    return cgroups.describe();
+  }
+
+  /** True when memory, CPU and process limits are all enforced. */
+  @Override
+  public boolean limitsEnforced() {
+    return cgroups.unenforced().isEmpty();
   }
 
   /** What the probe found, for logs. */

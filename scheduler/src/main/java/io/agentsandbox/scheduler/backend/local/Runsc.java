@@ -48,6 +48,19 @@ final class Runsc {
    */
   ExecResult runDetached(String id, Path bundle, Path pidFile, Path log, boolean cgroups)
       throws IOException {
+    return runDetached(
+        id, bundle, pidFile, log, cgroups, java.util.function.UnaryOperator.identity());
+  }
+
+  /** Like the above, with runsc's argv passed through {@code wrap} (e.g. to join a cgroup). */
+  ExecResult runDetached(
+      String id,
+      Path bundle,
+      Path pidFile,
+      Path log,
+      boolean cgroups,
+      java.util.function.UnaryOperator<List<String>> wrap)
+      throws IOException {
     List<String> cmd = new ArrayList<>(List.of(runsc, "--root", root.toString(), "--network=none"));
     if (!cgroups) cmd.add("--ignore-cgroups");
     if (hostUds) cmd.add("--host-uds=all");
@@ -57,7 +70,7 @@ final class Runsc {
     // The detached sandbox keeps runsc's stdout/stderr: send them to a log, not to our pipes.
     List<String> sh =
         new ArrayList<>(List.of("/bin/sh", "-c", "exec \"$@\" >>\"$0\" 2>&1", log.toString()));
-    sh.addAll(cmd);
+    sh.addAll(wrap.apply(cmd));
     return runner.run(sh, null, SandboxEnv.host(), 8_192, 60_000);
   }
 

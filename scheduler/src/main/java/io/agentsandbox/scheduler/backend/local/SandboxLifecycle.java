@@ -48,6 +48,7 @@ final class SandboxLifecycle {
   private final boolean root;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Set<String> imageLogged = ConcurrentHashMap.newKeySet();
+  private final SandboxCgroup group;
 
   SandboxLifecycle(
       LocalBackendConfig config,
@@ -60,7 +61,9 @@ final class SandboxLifecycle {
       SandboxReaper reaper,
       ExecutorService workers,
       StateDir stateDir,
-      boolean root) {
+      boolean root,
+      SandboxCgroup group) {
+    this.group = group;
     this.config = config;
     this.sandboxes = sandboxes;
     this.store = store;
@@ -137,7 +140,7 @@ final class SandboxLifecycle {
         init.binds(sb.dir),
         root,
         bp.cpuMillis(),
-        bp.memoryBytes(),
+        group.limitsOf(bp.memoryBytes(), bp.cpuMillis()).memoryBytes(),
         "/agent-sandbox/" + sb.id);
   }
 
@@ -239,18 +242,30 @@ final class SandboxLifecycle {
             workers.execute(
                 () -> {
                   if (sb.deleteRequested) return;
+                  String reason = deathReason(group.oomKills(sb.id));
                   LOG.warn(
-                      "sandbox {} ({}) exited on its own: {}",
+                      "sandbox {} ({}) died: {}; {}",
                       sb.id,
                       sb.runtime.wireName(),
+                      reason,
                       Text.tail(sb.dir.resolve("runtime.log")));
                   destroy(sb);
-                  sb.listener.onSandboxFailed(sb.pool, sb.name, "the sandbox's process exited");
+                  sb.listener.onSandboxFailed(sb.pool, sb.name, reason);
                 });
           } catch (RejectedExecutionException e) {
             // shutting down
           }
         });
+  }
+
+  /**
+   * Why a ready sandbox died, as the claim's reason: {@code OutOfMemory} when the kernel killed a
+   * process of its group for memory (gVisor loses the whole sandbox then), else {@code Died}.
+   */
+  static String deathReason(long oomKills) {
+    return oomKills > 0
+        ? "OutOfMemory: the sandbox exceeded its memory limit and its runtime was killed"
+        : "Died: the sandbox's runtime exited or was killed";
   }
 
   /** Kills a sandbox's processes and removes its state. Idempotent; lifecycle workers only. */

@@ -13,9 +13,11 @@ import java.util.Properties;
 final class SandboxReaper {
 
   private final Runsc runsc;
+  private final SandboxCgroup group;
 
-  SandboxReaper(Runsc runsc) {
+  SandboxReaper(Runsc runsc, SandboxCgroup group) {
     this.runsc = runsc;
+    this.group = group;
   }
 
   /** Kills and removes a sandbox known to this run. */
@@ -57,6 +59,8 @@ final class SandboxReaper {
     // bwrap: SIGKILL to the namespace's init ends every process in the sandbox's PID namespace.
     Procs.killIfSame(initPid, initStart);
     Procs.killIfSame(outerPid, outerStart);
+    // Whatever escaped the trees above (a daemonised process) is still in the group.
+    group.remove(id);
     SandboxStore.deleteTree(dir);
   }
 

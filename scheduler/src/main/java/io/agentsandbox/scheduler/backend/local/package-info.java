@@ -14,8 +14,13 @@
  *   <li>Execs run on {@code local-exec-<n>}, their output is read on {@code local-exec-io-<n>};
  *       bindings are written on {@code local-binding-<n>} ({@code WorkerPools}).
  *   <li>The state directory's lock ({@code StateDir}) is held from open to close.
+ *   <li>Each sandbox's cgroup ({@code SandboxCgroup} over a {@code CgroupDriver}: {@code CgroupV2},
+ *       {@code CgroupV1} or {@code None}) is created by the launcher before the first process,
+ *       joined by the runtime and by bubblewrap execs, and removed by the reaper. It holds no state
+ *       of its own beyond the kernel's files.
  *   <li>The pure parts ({@code OciSpec}, {@code BwrapArgv}, {@code ExecArgv}, {@code
- *       RecoveryDecision}, {@code RuntimeMap}, {@code MetaCodec}) hold no state.
+ *       RecoveryDecision}, {@code RuntimeMap}, {@code MetaCodec}, {@code SandboxLimits}) hold no
+ *       state.
  * </ul>
  *
  * <p>Depends on {@code core}, the JDK, SLF4J and Jackson only.

@@ -63,7 +63,9 @@ class BwrapArgvTest {
         .contains(
             "--symlink usr/bin /bin --ro-bind /etc /etc --symlink usr/lib /lib"
                 + " --ro-bind /opt /opt --ro-bind /usr /usr --ro-bind /var /var"
-                + " --dev /dev --proc /proc --tmpfs /tmp --bind "
+                + " --dev /dev --proc /proc --size "
+                + SandboxLimits.tmpBytesOf(LaunchFixtures.spec(true, null, List.of()).memoryBytes())
+                + " --tmpfs /tmp --bind "
                 + LaunchFixtures.DIR.resolve("workspace")
                 + " /workspace --remount-ro / --chdir /workspace --clearenv");
     assertThat(a).doesNotContain("/home", "/root", "/boot", "vmlinuz");

@@ -161,6 +161,8 @@ class LocalProvisionerIT {
             c.execWorkers(),
             c.lifecycleWorkers(),
             c.readyTimeoutMs(),
+            c.defaultSandboxMemoryBytes(),
+            c.defaultSandboxPids(),
             c.agentBinary());
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
     LocalProvisioner p = LocalProvisioner.open(c);
