@@ -29,7 +29,6 @@ final class LocalExecutor implements SandboxExecutor {
   private final ExecArgv argv;
   private final int workerCount;
   private final int outputLimitBytes;
-  private final boolean viaAgent;
   private final AtomicLong execSeq = new AtomicLong();
   private final SandboxCgroup group;
 
@@ -40,9 +39,7 @@ final class LocalExecutor implements SandboxExecutor {
       ExecArgv argv,
       int workerCount,
       int outputLimitBytes,
-      SandboxCgroup group,
-      boolean viaAgent) {
-    this.viaAgent = viaAgent;
+      SandboxCgroup group) {
     this.group = group;
     this.sandboxes = sandboxes;
     this.workers = workers;
@@ -103,7 +100,7 @@ final class LocalExecutor implements SandboxExecutor {
   /** Runs one command in a sandbox. Exec workers only. */
   private ExecResult execBlocking(LocalSandbox sb, ExecRequest request, OutputListener listener)
       throws IOException {
-    if (viaAgent) return execViaAgent(sb, request, listener);
+    if (sb.agentSecret != null) return execViaAgent(sb, request, listener);
     File stdin = null;
     try {
       if (request.stdin().length > 0) {
@@ -151,21 +148,45 @@ final class LocalExecutor implements SandboxExecutor {
           r.stderrTruncated(),
           timedOut && !oomKilled,
           r.durationNs(),
-          oomKilled);
+          oomKilled,
+          ExecResult.VIA_RUNTIME);
     } finally {
       if (stdin != null) Files.deleteIfExists(stdin.toPath());
     }
   }
 
-  /** Runs one command through the sandbox's agent (its init). Exec workers only. */
+  /**
+   * Runs one command (or file operation) through the sandbox's agent, its init. The agent kills the
+   * command at its timeout; a command killed by the kernel for memory shows as the group's OOM
+   * count rising. Exec workers only.
+   */
   private ExecResult execViaAgent(LocalSandbox sb, ExecRequest request, OutputListener listener)
       throws IOException {
+    long oomBefore = group.oomKills(sb.id);
     try {
-      return AgentExecClient.exec(AgentInit.socket(sb.dir), request, listener);
+      ExecResult r =
+          new AgentClient(AgentInit.socket(sb.dir), sb.agentSecret, outputLimitBytes)
+              .exec(request, listener);
+      boolean oomKilled = r.exitCode() == 137 && group.oomKills(sb.id) > oomBefore;
+      return new ExecResult(
+          r.exitCode(),
+          r.stdout(),
+          r.stderr(),
+          r.stdoutTruncated(),
+          r.stderrTruncated(),
+          r.timedOut() && !oomKilled,
+          r.durationNs(),
+          oomKilled,
+          ExecResult.VIA_AGENT);
     } catch (IOException e) {
       if (sb.deleteRequested || sb.dead) {
         throw new ExecException(
-            ExecException.Kind.GONE, "sandbox " + sb.name + " stopped while the command ran");
+            ExecException.Kind.GONE,
+            "sandbox "
+                + sb.name
+                + " stopped while the command ran ("
+                + SandboxLifecycle.deathReason(group.oomKills(sb.id) - oomBefore)
+                + ")");
       }
       throw new ExecException(
           ExecException.Kind.RUNTIME_ERROR,

@@ -126,8 +126,7 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
                 probe.root()),
             config.execWorkers(),
             config.execOutputLimitBytes(),
-            cgroups,
-            init.hasAgent());
+            cgroups);
     this.bindings = new LocalBindingStore(sandboxes, store, pools.bindings);
     Map<LocalRuntime, SandboxLauncher> launchers = new EnumMap<>(LocalRuntime.class);
     launchers.put(LocalRuntime.GVISOR, new GvisorLauncher(runsc, store, probe.root(), cgroups));
@@ -181,7 +180,9 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
   public static LocalProvisioner openForRecovery(LocalBackendConfig config) {
     return openForRecovery(
         config,
-        config.agentBinary() == null ? SandboxInit.WORKLOAD : new AgentInit(config.agentBinary()));
+        config.agentBinary() == null
+            ? SandboxInit.WORKLOAD
+            : new AgentInit(config.agentBinary(), config.execOutputLimitBytes()));
   }
 
   /**
@@ -259,16 +260,16 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
   }
 
   /**
-   * Finds a ready sandbox's agent: its unix socket in the sandbox's directory (no secret: the
-   * socket's mode and directory protect it); null when the sandbox is unknown or not ready, or when
-   * sandboxes run without the agent.
+   * Finds a ready sandbox's agent: its unix socket in the sandbox's directory and its secret; null
+   * when the sandbox is unknown, not ready, being deleted, or runs without the agent (started with
+   * {@code --agent-binary none}, or by a previous run without it). In memory only; any thread.
    */
   public AgentLocator agentLocator() {
-    if (!init.hasAgent()) return AgentLocator.NONE;
     return ref -> {
       LocalSandbox sb = sandboxes.get(SandboxMeta.idOf(ref.pool(), ref.name()));
-      if (sb == null || !sb.ready || sb.deleteRequested) return null;
-      return AgentEndpoint.unix(AgentInit.socket(sb.dir), null);
+      if (sb == null || !sb.ready || sb.deleteRequested || sb.dead) return null;
+      String secret = sb.agentSecret;
+      return secret == null ? null : AgentEndpoint.unix(AgentInit.socket(sb.dir), secret);
     };
   }
 

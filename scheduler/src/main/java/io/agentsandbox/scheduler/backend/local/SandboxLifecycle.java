@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -161,10 +160,7 @@ final class SandboxLifecycle {
       Files.createDirectories(sb.workspace);
       if (root) chownToSandboxUser(sb.workspace);
       if (init.hasAgent()) {
-        Path run = AgentInit.runDir(sb.dir);
-        Files.createDirectories(run);
-        Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwx------"));
-        if (root) chownToSandboxUser(run);
+        sb.agentSecret = AgentInit.prepare(sb.dir, root ? SandboxEnv.SANDBOX_UID : -1);
       }
       store.writeMeta(sb.dir, sb.meta());
       SandboxLauncher launcher = launchers.get(sb.runtime);
@@ -172,6 +168,13 @@ final class SandboxLifecycle {
       failure = awaitExec(sb, launcher, t0);
     } catch (IOException | RuntimeException e) {
       failure = e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+    if (failure == null && sb.agentSecret != null) {
+      try {
+        AgentInit.forgetAgentCopy(sb.dir);
+      } catch (IOException e) {
+        failure = "cannot delete the agent's copy of its secret: " + e.getMessage();
+      }
     }
     if (failure == null && !sb.deleteRequested) {
       sb.ready = true;
@@ -201,7 +204,7 @@ final class SandboxLifecycle {
     while (!sb.deleteRequested) {
       String exited = launcher.exitedWhileStarting(sb);
       if (exited != null) return exited;
-      if (init.hasAgent()) {
+      if (sb.agentSecret != null) {
         String silent = AgentProbe.probe(AgentInit.socket(sb.dir));
         if (silent == null) return null;
         last = silent;
@@ -211,8 +214,8 @@ final class SandboxLifecycle {
         last = "probe " + silent;
       }
       if (System.nanoTime() - deadline > 0)
-        return (init.hasAgent() ? "no agent" : "no exec")
-            + " answered within "
+        return (sb.agentSecret != null ? "the agent's /healthz: no answer" : "no exec answered")
+            + " within "
             + config.readyTimeoutMs()
             + " ms ("
             + last
