@@ -10,8 +10,8 @@ if [ "$(id -u)" -eq 0 ] && ! { command -v runsc >/dev/null && command -v bwrap >
   scripts/install-runtimes.sh >&2 || echo "could not install them; the server will say what it can use" >&2
 fi
 jar=scheduler/target/agent-sandbox-server.jar
-if [ ! -f "$jar" ] || [ -n "$(find core warmpool scheduler -newer "$jar" \( -name '*.java' -o -name '*.yaml' -o -name '*.xml' \) | head -1)" ]; then
-  echo "building the server (mvn -q -DskipTests install)..." >&2
-  mvn -B -q -ntp -DskipTests install -pl scheduler -am >&2
+if [ ! -f "$jar" ] || [ -n "$(find agent core warmpool scheduler -newer "$jar" \( -name '*.java' -o -name '*.go' -o -name '*.yaml' -o -name '*.xml' \) | head -1)" ]; then
+  echo "building the server and the in-sandbox agent (mvn -q -DskipTests install)..." >&2
+  mvn -B -q -ntp -DskipTests install -pl agent,scheduler -am >&2
 fi
 exec java -jar "$jar" "$@"

@@ -57,8 +57,8 @@ public final class LocalBackendOptions {
       description =
           "The in-sandbox agent, every local sandbox's init (exec and files go to it over a unix"
               + " socket); 'none': no agent, execs via runsc exec / nsenter. Default"
-              + " $AGENT_SANDBOX_AGENT_BINARY, else bin/ of the distribution, else"
-              + " agent/target/ of the checkout.")
+              + " bin/ of the distribution, else agent/target/ of the checkout; none there: no"
+              + " agent.")
   String agentBinary;
 
   @Option(

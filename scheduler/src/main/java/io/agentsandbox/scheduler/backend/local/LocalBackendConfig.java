@@ -1,7 +1,11 @@
 package io.agentsandbox.scheduler.backend.local;
 
+import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -41,9 +45,6 @@ public record LocalBackendConfig(
 
   /** The gVisor binary, looked up on {@code PATH}. */
   public static final String DEFAULT_RUNSC_PATH = "runsc";
-
-  /** Names the agent binary when neither a flag nor the environment does. */
-  public static final String AGENT_BINARY_ENV = "AGENT_SANDBOX_AGENT_BINARY";
 
   /** The agent's file name, in the distribution's {@code bin/} and in {@code agent/target/}. */
   public static final String AGENT_BINARY_NAME = "agent-sandbox-agent";
@@ -120,29 +121,40 @@ public record LocalBackendConfig(
   }
 
   /**
-   * The agent binary: {@code $AGENT_SANDBOX_AGENT_BINARY} when set ({@code none}: no agent), else
-   * {@code bin/agent-sandbox-agent} next to the running jar's directory (the distribution), else
-   * {@code agent/target/agent-sandbox-agent} under the working directory (a checkout), else null.
+   * The default agent binary (the flag {@code --agent-binary}, or its variable {@code
+   * AGENT_SANDBOX_AGENT_BINARY}, overrides it): the first executable of {@code
+   * bin/agent-sandbox-agent} of the distribution the server's jar is in ({@code <dist>/lib/*.jar}),
+   * {@code agent/target/agent-sandbox-agent} of the checkout it was built in ({@code
+   * <checkout>/scheduler/target/*.jar}), the same under the working directory or its parent; else
+   * null (no agent).
    */
   public static Path findAgentBinary() {
-    String env = System.getenv(AGENT_BINARY_ENV);
-    if (env != null && !env.isBlank()) return env.equals("none") ? null : Path.of(env);
+    List<Path> candidates = new ArrayList<>();
     try {
       Path jar =
           Path.of(
-              LocalBackendConfig.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-      for (Path d = jar.getParent(); d != null; d = d.getParent()) {
-        Path p = d.resolve("bin").resolve(AGENT_BINARY_NAME);
-        if (java.nio.file.Files.isExecutable(p)) return p.toAbsolutePath();
-        if (d.getNameCount() < jar.getNameCount() - 3) break;
+                  LocalBackendConfig.class
+                      .getProtectionDomain()
+                      .getCodeSource()
+                      .getLocation()
+                      .toURI())
+              .toAbsolutePath();
+      Path dir = jar.getParent();
+      if (dir != null && dir.getParent() != null) {
+        candidates.add(dir.getParent().resolve("bin").resolve(AGENT_BINARY_NAME));
+        Path module = dir.getParent().getParent();
+        if (module != null) {
+          candidates.add(module.resolve("agent").resolve("target").resolve(AGENT_BINARY_NAME));
+        }
       }
-    } catch (java.net.URISyntaxException | RuntimeException e) {
-      // fall through: no code source (tests) or an unusual class loader
+    } catch (URISyntaxException | RuntimeException e) {
+      // no code source (an unusual class loader): the working directory only
     }
-    Path checkout = Path.of("agent", "target", AGENT_BINARY_NAME);
-    if (java.nio.file.Files.isExecutable(checkout)) return checkout.toAbsolutePath();
-    Path sibling = Path.of("..", "agent", "target", AGENT_BINARY_NAME);
-    if (java.nio.file.Files.isExecutable(sibling)) return sibling.toAbsolutePath().normalize();
+    candidates.add(Path.of("agent", "target", AGENT_BINARY_NAME));
+    candidates.add(Path.of("..", "agent", "target", AGENT_BINARY_NAME));
+    for (Path p : candidates) {
+      if (Files.isRegularFile(p) && Files.isExecutable(p)) return p.toAbsolutePath().normalize();
+    }
     return null;
   }
 
@@ -175,7 +187,7 @@ public record LocalBackendConfig(
         "--default-sandbox-pids must be 16..4194304: " + defaultSandboxPids);
     check(readyTimeoutMs >= 100, "ready timeout must be >= 100 ms: " + readyTimeoutMs);
     check(
-        agentBinary == null || java.nio.file.Files.isExecutable(agentBinary),
+        agentBinary == null || Files.isExecutable(agentBinary),
         "--agent-binary is not an executable file: " + agentBinary);
     check(
         agentBinary == null || agentBinary.isAbsolute(),
