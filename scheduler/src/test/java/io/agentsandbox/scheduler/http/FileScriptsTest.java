@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -106,5 +107,34 @@ class FileScriptsTest {
     // deleting the link itself is fine: it lives in the workspace
     assertThat(run(FileScripts.DELETE, "leak", null).code()).isZero();
     assertThat(Files.exists(outside.resolve("secret"))).isTrue();
+  }
+
+  @Test
+  void shouldRecogniseFileCommandsOnly() {
+    for (FileScripts.Kind k : FileScripts.Kind.values()) {
+      assertThat(
+              FileScripts.parse(
+                  new io.agentsandbox.core.model.ExecRequest(
+                      FileScripts.command(k, "/workspace/a/b.txt"), null, null, null, 1_000)))
+          .isEqualTo(new FileScripts.FileOp(k, "a/b.txt"));
+    }
+    assertThat(
+            FileScripts.parse(
+                new io.agentsandbox.core.model.ExecRequest(
+                    java.util.List.of("/bin/sh", "-c", "cat \"$1\"", "sh", "/workspace/x"),
+                    null,
+                    null,
+                    null,
+                    1_000)))
+        .isNull();
+    assertThat(
+            FileScripts.parse(
+                new io.agentsandbox.core.model.ExecRequest(
+                    FileScripts.command(FileScripts.Kind.READ, "/etc/passwd"),
+                    null,
+                    null,
+                    null,
+                    1_000)))
+        .isNull();
   }
 }
