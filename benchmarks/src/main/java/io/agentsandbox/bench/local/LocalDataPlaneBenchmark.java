@@ -1,0 +1,294 @@
+package io.agentsandbox.bench.local;
+
+import io.agentsandbox.scheduler.Main;
+import io.agentsandbox.scheduler.SchedulerServer;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The local backend's data plane, the in-sandbox agent against the previous path ({@code runsc
+ * exec} / {@code nsenter}), in one run: two embedded servers on the local backend, one with the
+ * agent (the default binary) and one with {@code --agent-binary none}, each with a warm pool
+ * ({@code replicas: 2}) and an empty one (for cold claims) per runtime class.
+ *
+ * <ul>
+ *   <li><b>exec round trip</b>: one claimed sandbox per server and runtime; {@code POST
+ *       /v1/sandboxes/{id}/exec} of {@code ["true"]} through the HTTP API, the four (path, runtime)
+ *       combinations alternating, request after request;
+ *   <li><b>claim → first exec</b>: {@code POST /v1/claims} then the first exec of {@code true},
+ *       until its {@code 200}: warm (a ready sandbox, {@code onEmpty: reject}) and cold (an empty
+ *       pool, {@code onEmpty: cold}), alternating, per runtime and path.
+ * </ul>
+ *
+ * Every answer is checked ({@code execPath} says which path served it). Prints median and p99. Not
+ * a test; needs root, runsc, bwrap and the built agent.
+ *
+ * <pre>
+ * java -cp benchmarks/target/classes:$(cat cp.txt) io.agentsandbox.bench.local.LocalDataPlaneBenchmark [--execs 300] [--claims 30]
+ * </pre>
+ */
+public final class LocalDataPlaneBenchmark {
+
+  private static final Map<String, String> CLASSES = new LinkedHashMap<>();
+
+  static {
+    CLASSES.put("gvisor", "gvisor");
+    CLASSES.put("bwrap", null);
+  }
+
+  private LocalDataPlaneBenchmark() {}
+
+  /** One server: its path's name and client. */
+  private record Side(String path, SchedulerServer server, WebClient web) {}
+
+  public static void main(String[] args) throws Exception {
+    int execs = 300;
+    int claims = 30;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--execs")) execs = Integer.parseInt(args[++i]);
+      if (args[i].equals("--claims")) claims = Integer.parseInt(args[++i]);
+    }
+    Path base = Files.createTempDirectory("local-dataplane");
+    Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwx--x--x"));
+    Path pools = Files.createDirectories(base.resolve("pools"));
+    Files.writeString(pools.resolve("pools.yaml"), poolsYaml());
+    Vertx vertx = Vertx.vertx();
+    List<Side> sides = new ArrayList<>();
+    try {
+      for (String path : List.of("agent", "runtime")) {
+        List<String> local =
+            new ArrayList<>(List.of("--state-dir", base.resolve("state-" + path).toString()));
+        if (path.equals("runtime")) local.addAll(List.of("--agent-binary", "none"));
+        SchedulerServer server =
+            await(
+                SchedulerServer.start(
+                    Main.parseConfig(
+                        "--port", "0", "--backend", "local", "--pools-dir", pools.toString()),
+                    Main.parseLocalConfig(local.toArray(String[]::new))));
+        sides.add(
+            new Side(
+                path,
+                server,
+                WebClient.create(
+                    vertx,
+                    new WebClientOptions()
+                        .setDefaultHost("127.0.0.1")
+                        .setDefaultPort(server.port()))));
+      }
+      for (Side s : sides) for (String rc : CLASSES.keySet()) awaitTarget(s.web, "warm-" + rc);
+
+      // ---- exec round trip, alternating over (runtime, path)
+      Map<String, JsonObject> claimed = new LinkedHashMap<>();
+      for (String rc : CLASSES.keySet())
+        for (Side s : sides) claimed.put(rc + "/" + s.path, claim(s.web, "warm-" + rc, "reject"));
+      Map<String, long[]> rtt = new LinkedHashMap<>();
+      for (String k : claimed.keySet()) rtt.put(k, new long[execs]);
+      for (int i = -20; i < execs; i++) {
+        for (String rc : CLASSES.keySet()) {
+          for (Side s : sides) {
+            String k = rc + "/" + s.path;
+            long t0 = System.nanoTime();
+            exec(s.web, claimed.get(k), s.path);
+            if (i >= 0) rtt.get(k)[i] = System.nanoTime() - t0;
+          }
+        }
+      }
+      for (Side s : sides)
+        for (String rc : CLASSES.keySet()) release(s.web, claimed.get(rc + "/" + s.path));
+
+      // ---- claim -> first exec, warm and cold alternating
+      Map<String, long[]> warm = new LinkedHashMap<>();
+      Map<String, long[]> cold = new LinkedHashMap<>();
+      for (String rc : CLASSES.keySet()) {
+        for (Side s : sides) {
+          warm.put(rc + "/" + s.path, new long[claims]);
+          cold.put(rc + "/" + s.path, new long[claims]);
+        }
+      }
+      for (int i = -3; i < claims; i++) {
+        for (String rc : CLASSES.keySet()) {
+          for (Side s : sides) {
+            String k = rc + "/" + s.path;
+            awaitTarget(s.web, "warm-" + rc);
+            long w = claimToFirstExec(s, "warm-" + rc, "reject", "warm");
+            long c = claimToFirstExec(s, "cold-" + rc, "cold", "cold");
+            if (i >= 0) {
+              warm.get(k)[i] = w;
+              cold.get(k)[i] = c;
+            }
+          }
+        }
+      }
+
+      StringBuilder out = new StringBuilder();
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "exec of `true` through the HTTP API, %d per row (after 20 unmeasured), rows"
+                  + " alternating:%n%n",
+              execs));
+      out.append("| runtime | path | p50 (ms) | p99 (ms) |\n|---|---|---|---|\n");
+      for (var e : rtt.entrySet()) {
+        String[] k = e.getKey().split("/");
+        out.append(
+            String.format(
+                Locale.ROOT,
+                "| %s | %s | %.2f | %.2f |%n",
+                k[0],
+                k[1],
+                ms(pct(e.getValue(), 50)),
+                ms(pct(e.getValue(), 99))));
+      }
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "%nclaim -> first exec done, %d each (after 3 unmeasured), warm and cold"
+                  + " alternating:%n%n",
+              claims));
+      out.append(
+          "| runtime | path | warm p50 / p99 (ms) | cold p50 / p99 (ms) | warm/cold p50 |\n"
+              + "|---|---|---|---|---|\n");
+      for (String k : warm.keySet()) {
+        String[] kk = k.split("/");
+        long[] w = warm.get(k);
+        long[] c = cold.get(k);
+        out.append(
+            String.format(
+                Locale.ROOT,
+                "| %s | %s | %.1f / %.1f | %.1f / %.1f | %.3f |%n",
+                kk[0],
+                kk[1],
+                ms(pct(w, 50)),
+                ms(pct(w, 99)),
+                ms(pct(c, 50)),
+                ms(pct(c, 99)),
+                (double) pct(w, 50) / pct(c, 50)));
+      }
+      System.out.println(out);
+    } finally {
+      for (Side s : sides) {
+        s.web.close();
+        s.server.close().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+      }
+      vertx.close();
+    }
+    System.exit(0);
+  }
+
+  private static String poolsYaml() {
+    StringBuilder yaml = new StringBuilder();
+    for (var e : CLASSES.entrySet()) {
+      for (String kind : List.of("warm", "cold")) {
+        String name = kind + "-" + e.getKey();
+        yaml.append(
+                "apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxTemplate\n"
+                    + "metadata:\n  name: ")
+            .append(name)
+            .append("\nspec:\n  podTemplate:\n    spec:\n")
+            .append(e.getValue() == null ? "" : "      runtimeClassName: " + e.getValue() + "\n")
+            .append("      containers:\n      - name: main\n        image: busybox\n---\n")
+            .append(
+                "apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxWarmPool\n"
+                    + "metadata:\n  name: ")
+            .append(name)
+            .append("\nspec:\n  replicas: ")
+            .append(kind.equals("warm") ? 2 : 0)
+            .append("\n  sandboxTemplateRef:\n    name: ")
+            .append(name)
+            .append("\n---\n");
+      }
+    }
+    return yaml.toString();
+  }
+
+  private static long claimToFirstExec(Side s, String pool, String onEmpty, String launch)
+      throws Exception {
+    long t0 = System.nanoTime();
+    JsonObject c = claim(s.web, pool, onEmpty);
+    exec(s.web, c, s.path);
+    long t = System.nanoTime() - t0;
+    if (!launch.equals(c.getString("launchType")))
+      throw new IllegalStateException("expected a " + launch + " claim: " + c);
+    release(s.web, c);
+    return t;
+  }
+
+  private static JsonObject claim(WebClient web, String pool, String onEmpty) throws Exception {
+    HttpResponse<Buffer> r =
+        await(
+            web.post("/v1/claims")
+                .putHeader("content-type", "application/json")
+                .sendBuffer(
+                    Buffer.buffer(
+                        new JsonObject().put("pool", pool).put("onEmpty", onEmpty).encode())));
+    if (r.statusCode() != 201)
+      throw new IllegalStateException(
+          "claim " + pool + ": " + r.statusCode() + " " + r.bodyAsString());
+    return r.bodyAsJsonObject();
+  }
+
+  private static void exec(WebClient web, JsonObject c, String path) throws Exception {
+    HttpResponse<Buffer> r =
+        await(
+            web.post("/v1/sandboxes/" + c.getJsonObject("sandbox").getString("name") + "/exec")
+                .putHeader("content-type", "application/json")
+                .putHeader("Authorization", "Bearer " + c.getString("token"))
+                .sendBuffer(
+                    new JsonObject().put("command", new JsonArray().add("true")).toBuffer()));
+    if (r.statusCode() != 200
+        || r.bodyAsJsonObject().getInteger("exitCode") != 0
+        || !path.equals(r.bodyAsJsonObject().getString("execPath"))) {
+      throw new IllegalStateException(
+          "exec (" + path + "): " + r.statusCode() + " " + r.bodyAsString());
+    }
+  }
+
+  private static void release(WebClient web, JsonObject c) throws Exception {
+    await(web.delete("/v1/claims/" + c.getString("claimId")).send());
+  }
+
+  /** Waits (bounded, 120 s) until the pool holds 2 ready sandboxes and starts none. */
+  private static void awaitTarget(WebClient web, String pool) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (true) {
+      JsonObject p = await(web.get("/v1/pools/default/" + pool).send()).bodyAsJsonObject();
+      if (p.getInteger("ready") >= 2
+          && p.getInteger("starting") == 0
+          && p.getInteger("deleting", 0) == 0) return;
+      if (System.nanoTime() - deadline > 0)
+        throw new IllegalStateException("pool " + pool + " not back at target: " + p);
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+    }
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+  }
+
+  private static long pct(long[] v, int p) {
+    long[] s = v.clone();
+    Arrays.sort(s);
+    return s[Math.max(0, (int) Math.ceil(p / 100.0 * s.length) - 1)];
+  }
+
+  private static double ms(long ns) {
+    return ns / 1e6;
+  }
+}
