@@ -175,17 +175,7 @@ final class AgentClient {
   private Exchange open(String method, String path, String contentType, byte[] body, long timeoutMs)
       throws IOException {
     SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-    ScheduledFuture<?> deadline =
-        WATCHDOG.schedule(
-            () -> {
-              try {
-                ch.close();
-              } catch (IOException e) {
-                // closing anyway
-              }
-            },
-            Math.max(1, timeoutMs) + SLACK_MS,
-            TimeUnit.MILLISECONDS);
+    ScheduledFuture<?> deadline = closeAfter(ch, Math.max(1, timeoutMs) + SLACK_MS);
     try {
       ch.connect(UnixDomainSocketAddress.of(socket));
       StringBuilder head = new StringBuilder(200);
@@ -295,6 +285,23 @@ final class AgentClient {
     } catch (IOException e) {
       return new String(body, 0, Math.min(body.length, 200), StandardCharsets.UTF_8);
     }
+  }
+
+  /**
+   * Closes {@code ch} after {@code ms} unless the returned future is cancelled first: a blocked
+   * read or write on it then fails at once.
+   */
+  static ScheduledFuture<?> closeAfter(SocketChannel ch, long ms) {
+    return WATCHDOG.schedule(
+        () -> {
+          try {
+            ch.close();
+          } catch (IOException e) {
+            // closing anyway
+          }
+        },
+        ms,
+        TimeUnit.MILLISECONDS);
   }
 
   private static ScheduledExecutorService watchdog() {
