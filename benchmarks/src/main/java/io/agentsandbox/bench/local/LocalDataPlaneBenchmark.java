@@ -2,7 +2,6 @@ package io.agentsandbox.bench.local;
 
 import io.agentsandbox.scheduler.Main;
 import io.agentsandbox.scheduler.SchedulerServer;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -20,7 +19,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The local backend's data plane, the in-sandbox agent against the previous path ({@code runsc
@@ -77,7 +75,7 @@ public final class LocalDataPlaneBenchmark {
             new ArrayList<>(List.of("--state-dir", base.resolve("state-" + path).toString()));
         if (path.equals("runtime")) local.addAll(List.of("--agent-binary", "none"));
         SchedulerServer server =
-            await(
+            LocalStartupBenchmark.await(
                 SchedulerServer.start(
                     Main.parseConfig(
                         "--port", "0", "--backend", "local", "--pools-dir", pools.toString()),
@@ -92,7 +90,9 @@ public final class LocalDataPlaneBenchmark {
                         .setDefaultHost("127.0.0.1")
                         .setDefaultPort(server.port()))));
       }
-      for (Side s : sides) for (String rc : CLASSES.keySet()) awaitTarget(s.web, "warm-" + rc);
+      for (Side s : sides)
+        for (String rc : CLASSES.keySet())
+          LocalStartupBenchmark.awaitTarget(s.web, "warm-" + rc, 2);
 
       // ---- exec round trip, alternating over (runtime, path)
       Map<String, JsonObject> claimed = new LinkedHashMap<>();
@@ -126,7 +126,7 @@ public final class LocalDataPlaneBenchmark {
         for (String rc : CLASSES.keySet()) {
           for (Side s : sides) {
             String k = rc + "/" + s.path;
-            awaitTarget(s.web, "warm-" + rc);
+            LocalStartupBenchmark.awaitTarget(s.web, "warm-" + rc, 2);
             long w = claimToFirstExec(s, "warm-" + rc, "reject", "warm");
             long c = claimToFirstExec(s, "cold-" + rc, "cold", "cold");
             if (i >= 0) {
@@ -153,8 +153,8 @@ public final class LocalDataPlaneBenchmark {
                 "| %s | %s | %.2f | %.2f |%n",
                 k[0],
                 k[1],
-                ms(pct(e.getValue(), 50)),
-                ms(pct(e.getValue(), 99))));
+                LocalStartupBenchmark.ms(pct(e.getValue(), 50)),
+                LocalStartupBenchmark.ms(pct(e.getValue(), 99))));
       }
       out.append(
           String.format(
@@ -175,10 +175,10 @@ public final class LocalDataPlaneBenchmark {
                 "| %s | %s | %.1f / %.1f | %.1f / %.1f | %.3f |%n",
                 kk[0],
                 kk[1],
-                ms(pct(w, 50)),
-                ms(pct(w, 99)),
-                ms(pct(c, 50)),
-                ms(pct(c, 99)),
+                LocalStartupBenchmark.ms(pct(w, 50)),
+                LocalStartupBenchmark.ms(pct(w, 99)),
+                LocalStartupBenchmark.ms(pct(c, 50)),
+                LocalStartupBenchmark.ms(pct(c, 99)),
                 (double) pct(w, 50) / pct(c, 50)));
       }
       System.out.println(out);
@@ -232,7 +232,7 @@ public final class LocalDataPlaneBenchmark {
 
   private static JsonObject claim(WebClient web, String pool, String onEmpty) throws Exception {
     HttpResponse<Buffer> r =
-        await(
+        LocalStartupBenchmark.await(
             web.post("/v1/claims")
                 .putHeader("content-type", "application/json")
                 .sendBuffer(
@@ -246,7 +246,7 @@ public final class LocalDataPlaneBenchmark {
 
   private static void exec(WebClient web, JsonObject c, String path) throws Exception {
     HttpResponse<Buffer> r =
-        await(
+        LocalStartupBenchmark.await(
             web.post("/v1/sandboxes/" + c.getJsonObject("sandbox").getString("name") + "/exec")
                 .putHeader("content-type", "application/json")
                 .putHeader("Authorization", "Bearer " + c.getString("token"))
@@ -261,34 +261,12 @@ public final class LocalDataPlaneBenchmark {
   }
 
   private static void release(WebClient web, JsonObject c) throws Exception {
-    await(web.delete("/v1/claims/" + c.getString("claimId")).send());
-  }
-
-  /** Waits (bounded, 120 s) until the pool holds 2 ready sandboxes and starts none. */
-  private static void awaitTarget(WebClient web, String pool) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (true) {
-      JsonObject p = await(web.get("/v1/pools/default/" + pool).send()).bodyAsJsonObject();
-      if (p.getInteger("ready") >= 2
-          && p.getInteger("starting") == 0
-          && p.getInteger("deleting", 0) == 0) return;
-      if (System.nanoTime() - deadline > 0)
-        throw new IllegalStateException("pool " + pool + " not back at target: " + p);
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
-    }
-  }
-
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+    LocalStartupBenchmark.await(web.delete("/v1/claims/" + c.getString("claimId")).send());
   }
 
   private static long pct(long[] v, int p) {
     long[] s = v.clone();
     Arrays.sort(s);
     return s[Math.max(0, (int) Math.ceil(p / 100.0 * s.length) - 1)];
-  }
-
-  private static double ms(long ns) {
-    return ns / 1e6;
   }
 }

@@ -121,13 +121,7 @@ final class LocalExecutor implements SandboxExecutor {
       boolean oomKilled = r.exitCode() == 137 && oomRose;
       if (sb.deleteRequested || sb.dead || runtimeGone(sb, r, oomRose)) {
         // What the runtime said about losing its sandbox is not the command's output.
-        throw new ExecException(
-            ExecException.Kind.GONE,
-            "sandbox "
-                + sb.name
-                + " stopped while the command ran ("
-                + SandboxLifecycle.deathReason(group.oomKills(sb.id) - oomBefore)
-                + ")");
+        throw stopped(sb, oomBefore);
       }
       // `timeout -s KILL` kills the command's process group: exit status 137 (SIGKILL) at the
       // deadline.
@@ -179,19 +173,27 @@ final class LocalExecutor implements SandboxExecutor {
           oomKilled,
           ExecResult.VIA_AGENT);
     } catch (IOException e) {
-      if (sb.deleteRequested || sb.dead) {
-        throw new ExecException(
-            ExecException.Kind.GONE,
-            "sandbox "
-                + sb.name
-                + " stopped while the command ran ("
-                + SandboxLifecycle.deathReason(group.oomKills(sb.id) - oomBefore)
-                + ")");
+      boolean outerGone =
+          sb.outerPid != 0
+              && !ProcessHandle.of(sb.outerPid).map(ProcessHandle::isAlive).orElse(false);
+      if (sb.deleteRequested || sb.dead || outerGone || group.oomKills(sb.id) > oomBefore) {
+        throw stopped(sb, oomBefore);
       }
       throw new ExecException(
           ExecException.Kind.RUNTIME_ERROR,
           "the sandbox's agent did not answer: " + e.getMessage());
     }
+  }
+
+  /** The answer to a command whose sandbox stopped under it. */
+  private ExecException stopped(LocalSandbox sb, long oomBefore) {
+    return new ExecException(
+        ExecException.Kind.GONE,
+        "sandbox "
+            + sb.name
+            + " stopped while the command ran ("
+            + SandboxLifecycle.deathReason(group.oomKills(sb.id) - oomBefore)
+            + ")");
   }
 
   private java.util.List<String> command(LocalSandbox sb, ExecRequest request) {
