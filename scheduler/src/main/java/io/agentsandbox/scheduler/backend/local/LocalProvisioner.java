@@ -90,13 +90,11 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
   private final LocalBindingStore bindings;
   private final SandboxLifecycle lifecycle;
   private final LocalRecovery recovery;
-  private final SandboxInit init;
   private final SandboxCgroup cgroups;
 
   private LocalProvisioner(
       LocalBackendConfig config, HostProbe probe, StateDir stateDir, SandboxInit init) {
     this.probe = probe;
-    this.init = init;
     this.stateDir = stateDir;
     this.runtimes =
         RuntimeMap.of(config, probe, probe.root() ? stateDir.unreachableBySandboxUser() : null);
