@@ -9,8 +9,8 @@ import java.util.List;
  * What runs as a sandbox's first process (PID 1 of its PID namespace) and what it needs from the
  * host: the template's command (or an idle shell), or the in-sandbox agent ({@link AgentInit}),
  * which serves exec and files over a unix socket in the sandbox's directory: its argv wraps the
- * template's command and {@link #binds} adds its binary (read-only) and its socket's directory. Stateless; any
- * thread.
+ * template's command and {@link #binds} adds its binary (read-only) and its socket's directory.
+ * Stateless; any thread.
  */
 interface SandboxInit {
 
