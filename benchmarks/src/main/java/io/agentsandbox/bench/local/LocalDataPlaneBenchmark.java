@@ -31,8 +31,9 @@ import java.util.concurrent.TimeUnit;
  *       /v1/sandboxes/{id}/exec} of {@code ["true"]} through the HTTP API, the four (path, runtime)
  *       combinations alternating, request after request;
  *   <li><b>claim → first exec</b>: {@code POST /v1/claims} then the first exec of {@code true},
- *       until its {@code 200}: warm (a ready sandbox, {@code onEmpty: reject}) and cold (an empty
- *       pool, {@code onEmpty: cold}), alternating, per runtime and path.
+ *       until its {@code 200}: warm (after the pool is back at its target; checked {@code
+ *       launchType: warm}) and cold (an empty pool, {@code onEmpty: cold}), alternating, per
+ *       runtime and path.
  * </ul>
  *
  * Every answer is checked ({@code execPath} says which path served it). Prints median and p99. Not
@@ -97,7 +98,7 @@ public final class LocalDataPlaneBenchmark {
       // ---- exec round trip, alternating over (runtime, path)
       Map<String, JsonObject> claimed = new LinkedHashMap<>();
       for (String rc : CLASSES.keySet())
-        for (Side s : sides) claimed.put(rc + "/" + s.path, claim(s.web, "warm-" + rc, "reject"));
+        for (Side s : sides) claimed.put(rc + "/" + s.path, claim(s.web, "warm-" + rc, "wait"));
       Map<String, long[]> rtt = new LinkedHashMap<>();
       for (String k : claimed.keySet()) rtt.put(k, new long[execs]);
       for (int i = -20; i < execs; i++) {
@@ -127,7 +128,7 @@ public final class LocalDataPlaneBenchmark {
           for (Side s : sides) {
             String k = rc + "/" + s.path;
             LocalStartupBenchmark.awaitTarget(s.web, "warm-" + rc, 2);
-            long w = claimToFirstExec(s, "warm-" + rc, "reject", "warm");
+            long w = claimToFirstExec(s, "warm-" + rc, "wait", "warm");
             long c = claimToFirstExec(s, "cold-" + rc, "cold", "cold");
             if (i >= 0) {
               warm.get(k)[i] = w;

@@ -178,8 +178,16 @@ final class AgentClient {
     ScheduledFuture<?> deadline = closeAfter(ch, Math.max(1, timeoutMs) + SLACK_MS);
     try {
       ch.connect(UnixDomainSocketAddress.of(socket));
+      // An upload asks before sending its bytes (HTTP/1.1, Expect: 100-continue): the agent may
+      // refuse it without reading the body, and a unix socket closed with unread data makes the
+      // answer's read fail (ECONNRESET) instead of delivering it.
+      boolean upload = body != null && method.equals("PUT");
       StringBuilder head = new StringBuilder(200);
-      head.append(method).append(' ').append(path).append(" HTTP/1.0\r\nHost: agent\r\n");
+      head.append(method)
+          .append(' ')
+          .append(path)
+          .append(upload ? " HTTP/1.1\r\nConnection: close\r\nExpect: 100-continue" : " HTTP/1.0")
+          .append("\r\nHost: agent\r\n");
       if (secret != null) head.append("Authorization: Bearer ").append(secret).append("\r\n");
       if (body != null) {
         head.append("Content-Type: ").append(contentType).append("\r\n");
@@ -187,8 +195,14 @@ final class AgentClient {
       }
       head.append("\r\n");
       write(ch, head.toString().getBytes(StandardCharsets.US_ASCII));
-      if (body != null) write(ch, body);
       InputStream in = new BufferedInputStream(Channels.newInputStream(ch), 16_384);
+      if (!upload) {
+        if (body != null) write(ch, body);
+        return new Exchange(ch, deadline, readHead(in), in);
+      }
+      int status = readHead(in);
+      if (status != 100) return new Exchange(ch, deadline, status, in);
+      write(ch, body);
       return new Exchange(ch, deadline, readHead(in), in);
     } catch (IOException | RuntimeException e) {
       deadline.cancel(false);

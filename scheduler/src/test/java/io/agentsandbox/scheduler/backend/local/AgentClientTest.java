@@ -36,7 +36,13 @@ class AgentClientTest {
     if (server != null) server.close();
   }
 
-  /** Serves one connection with {@code answer}; completes with the request it read. */
+  /** Answers an upload's {@code Expect: 100-continue} at once with the final answer. */
+  private boolean refuseEarly;
+
+  /**
+   * Serves one connection with {@code answer} (after a {@code 100 Continue} when asked); completes
+   * with the request it read.
+   */
   private CompletableFuture<String> serveOnce(Path socket, String answer) throws IOException {
     server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     server.bind(UnixDomainSocketAddress.of(socket));
@@ -47,7 +53,14 @@ class AgentClientTest {
               try (SocketChannel ch = server.accept()) {
                 ByteArrayOutputStream in = new ByteArrayOutputStream();
                 ByteBuffer buf = ByteBuffer.allocate(8192);
+                boolean continued = false;
                 while (!complete(in.toString(StandardCharsets.ISO_8859_1))) {
+                  String sofar = in.toString(StandardCharsets.ISO_8859_1);
+                  if (!continued && sofar.contains("\r\n\r\n") && sofar.contains("Expect: 100")) {
+                    if (refuseEarly) break;
+                    ch.write(ByteBuffer.wrap("HTTP/1.1 100 Continue\r\n\r\n".getBytes()));
+                    continued = true;
+                  }
                   buf.clear();
                   if (ch.read(buf) < 0) break;
                   in.write(buf.array(), 0, buf.position());
@@ -236,8 +249,29 @@ class AgentClientTest {
                 null);
     assertThat(r.exitCode()).isZero();
     String sent = req.get(5, TimeUnit.SECONDS);
-    assertThat(sent).startsWith("PUT /v1/files/d/%25x%20y HTTP/1.0\r\n");
+    assertThat(sent).startsWith("PUT /v1/files/d/%25x%20y HTTP/1.1\r\n");
+    assertThat(sent).contains("Expect: 100-continue\r\n");
     assertThat(sent).contains("Content-Length: 3\r\n").endsWith("\r\n\r\n\u0000\u00ff\n");
+  }
+
+  @Test
+  void shouldNotSendAnUploadTheAgentRefusesBeforeReadingIt() throws Exception {
+    refuseEarly = true;
+    Path socket = tmp.resolve("e.sock");
+    CompletableFuture<String> req =
+        serveOnce(socket, http(403, "{\"error\":{\"code\":\"path_escapes_workspace\"}}"));
+    ExecResult r =
+        new AgentClient(socket, "s", 4)
+            .exec(
+                new ExecRequest(
+                    FileScripts.command(FileScripts.Kind.WRITE, "/workspace/etc/evil"),
+                    "body".getBytes(StandardCharsets.UTF_8),
+                    null,
+                    null,
+                    5_000),
+                null);
+    assertThat(r.exitCode()).isEqualTo(FileScripts.EXIT_ESCAPES);
+    assertThat(req.get(5, TimeUnit.SECONDS)).endsWith("\r\n\r\n");
   }
 
   @Test
