@@ -22,14 +22,15 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The local backend's data plane, the in-sandbox agent against the previous path ({@code runsc
- * exec} / {@code nsenter}), in one run: two embedded servers on the local backend, one with the
- * agent (the default binary) and one with {@code --agent-binary none}, each with a warm pool
- * ({@code replicas: 2}) and an empty one (for cold claims) per runtime class.
+ * exec} / {@code nsenter}), in one run: an embedded server on the local backend with the agent (the
+ * default binary), then one with {@code --agent-binary none}, taking turns ({@link #BLOCKS} each,
+ * one server at a time: two local backends on one host clear each other's sandbox cgroups), each
+ * with a warm pool ({@code replicas: 2}) and an empty one (for cold claims) per runtime class.
  *
  * <ul>
  *   <li><b>exec round trip</b>: one claimed sandbox per server and runtime; {@code POST
- *       /v1/sandboxes/{id}/exec} of {@code ["true"]} through the HTTP API, the four (path, runtime)
- *       combinations alternating, request after request;
+ *       /v1/sandboxes/{id}/exec} of {@code ["true"]} through the HTTP API, the runtimes
+ *       alternating, request after request;
  *   <li><b>claim → first exec</b>: {@code POST /v1/claims} then the first exec of {@code true},
  *       until its {@code 200}: warm (after the pool is back at its target; checked {@code
  *       launchType: warm}) and cold (an empty pool, {@code onEmpty: cold}), alternating, per
@@ -52,6 +53,11 @@ public final class LocalDataPlaneBenchmark {
     CLASSES.put("bwrap", null);
   }
 
+  private static final List<String> PATHS = List.of("agent", "runtime");
+
+  /** How many turns each path gets (its server started afresh each time). */
+  private static final int BLOCKS = 2;
+
   private LocalDataPlaneBenchmark() {}
 
   /** One server: its path's name and client. */
@@ -69,9 +75,20 @@ public final class LocalDataPlaneBenchmark {
     Path pools = Files.createDirectories(base.resolve("pools"));
     Files.writeString(pools.resolve("pools.yaml"), poolsYaml());
     Vertx vertx = Vertx.vertx();
-    List<Side> sides = new ArrayList<>();
-    try {
-      for (String path : List.of("agent", "runtime")) {
+    Map<String, List<Long>> rtt = new LinkedHashMap<>();
+    Map<String, List<Long>> warm = new LinkedHashMap<>();
+    Map<String, List<Long>> cold = new LinkedHashMap<>();
+    for (String rc : CLASSES.keySet()) {
+      for (String path : PATHS) {
+        rtt.put(rc + "/" + path, new ArrayList<>());
+        warm.put(rc + "/" + path, new ArrayList<>());
+        cold.put(rc + "/" + path, new ArrayList<>());
+      }
+    }
+    // Two local backends on one host do not coexist (each one's start clears the other's
+    // sandbox cgroups): the paths take turns, one server at a time, BLOCKS times each.
+    for (int block = 0; block < BLOCKS; block++) {
+      for (String path : PATHS) {
         List<String> local =
             new ArrayList<>(List.of("--state-dir", base.resolve("state-" + path).toString()));
         if (path.equals("runtime")) local.addAll(List.of("--agent-binary", "none"));
@@ -81,7 +98,7 @@ public final class LocalDataPlaneBenchmark {
                     Main.parseConfig(
                         "--port", "0", "--backend", "local", "--pools-dir", pools.toString()),
                     Main.parseLocalConfig(local.toArray(String[]::new))));
-        sides.add(
+        Side s =
             new Side(
                 path,
                 server,
@@ -89,62 +106,25 @@ public final class LocalDataPlaneBenchmark {
                     vertx,
                     new WebClientOptions()
                         .setDefaultHost("127.0.0.1")
-                        .setDefaultPort(server.port()))));
-      }
-      for (Side s : sides)
-        for (String rc : CLASSES.keySet())
-          LocalStartupBenchmark.awaitTarget(s.web, "warm-" + rc, 2);
-
-      // ---- exec round trip, alternating over (runtime, path)
-      Map<String, JsonObject> claimed = new LinkedHashMap<>();
-      for (String rc : CLASSES.keySet())
-        for (Side s : sides) claimed.put(rc + "/" + s.path, claim(s.web, "warm-" + rc, "wait"));
-      Map<String, long[]> rtt = new LinkedHashMap<>();
-      for (String k : claimed.keySet()) rtt.put(k, new long[execs]);
-      for (int i = -20; i < execs; i++) {
-        for (String rc : CLASSES.keySet()) {
-          for (Side s : sides) {
-            String k = rc + "/" + s.path;
-            long t0 = System.nanoTime();
-            exec(s.web, claimed.get(k), s.path);
-            if (i >= 0) rtt.get(k)[i] = System.nanoTime() - t0;
-          }
+                        .setDefaultPort(server.port())));
+        try {
+          measure(s, execs / BLOCKS, claims / BLOCKS, rtt, warm, cold);
+        } finally {
+          s.web.close();
+          server.close().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
         }
       }
-      for (Side s : sides)
-        for (String rc : CLASSES.keySet()) release(s.web, claimed.get(rc + "/" + s.path));
-
-      // ---- claim -> first exec, warm and cold alternating
-      Map<String, long[]> warm = new LinkedHashMap<>();
-      Map<String, long[]> cold = new LinkedHashMap<>();
-      for (String rc : CLASSES.keySet()) {
-        for (Side s : sides) {
-          warm.put(rc + "/" + s.path, new long[claims]);
-          cold.put(rc + "/" + s.path, new long[claims]);
-        }
-      }
-      for (int i = -3; i < claims; i++) {
-        for (String rc : CLASSES.keySet()) {
-          for (Side s : sides) {
-            String k = rc + "/" + s.path;
-            LocalStartupBenchmark.awaitTarget(s.web, "warm-" + rc, 2);
-            long w = claimToFirstExec(s, "warm-" + rc, "wait", "warm");
-            long c = claimToFirstExec(s, "cold-" + rc, "cold", "cold");
-            if (i >= 0) {
-              warm.get(k)[i] = w;
-              cold.get(k)[i] = c;
-            }
-          }
-        }
-      }
-
+    }
+    vertx.close();
+    {
       StringBuilder out = new StringBuilder();
       out.append(
           String.format(
               Locale.ROOT,
-              "exec of `true` through the HTTP API, %d per row (after 20 unmeasured), rows"
-                  + " alternating:%n%n",
-              execs));
+              "exec of `true` through the HTTP API, %d per row (after 20 unmeasured per turn),"
+                  + " runtimes alternating, paths taking %d turns each:%n%n",
+              execs / BLOCKS * BLOCKS,
+              BLOCKS));
       out.append("| runtime | path | p50 (ms) | p99 (ms) |\n|---|---|---|---|\n");
       for (var e : rtt.entrySet()) {
         String[] k = e.getKey().split("/");
@@ -160,16 +140,16 @@ public final class LocalDataPlaneBenchmark {
       out.append(
           String.format(
               Locale.ROOT,
-              "%nclaim -> first exec done, %d each (after 3 unmeasured), warm and cold"
+              "%nclaim -> first exec done, %d each (after 2 unmeasured per turn), warm and cold"
                   + " alternating:%n%n",
-              claims));
+              claims / BLOCKS * BLOCKS));
       out.append(
           "| runtime | path | warm p50 / p99 (ms) | cold p50 / p99 (ms) | warm/cold p50 |\n"
               + "|---|---|---|---|---|\n");
       for (String k : warm.keySet()) {
         String[] kk = k.split("/");
-        long[] w = warm.get(k);
-        long[] c = cold.get(k);
+        List<Long> w = warm.get(k);
+        List<Long> c = cold.get(k);
         out.append(
             String.format(
                 Locale.ROOT,
@@ -183,12 +163,6 @@ public final class LocalDataPlaneBenchmark {
                 (double) pct(w, 50) / pct(c, 50)));
       }
       System.out.println(out);
-    } finally {
-      for (Side s : sides) {
-        s.web.close();
-        s.server.close().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
-      }
-      vertx.close();
     }
     System.exit(0);
   }
@@ -265,9 +239,42 @@ public final class LocalDataPlaneBenchmark {
     LocalStartupBenchmark.await(web.delete("/v1/claims/" + c.getString("claimId")).send());
   }
 
-  private static long pct(long[] v, int p) {
-    long[] s = v.clone();
+  private static long pct(List<Long> v, int p) {
+    long[] s = v.stream().mapToLong(Long::longValue).toArray();
     Arrays.sort(s);
     return s[Math.max(0, (int) Math.ceil(p / 100.0 * s.length) - 1)];
+  }
+
+  /** One server's share: exec round trips, then warm and cold claims, runtimes alternating. */
+  private static void measure(
+      Side s,
+      int execs,
+      int claims,
+      Map<String, List<Long>> rtt,
+      Map<String, List<Long>> warm,
+      Map<String, List<Long>> cold)
+      throws Exception {
+    for (String rc : CLASSES.keySet()) LocalStartupBenchmark.awaitTarget(s.web, "warm-" + rc, 2);
+    Map<String, JsonObject> claimed = new LinkedHashMap<>();
+    for (String rc : CLASSES.keySet()) claimed.put(rc, claim(s.web, "warm-" + rc, "wait"));
+    for (int i = -20; i < execs; i++) {
+      for (String rc : CLASSES.keySet()) {
+        long t0 = System.nanoTime();
+        exec(s.web, claimed.get(rc), s.path);
+        if (i >= 0) rtt.get(rc + "/" + s.path).add(System.nanoTime() - t0);
+      }
+    }
+    for (String rc : CLASSES.keySet()) release(s.web, claimed.get(rc));
+    for (int i = -2; i < claims; i++) {
+      for (String rc : CLASSES.keySet()) {
+        LocalStartupBenchmark.awaitTarget(s.web, "warm-" + rc, 2);
+        long w = claimToFirstExec(s, "warm-" + rc, "wait", "warm");
+        long c = claimToFirstExec(s, "cold-" + rc, "cold", "cold");
+        if (i >= 0) {
+          warm.get(rc + "/" + s.path).add(w);
+          cold.get(rc + "/" + s.path).add(c);
+        }
+      }
+    }
   }
 }

@@ -197,8 +197,22 @@ final class AgentClient {
       write(ch, head.toString().getBytes(StandardCharsets.US_ASCII));
       InputStream in = new BufferedInputStream(Channels.newInputStream(ch), 16_384);
       if (!upload) {
-        if (body != null) write(ch, body);
-        return new Exchange(ch, deadline, readHead(in), in);
+        // The agent may answer (401, 413, ...) and close before reading the body: the write then
+        // fails, and its answer is still there to read.
+        IOException unsent = null;
+        if (body != null) {
+          try {
+            write(ch, body);
+          } catch (IOException e) {
+            unsent = e;
+          }
+        }
+        try {
+          return new Exchange(ch, deadline, readHead(in), in);
+        } catch (IOException e) {
+          if (unsent != null) e.addSuppressed(unsent);
+          throw e;
+        }
       }
       int status = readHead(in);
       if (status != 100) return new Exchange(ch, deadline, status, in);

@@ -36,7 +36,7 @@ class AgentClientTest {
     if (server != null) server.close();
   }
 
-  /** Answers an upload's {@code Expect: 100-continue} at once with the final answer. */
+  /** Answers as soon as the request's head has arrived, without reading its body. */
   private boolean refuseEarly;
 
   /**
@@ -56,8 +56,8 @@ class AgentClientTest {
                 boolean continued = false;
                 while (!complete(in.toString(StandardCharsets.ISO_8859_1))) {
                   String sofar = in.toString(StandardCharsets.ISO_8859_1);
+                  if (refuseEarly && sofar.contains("\r\n\r\n")) break;
                   if (!continued && sofar.contains("\r\n\r\n") && sofar.contains("Expect: 100")) {
-                    if (refuseEarly) break;
                     ch.write(ByteBuffer.wrap("HTTP/1.1 100 Continue\r\n\r\n".getBytes()));
                     continued = true;
                   }
@@ -272,6 +272,21 @@ class AgentClientTest {
                 null);
     assertThat(r.exitCode()).isEqualTo(FileScripts.EXIT_ESCAPES);
     assertThat(req.get(5, TimeUnit.SECONDS)).endsWith("\r\n\r\n");
+  }
+
+  @Test
+  void shouldReadTheAnswerOfAnAgentThatRefusedBeforeReadingTheBody() throws Exception {
+    refuseEarly = true;
+    Path socket = tmp.resolve("u.sock");
+    serveOnce(socket, http(401, "{\"error\":{\"code\":\"unauthorized\",\"message\":\"no\"}}"));
+    byte[] stdin = new byte[8 << 20];
+    java.util.Arrays.fill(stdin, (byte) 'a');
+    assertThatThrownBy(
+            () ->
+                new AgentClient(socket, "wrong", 1024)
+                    .exec(new ExecRequest(List.of("cat"), stdin, null, null, 5_000), null))
+        .isInstanceOf(ExecException.class)
+        .hasMessageContaining("401");
   }
 
   @Test
