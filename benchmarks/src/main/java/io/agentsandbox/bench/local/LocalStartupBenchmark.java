@@ -254,12 +254,18 @@ public final class LocalStartupBenchmark {
     }
   }
 
-  /** Waits (bounded, 60 s) until the pool holds its target of ready sandboxes and starts none. */
   private static void awaitTarget(WebClient web, String pool) throws Exception {
+    awaitTarget(web, pool, REPLICAS);
+  }
+
+  /**
+   * Waits (bounded, 60 s) until the pool holds {@code replicas} ready sandboxes and starts none.
+   */
+  static void awaitTarget(WebClient web, String pool, int replicas) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
       JsonObject p = await(web.get("/v1/pools/default/" + pool).send()).bodyAsJsonObject();
-      if (p.getInteger("ready") >= REPLICAS
+      if (p.getInteger("ready") >= replicas
           && p.getInteger("starting") == 0
           && p.getInteger("deleting", 0) == 0) return;
       if (System.nanoTime() - deadline > 0)
@@ -270,7 +276,7 @@ public final class LocalStartupBenchmark {
 
   // ---------------------------------------------------------------- helpers
 
-  private static <T> T await(Future<T> f) throws Exception {
+  static <T> T await(Future<T> f) throws Exception {
     return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 
@@ -286,7 +292,7 @@ public final class LocalStartupBenchmark {
     return s[(int) Math.ceil(0.99 * s.length) - 1];
   }
 
-  private static double ms(long ns) {
+  static double ms(long ns) {
     return ns / 1e6;
   }
 }

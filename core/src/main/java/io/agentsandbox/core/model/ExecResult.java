@@ -11,6 +11,9 @@ package io.agentsandbox.core.model;
  * @param timedOut true when the command was killed for running past its timeout
  * @param durationNs wall time from start to exit
  * @param oomKilled true when the kernel killed the command for exceeding the sandbox's memory limit
+ * @param path how the command reached the sandbox: {@link #VIA_AGENT} (its in-sandbox agent),
+ *     {@link #VIA_RUNTIME} (the previous path: {@code runsc exec}, {@code nsenter}, {@code
+ *     pods/exec}), or null when the backend does not say
  */
 public record ExecResult(
     int exitCode,
@@ -20,7 +23,36 @@ public record ExecResult(
     boolean stderrTruncated,
     boolean timedOut,
     long durationNs,
-    boolean oomKilled) {
+    boolean oomKilled,
+    String path) {
+
+  /** {@link #path} of a command served by the sandbox's agent. */
+  public static final String VIA_AGENT = "agent";
+
+  /** {@link #path} of a command run through the runtime (no agent in the sandbox). */
+  public static final String VIA_RUNTIME = "runtime";
+
+  /** A result that does not say how the command reached the sandbox. */
+  public ExecResult(
+      int exitCode,
+      byte[] stdout,
+      byte[] stderr,
+      boolean stdoutTruncated,
+      boolean stderrTruncated,
+      boolean timedOut,
+      long durationNs,
+      boolean oomKilled) {
+    this(
+        exitCode,
+        stdout,
+        stderr,
+        stdoutTruncated,
+        stderrTruncated,
+        timedOut,
+        durationNs,
+        oomKilled,
+        null);
+  }
 
   /** A result of a command that was not killed for memory. */
   public ExecResult(
@@ -32,5 +64,19 @@ public record ExecResult(
       boolean timedOut,
       long durationNs) {
     this(exitCode, stdout, stderr, stdoutTruncated, stderrTruncated, timedOut, durationNs, false);
+  }
+
+  /** The same result, saying how the command reached the sandbox. */
+  public ExecResult withPath(String how) {
+    return new ExecResult(
+        exitCode,
+        stdout,
+        stderr,
+        stdoutTruncated,
+        stderrTruncated,
+        timedOut,
+        durationNs,
+        oomKilled,
+        how);
   }
 }

@@ -47,8 +47,8 @@ public interface Backend {
   ClaimTokens claimTokens();
 
   /**
-   * Where a sandbox's in-sandbox agent listens (for the sandbox router); {@link AgentLocator#NONE}
-   * when the backend's sandboxes have no agent.
+   * Finds a sandbox's in-sandbox agent (exec, files and the router go to it); {@link
+   * AgentLocator#NONE} when the backend has none.
    */
   default AgentLocator agentLocator() {
     return AgentLocator.NONE;

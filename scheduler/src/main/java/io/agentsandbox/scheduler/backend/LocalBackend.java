@@ -3,6 +3,7 @@ package io.agentsandbox.scheduler.backend;
 import io.agentsandbox.core.model.PoolKey;
 import io.agentsandbox.core.model.PoolSpec;
 import io.agentsandbox.core.model.SandboxBlueprint;
+import io.agentsandbox.core.port.AgentLocator;
 import io.agentsandbox.core.port.BindingStore;
 import io.agentsandbox.core.port.SandboxExecutor;
 import io.agentsandbox.core.port.SandboxProvisioner;
@@ -48,6 +49,11 @@ public final class LocalBackend implements Backend {
   @Override
   public SandboxExecutor executor() {
     return local;
+  }
+
+  @Override
+  public AgentLocator agentLocator() {
+    return local.agentLocator();
   }
 
   @Override

@@ -51,6 +51,17 @@ public final class LocalBackendOptions {
   int execWorkers;
 
   @Option(
+      names = "--agent-binary",
+      defaultValue = "",
+      showDefaultValue = Visibility.NEVER,
+      description =
+          "The in-sandbox agent, every local sandbox's init (exec and files go to it over a unix"
+              + " socket); 'none': no agent, execs via runsc exec / nsenter. Default"
+              + " bin/ of the distribution, else agent/target/ of the checkout; none there: no"
+              + " agent.")
+  String agentBinary;
+
+  @Option(
       names = "--default-sandbox-memory",
       defaultValue = "1Gi",
       description =
@@ -78,6 +89,9 @@ public final class LocalBackendOptions {
         defaultSandboxMemory.equals("0")
             ? 0
             : Quantities.bytes("--default-sandbox-memory", defaultSandboxMemory),
-        defaultSandboxPids);
+        defaultSandboxPids,
+        agentBinary == null || agentBinary.isEmpty()
+            ? d.agentBinary()
+            : agentBinary.equals("none") ? null : Path.of(agentBinary).toAbsolutePath());
   }
 }

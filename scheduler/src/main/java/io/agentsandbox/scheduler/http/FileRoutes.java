@@ -2,13 +2,13 @@ package io.agentsandbox.scheduler.http;
 
 import io.agentsandbox.core.model.ExecRequest;
 import io.agentsandbox.core.model.ExecResult;
+import io.agentsandbox.core.model.FileScripts;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 
 /**
  * Files in a claimed sandbox: {@code GET|PUT|DELETE /v1/sandboxes/{id}/files/{path}}. Files are
@@ -19,22 +19,6 @@ import java.util.List;
 final class FileRoutes {
 
   private static final long FILE_TIMEOUT_MS = 60_000;
-
-  // Scripts run by /bin/sh inside the sandbox; $1 is /workspace/<path>. Exit 3: escapes the
-  // workspace, 4: not found, 5: is a directory, 6: not a regular file. POSIX sh plus cat, dirname,
-  // basename, mkdir, rm and `readlink -f` (GNU coreutils or busybox: busybox's realpath has no -e,
-  // so
-  // `realpath -e X` is spelled `[ -e X ] && readlink -f -- X`, the same check).
-  static final String READ_SCRIPT =
-      "f=$([ -e \"$1\" ] && readlink -f -- \"$1\" 2>/dev/null) || exit 4; case \"$f\" in /workspace/*) ;; *) exit 3;; esac; "
-          + "[ -d \"$f\" ] && exit 5; [ -f \"$f\" ] || exit 6; exec cat -- \"$f\"";
-  static final String WRITE_SCRIPT =
-      "d=$(dirname -- \"$1\"); mkdir -p -- \"$d\" 2>/dev/null; r=$([ -e \"$d\" ] && readlink -f -- \"$d\" 2>/dev/null) || exit 4; "
-          + "case \"$r/\" in /workspace/*) ;; *) exit 3;; esac; t=\"$r/$(basename -- \"$1\")\"; [ -L \"$t\" ] && exit 3; [ -d \"$t\" ] && exit 5; "
-          + "cat > \"$t\"";
-  static final String DELETE_SCRIPT =
-      "d=$(p=$(dirname -- \"$1\"); [ -e \"$p\" ] && readlink -f -- \"$p\" 2>/dev/null) || exit 4; case \"$d/\" in /workspace/*) ;; *) exit 3;; esac; "
-          + "t=\"$d/$(basename -- \"$1\")\"; [ \"$t\" = /workspace ] && exit 3; { [ -e \"$t\" ] || [ -L \"$t\" ]; } || exit 4; rm -rf -- \"$t\"";
 
   enum Op {
     GET,
@@ -64,11 +48,11 @@ final class FileRoutes {
       return;
     }
     String path = ExecRequest.WORKSPACE + "/" + rel;
-    String script =
+    FileScripts.Kind kind =
         switch (op) {
-          case GET -> READ_SCRIPT;
-          case PUT -> WRITE_SCRIPT;
-          case DELETE -> DELETE_SCRIPT;
+          case GET -> FileScripts.Kind.READ;
+          case PUT -> FileScripts.Kind.WRITE;
+          case DELETE -> FileScripts.Kind.DELETE;
         };
     byte[] stdin =
         op == Op.PUT
@@ -76,11 +60,7 @@ final class FileRoutes {
             : null;
     ExecRequest request =
         new ExecRequest(
-            List.of("/bin/sh", "-c", script, "sh", path),
-            stdin,
-            null,
-            ExecRequest.WORKSPACE,
-            FILE_TIMEOUT_MS);
+            FileScripts.command(kind, path), stdin, null, ExecRequest.WORKSPACE, FILE_TIMEOUT_MS);
     access.withSandbox(
         rc,
         (sandbox, ctx) ->

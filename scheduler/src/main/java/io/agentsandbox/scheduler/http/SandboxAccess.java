@@ -122,6 +122,12 @@ final class SandboxAccess {
             });
   }
 
+  /**
+   * Says how an exec or file operation reached the sandbox: {@code agent} (its in-sandbox agent) or
+   * {@code runtime} (the previous path, for sandboxes without an agent).
+   */
+  static final String EXEC_PATH_HEADER = "X-Exec-Path";
+
   void run(
       RoutingContext rc,
       ContextInternal ctx,
@@ -132,6 +138,10 @@ final class SandboxAccess {
         .onComplete(
             ar -> {
               if (ar.succeeded()) {
+                String path = ar.result().path();
+                if (path != null && !rc.response().headWritten()) {
+                  rc.response().putHeader(EXEC_PATH_HEADER, path);
+                }
                 onResult.accept(ar.result());
                 return;
               }

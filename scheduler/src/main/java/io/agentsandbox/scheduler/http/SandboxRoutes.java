@@ -243,14 +243,17 @@ final class SandboxRoutes {
   }
 
   static JsonObject encodeResult(ExecResult r) {
-    return new JsonObject()
-        .put("exitCode", r.exitCode())
-        .put("stdout", new String(r.stdout(), StandardCharsets.UTF_8))
-        .put("stderr", new String(r.stderr(), StandardCharsets.UTF_8))
-        .put("stdoutTruncated", r.stdoutTruncated())
-        .put("stderrTruncated", r.stderrTruncated())
-        .put("timedOut", r.timedOut())
-        .put("oomKilled", r.oomKilled())
-        .put("durationMs", r.durationNs() / 1_000_000.0);
+    JsonObject json =
+        new JsonObject()
+            .put("exitCode", r.exitCode())
+            .put("stdout", new String(r.stdout(), StandardCharsets.UTF_8))
+            .put("stderr", new String(r.stderr(), StandardCharsets.UTF_8))
+            .put("stdoutTruncated", r.stdoutTruncated())
+            .put("stderrTruncated", r.stderrTruncated())
+            .put("timedOut", r.timedOut())
+            .put("oomKilled", r.oomKilled())
+            .put("durationMs", r.durationNs() / 1_000_000.0);
+    if (r.path() != null) json.put("execPath", r.path());
+    return json;
   }
 }

@@ -2,6 +2,7 @@ package io.agentsandbox.scheduler.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.agentsandbox.core.model.FileScripts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,16 +13,17 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The files routes' scripts ({@link SandboxRoutes#READ_SCRIPT} and friends) run by the host's
- * {@code /bin/sh} with GNU coreutils (the local backend's sandboxes) and by busybox (the images of
- * the Kubernetes e2e suite), against a temp dir standing in for {@code /workspace}: the same exit
- * codes (3 escapes, 4 missing, 5 directory) under both.
+ * The files routes' scripts ({@link FileScripts#READ} and friends) run by the host's {@code
+ * /bin/sh} with GNU coreutils (the local backend's sandboxes) and by busybox (the images of the
+ * Kubernetes e2e suite), against a temp dir standing in for {@code /workspace}: the same exit codes
+ * (3 escapes, 4 missing, 5 directory) under both.
  */
 class FileScriptsTest {
 
@@ -76,16 +78,16 @@ class FileScriptsTest {
   @MethodSource("shells")
   void readWriteDeleteInsideTheWorkspace(String kind) throws Exception {
     setUp(kind);
-    assertThat(run(FileRoutes.WRITE_SCRIPT, "a/b/c.txt", "hello").code()).isZero();
+    assertThat(run(FileScripts.WRITE, "a/b/c.txt", "hello").code()).isZero();
     assertThat(Files.readString(ws.resolve("a/b/c.txt"))).isEqualTo("hello");
-    assertThat(run(FileRoutes.READ_SCRIPT, "a/b/c.txt", null)).isEqualTo(new Run(0, "hello"));
-    assertThat(run(FileRoutes.READ_SCRIPT, "a/b", null).code()).isEqualTo(5);
-    assertThat(run(FileRoutes.READ_SCRIPT, "nope.txt", null).code()).isEqualTo(4);
-    assertThat(run(FileRoutes.WRITE_SCRIPT, "a/b", "x").code()).isEqualTo(5);
-    assertThat(run(FileRoutes.DELETE_SCRIPT, "a/b/c.txt", null).code()).isZero();
+    assertThat(run(FileScripts.READ, "a/b/c.txt", null)).isEqualTo(new Run(0, "hello"));
+    assertThat(run(FileScripts.READ, "a/b", null).code()).isEqualTo(5);
+    assertThat(run(FileScripts.READ, "nope.txt", null).code()).isEqualTo(4);
+    assertThat(run(FileScripts.WRITE, "a/b", "x").code()).isEqualTo(5);
+    assertThat(run(FileScripts.DELETE, "a/b/c.txt", null).code()).isZero();
     assertThat(Files.exists(ws.resolve("a/b/c.txt"))).isFalse();
-    assertThat(run(FileRoutes.DELETE_SCRIPT, "a/b/c.txt", null).code()).isEqualTo(4);
-    assertThat(run(FileRoutes.DELETE_SCRIPT, "missing/dir/x", null).code()).isEqualTo(4);
+    assertThat(run(FileScripts.DELETE, "a/b/c.txt", null).code()).isEqualTo(4);
+    assertThat(run(FileScripts.DELETE, "missing/dir/x", null).code()).isEqualTo(4);
   }
 
   @ParameterizedTest
@@ -95,15 +97,44 @@ class FileScriptsTest {
     Files.createSymbolicLink(ws.resolve("leak"), outside.resolve("secret"));
     Files.createSymbolicLink(ws.resolve("out"), outside);
 
-    assertThat(run(FileRoutes.READ_SCRIPT, "leak", null).code()).isEqualTo(3);
-    assertThat(run(FileRoutes.READ_SCRIPT, "out/secret", null).code()).isEqualTo(3);
-    assertThat(run(FileRoutes.WRITE_SCRIPT, "out/new", "x").code()).isEqualTo(3);
-    assertThat(run(FileRoutes.WRITE_SCRIPT, "leak", "x").code()).isEqualTo(3);
-    assertThat(run(FileRoutes.DELETE_SCRIPT, "out/secret", null).code()).isEqualTo(3);
+    assertThat(run(FileScripts.READ, "leak", null).code()).isEqualTo(3);
+    assertThat(run(FileScripts.READ, "out/secret", null).code()).isEqualTo(3);
+    assertThat(run(FileScripts.WRITE, "out/new", "x").code()).isEqualTo(3);
+    assertThat(run(FileScripts.WRITE, "leak", "x").code()).isEqualTo(3);
+    assertThat(run(FileScripts.DELETE, "out/secret", null).code()).isEqualTo(3);
     assertThat(Files.readString(outside.resolve("secret"))).isEqualTo("s3cret");
     assertThat(Files.exists(outside.resolve("new"))).isFalse();
     // deleting the link itself is fine: it lives in the workspace
-    assertThat(run(FileRoutes.DELETE_SCRIPT, "leak", null).code()).isZero();
+    assertThat(run(FileScripts.DELETE, "leak", null).code()).isZero();
     assertThat(Files.exists(outside.resolve("secret"))).isTrue();
+  }
+
+  @Test
+  void shouldRecogniseFileCommandsOnly() {
+    for (FileScripts.Kind k : FileScripts.Kind.values()) {
+      assertThat(
+              FileScripts.parse(
+                  new io.agentsandbox.core.model.ExecRequest(
+                      FileScripts.command(k, "/workspace/a/b.txt"), null, null, null, 1_000)))
+          .isEqualTo(new FileScripts.FileOp(k, "a/b.txt"));
+    }
+    assertThat(
+            FileScripts.parse(
+                new io.agentsandbox.core.model.ExecRequest(
+                    java.util.List.of("/bin/sh", "-c", "cat \"$1\"", "sh", "/workspace/x"),
+                    null,
+                    null,
+                    null,
+                    1_000)))
+        .isNull();
+    assertThat(
+            FileScripts.parse(
+                new io.agentsandbox.core.model.ExecRequest(
+                    FileScripts.command(FileScripts.Kind.READ, "/etc/passwd"),
+                    null,
+                    null,
+                    null,
+                    1_000)))
+        .isNull();
   }
 }

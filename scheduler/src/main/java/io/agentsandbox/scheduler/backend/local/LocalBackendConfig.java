@@ -1,7 +1,11 @@
 package io.agentsandbox.scheduler.backend.local;
 
+import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -19,6 +23,9 @@ import java.util.Objects;
  * @param readyTimeoutMs a sandbox whose exec does not answer this long after start has failed
  * @param defaultSandboxMemoryBytes memory limit of a sandbox whose template sets none (0: none)
  * @param defaultSandboxPids most processes in a sandbox whose pool sets no other limit
+ * @param agentBinary the in-sandbox agent's static binary, run as every sandbox's init process and
+ *     reached over a unix socket in the sandbox's directory; null: no agent (the template's command
+ *     is the init, execs run through {@code runsc exec} / {@code nsenter}, the previous path)
  */
 public record LocalBackendConfig(
     Path stateDir,
@@ -30,13 +37,17 @@ public record LocalBackendConfig(
     int lifecycleWorkers,
     long readyTimeoutMs,
     long defaultSandboxMemoryBytes,
-    long defaultSandboxPids) {
+    long defaultSandboxPids,
+    Path agentBinary) {
 
   /** 16 MiB of stdout and of stderr per exec. */
   public static final int DEFAULT_EXEC_OUTPUT_LIMIT = 16 << 20;
 
   /** The gVisor binary, looked up on {@code PATH}. */
   public static final String DEFAULT_RUNSC_PATH = "runsc";
+
+  /** The agent's file name, in the distribution's {@code bin/} and in {@code agent/target/}. */
+  public static final String AGENT_BINARY_NAME = "agent-sandbox-agent";
 
   /** The bubblewrap binary, looked up on {@code PATH}. */
   public static final String DEFAULT_BWRAP_PATH = "bwrap";
@@ -67,7 +78,8 @@ public record LocalBackendConfig(
         Math.max(4, 2 * cpus),
         30_000,
         DEFAULT_SANDBOX_MEMORY,
-        DEFAULT_SANDBOX_PIDS);
+        DEFAULT_SANDBOX_PIDS,
+        findAgentBinary());
   }
 
   /** {@code $XDG_STATE_HOME/agent-sandbox} when set, else {@code ./.state}. */
@@ -88,7 +100,62 @@ public record LocalBackendConfig(
         lifecycleWorkers,
         readyTimeoutMs,
         defaultSandboxMemoryBytes,
-        defaultSandboxPids);
+        defaultSandboxPids,
+        agentBinary);
+  }
+
+  /** The same configuration with another agent binary (null: none, the previous exec path). */
+  public LocalBackendConfig withAgentBinary(Path binary) {
+    return new LocalBackendConfig(
+        stateDir,
+        runscPath,
+        bwrapPath,
+        runtimeMap,
+        execOutputLimitBytes,
+        execWorkers,
+        lifecycleWorkers,
+        readyTimeoutMs,
+        defaultSandboxMemoryBytes,
+        defaultSandboxPids,
+        binary);
+  }
+
+  /**
+   * The default agent binary (the flag {@code --agent-binary}, or its variable {@code
+   * AGENT_SANDBOX_AGENT_BINARY}, overrides it): the first executable of {@code
+   * bin/agent-sandbox-agent} of the distribution the server's jar is in ({@code <dist>/lib/*.jar}),
+   * {@code agent/target/agent-sandbox-agent} of the checkout it was built in ({@code
+   * <checkout>/scheduler/target/*.jar}), the same under the working directory or its parent; else
+   * null (no agent).
+   */
+  public static Path findAgentBinary() {
+    List<Path> candidates = new ArrayList<>();
+    try {
+      Path jar =
+          Path.of(
+                  LocalBackendConfig.class
+                      .getProtectionDomain()
+                      .getCodeSource()
+                      .getLocation()
+                      .toURI())
+              .toAbsolutePath();
+      Path dir = jar.getParent();
+      if (dir != null && dir.getParent() != null) {
+        candidates.add(dir.getParent().resolve("bin").resolve(AGENT_BINARY_NAME));
+        Path module = dir.getParent().getParent();
+        if (module != null) {
+          candidates.add(module.resolve("agent").resolve("target").resolve(AGENT_BINARY_NAME));
+        }
+      }
+    } catch (URISyntaxException | RuntimeException e) {
+      // no code source (an unusual class loader): the working directory only
+    }
+    candidates.add(Path.of("agent", "target", AGENT_BINARY_NAME));
+    candidates.add(Path.of("..", "agent", "target", AGENT_BINARY_NAME));
+    for (Path p : candidates) {
+      if (Files.isRegularFile(p) && Files.isExecutable(p)) return p.toAbsolutePath().normalize();
+    }
+    return null;
   }
 
   /**
@@ -119,6 +186,12 @@ public record LocalBackendConfig(
         defaultSandboxPids >= 16 && defaultSandboxPids <= 4_194_304,
         "--default-sandbox-pids must be 16..4194304: " + defaultSandboxPids);
     check(readyTimeoutMs >= 100, "ready timeout must be >= 100 ms: " + readyTimeoutMs);
+    check(
+        agentBinary == null || Files.isExecutable(agentBinary),
+        "--agent-binary is not an executable file: " + agentBinary);
+    check(
+        agentBinary == null || agentBinary.isAbsolute(),
+        "--agent-binary must be an absolute path: " + agentBinary);
     return this;
   }
 

@@ -100,6 +100,7 @@ final class LocalExecutor implements SandboxExecutor {
   /** Runs one command in a sandbox. Exec workers only. */
   private ExecResult execBlocking(LocalSandbox sb, ExecRequest request, OutputListener listener)
       throws IOException {
+    if (sb.agentSecret != null) return execViaAgent(sb, request, listener);
     File stdin = null;
     try {
       if (request.stdin().length > 0) {
@@ -120,13 +121,7 @@ final class LocalExecutor implements SandboxExecutor {
       boolean oomKilled = r.exitCode() == 137 && oomRose;
       if (sb.deleteRequested || sb.dead || runtimeGone(sb, r, oomRose)) {
         // What the runtime said about losing its sandbox is not the command's output.
-        throw new ExecException(
-            ExecException.Kind.GONE,
-            "sandbox "
-                + sb.name
-                + " stopped while the command ran ("
-                + SandboxLifecycle.deathReason(group.oomKills(sb.id) - oomBefore)
-                + ")");
+        throw stopped(sb, oomBefore);
       }
       // `timeout -s KILL` kills the command's process group: exit status 137 (SIGKILL) at the
       // deadline.
@@ -147,10 +142,58 @@ final class LocalExecutor implements SandboxExecutor {
           r.stderrTruncated(),
           timedOut && !oomKilled,
           r.durationNs(),
-          oomKilled);
+          oomKilled,
+          ExecResult.VIA_RUNTIME);
     } finally {
       if (stdin != null) Files.deleteIfExists(stdin.toPath());
     }
+  }
+
+  /**
+   * Runs one command (or file operation) through the sandbox's agent, its init. The agent kills the
+   * command at its timeout; a command killed by the kernel for memory shows as the group's OOM
+   * count rising. Exec workers only.
+   */
+  private ExecResult execViaAgent(LocalSandbox sb, ExecRequest request, OutputListener listener)
+      throws IOException {
+    long oomBefore = group.oomKills(sb.id);
+    try {
+      ExecResult r =
+          new AgentClient(AgentInit.socket(sb.dir), sb.agentSecret, outputLimitBytes)
+              .exec(request, listener);
+      boolean oomKilled = r.exitCode() == 137 && group.oomKills(sb.id) > oomBefore;
+      return new ExecResult(
+          r.exitCode(),
+          r.stdout(),
+          r.stderr(),
+          r.stdoutTruncated(),
+          r.stderrTruncated(),
+          r.timedOut() && !oomKilled,
+          r.durationNs(),
+          oomKilled,
+          ExecResult.VIA_AGENT);
+    } catch (IOException e) {
+      boolean outerGone =
+          sb.outerPid != 0
+              && !ProcessHandle.of(sb.outerPid).map(ProcessHandle::isAlive).orElse(false);
+      if (sb.deleteRequested || sb.dead || outerGone || group.oomKills(sb.id) > oomBefore) {
+        throw stopped(sb, oomBefore);
+      }
+      throw new ExecException(
+          ExecException.Kind.RUNTIME_ERROR,
+          "the sandbox's agent did not answer: " + e.getMessage());
+    }
+  }
+
+  /** The answer to a command whose sandbox stopped under it. */
+  private ExecException stopped(LocalSandbox sb, long oomBefore) {
+    return new ExecException(
+        ExecException.Kind.GONE,
+        "sandbox "
+            + sb.name
+            + " stopped while the command ran ("
+            + SandboxLifecycle.deathReason(group.oomKills(sb.id) - oomBefore)
+            + ")");
   }
 
   private java.util.List<String> command(LocalSandbox sb, ExecRequest request) {

@@ -1,5 +1,6 @@
 package io.agentsandbox.scheduler.backend.local;
 
+import io.agentsandbox.core.model.AgentEndpoint;
 import io.agentsandbox.core.model.BindingRecord;
 import io.agentsandbox.core.model.ExecRequest;
 import io.agentsandbox.core.model.ExecResult;
@@ -8,6 +9,7 @@ import io.agentsandbox.core.model.RecoveredSandbox;
 import io.agentsandbox.core.model.RuntimeClass;
 import io.agentsandbox.core.model.SandboxBlueprint;
 import io.agentsandbox.core.model.SandboxRef;
+import io.agentsandbox.core.port.AgentLocator;
 import io.agentsandbox.core.port.BindingStore;
 import io.agentsandbox.core.port.ProvisionListener;
 import io.agentsandbox.core.port.SandboxExecutor;
@@ -98,7 +100,7 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
         RuntimeMap.of(config, probe, probe.root() ? stateDir.unreachableBySandboxUser() : null);
     this.pools = new WorkerPools(config);
     ProcessRunner runner = new ProcessRunner(pools.pipes);
-    Runsc runsc = new Runsc(probe.runsc(), stateDir.runscRoot(), runner);
+    Runsc runsc = new Runsc(probe.runsc(), stateDir.runscRoot(), runner, init.hasAgent());
     SandboxStore store = new SandboxStore(stateDir.sandboxes());
     this.cgroups =
         new SandboxCgroup(
@@ -174,7 +176,11 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
    * which must be called next, before any sandbox is created. Blocking.
    */
   public static LocalProvisioner openForRecovery(LocalBackendConfig config) {
-    return openForRecovery(config, SandboxInit.WORKLOAD);
+    return openForRecovery(
+        config,
+        config.agentBinary() == null
+            ? SandboxInit.WORKLOAD
+            : new AgentInit(config.agentBinary(), config.execOutputLimitBytes()));
   }
 
   /**
@@ -249,6 +255,20 @@ public final class LocalProvisioner implements SandboxProvisioner, SandboxExecut
   /** Runs commands in this backend's sandboxes (also what {@link #exec} delegates to). */
   public SandboxExecutor executor() {
     return executor;
+  }
+
+  /**
+   * Finds a ready sandbox's agent: its unix socket in the sandbox's directory and its secret; null
+   * when the sandbox is unknown, not ready, being deleted, or runs without the agent (started with
+   * {@code --agent-binary none}, or by a previous run without it). In memory only; any thread.
+   */
+  public AgentLocator agentLocator() {
+    return ref -> {
+      LocalSandbox sb = sandboxes.get(SandboxMeta.idOf(ref.pool(), ref.name()));
+      if (sb == null || !sb.ready || sb.deleteRequested || sb.dead) return null;
+      String secret = sb.agentSecret;
+      return secret == null ? null : AgentEndpoint.unix(AgentInit.socket(sb.dir), secret);
+    };
   }
 
   /** Makes claim bindings durable beside their sandboxes (what {@link #persist} delegates to). */

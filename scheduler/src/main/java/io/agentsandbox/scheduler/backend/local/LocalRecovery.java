@@ -115,8 +115,14 @@ final class LocalRecovery {
     if (gone != null) return gone;
     ProvisionListener listener = plan.listeners().apply(meta.pool());
     LocalSandbox sb = LocalSandbox.of(meta, listener, dir);
-    String silent = executor.probe(sb);
-    if (silent != null) return "its exec does not answer (" + silent + ")";
+    sb.agentSecret = AgentInit.readSecret(dir);
+    if (sb.agentSecret != null) {
+      String silent = AgentProbe.probe(AgentInit.socket(dir));
+      if (silent != null) return "its agent does not answer (" + silent + ")";
+    } else {
+      String silent = executor.probe(sb);
+      if (silent != null) return "its exec does not answer (" + silent + ")";
+    }
     sb.ready = true;
     sandboxes.add(sb);
     if (binding != null) bindings.adopt(binding.claimId(), sb);

@@ -34,6 +34,12 @@ final class LocalSandbox {
   volatile long initPid;
   volatile long initStart;
 
+  /**
+   * The secret of its in-sandbox agent, or null when it runs without one (execs then go through the
+   * runtime). Set before it is published.
+   */
+  volatile String agentSecret;
+
   // Guarded by this
   boolean destroyed;
 

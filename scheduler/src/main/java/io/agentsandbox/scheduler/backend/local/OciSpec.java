@@ -35,10 +35,21 @@ final class OciSpec {
     ArrayNode mounts = root.putArray("mounts");
     mount(mounts, "/proc", "proc", "proc", List.of());
     mount(mounts, "/tmp", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=1777"));
+    String emptyVar = null;
     for (HostRoot.Entry e : host.entries()) {
-      if (e.isSharedDir()) mount(mounts, e.path(), "bind", e.path(), List.of("rbind", "ro"));
+      if (!e.isSharedDir()) continue;
+      if (e.name().equals(NO_HOST_VAR)) {
+        emptyVar = e.path();
+        // runsc runs with --host-uds=all: /var holds host sockets (/var/run, kubelet, ...) a
+        // sandbox process could connect to. An empty /var instead.
+        mount(mounts, e.path(), "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=755"));
+      } else {
+        mount(mounts, e.path(), "bind", e.path(), List.of("rbind", "ro"));
+      }
     }
-    if (spec.maskedStateDir() != null) {
+    if (spec.maskedStateDir() != null
+        && (emptyVar == null || !spec.maskedStateDir().startsWith(emptyVar))) {
+      // (a state dir under the empty /var is not there to mask)
       String masked = spec.maskedStateDir().toString();
       mount(mounts, masked, "tmpfs", "tmpfs", List.of("ro", "size=4k"));
     }
@@ -66,6 +77,9 @@ final class OciSpec {
     }
     return root;
   }
+
+  /** The host directory gVisor sandboxes never see: host unix sockets live there. */
+  static final String NO_HOST_VAR = "var";
 
   /** The spec as the text of {@code config.json}. */
   static String json(LaunchSpec spec, HostRoot host) {

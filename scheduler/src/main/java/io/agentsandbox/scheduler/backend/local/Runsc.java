@@ -18,11 +18,19 @@ final class Runsc {
   private final String runsc;
   private final Path root;
   private final ProcessRunner runner;
+  private final boolean hostUds;
 
-  Runsc(String runsc, Path root, ProcessRunner runner) {
+  /**
+   * @param hostUds pass {@code --host-uds=all} to {@code runsc run}: the in-sandbox agent listens
+   *     on a unix socket in a bind-mounted host directory, which gVisor allows only with {@code
+   *     all} (which also lets sandbox processes connect to any host socket visible through their
+   *     mounts: see {@link HostRoot} for why none is)
+   */
+  Runsc(String runsc, Path root, ProcessRunner runner, boolean hostUds) {
     this.runsc = runsc;
     this.root = root;
     this.runner = runner;
+    this.hostUds = hostUds;
   }
 
   Path root() {
@@ -55,6 +63,7 @@ final class Runsc {
       throws IOException {
     List<String> cmd = new ArrayList<>(List.of(runsc, "--root", root.toString(), "--network=none"));
     if (!cgroups) cmd.add("--ignore-cgroups");
+    if (hostUds) cmd.add("--host-uds=all");
     cmd.addAll(
         List.of(
             "run", "-detach", "-pid-file", pidFile.toString(), "-bundle", bundle.toString(), id));

@@ -7,10 +7,10 @@ import java.util.List;
 
 /**
  * What runs as a sandbox's first process (PID 1 of its PID namespace) and what it needs from the
- * host. Today it is the template's command (or an idle shell); an in-sandbox agent that serves exec
- * over a unix socket in the sandbox's directory plugs in here: its argv wraps the template's
- * command and {@link #binds} adds its binary (read-only) and its socket's directory. Stateless; any
- * thread.
+ * host: the template's command (or an idle shell), or the in-sandbox agent ({@link AgentInit}),
+ * which serves exec and files over a unix socket in the sandbox's directory: its argv wraps the
+ * template's command and {@link #binds} adds its binary (read-only) and its socket's directory.
+ * Stateless; any thread.
  */
 interface SandboxInit {
 
@@ -25,6 +25,11 @@ interface SandboxInit {
 
   /** The init process's argv inside the sandbox. */
   List<String> argv(SandboxBlueprint blueprint);
+
+  /** True when the init is the in-sandbox agent ({@link AgentInit}). */
+  default boolean hasAgent() {
+    return false;
+  }
 
   /** Host paths the init process needs inside the sandbox, besides the workspace. */
   default List<Bind> binds(Path sandboxDir) {

@@ -159,12 +159,22 @@ final class SandboxLifecycle {
       }
       Files.createDirectories(sb.workspace);
       if (root) chownToSandboxUser(sb.workspace);
+      if (init.hasAgent()) {
+        sb.agentSecret = AgentInit.prepare(sb.dir, root ? SandboxEnv.SANDBOX_UID : -1);
+      }
       store.writeMeta(sb.dir, sb.meta());
       SandboxLauncher launcher = launchers.get(sb.runtime);
       launcher.start(sb, specOf(sb), HostRoot.scan());
       failure = awaitExec(sb, launcher, t0);
     } catch (IOException | RuntimeException e) {
       failure = e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+    if (failure == null && sb.agentSecret != null) {
+      try {
+        AgentInit.forgetAgentCopy(sb.dir);
+      } catch (IOException e) {
+        failure = "cannot delete the agent's copy of its secret: " + e.getMessage();
+      }
     }
     if (failure == null && !sb.deleteRequested) {
       sb.ready = true;
@@ -194,13 +204,22 @@ final class SandboxLifecycle {
     while (!sb.deleteRequested) {
       String exited = launcher.exitedWhileStarting(sb);
       if (exited != null) return exited;
-      if (launcher.canExec(sb)) {
+      if (sb.agentSecret != null) {
+        String silent = AgentProbe.probe(AgentInit.socket(sb.dir));
+        if (silent == null) return null;
+        last = silent;
+      } else if (launcher.canExec(sb)) {
         String silent = executor.probe(sb);
         if (silent == null) return null;
         last = "probe " + silent;
       }
       if (System.nanoTime() - deadline > 0)
-        return "no exec answered within " + config.readyTimeoutMs() + " ms (" + last + ")";
+        return (sb.agentSecret != null ? "the agent's /healthz: no answer" : "no exec answered")
+            + " within "
+            + config.readyTimeoutMs()
+            + " ms ("
+            + last
+            + ")";
       LockSupport.parkNanos(backoffNs);
       backoffNs = Math.min(backoffNs * 2, TimeUnit.MILLISECONDS.toNanos(100));
     }

@@ -101,7 +101,7 @@ final class StateDir implements AutoCloseable {
         Files.createDirectories(skeleton);
       }
     }
-    for (String d : List.of("proc", "tmp", "dev", "sys", "workspace"))
+    for (String d : List.of("proc", "tmp", "dev", "sys", "workspace", "run/agent", "run/agent-bin"))
       Files.createDirectories(rootfs.resolve(d));
     Files.setPosixFilePermissions(rootfs, PosixFilePermissions.fromString("rwxr-xr-x"));
   }

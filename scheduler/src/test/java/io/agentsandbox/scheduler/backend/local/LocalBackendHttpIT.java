@@ -207,6 +207,7 @@ class LocalBackendHttpIT {
       assertThat(r.getString("stdout")).isEqualTo("out\n");
       assertThat(r.getString("stderr")).isEqualTo("err\n");
       assertThat(r.getBoolean("timedOut")).isFalse();
+      assertThat(r.getString("execPath")).as("served by the sandbox's agent").isEqualTo("agent");
 
       HttpResponse<Buffer> withStdin =
           execRaw(
@@ -482,6 +483,7 @@ class LocalBackendHttpIT {
       assertThat(last.getInteger("exitCode")).isEqualTo(3);
       assertThat(last.getBoolean("timedOut")).isFalse();
       assertThat(last.containsKey("stdout")).isFalse();
+      assertThat(last.getString("execPath")).isEqualTo("agent");
       http.close();
     } finally {
       release(c);

@@ -96,6 +96,7 @@ class LocalCrashRecoveryIT {
                 .putHeader("Authorization", "Bearer " + g.token())
                 .sendBuffer(Buffer.buffer("hello from before the crash")));
     assertThat(put.statusCode()).as(put.bodyAsString()).isBetween(200, 204);
+    assertThat(put.getHeader("X-Exec-Path")).isEqualTo("agent");
     assertThat(exec(web, b, "/bin/sh", "-c", "echo kept > /workspace/b.txt").getInteger("exitCode"))
         .isZero();
     assertThat(await(web.delete("/v1/claims/" + released.claimId()).send()).statusCode())
@@ -124,7 +125,11 @@ class LocalCrashRecoveryIT {
       assertThat(r.bodyAsJsonObject().getString("status")).isEqualTo("Bound");
       assertThat(r.bodyAsJsonObject().getJsonObject("sandbox").getString("name"))
           .isEqualTo(c.sandbox());
-      assertThat(exec(web, c, "echo", "alive").getString("stdout")).isEqualTo("alive\n");
+      JsonObject alive = exec(web, c, "echo", "alive");
+      assertThat(alive.getString("stdout")).isEqualTo("alive\n");
+      assertThat(alive.getString("execPath"))
+          .as("the restarted server re-found the agent of " + c)
+          .isEqualTo("agent");
     }
     assertThat(await(web.get("/v1/claims/" + released.claimId()).send()).statusCode())
         .as("a released claim stays released")
@@ -136,6 +141,7 @@ class LocalCrashRecoveryIT {
                 .send());
     assertThat(get.statusCode()).isEqualTo(200);
     assertThat(get.bodyAsString()).isEqualTo("hello from before the crash");
+    assertThat(get.getHeader("X-Exec-Path")).isEqualTo("agent");
     assertThat(exec(web, b, "cat", "/workspace/b.txt").getString("stdout")).isEqualTo("kept\n");
     assertThat(execRaw(web, g, b.token()).statusCode()).as("another claim's token").isEqualTo(403);
 

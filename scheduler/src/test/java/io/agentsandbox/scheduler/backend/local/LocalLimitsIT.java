@@ -89,7 +89,8 @@ class LocalLimitsIT {
                 d.lifecycleWorkers(),
                 d.readyTimeoutMs(),
                 0,
-                PIDS));
+                PIDS,
+                d.agentBinary()));
     Assumptions.assumeTrue(p.limitsEnforced(), p.limitsDescription());
   }
 

@@ -162,7 +162,8 @@ class LocalProvisionerIT {
             c.lifecycleWorkers(),
             c.readyTimeoutMs(),
             c.defaultSandboxMemoryBytes(),
-            c.defaultSandboxPids());
+            c.defaultSandboxPids(),
+            c.agentBinary());
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
     LocalProvisioner p = LocalProvisioner.open(c);
     try {

@@ -49,8 +49,7 @@ class OciSpecTest {
   }
 
   @Test
-  void shouldMountSystemDirsReadOnlyTmpPrivateStateDirMaskedAndWorkspaceWritable()
-      throws Exception {
+  void shouldMountSystemDirsReadOnlyTmpPrivateHostVarEmptyAndWorkspaceWritable() throws Exception {
     JsonNode mounts = parse(LaunchFixtures.spec(true, STATE, List.of())).path("mounts");
     List<String> lines = new ArrayList<>();
     for (JsonNode m : mounts) {
@@ -70,8 +69,7 @@ class OciSpecTest {
             "/etc bind /etc [rbind, ro]",
             "/opt bind /opt [rbind, ro]",
             "/usr bind /usr [rbind, ro]",
-            "/var bind /var [rbind, ro]",
-            "/var/lib/agent-sandbox tmpfs tmpfs [ro, size=4k]",
+            "/var tmpfs tmpfs [nosuid, nodev, mode=755]",
             "/workspace bind " + LaunchFixtures.DIR.resolve("workspace") + " [rbind, rw]");
   }
 
