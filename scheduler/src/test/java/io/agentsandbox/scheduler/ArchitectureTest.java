@@ -111,6 +111,25 @@ class ArchitectureTest {
         .onlyDependOnClassesThat()
         .resideInAnyPackage(
             "io.agentsandbox.scheduler.backend.local..",
+            "io.agentsandbox.scheduler.dataplane..",
+            "io.agentsandbox.core..",
+            "java..",
+            "javax..",
+            "org.slf4j..",
+            "com.fasterxml.jackson..")
+        .check(SCHEDULER);
+  }
+
+  @Test
+  void shouldKeepTheDataPlaneClientOnCoreOnly() {
+    assertThat(SCHEDULER.containPackage("io.agentsandbox.scheduler.dataplane")).isTrue();
+    classes()
+        .that()
+        .resideInAPackage("io.agentsandbox.scheduler.dataplane..")
+        .should()
+        .onlyDependOnClassesThat()
+        .resideInAnyPackage(
+            "io.agentsandbox.scheduler.dataplane..",
             "io.agentsandbox.core..",
             "java..",
             "javax..",

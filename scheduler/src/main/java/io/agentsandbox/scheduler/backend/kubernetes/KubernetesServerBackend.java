@@ -17,6 +17,7 @@ import io.agentsandbox.k8s.exec.ExecWarmUpProvisioner;
 import io.agentsandbox.k8s.exec.PodExecExecutor;
 import io.agentsandbox.k8s.lease.LeaderElection;
 import io.agentsandbox.scheduler.backend.Backend;
+import io.agentsandbox.scheduler.dataplane.AgentFirstExecutor;
 import io.agentsandbox.scheduler.http.ClaimTokens;
 import io.agentsandbox.scheduler.pools.PoolCatalog;
 import io.agentsandbox.scheduler.shard.ShardGroup;
@@ -50,6 +51,7 @@ public final class KubernetesServerBackend implements Backend {
   private final KubernetesBackendConfig config;
   private final KubernetesBackend kube;
   private final PodExecExecutor podExec;
+  private final AgentFirstExecutor executor;
   private final SandboxProvisioner provisioner;
   private final Path stateDir;
   private ClaimTokens tokens;
@@ -62,11 +64,16 @@ public final class KubernetesServerBackend implements Backend {
       KubernetesBackendConfig config,
       KubernetesBackend kube,
       PodExecExecutor podExec,
+      ExecLimits exec,
       Path stateDir) {
     this.vertx = vertx;
     this.config = config;
     this.kube = kube;
     this.podExec = podExec;
+    // Exec and files go to the pod's agent when it has one (from the pod cache), else pods/exec.
+    this.executor =
+        new AgentFirstExecutor(
+            kube.agentLocator(), podExec, exec.inFlight(), exec.outputLimitBytes());
     this.stateDir = stateDir;
     // One no-op exec into each new sandbox before it is offered: claimers skip the runtime's
     // first-exec cost.
@@ -118,7 +125,7 @@ public final class KubernetesServerBackend implements Backend {
             kube.client(),
             new PodExecExecutor.Options(
                 exec.outputLimitBytes(), exec.inFlight(), Math.min(8, exec.inFlight())));
-    return new KubernetesServerBackend(vertx, config, kube, podExec, stateDir);
+    return new KubernetesServerBackend(vertx, config, kube, podExec, exec, stateDir);
   }
 
   /**
@@ -142,6 +149,7 @@ public final class KubernetesServerBackend implements Backend {
   }
 
   /** Where the in-sandbox agents of this backend's pods listen (from the pod cache). */
+  @Override
   public io.agentsandbox.core.port.AgentLocator agentLocator() {
     return kube.agentLocator();
   }
@@ -175,7 +183,7 @@ public final class KubernetesServerBackend implements Backend {
 
   @Override
   public SandboxExecutor executor() {
-    return podExec;
+    return executor;
   }
 
   /**
@@ -289,6 +297,7 @@ public final class KubernetesServerBackend implements Backend {
     closing = true;
     LeaderElection e = election;
     if (e != null) e.close();
+    executor.close();
     podExec.close();
     if (verifier != null) verifier.close();
     kube.close();

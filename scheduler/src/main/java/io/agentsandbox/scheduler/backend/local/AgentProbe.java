@@ -1,5 +1,6 @@
 package io.agentsandbox.scheduler.backend.local;
 
+import io.agentsandbox.scheduler.dataplane.AgentClient;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;

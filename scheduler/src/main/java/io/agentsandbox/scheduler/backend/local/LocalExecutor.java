@@ -4,6 +4,7 @@ import io.agentsandbox.core.model.ExecRequest;
 import io.agentsandbox.core.model.ExecResult;
 import io.agentsandbox.core.model.SandboxRef;
 import io.agentsandbox.core.port.SandboxExecutor;
+import io.agentsandbox.scheduler.dataplane.AgentClient;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -15,8 +15,8 @@
  *       bindings are written on {@code local-binding-<n>} ({@code WorkerPools}). A sandbox whose
  *       init is the in-sandbox agent ({@code AgentInit}; its secret is set before the sandbox is
  *       published and never changes) gets its execs and file operations over the agent's unix
- *       socket ({@code AgentClient}, blocking, on the exec workers; readiness: {@code AgentProbe});
- *       one without goes through {@code runsc exec} / {@code nsenter}.
+ *       socket ({@code dataplane.AgentClient}, blocking, on the exec workers; readiness: {@code
+ *       AgentProbe}); one without goes through {@code runsc exec} / {@code nsenter}.
  *   <li>The state directory's lock ({@code StateDir}) is held from open to close.
  *   <li>Each sandbox's cgroup ({@code SandboxCgroup} over a {@code CgroupDriver}: {@code CgroupV2},
  *       {@code CgroupV1} or {@code None}) is created by the launcher before the first process,

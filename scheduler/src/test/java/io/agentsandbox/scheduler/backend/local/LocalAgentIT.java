@@ -12,6 +12,7 @@ import io.agentsandbox.core.model.RuntimeClass;
 import io.agentsandbox.core.model.SandboxBlueprint;
 import io.agentsandbox.core.model.SandboxRef;
 import io.agentsandbox.core.port.SandboxExecutor.ExecException;
+import io.agentsandbox.scheduler.dataplane.AgentClient;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

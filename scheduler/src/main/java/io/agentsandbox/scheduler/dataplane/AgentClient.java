@@ -1,8 +1,9 @@
-package io.agentsandbox.scheduler.backend.local;
+package io.agentsandbox.scheduler.dataplane;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.agentsandbox.core.model.AgentEndpoint;
 import io.agentsandbox.core.model.ExecRequest;
 import io.agentsandbox.core.model.ExecResult;
 import io.agentsandbox.core.model.FileScripts;
@@ -12,6 +13,7 @@ import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.URLEncoder;
 import java.net.UnixDomainSocketAddress;
@@ -28,13 +30,14 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Talks to one sandbox's agent over its unix socket: {@code POST /v1/exec} (NDJSON with {@code
- * ?stream=true} when output is streamed) and {@code GET|PUT|DELETE /v1/files/{path}}, HTTP/1.0 (so
- * an answer is neither chunked nor kept alive), {@code Authorization: Bearer <secret>}. Every
- * exchange is bounded: the socket is closed at the command's timeout plus {@link #SLACK_MS}, so an
- * agent that stops answering never holds a worker. Stateless; blocking; exec workers only.
+ * Talks to one sandbox's agent, over its unix socket (local backend) or TCP (a pod's IP): {@code
+ * POST /v1/exec} (NDJSON with {@code ?stream=true} when output is streamed) and {@code
+ * GET|PUT|DELETE /v1/files/{path}}, HTTP/1.0 (so an answer is neither chunked nor kept alive),
+ * {@code Authorization: Bearer <secret>}. Every exchange is bounded: the socket is closed at the
+ * command's timeout plus {@link #SLACK_MS}, so an agent that stops answering never holds a worker.
+ * Stateless; blocking; exec workers only.
  */
-final class AgentClient {
+public final class AgentClient {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -44,19 +47,24 @@ final class AgentClient {
   /** Closes the sockets of exchanges past their deadline. */
   private static final ScheduledExecutorService WATCHDOG = watchdog();
 
-  private final Path socket;
+  private final AgentEndpoint endpoint;
   private final String secret;
   private final int outputLimitBytes;
 
   /**
-   * @param socket the agent's socket on the host
-   * @param secret the sandbox's agent secret (sent as a bearer token), or null
+   * @param endpoint where the agent listens, with the sandbox's agent secret (sent as a bearer
+   *     token; null sends none)
    * @param outputLimitBytes the most bytes of a file read (more: {@code stdoutTruncated})
    */
-  AgentClient(Path socket, String secret, int outputLimitBytes) {
-    this.socket = socket;
-    this.secret = secret;
+  public AgentClient(AgentEndpoint endpoint, int outputLimitBytes) {
+    this.endpoint = java.util.Objects.requireNonNull(endpoint, "endpoint");
+    this.secret = endpoint.secret();
     this.outputLimitBytes = outputLimitBytes;
+  }
+
+  /** An agent on a unix socket of this host. */
+  public AgentClient(Path socket, String secret, int outputLimitBytes) {
+    this(AgentEndpoint.unix(socket, secret), outputLimitBytes);
   }
 
   /**
@@ -67,7 +75,7 @@ final class AgentClient {
    *     it refused the request
    * @throws IOException when the agent cannot be reached or broke off
    */
-  ExecResult exec(ExecRequest request, OutputListener listener) throws IOException {
+  public ExecResult exec(ExecRequest request, OutputListener listener) throws IOException {
     FileScripts.FileOp file = FileScripts.parse(request);
     if (file != null) return file(file, request.stdin(), request.timeoutMs());
     byte[] body = JSON.writeValueAsBytes(body(request));
@@ -174,10 +182,15 @@ final class AgentClient {
   /** Sends one request; the answer's head is read, its body is {@link Exchange#in}. */
   private Exchange open(String method, String path, String contentType, byte[] body, long timeoutMs)
       throws IOException {
-    SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+    SocketChannel ch =
+        SocketChannel.open(
+            endpoint.isUnix() ? StandardProtocolFamily.UNIX : StandardProtocolFamily.INET);
     ScheduledFuture<?> deadline = closeAfter(ch, Math.max(1, timeoutMs) + SLACK_MS);
     try {
-      ch.connect(UnixDomainSocketAddress.of(socket));
+      ch.connect(
+          endpoint.isUnix()
+              ? UnixDomainSocketAddress.of(endpoint.unixSocket())
+              : new InetSocketAddress(endpoint.host(), endpoint.port()));
       // An upload asks before sending its bytes (HTTP/1.1, Expect: 100-continue): the agent may
       // refuse it without reading the body, and a unix socket closed with unread data makes the
       // answer's read fail (ECONNRESET) instead of delivering it.
@@ -319,7 +332,7 @@ final class AgentClient {
    * Closes {@code ch} after {@code ms} unless the returned future is cancelled first: a blocked
    * read or write on it then fails at once.
    */
-  static ScheduledFuture<?> closeAfter(SocketChannel ch, long ms) {
+  public static ScheduledFuture<?> closeAfter(SocketChannel ch, long ms) {
     return WATCHDOG.schedule(
         () -> {
           try {

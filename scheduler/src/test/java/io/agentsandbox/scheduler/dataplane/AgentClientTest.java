@@ -1,4 +1,4 @@
-package io.agentsandbox.scheduler.backend.local;
+package io.agentsandbox.scheduler.dataplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
