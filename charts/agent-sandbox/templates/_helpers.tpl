@@ -53,6 +53,14 @@ app.kubernetes.io/part-of: agent-sandbox
 {{- default (printf "%s-api-tokens" (include "agent-sandbox.fullname" .)) .Values.auth.existingSecret -}}
 {{- end -}}
 
+{{- define "agent-sandbox.agentKeySecretName" -}}
+{{- default (printf "%s-agent-key" (include "agent-sandbox.fullname" .)) .Values.agent.existingKeySecret -}}
+{{- end -}}
+
+{{- define "agent-sandbox.agentImage" -}}
+{{- printf "%s:%s" .Values.agent.image.repository (default .Chart.AppVersion .Values.agent.image.tag) -}}
+{{- end -}}
+
 {{- define "agent-sandbox.leaseName" -}}
 {{- default (printf "%s-leader" (include "agent-sandbox.fullname" .)) .Values.leaderElection.leaseName -}}
 {{- end -}}
