@@ -39,9 +39,10 @@ import java.util.Properties;
  *       first) mounts that volume read-only at {@value #MOUNT} and its command becomes {@code
  *       [agent, --listen, tcp:0.0.0.0:8888, --workspace, /workspace, --, command..., args...]}: the
  *       agent starts first and runs the template's command as its child (signals forwarded, its
- *       exit code the container's). A container with no {@code command} keeps no entrypoint: the
- *       image's entrypoint cannot be known without a registry, so the agent runs alone and serves
- *       upstream's runtime API on 8888 (what upstream's python-runtime entrypoint serves);
+ *       exit code the container's). A container with no {@code command} runs its image's entrypoint
+ *       untouched (no agent) unless the Sandbox opts in explicitly; then it keeps no entrypoint:
+ *       the image's entrypoint cannot be known without a registry, so the agent runs alone and
+ *       serves upstream's runtime API on 8888 (what upstream's python-runtime entrypoint serves);
  *   <li>the secret the agent checks ({@link AgentSecrets}) in the container's env {@value
  *       #SECRET_ENV} (the agent removes it from its own environment at start-up);
  *   <li>{@code /workspace}: the template's own volume when the container mounts one there, else an
@@ -168,15 +169,21 @@ public final class AgentInjection {
   /** True when the controller would put an agent into this Sandbox's pod (options and opt-out). */
   public boolean wanted(Sandbox sandbox) {
     if (!options.isEnabled()) return false;
+    String v = choice(sandbox);
+    if ("false".equals(v)) return false;
+    if ("true".equals(v)) return true;
+    return options.byDefault();
+  }
+
+  /** The Sandbox's (or its pod template's) {@value #ANNOTATION} annotation, or null. */
+  private static String choice(Sandbox sandbox) {
     String v = annotation(sandbox.getMetadata().getAnnotations());
     if (v == null
         && sandbox.getSpec() != null
         && sandbox.getSpec().getPodTemplate() != null
         && sandbox.getSpec().getPodTemplate().getMetadata() != null)
       v = annotation(sandbox.getSpec().getPodTemplate().getMetadata().getAnnotations());
-    if ("false".equals(v)) return false;
-    if ("true".equals(v)) return true;
-    return options.byDefault();
+    return v;
   }
 
   private static String annotation(Map<String, String> a) {
@@ -213,6 +220,10 @@ public final class AgentInjection {
     List<String> command = work.getCommand() == null ? List.of() : work.getCommand();
     List<String> args = work.getArgs() == null ? List.of() : work.getArgs();
     if (command.isEmpty() && !args.isEmpty()) return pod; // args for an entrypoint we cannot see
+    // No command: the image's entrypoint runs, which we cannot see without a registry. Only an
+    // explicit opt-in replaces it with the agent alone (right for upstream's python-runtime image,
+    // whose entrypoint serves the runtime API the agent serves).
+    if (command.isEmpty() && !"true".equals(choice(sandbox))) return pod;
     if (declaresAgentPort(spec, command.isEmpty() ? work : null)) return pod;
 
     List<Volume> volumes = spec.getVolumes() == null ? new ArrayList<>() : spec.getVolumes();

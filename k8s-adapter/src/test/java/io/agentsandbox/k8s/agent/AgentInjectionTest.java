@@ -132,13 +132,13 @@ class AgentInjectionTest {
   }
 
   @Test
-  void shouldRunTheAgentAloneWhenTheTemplateGivesNoCommandAndUseATemplatesWorkspace() {
+  void shouldRunTheAgentAloneWhenOptedInWithoutACommandAndUseATemplatesWorkspace() {
     Pod pod =
         injected(
             """
             apiVersion: agents.x-k8s.io/v1beta1
             kind: Sandbox
-            metadata: {name: sb}
+            metadata: {name: sb, annotations: {agentsandbox.io/agent: "true"}}
             spec:
               podTemplate:
                 metadata:
@@ -179,6 +179,12 @@ class AgentInjectionTest {
         WITH_COMMAND.replace(
             "  podTemplate:\n",
             "  podTemplate:\n    metadata: {annotations: {agentsandbox.io/agent: \"false\"}}\n"),
+        ON);
+    // no command: the image's entrypoint runs untouched unless the Sandbox opts in
+    assertUntouched(
+        WITH_COMMAND
+            .replace("        command: [python3, -m, http.server]\n", "")
+            .replace("        args: [\"9000\"]\n", ""),
         ON);
     // args for an entrypoint we cannot see
     assertUntouched(WITH_COMMAND.replace("command: [python3, -m, http.server]", "command: []"), ON);

@@ -7,6 +7,7 @@ import io.agentsandbox.core.model.SandboxRef;
 import io.agentsandbox.core.port.AgentLocator;
 import io.agentsandbox.core.port.SandboxExecutor;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -19,9 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Runs a command (or a file operation) through the sandbox's in-sandbox agent when its {@link
  * AgentLocator} knows one, else through {@code fallback} (e.g. {@code pods/exec} for a pod without
- * the agent); the result's {@link ExecResult#path()} says which served it. Agent calls are blocking
- * and run on this executor's own bounded workers ({@code agent-exec-<n>}): when all are busy and
- * the queue is full, the call fails at once with {@code BUSY}. Any thread may call.
+ * the agent, or whose agent refuses the connection, so nothing was sent); the result's {@link
+ * ExecResult#path()} says which served it. Agent calls are blocking and run on this executor's own
+ * bounded workers ({@code agent-exec-<n>}): when all are busy and the queue is full, the call fails
+ * at once with {@code BUSY}. Any thread may call.
  */
 public final class AgentFirstExecutor implements SandboxExecutor, AutoCloseable {
 
@@ -67,13 +69,7 @@ public final class AgentFirstExecutor implements SandboxExecutor, AutoCloseable 
   public CompletionStage<ExecResult> execStreaming(
       SandboxRef sandbox, ExecRequest request, OutputListener listener) {
     AgentEndpoint agent = locator.locate(sandbox);
-    if (agent == null) {
-      CompletionStage<ExecResult> r =
-          listener == null
-              ? fallback.exec(sandbox, request)
-              : fallback.execStreaming(sandbox, request, listener);
-      return r.thenApply(x -> x.path() == null ? x.withPath(ExecResult.VIA_RUNTIME) : x);
-    }
+    if (agent == null) return viaFallback(sandbox, request, listener);
     CompletableFuture<ExecResult> out = new CompletableFuture<>();
     try {
       workers.execute(() -> run(sandbox, agent, request, listener, out));
@@ -84,6 +80,15 @@ public final class AgentFirstExecutor implements SandboxExecutor, AutoCloseable 
               "every agent call slot is busy (" + workers.getMaximumPoolSize() + ")"));
     }
     return out;
+  }
+
+  private CompletionStage<ExecResult> viaFallback(
+      SandboxRef sandbox, ExecRequest request, OutputListener listener) {
+    CompletionStage<ExecResult> r =
+        listener == null
+            ? fallback.exec(sandbox, request)
+            : fallback.execStreaming(sandbox, request, listener);
+    return r.thenApply(x -> x.path() == null ? x.withPath(ExecResult.VIA_RUNTIME) : x);
   }
 
   private void run(
@@ -99,6 +104,15 @@ public final class AgentFirstExecutor implements SandboxExecutor, AutoCloseable 
               .withPath(ExecResult.VIA_AGENT));
     } catch (ExecException e) {
       out.completeExceptionally(e);
+    } catch (ConnectException e) {
+      // Nothing was sent: the pod has the agent but its address does not reach it (e.g. a gVisor
+      // pod with --network=none serves no pod IP). The fallback runs the command instead.
+      viaFallback(sandbox, request, listener)
+          .whenComplete(
+              (r, t) -> {
+                if (t != null) out.completeExceptionally(t);
+                else out.complete(r);
+              });
     } catch (IOException e) {
       // The locator found it a moment ago: the agent (or its pod) went away, or stopped answering.
       ExecException.Kind kind =

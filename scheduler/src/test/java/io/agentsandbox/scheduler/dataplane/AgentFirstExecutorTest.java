@@ -182,28 +182,48 @@ class AgentFirstExecutorTest {
   }
 
   @Test
-  void shouldAnswerGoneWhenTheAgentIsUnreachableAndNoLongerLocated() throws Exception {
-    AgentEndpoint dead = AgentEndpoint.tcp("127.0.0.1", port, SECRET);
+  void shouldFallBackWhenTheAgentRefusesTheConnection() throws Exception {
     agent.destroy();
     agent.waitFor(10, TimeUnit.SECONDS);
-    AtomicReference<Integer> calls = new AtomicReference<>(0);
-    AgentFirstExecutor goneAfterFirst =
-        new AgentFirstExecutor(
-            sandbox -> calls.getAndUpdate(n -> n + 1) == 0 ? dead : null, fallback, 1, 1024);
-    try {
-      assertThatThrownBy(
-              () ->
-                  goneAfterFirst
-                      .exec(SANDBOX, new ExecRequest(List.of("true"), null, null, null, 2_000))
-                      .toCompletableFuture()
-                      .orTimeout(30, TimeUnit.SECONDS)
-                      .join())
-          .cause()
-          .isInstanceOf(ExecException.class)
-          .satisfies(
-              e -> assertThat(((ExecException) e).kind()).isEqualTo(ExecException.Kind.GONE));
-    } finally {
-      goneAfterFirst.close();
+    ExecResult r = run(new ExecRequest(List.of("true"), null, null, workdir, 5_000));
+    assertThat(new String(r.stdout(), StandardCharsets.UTF_8)).isEqualTo("via fallback");
+    assertThat(r.path()).isEqualTo(ExecResult.VIA_RUNTIME);
+  }
+
+  @Test
+  void shouldAnswerGoneWhenTheAgentBreaksOffAndIsNoLongerLocated() throws Exception {
+    try (ServerSocket breaksOff = new ServerSocket(0)) {
+      Thread acceptor =
+          new Thread(
+              () -> {
+                try (Socket s = breaksOff.accept()) {
+                  s.setSoLinger(true, 0); // reset: the request is lost mid-exchange
+                } catch (java.io.IOException ignored) {
+                  // the test ends
+                }
+              });
+      acceptor.start();
+      AgentEndpoint dead = AgentEndpoint.tcp("127.0.0.1", breaksOff.getLocalPort(), SECRET);
+      AtomicReference<Integer> calls = new AtomicReference<>(0);
+      AgentFirstExecutor goneAfterFirst =
+          new AgentFirstExecutor(
+              sandbox -> calls.getAndUpdate(n -> n + 1) == 0 ? dead : null, fallback, 1, 1024);
+      try {
+        assertThatThrownBy(
+                () ->
+                    goneAfterFirst
+                        .exec(SANDBOX, new ExecRequest(List.of("true"), null, null, null, 2_000))
+                        .toCompletableFuture()
+                        .orTimeout(30, TimeUnit.SECONDS)
+                        .join())
+            .cause()
+            .isInstanceOf(ExecException.class)
+            .satisfies(
+                e -> assertThat(((ExecException) e).kind()).isEqualTo(ExecException.Kind.GONE));
+      } finally {
+        goneAfterFirst.close();
+        acceptor.join(10_000);
+      }
     }
   }
 }

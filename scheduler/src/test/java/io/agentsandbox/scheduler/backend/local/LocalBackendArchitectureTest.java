@@ -8,11 +8,13 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
-/** The local backend depends on core, the JDK, SLF4J and Jackson only. */
+/**
+ * The local backend depends on core, the shared data-plane client, the JDK, SLF4J and Jackson only.
+ */
 class LocalBackendArchitectureTest {
 
   @Test
-  void shouldDependOnlyOnCoreJdkSlf4jAndJackson() {
+  void shouldDependOnlyOnCoreDataPlaneJdkSlf4jAndJackson() {
     JavaClasses local =
         new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -26,6 +28,7 @@ class LocalBackendArchitectureTest {
         .resideInAnyPackage(
             "java..",
             "io.agentsandbox.core..",
+            "io.agentsandbox.scheduler.dataplane..",
             "io.agentsandbox.scheduler.backend.local..",
             "org.slf4j..",
             "com.fasterxml.jackson..")
