@@ -123,12 +123,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			r = r.WithContext(context.WithValue(r.Context(), upstreamKey{}, true))
 		}
 		if !allowed(rt.methods, r.Method) {
+			discardBody(r)
 			w.Header().Set("Allow", rt.methods)
 			writeError(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "",
 				r.Method+" is not allowed here; allowed: "+rt.methods)
 			return
 		}
 		if !rt.open && !s.authorized(r) {
+			discardBody(r)
 			w.Header().Set("WWW-Authenticate", "Bearer")
 			writeError(w, r, http.StatusUnauthorized, "unauthorized", "Authorization",
 				"the sandbox's secret is required: Authorization: Bearer <secret>")
@@ -137,7 +139,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.handle(s, w, r, rest)
 		return
 	}
+	discardBody(r)
 	writeError(w, r, http.StatusNotFound, "not_found", "", "no such route")
+}
+
+// discardBody reads (at most 64 KiB of) a request body the answer will not use. Go's server does
+// not drain the body of a request it closes after (HTTP/1.0, Connection: close); closing with
+// unread bytes makes the kernel send a reset that can overtake the answer, so the client would see
+// "connection reset" instead of the 401/404/405.
+func discardBody(r *http.Request) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 64<<10))
 }
 
 func allowed(methods, m string) bool {
