@@ -475,6 +475,7 @@ public final class LocalApiServer implements AutoCloseable {
               crd ->
                   crd != null
                       && crd.getStatus() != null
+                      && crd.getStatus().getConditions() != null // none yet, just after create
                       && crd.getStatus().getConditions().stream()
                           .anyMatch(
                               k ->

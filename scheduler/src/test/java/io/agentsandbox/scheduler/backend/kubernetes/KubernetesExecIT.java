@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentsandbox.k8s.backend.KubernetesBackendConfig;
 import io.agentsandbox.k8s.testing.ClusterFixtures;
 import io.agentsandbox.k8s.testing.Kubelet;
 import io.agentsandbox.k8s.testing.LocalApiServer;
@@ -52,7 +53,23 @@ class KubernetesExecIT {
     String ns = tns.name();
     kubelet = Kubelet.play(c, ns, 2);
     ClusterFixtures.createTemplateAndPool(c, ns, "py", "py-pool", 1);
-    server = KubernetesBackendIT.start(api, tmp, ns);
+    // Without the in-sandbox agent (opt-in only): this test is about the pods/exec path, which
+    // stays the fallback for pods without one. The agent path: AgentFirstExecutorTest, e2e.
+    java.nio.file.Path kubeconfig = KubernetesBackendIT.writeKubeconfig(api, tmp);
+    server =
+        KubernetesBackendIT.start(
+            api,
+            kubeconfig,
+            new KubernetesBackendConfig(
+                kubeconfig,
+                ns,
+                false,
+                KubernetesBackendConfig.DEFAULT_LEASE_NAME,
+                null,
+                null,
+                null,
+                null,
+                false));
     ClusterFixtures.awaitPoolReady(c, ns, "py-pool", 1);
 
     HttpResponse<String> claimed =
@@ -68,12 +85,12 @@ class KubernetesExecIT {
     assertThat(send("POST", exec, "not-a-token", command).statusCode()).isEqualTo(401);
 
     HttpResponse<String> r = send("POST", exec, token, command);
-    assertThat(r.statusCode()).as(r.body()).isIn(409, 502);
+    assertThat(r.statusCode()).as(r.body()).isIn(409, 410, 502);
     assertThat(r.body()).contains(ns + "/" + sandbox);
 
     HttpResponse<String> f =
         send("GET", "/v1/sandboxes/" + sandbox + "/files/notes.txt", token, null);
-    assertThat(f.statusCode()).as(f.body()).isIn(409, 502);
+    assertThat(f.statusCode()).as(f.body()).isIn(409, 410, 502);
     assertThat(
             send("GET", "/v1/sandboxes/" + sandbox + "/files/../etc/passwd", token, null)
                 .statusCode())
@@ -84,7 +101,7 @@ class KubernetesExecIT {
     server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     server = KubernetesBackendIT.start(api, tmp, ns);
     HttpResponse<String> again = send("POST", exec, token, command);
-    assertThat(again.statusCode()).as(again.body()).isIn(409, 502);
+    assertThat(again.statusCode()).as(again.body()).isIn(409, 410, 502);
 
     assertThat(
             send("DELETE", "/v1/claims/" + body.get("claimId").asText(), null, null).statusCode())
