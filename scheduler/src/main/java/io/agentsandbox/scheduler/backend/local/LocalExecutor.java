@@ -135,16 +135,7 @@ final class LocalExecutor implements SandboxExecutor {
             ExecException.Kind.RUNTIME_ERROR,
             "the runtime could not run the command: " + Text.firstLine(r.stderr()));
       }
-      return new ExecResult(
-          r.exitCode(),
-          r.stdout(),
-          r.stderr(),
-          r.stdoutTruncated(),
-          r.stderrTruncated(),
-          timedOut && !oomKilled,
-          r.durationNs(),
-          oomKilled,
-          ExecResult.VIA_RUNTIME);
+      return r.withEnding(timedOut, oomKilled, ExecResult.VIA_RUNTIME);
     } finally {
       if (stdin != null) Files.deleteIfExists(stdin.toPath());
     }
@@ -163,16 +154,7 @@ final class LocalExecutor implements SandboxExecutor {
           new AgentClient(AgentInit.socket(sb.dir), sb.agentSecret, outputLimitBytes)
               .exec(request, listener);
       boolean oomKilled = r.exitCode() == 137 && group.oomKills(sb.id) > oomBefore;
-      return new ExecResult(
-          r.exitCode(),
-          r.stdout(),
-          r.stderr(),
-          r.stdoutTruncated(),
-          r.stderrTruncated(),
-          r.timedOut() && !oomKilled,
-          r.durationNs(),
-          oomKilled,
-          ExecResult.VIA_AGENT);
+      return r.withEnding(r.timedOut(), oomKilled, ExecResult.VIA_AGENT);
     } catch (IOException e) {
       boolean outerGone =
           sb.outerPid != 0
