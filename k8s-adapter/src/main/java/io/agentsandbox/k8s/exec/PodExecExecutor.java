@@ -43,7 +43,7 @@ import java.util.regex.Pattern;
  * completes on one of those. At most {@link Options#maxConcurrent} execs are in flight; beyond, the
  * stage fails at once with {@link ExecException.Kind#BUSY}.
  */
-public final class PodExecExecutor implements SandboxExecutor, AutoCloseable {
+public final class PodExecExecutor implements SandboxExecutor.Streaming, AutoCloseable {
 
   /** Pod annotation naming the container {@code kubectl exec} uses by default. */
   public static final String DEFAULT_CONTAINER_ANNOTATION =
@@ -106,11 +106,6 @@ public final class PodExecExecutor implements SandboxExecutor, AutoCloseable {
     Thread t = new Thread(r, name);
     t.setDaemon(true);
     return t;
-  }
-
-  @Override
-  public CompletionStage<ExecResult> exec(SandboxRef sandbox, ExecRequest request) {
-    return execStreaming(sandbox, request, null);
   }
 
   @Override

@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * busy and the queue is full it answers {@code BUSY} at once. Thread-safe; {@link #exec} returns at
  * once from any thread.
  */
-final class LocalExecutor implements SandboxExecutor {
+final class LocalExecutor implements SandboxExecutor.Streaming {
 
   private final SandboxTable sandboxes;
   private final Executor workers;
@@ -48,11 +48,6 @@ final class LocalExecutor implements SandboxExecutor {
     this.argv = argv;
     this.workerCount = workerCount;
     this.outputLimitBytes = outputLimitBytes;
-  }
-
-  @Override
-  public CompletionStage<ExecResult> exec(SandboxRef sandbox, ExecRequest request) {
-    return execStreaming(sandbox, request, null);
   }
 
   @Override
