@@ -1,6 +1,7 @@
 package io.agentsandbox.k8s.backend;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentsandbox.core.internal.DaemonThreads;
 import io.agentsandbox.core.model.BindingRecord;
 import io.agentsandbox.core.model.ClaimOutcome;
 import io.agentsandbox.core.model.ClaimRequest;
@@ -57,7 +58,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -280,24 +280,8 @@ public final class KubernetesBackend implements AutoCloseable {
     this.expiry = new ClaimExpiry(options.clock(), this::onExpiryDue);
     this.expiryTimer =
         java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "k8s-claim-expiry");
-              t.setDaemon(true);
-              return t;
-            });
-    AtomicInteger n = new AtomicInteger();
-    this.io =
-        new ThreadPoolExecutor(
-            options.ioThreads(),
-            options.ioThreads(),
-            60,
-            TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(100_000),
-            r -> {
-              Thread t = new Thread(r, "k8s-bind-" + n.getAndIncrement());
-              t.setDaemon(true);
-              return t;
-            });
+            DaemonThreads.named("k8s-claim-expiry"));
+    this.io = DaemonThreads.fixedPool(options.ioThreads(), 100_000, "k8s-bind-");
   }
 
   /** {@code namespaces/<ns>/<resource>[/<name>/<sub>]} → {@code resource[/sub]}. */
