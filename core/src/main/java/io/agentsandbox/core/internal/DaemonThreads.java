@@ -1,6 +1,7 @@
 package io.agentsandbox.core.internal;
 
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +40,20 @@ public final class DaemonThreads {
         TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(queueCapacity),
         numbered(prefix));
+  }
+
+  /**
+   * Shuts {@code pool} down: its queued tasks may finish for up to {@code timeoutMs}, then running
+   * ones are interrupted. An interrupt of the caller interrupts them at once and is kept.
+   */
+  public static void shutdown(ExecutorService pool, long timeoutMs) {
+    pool.shutdown();
+    try {
+      if (!pool.awaitTermination(timeoutMs, TimeUnit.MILLISECONDS)) pool.shutdownNow();
+    } catch (InterruptedException e) {
+      pool.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static Thread daemon(Runnable r, String name) {

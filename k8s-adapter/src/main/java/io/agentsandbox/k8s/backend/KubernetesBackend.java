@@ -1456,13 +1456,7 @@ public final class KubernetesBackend implements AutoCloseable {
     provisioner.close();
     sandboxReconciler.close();
     templateReconciler.close();
-    io.shutdown();
-    try {
-      if (!io.awaitTermination(5, TimeUnit.SECONDS)) io.shutdownNow();
-    } catch (InterruptedException e) {
-      io.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
+    DaemonThreads.shutdown(io, 5_000);
     try {
       ownClient.close();
     } catch (Exception e) {

@@ -32,7 +32,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -365,12 +364,6 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
   public void close() {
     SharedIndexInformer<Sandbox> i = informer;
     if (i != null) i.close();
-    io.shutdown();
-    try {
-      if (!io.awaitTermination(5, TimeUnit.SECONDS)) io.shutdownNow();
-    } catch (InterruptedException e) {
-      io.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
+    DaemonThreads.shutdown(io, 5_000);
   }
 }
