@@ -32,29 +32,6 @@ public record ExecResult(
   /** {@link #path} of a command run through the runtime (no agent in the sandbox). */
   public static final String VIA_RUNTIME = "runtime";
 
-  /**
-   * A result of a command that was not killed for memory, not saying how it reached the sandbox.
-   */
-  public ExecResult(
-      int exitCode,
-      byte[] stdout,
-      byte[] stderr,
-      boolean stdoutTruncated,
-      boolean stderrTruncated,
-      boolean timedOut,
-      long durationNs) {
-    this(
-        exitCode,
-        stdout,
-        stderr,
-        stdoutTruncated,
-        stderrTruncated,
-        timedOut,
-        durationNs,
-        false,
-        null);
-  }
-
   /** The same result, saying how the command reached the sandbox. */
   public ExecResult withPath(String how) {
     return withEnding(timedOut, oomKilled, how);

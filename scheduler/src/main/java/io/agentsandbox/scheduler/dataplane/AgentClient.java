@@ -124,7 +124,9 @@ public final class AgentClient {
           result.path("timedOut").asBoolean(),
           result.has("durationMs")
               ? (long) (result.get("durationMs").asDouble() * 1_000_000)
-              : System.nanoTime() - t0);
+              : System.nanoTime() - t0,
+          false,
+          null);
     }
   }
 
@@ -177,7 +179,9 @@ public final class AgentClient {
         truncated,
         false,
         false,
-        System.nanoTime() - t0);
+        System.nanoTime() - t0,
+        false,
+        null);
   }
 
   /** Sends one request; the answer's head is read, its body is {@link Exchange#in}. */
