@@ -206,31 +206,25 @@ public record SchedulerConfig(
     check(
         simulatedFailureRate >= 0 && simulatedFailureRate <= 1,
         "--simulated-failure-rate must be 0..1: " + simulatedFailureRate);
-    for (var e : createConcurrency.entrySet()) {
-      check(
-          e.getValue() >= 1 && e.getValue() <= 100_000,
-          "--create-concurrency " + e.getKey() + " must be 1..100000: " + e.getValue());
-    }
-    for (var e : createRatePerSecond.entrySet()) {
-      check(
-          e.getValue() >= 1 && e.getValue() <= 1_000_000,
-          "--create-rate " + e.getKey() + " must be 1..1000000 per second: " + e.getValue());
-    }
-    for (var e : leadTimeSeedMs.entrySet()) {
-      check(
-          e.getValue() >= 1 && e.getValue() <= 600_000,
-          "--lead-time-seed " + e.getKey() + " must be 1..600000 ms: " + e.getValue());
-    }
-    for (var e : simulatedLatencyMs.entrySet()) {
-      check(
-          e.getValue() >= 0 && e.getValue() <= 600_000,
-          "--simulated-latency " + e.getKey() + " must be 0..600000 ms: " + e.getValue());
-    }
+    checkEach(createConcurrency, 1, 100_000, "--create-concurrency", "");
+    checkEach(createRatePerSecond, 1, 1_000_000, "--create-rate", " per second");
+    checkEach(leadTimeSeedMs, 1, 600_000, "--lead-time-seed", " ms");
+    checkEach(simulatedLatencyMs, 0, 600_000, "--simulated-latency", " ms");
     return this;
   }
 
   private static void check(boolean ok, String message) {
     if (!ok) throw new IllegalArgumentException(message);
+  }
+
+  /** Checks every value of a per-runtime-class map; the message names the flag and the entry. */
+  private static void checkEach(
+      Map<String, Long> values, long min, long max, String flag, String unit) {
+    for (var e : values.entrySet()) {
+      check(
+          e.getValue() >= min && e.getValue() <= max,
+          flag + " " + e.getKey() + " must be " + min + ".." + max + unit + ": " + e.getValue());
+    }
   }
 
   /**

@@ -471,10 +471,8 @@ public final class WarmPool {
         claims.boundCount(),
         desired(),
         claims.waitingCount(),
-        roster.deletingCount(),
-        claims.warmAssigned(),
-        claims.coldAssigned(),
-        claims.hits());
+        roster.deletingCount());
+    stats.publishAssigned(claims.warmAssigned(), claims.coldAssigned(), claims.hits());
     stats.publishSizing(
         sizing.target(),
         sizing.reason().ordinal(),

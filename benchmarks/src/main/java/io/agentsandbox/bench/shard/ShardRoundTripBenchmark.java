@@ -94,7 +94,8 @@ public class ShardRoundTripBenchmark extends BenchmarkBase {
             NanoClock.SYSTEM,
             new SimulatedProvisioner(vertx, rc -> 0, 0),
             SchedulerMetrics.NOOP,
-            policy);
+            policy,
+            PoolShard.Options.DEFAULTS);
     proxy = new ShardProxy(shard);
     proxy.send(new ShardCommand.DeclarePool(Fixtures.pool(Fixtures.POOL, poolSize)));
     awaitReady(poolSize);

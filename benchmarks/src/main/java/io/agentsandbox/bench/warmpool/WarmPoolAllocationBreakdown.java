@@ -2,9 +2,7 @@ package io.agentsandbox.bench.warmpool;
 
 import io.agentsandbox.bench.Fixtures;
 import io.agentsandbox.core.model.ClaimRequest;
-import io.agentsandbox.core.port.PoolMetrics;
 import io.agentsandbox.warmpool.WarmPool;
-import io.agentsandbox.warmpool.WarmPoolPolicy;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
 
@@ -25,17 +23,7 @@ public final class WarmPoolAllocationBreakdown {
     long tid = Thread.currentThread().getId();
     long now = 1_000_000_000L;
     WarmPoolClaimBenchmark.LastActions actions = new WarmPoolClaimBenchmark.LastActions();
-    WarmPool pool =
-        new WarmPool(
-            Fixtures.pool(Fixtures.POOL, poolSize),
-            WarmPoolPolicy.DEFAULTS.withMaxStarting(Math.max(512, poolSize)),
-            actions,
-            PoolMetrics.NOOP,
-            "bench",
-            42L);
-    pool.onTick(now);
-    for (String n : actions.setupCreates) pool.onSandboxReady(n, Fixtures.ADDRESSES, now);
-    actions.inSetup = false;
+    WarmPool pool = WarmPoolClaimBenchmark.warmPool(poolSize, actions, now);
     String claimId = "cl-0-benchbenchbenchbench";
     ClaimRequest request = Fixtures.claim(claimId, Fixtures.POOL, now);
     Fixtures.ReusableTicket ticket = new Fixtures.ReusableTicket(request);

@@ -72,21 +72,29 @@ public class WarmPoolClaimBenchmark extends BenchmarkBase {
     public void claimEnded(String claimId) {}
   }
 
-  @Setup(Level.Trial)
-  public void setUp() {
-    actions = new LastActions();
-    WarmPoolPolicy policy = WarmPoolPolicy.DEFAULTS.withMaxStarting(Math.max(512, poolSize));
-    pool =
+  /**
+   * A pool of {@code poolSize} members, all ready, with {@code actions} playing the backend (its
+   * setup over). Setup only.
+   */
+  static WarmPool warmPool(int poolSize, LastActions actions, long now) {
+    WarmPool pool =
         new WarmPool(
             Fixtures.pool(Fixtures.POOL, poolSize),
-            policy,
+            WarmPoolPolicy.DEFAULTS.withMaxStarting(Math.max(512, poolSize)),
             actions,
             PoolMetrics.NOOP,
             "bench",
             42L);
-    pool.onTick(NOW);
-    for (String name : actions.setupCreates) pool.onSandboxReady(name, Fixtures.ADDRESSES, NOW);
+    pool.onTick(now);
+    for (String name : actions.setupCreates) pool.onSandboxReady(name, Fixtures.ADDRESSES, now);
     actions.inSetup = false;
+    return pool;
+  }
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    actions = new LastActions();
+    pool = warmPool(poolSize, actions, NOW);
     if (pool.readyCount() != poolSize)
       throw new IllegalStateException("pool not warm: " + pool.readyCount());
     claimId = "cl-0-benchbenchbenchbench";

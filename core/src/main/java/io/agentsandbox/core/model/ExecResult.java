@@ -32,49 +32,23 @@ public record ExecResult(
   /** {@link #path} of a command run through the runtime (no agent in the sandbox). */
   public static final String VIA_RUNTIME = "runtime";
 
-  /** A result that does not say how the command reached the sandbox. */
-  public ExecResult(
-      int exitCode,
-      byte[] stdout,
-      byte[] stderr,
-      boolean stdoutTruncated,
-      boolean stderrTruncated,
-      boolean timedOut,
-      long durationNs,
-      boolean oomKilled) {
-    this(
-        exitCode,
-        stdout,
-        stderr,
-        stdoutTruncated,
-        stderrTruncated,
-        timedOut,
-        durationNs,
-        oomKilled,
-        null);
-  }
-
-  /** A result of a command that was not killed for memory. */
-  public ExecResult(
-      int exitCode,
-      byte[] stdout,
-      byte[] stderr,
-      boolean stdoutTruncated,
-      boolean stderrTruncated,
-      boolean timedOut,
-      long durationNs) {
-    this(exitCode, stdout, stderr, stdoutTruncated, stderrTruncated, timedOut, durationNs, false);
-  }
-
   /** The same result, saying how the command reached the sandbox. */
   public ExecResult withPath(String how) {
+    return withEnding(timedOut, oomKilled, how);
+  }
+
+  /**
+   * The same output and duration, saying how the command ended and how it reached the sandbox. A
+   * command the kernel killed for memory is reported as that, never also as timed out.
+   */
+  public ExecResult withEnding(boolean timedOut, boolean oomKilled, String how) {
     return new ExecResult(
         exitCode,
         stdout,
         stderr,
         stdoutTruncated,
         stderrTruncated,
-        timedOut,
+        timedOut && !oomKilled,
         durationNs,
         oomKilled,
         how);

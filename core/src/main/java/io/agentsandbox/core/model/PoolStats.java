@@ -29,23 +29,22 @@ public final class PoolStats {
   // Owner writes (lazySet), any thread reads
   private final AtomicLongArray values = new AtomicLongArray(FIELDS);
 
-  /** Publishes the owner's current counts. Owner thread only. */
+  /** Publishes the owner's current counts of sandboxes and claims. Owner thread only. */
   public void publish(
-      int ready,
-      int starting,
-      int claimed,
-      int desired,
-      int pending,
-      int deleting,
-      long warmAssigned,
-      long coldAssigned,
-      long hits) {
+      int ready, int starting, int claimed, int desired, int pending, int deleting) {
     values.lazySet(READY, ready);
     values.lazySet(STARTING, starting);
     values.lazySet(CLAIMED, claimed);
     values.lazySet(DESIRED, desired);
     values.lazySet(PENDING, pending);
     values.lazySet(DELETING, deleting);
+  }
+
+  /**
+   * Publishes the running totals of claims answered with a sandbox: from the ready stock, by a cold
+   * start, and at once (hits). Owner thread only.
+   */
+  public void publishAssigned(long warmAssigned, long coldAssigned, long hits) {
     values.lazySet(WARM_ASSIGNED, warmAssigned);
     values.lazySet(COLD_ASSIGNED, coldAssigned);
     values.lazySet(HITS, hits);

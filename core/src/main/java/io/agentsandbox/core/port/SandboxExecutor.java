@@ -50,6 +50,22 @@ public interface SandboxExecutor {
             });
   }
 
+  /**
+   * An executor that streams natively: {@link #exec} is {@link #execStreaming} without a listener.
+   */
+  interface Streaming extends SandboxExecutor {
+
+    @Override
+    default CompletionStage<ExecResult> exec(SandboxRef sandbox, ExecRequest request) {
+      return execStreaming(sandbox, request, null);
+    }
+
+    /** As {@link SandboxExecutor#execStreaming}; a null {@code listener} streams nowhere. */
+    @Override
+    CompletionStage<ExecResult> execStreaming(
+        SandboxRef sandbox, ExecRequest request, OutputListener listener);
+  }
+
   /** Why an exec could not run (as opposed to a command that ran and failed). */
   final class ExecException extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -1,5 +1,6 @@
 package io.agentsandbox.k8s.auth;
 
+import io.agentsandbox.core.internal.DaemonThreads;
 import io.agentsandbox.core.port.TokenVerifier;
 import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
@@ -108,11 +109,7 @@ public final class TokenReviewVerifier implements TokenVerifier, AutoCloseable {
               30,
               TimeUnit.SECONDS,
               new ArrayBlockingQueue<>(Math.max(1, maxInFlight - 4)),
-              r -> {
-                Thread t = new Thread(r, "token-review");
-                t.setDaemon(true);
-                return t;
-              });
+              DaemonThreads.named("token-review"));
       ownPool.allowCoreThreadTimeOut(true);
       this.executor = ownPool;
     } else {

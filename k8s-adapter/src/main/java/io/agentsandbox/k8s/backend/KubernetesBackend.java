@@ -1,6 +1,7 @@
 package io.agentsandbox.k8s.backend;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentsandbox.core.internal.DaemonThreads;
 import io.agentsandbox.core.model.BindingRecord;
 import io.agentsandbox.core.model.ClaimOutcome;
 import io.agentsandbox.core.model.ClaimRequest;
@@ -31,6 +32,7 @@ import io.agentsandbox.k8s.crd.UpdateStrategyType;
 import io.agentsandbox.k8s.crd.UpstreamKeys;
 import io.agentsandbox.k8s.provision.Fabric8SandboxProvisioner;
 import io.agentsandbox.k8s.provision.TemplateSandboxes;
+import io.agentsandbox.k8s.reconcile.ControllerRefs;
 import io.agentsandbox.k8s.reconcile.SandboxReconciler;
 import io.agentsandbox.k8s.reconcile.SandboxTemplateReconciler;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -38,7 +40,6 @@ import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -57,7 +58,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -280,24 +280,8 @@ public final class KubernetesBackend implements AutoCloseable {
     this.expiry = new ClaimExpiry(options.clock(), this::onExpiryDue);
     this.expiryTimer =
         java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "k8s-claim-expiry");
-              t.setDaemon(true);
-              return t;
-            });
-    AtomicInteger n = new AtomicInteger();
-    this.io =
-        new ThreadPoolExecutor(
-            options.ioThreads(),
-            options.ioThreads(),
-            60,
-            TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(100_000),
-            r -> {
-              Thread t = new Thread(r, "k8s-bind-" + n.getAndIncrement());
-              t.setDaemon(true);
-              return t;
-            });
+            DaemonThreads.named("k8s-claim-expiry"));
+    this.io = DaemonThreads.fixedPool(options.ioThreads(), 100_000, "k8s-bind-");
   }
 
   /** {@code namespaces/<ns>/<resource>[/<name>/<sub>]} → {@code resource[/sub]}. */
@@ -556,7 +540,7 @@ public final class KubernetesBackend implements AutoCloseable {
     }
     String refHash = UpstreamKeys.nameHash(tname);
     for (Sandbox s : sandboxes.getStore().list()) {
-      OwnerReference ctl = controllerOf(s);
+      OwnerReference ctl = ControllerRefs.of(s);
       if (ctl == null
           || !"SandboxWarmPool".equals(ctl.getKind())
           || !Objects.equals(ctl.getUid(), p.getMetadata().getUid())
@@ -625,34 +609,12 @@ public final class KubernetesBackend implements AutoCloseable {
 
   /** Controller reference of a pool member to its pool. */
   static OwnerReference poolOwner(SandboxWarmPool pool) {
-    return new OwnerReferenceBuilder()
-        .withApiVersion(EXT_API_VERSION)
-        .withKind("SandboxWarmPool")
-        .withName(pool.getMetadata().getName())
-        .withUid(pool.getMetadata().getUid())
-        .withController(true)
-        .withBlockOwnerDeletion(true)
-        .build();
+    return ControllerRefs.to(EXT_API_VERSION, "SandboxWarmPool", pool);
   }
 
   /** Controller reference of an adopted Sandbox to its claim. */
   static OwnerReference claimOwner(SandboxClaim claim) {
-    return new OwnerReferenceBuilder()
-        .withApiVersion(EXT_API_VERSION)
-        .withKind("SandboxClaim")
-        .withName(claim.getMetadata().getName())
-        .withUid(claim.getMetadata().getUid())
-        .withController(true)
-        .withBlockOwnerDeletion(true)
-        .build();
-  }
-
-  private static OwnerReference controllerOf(HasMetadata o) {
-    if (o.getMetadata().getOwnerReferences() == null) return null;
-    for (OwnerReference r : o.getMetadata().getOwnerReferences()) {
-      if (Boolean.TRUE.equals(r.getController())) return r;
-    }
-    return null;
+    return ControllerRefs.to(EXT_API_VERSION, "SandboxClaim", claim);
   }
 
   private static Condition readyCondition(Sandbox s) {
@@ -688,7 +650,7 @@ public final class KubernetesBackend implements AutoCloseable {
     for (Sandbox s : sandboxes.getStore().list()) {
       ObjectMeta m = s.getMetadata();
       if (m.getDeletionTimestamp() != null) continue;
-      OwnerReference ctl = controllerOf(s);
+      OwnerReference ctl = ControllerRefs.of(s);
       if (ctl == null) continue;
       String ns = m.getNamespace();
       if ("SandboxWarmPool".equals(ctl.getKind())) {
@@ -997,7 +959,7 @@ public final class KubernetesBackend implements AutoCloseable {
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409) throw e;
         sb = client.resources(Sandbox.class).inNamespace(ns).withName(name).get();
-        OwnerReference ctl = sb == null ? null : controllerOf(sb);
+        OwnerReference ctl = sb == null ? null : ControllerRefs.of(sb);
         if (ctl == null || !uid.equals(ctl.getUid())) {
           bound.remove(uid);
           notAdmitted(
@@ -1022,7 +984,7 @@ public final class KubernetesBackend implements AutoCloseable {
    * Ready and mirrors Finished).
    */
   private void forwardReady(Sandbox sb) {
-    OwnerReference ctl = controllerOf(sb);
+    OwnerReference ctl = ControllerRefs.of(sb);
     if (ctl == null || !"SandboxClaim".equals(ctl.getKind()) || expired.containsKey(ctl.getUid()))
       return;
     String ns = sb.getMetadata().getNamespace();
@@ -1124,7 +1086,7 @@ public final class KubernetesBackend implements AutoCloseable {
                     ? null
                     : c.getStatus().getSandbox().getName();
             Sandbox sb = sbName == null ? null : sandboxes.getStore().getByKey(key(ns, sbName));
-            OwnerReference ctl = sb == null ? null : controllerOf(sb);
+            OwnerReference ctl = sb == null ? null : ControllerRefs.of(sb);
             if (ctl != null && c.getMetadata().getUid().equals(ctl.getUid())) {
               client.resources(Sandbox.class).inNamespace(ns).withName(sbName).delete();
             }
@@ -1390,7 +1352,7 @@ public final class KubernetesBackend implements AutoCloseable {
       if (s == null || attempt > 0) s = res.get();
       if (s == null || s.getMetadata().getDeletionTimestamp() != null)
         throw new IllegalStateException("sandbox " + sandboxName + " is gone");
-      OwnerReference ctl = controllerOf(s);
+      OwnerReference ctl = ControllerRefs.of(s);
       if (ctl != null && "SandboxClaim".equals(ctl.getKind())) {
         if (claimUid.equals(ctl.getUid())) return s; // already ours (a retried write went through)
         throw new IllegalStateException(
@@ -1494,13 +1456,7 @@ public final class KubernetesBackend implements AutoCloseable {
     provisioner.close();
     sandboxReconciler.close();
     templateReconciler.close();
-    io.shutdown();
-    try {
-      if (!io.awaitTermination(5, TimeUnit.SECONDS)) io.shutdownNow();
-    } catch (InterruptedException e) {
-      io.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
+    DaemonThreads.shutdown(io, 5_000);
     try {
       ownClient.close();
     } catch (Exception e) {

@@ -300,7 +300,9 @@ final class PodExec implements ExecListener {
             out.truncated(),
             err.truncated(),
             timedOut,
-            durationNs));
+            durationNs,
+            false,
+            null));
   }
 
   void fail(ExecException e) {

@@ -1,18 +1,17 @@
 package io.agentsandbox.k8s.exec;
 
+import io.agentsandbox.core.internal.DaemonThreads;
 import io.agentsandbox.core.model.ExecRequest;
 import io.agentsandbox.core.model.ExecResult;
 import io.agentsandbox.core.model.SandboxRef;
 import io.agentsandbox.core.port.SandboxExecutor;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
@@ -43,7 +42,7 @@ import java.util.regex.Pattern;
  * completes on one of those. At most {@link Options#maxConcurrent} execs are in flight; beyond, the
  * stage fails at once with {@link ExecException.Kind#BUSY}.
  */
-public final class PodExecExecutor implements SandboxExecutor, AutoCloseable {
+public final class PodExecExecutor implements SandboxExecutor.Streaming, AutoCloseable {
 
   /** Pod annotation naming the container {@code kubectl exec} uses by default. */
   public static final String DEFAULT_CONTAINER_ANNOTATION =
@@ -88,29 +87,11 @@ public final class PodExecExecutor implements SandboxExecutor, AutoCloseable {
   public PodExecExecutor(KubernetesClient client, Options options) {
     this.client = Objects.requireNonNull(client, "client");
     this.options = Objects.requireNonNull(options, "options");
-    AtomicInteger n = new AtomicInteger();
     this.connect =
-        new ThreadPoolExecutor(
-            options.connectThreads(),
-            options.connectThreads(),
-            60,
-            TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(options.maxConcurrent()),
-            r -> daemon(r, "k8s-exec-" + n.getAndIncrement()));
+        DaemonThreads.fixedPool(options.connectThreads(), options.maxConcurrent(), "k8s-exec-");
     this.connect.allowCoreThreadTimeOut(true);
-    this.timer = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "k8s-exec-timer"));
+    this.timer = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("k8s-exec-timer"));
     this.timer.setRemoveOnCancelPolicy(true);
-  }
-
-  private static Thread daemon(Runnable r, String name) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    return t;
-  }
-
-  @Override
-  public CompletionStage<ExecResult> exec(SandboxRef sandbox, ExecRequest request) {
-    return execStreaming(sandbox, request, null);
   }
 
   @Override

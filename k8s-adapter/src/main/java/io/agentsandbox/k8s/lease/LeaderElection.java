@@ -1,5 +1,6 @@
 package io.agentsandbox.k8s.lease;
 
+import io.agentsandbox.core.internal.DaemonThreads;
 import io.agentsandbox.k8s.backend.KubernetesBackendConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
@@ -30,13 +31,7 @@ public final class LeaderElection implements AutoCloseable {
       KubernetesBackendConfig c,
       Runnable onStartLeading,
       Runnable onStopLeading) {
-    executor =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "leader-election");
-              t.setDaemon(true);
-              return t;
-            });
+    executor = Executors.newSingleThreadExecutor(DaemonThreads.named("leader-election"));
     var config =
         new LeaderElectionConfigBuilder()
             .withName(c.leaseName())

@@ -1,5 +1,6 @@
 package io.agentsandbox.k8s.provision;
 
+import io.agentsandbox.core.internal.DaemonThreads;
 import io.agentsandbox.core.model.PoolKey;
 import io.agentsandbox.core.model.SandboxBlueprint;
 import io.agentsandbox.core.port.ProvisionListener;
@@ -27,13 +28,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -142,19 +140,7 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
   public Fabric8SandboxProvisioner(KubernetesClient client, Options options) {
     this.client = Objects.requireNonNull(client, "client");
     this.options = Objects.requireNonNull(options, "options");
-    AtomicInteger n = new AtomicInteger();
-    this.io =
-        new ThreadPoolExecutor(
-            options.ioThreads(),
-            options.ioThreads(),
-            60,
-            TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(options.ioQueueCapacity()),
-            r -> {
-              Thread t = new Thread(r, "k8s-io-" + n.getAndIncrement());
-              t.setDaemon(true);
-              return t;
-            });
+    this.io = DaemonThreads.fixedPool(options.ioThreads(), options.ioQueueCapacity(), "k8s-io-");
   }
 
   /**
@@ -378,12 +364,6 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
   public void close() {
     SharedIndexInformer<Sandbox> i = informer;
     if (i != null) i.close();
-    io.shutdown();
-    try {
-      if (!io.awaitTermination(5, TimeUnit.SECONDS)) io.shutdownNow();
-    } catch (InterruptedException e) {
-      io.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
+    DaemonThreads.shutdown(io, 5_000);
   }
 }

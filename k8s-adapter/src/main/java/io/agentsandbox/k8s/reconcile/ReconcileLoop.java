@@ -1,5 +1,6 @@
 package io.agentsandbox.k8s.reconcile;
 
+import io.agentsandbox.core.internal.DaemonThreads;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -8,7 +9,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -46,17 +46,9 @@ final class ReconcileLoop implements AutoCloseable {
     this.pass = Objects.requireNonNull(pass, "pass");
     this.errorSink = Objects.requireNonNull(errorSink, "errorSink");
     this.log = Objects.requireNonNull(log, "log");
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-timer"));
+    this.timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named(name + "-timer"));
     this.queue = new KeyedWorkQueue(timer);
-    AtomicInteger n = new AtomicInteger();
-    this.workers =
-        Executors.newFixedThreadPool(workerCount, r -> daemon(r, name + "-" + n.getAndIncrement()));
-  }
-
-  private static Thread daemon(Runnable r, String name) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    return t;
+    this.workers = Executors.newFixedThreadPool(workerCount, DaemonThreads.numbered(name + "-"));
   }
 
   void start() {

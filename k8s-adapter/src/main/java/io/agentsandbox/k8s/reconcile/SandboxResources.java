@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpec;
@@ -51,29 +50,17 @@ public final class SandboxResources {
 
   /** The controller owner reference pointing at {@code sandbox}. */
   public static OwnerReference ownerReference(Sandbox sandbox) {
-    return new OwnerReferenceBuilder()
-        .withApiVersion(
-            sandbox.getApiVersion() == null
-                ? Sandbox.GROUP + "/" + Sandbox.VERSION
-                : sandbox.getApiVersion())
-        .withKind("Sandbox")
-        .withName(sandbox.getMetadata().getName())
-        .withUid(sandbox.getMetadata().getUid())
-        .withController(true)
-        .withBlockOwnerDeletion(true)
-        .build();
+    return ControllerRefs.to(
+        sandbox.getApiVersion() == null
+            ? Sandbox.GROUP + "/" + Sandbox.VERSION
+            : sandbox.getApiVersion(),
+        "Sandbox",
+        sandbox);
   }
 
   /** True when {@code obj}'s controller is this sandbox (by UID). */
   public static boolean isControlledBy(HasMetadata obj, Sandbox sandbox) {
-    if (obj == null || obj.getMetadata().getOwnerReferences() == null) return false;
-    for (OwnerReference r : obj.getMetadata().getOwnerReferences()) {
-      if (Boolean.TRUE.equals(r.getController())) {
-        return sandbox.getMetadata().getUid() != null
-            && sandbox.getMetadata().getUid().equals(r.getUid());
-      }
-    }
-    return false;
+    return ControllerRefs.isControlledBy(obj, sandbox);
   }
 
   /** {@code <vct>-<sandbox>}. */

@@ -6,7 +6,6 @@ import io.agentsandbox.k8s.crd.SandboxTemplateSpec;
 import io.agentsandbox.k8s.crd.UpstreamKeys;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PodDNSConfigBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
@@ -152,22 +151,11 @@ public final class SandboxTemplateResources {
   }
 
   static OwnerReference ownerReference(SandboxTemplate t) {
-    return new OwnerReferenceBuilder()
-        .withApiVersion(SandboxTemplate.GROUP + "/" + SandboxTemplate.VERSION)
-        .withKind("SandboxTemplate")
-        .withName(t.getMetadata().getName())
-        .withUid(t.getMetadata().getUid())
-        .withController(true)
-        .withBlockOwnerDeletion(true)
-        .build();
+    return ControllerRefs.to(
+        SandboxTemplate.GROUP + "/" + SandboxTemplate.VERSION, "SandboxTemplate", t);
   }
 
   static boolean isControlledBy(HasMetadata obj, SandboxTemplate t) {
-    if (obj == null || obj.getMetadata().getOwnerReferences() == null) return false;
-    for (OwnerReference r : obj.getMetadata().getOwnerReferences()) {
-      if (Boolean.TRUE.equals(r.getController()))
-        return r.getUid() != null && r.getUid().equals(t.getMetadata().getUid());
-    }
-    return false;
+    return ControllerRefs.isControlledBy(obj, t);
   }
 }

@@ -101,7 +101,7 @@ class ExecWarmUpProvisionerTest {
   private final Events events = new Events();
 
   private static ExecResult ok() {
-    return new ExecResult(0, new byte[0], new byte[0], false, false, false, 1_000_000);
+    return new ExecResult(0, new byte[0], new byte[0], false, false, false, 1_000_000, false, null);
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.agentsandbox.scheduler.dataplane;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.agentsandbox.core.internal.DaemonThreads;
 import io.agentsandbox.core.model.AgentEndpoint;
 import io.agentsandbox.core.model.ExecRequest;
 import io.agentsandbox.core.model.ExecResult;
@@ -123,7 +124,9 @@ public final class AgentClient {
           result.path("timedOut").asBoolean(),
           result.has("durationMs")
               ? (long) (result.get("durationMs").asDouble() * 1_000_000)
-              : System.nanoTime() - t0);
+              : System.nanoTime() - t0,
+          false,
+          null);
     }
   }
 
@@ -176,7 +179,9 @@ public final class AgentClient {
         truncated,
         false,
         false,
-        System.nanoTime() - t0);
+        System.nanoTime() - t0,
+        false,
+        null);
   }
 
   /** Sends one request; the answer's head is read, its body is {@link Exchange#in}. */
@@ -347,13 +352,7 @@ public final class AgentClient {
 
   private static ScheduledExecutorService watchdog() {
     ScheduledThreadPoolExecutor t =
-        new ScheduledThreadPoolExecutor(
-            1,
-            r -> {
-              Thread th = new Thread(r, "agent-client-watchdog");
-              th.setDaemon(true);
-              return th;
-            });
+        new ScheduledThreadPoolExecutor(1, DaemonThreads.named("agent-client-watchdog"));
     t.setRemoveOnCancelPolicy(true);
     return t;
   }

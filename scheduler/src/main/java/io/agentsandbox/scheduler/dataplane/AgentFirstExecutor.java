@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * bounded workers ({@code agent-exec-<n>}): when all are busy and the queue is full, the call fails
  * at once with {@code BUSY}. Any thread may call.
  */
-public final class AgentFirstExecutor implements SandboxExecutor, AutoCloseable {
+public final class AgentFirstExecutor implements SandboxExecutor.Streaming, AutoCloseable {
 
   private final AgentLocator locator;
   private final SandboxExecutor fallback;
@@ -58,11 +58,6 @@ public final class AgentFirstExecutor implements SandboxExecutor, AutoCloseable 
               return t;
             });
     this.workers.allowCoreThreadTimeOut(true);
-  }
-
-  @Override
-  public CompletionStage<ExecResult> exec(SandboxRef sandbox, ExecRequest request) {
-    return execStreaming(sandbox, request, null);
   }
 
   @Override

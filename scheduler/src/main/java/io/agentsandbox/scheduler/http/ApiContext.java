@@ -39,36 +39,8 @@ public record ApiContext(
     io.agentsandbox.core.port.SandboxProvisioner limits,
     AgentLocator agentLocator) {
 
-  /** Largest file moved when the context does not say: 16 MiB (the default exec output limit). */
-  public static final int DEFAULT_MAX_FILE_BYTES = 16 << 20;
-
   public ApiContext {
     shards = List.copyOf(shards);
     if (agentLocator == null) agentLocator = AgentLocator.NONE;
-  }
-
-  /** A context without exec (simulated backend). */
-  public ApiContext(
-      SchedulerConfig config,
-      ShardRouter router,
-      List<ShardProxy> shards,
-      PoolCatalog catalog,
-      PrometheusMeterRegistry registry,
-      NanoClock clock,
-      BooleanSupplier ready) {
-    this(
-        config,
-        router,
-        shards,
-        catalog,
-        registry,
-        clock,
-        ready,
-        null,
-        rc -> null,
-        ClaimTokens.random(),
-        DEFAULT_MAX_FILE_BYTES,
-        null,
-        AgentLocator.NONE);
   }
 }

@@ -72,33 +72,6 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
   private long seed;
 
   /**
-   * @param index this shard's number
-   * @param claimQueueCapacity bound of the claim queue
-   * @param drainLimit claims per drain turn
-   * @param executor runs the drain task on this shard's event loop, one task at a time
-   */
-  public PoolShard(
-      int index,
-      int claimQueueCapacity,
-      int drainLimit,
-      Executor executor,
-      NanoClock clock,
-      SandboxProvisioner provisioner,
-      SchedulerMetrics metrics,
-      WarmPoolPolicy policy) {
-    this(
-        index,
-        claimQueueCapacity,
-        drainLimit,
-        executor,
-        clock,
-        provisioner,
-        metrics,
-        policy,
-        Options.DEFAULTS);
-  }
-
-  /**
    * The knobs beyond the warm-pool policy, validated once here.
    *
    * @param sizing demand-driven sizing knobs for autoscaled pools
@@ -136,7 +109,12 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
   }
 
   /**
-   * @param options sizing, creation gate, binding store and waiting cap
+   * @param index this shard's number
+   * @param claimQueueCapacity bound of the claim queue
+   * @param drainLimit claims per drain turn
+   * @param executor runs the drain task on this shard's event loop, one task at a time
+   * @param options sizing, creation gate, binding store and waiting cap ({@link Options#DEFAULTS}:
+   *     none of them)
    */
   public PoolShard(
       int index,

@@ -55,7 +55,9 @@ class AgentFirstExecutorTest {
                   false,
                   false,
                   false,
-                  1));
+                  1,
+                  false,
+                  null));
   private AgentFirstExecutor executor;
 
   @BeforeEach

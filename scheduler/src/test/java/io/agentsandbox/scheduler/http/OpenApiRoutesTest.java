@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.agentsandbox.core.port.AgentLocator;
 import io.agentsandbox.core.port.NanoClock;
 import io.agentsandbox.scheduler.Main;
 import io.agentsandbox.scheduler.pools.PoolCatalog;
@@ -47,7 +48,13 @@ class OpenApiRoutesTest {
             new PoolCatalog(List.of()),
             registry,
             NanoClock.SYSTEM,
-            () -> true);
+            () -> true,
+            null,
+            rc -> null,
+            ClaimTokens.random(),
+            16 << 20,
+            null,
+            AgentLocator.NONE);
     router = new ClaimRoutes(api).router(vertx);
     document = new ObjectMapper(new YAMLFactory()).readTree(ClaimRoutes.loadOpenApi().getBytes());
   }

@@ -151,7 +151,16 @@ class FaultInjectionIT {
       ExecutorService loop = Executors.newSingleThreadExecutor(r -> daemon(r, "fault-shard-loop"));
       loops.add(loop);
       PoolShard shard =
-          new PoolShard(k, 1024, 256, loop, NanoClock.SYSTEM, provisioner, metrics, policy);
+          new PoolShard(
+              k,
+              1024,
+              256,
+              loop,
+              NanoClock.SYSTEM,
+              provisioner,
+              metrics,
+              policy,
+              PoolShard.Options.DEFAULTS);
       shards.add(new ShardProxy(shard));
       timers.scheduleAtFixedRate(
           () -> loop.execute(() -> shard.onTick(System.nanoTime())), 5, 5, TimeUnit.MILLISECONDS);

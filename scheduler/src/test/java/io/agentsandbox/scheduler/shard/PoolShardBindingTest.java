@@ -154,7 +154,16 @@ class PoolShardBindingTest {
   @Test
   void shouldCompleteAtOnceOnShardThreadWithNoopStore() {
     PoolShard plain =
-        new PoolShard(1, 16, 8, executor, clock, provisioner, metrics, WarmPoolPolicy.DEFAULTS);
+        new PoolShard(
+            1,
+            16,
+            8,
+            executor,
+            clock,
+            provisioner,
+            metrics,
+            WarmPoolPolicy.DEFAULTS,
+            PoolShard.Options.DEFAULTS);
     plain.inbox().offerControl(new ShardCommand.DeclarePool(ClaimFixtures.pool(OTHER, 1)));
     executor.runAll();
     provisioner.readyAll();

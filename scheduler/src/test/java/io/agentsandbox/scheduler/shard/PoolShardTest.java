@@ -34,7 +34,17 @@ class PoolShardTest {
 
   @BeforeEach
   void setUp() {
-    shard = new PoolShard(0, 4, 2, executor, clock, provisioner, metrics, WarmPoolPolicy.DEFAULTS);
+    shard =
+        new PoolShard(
+            0,
+            4,
+            2,
+            executor,
+            clock,
+            provisioner,
+            metrics,
+            WarmPoolPolicy.DEFAULTS,
+            PoolShard.Options.DEFAULTS);
     proxy = new ShardProxy(shard);
     proxy.send(new ShardCommand.DeclarePool(ClaimFixtures.pool(POOL, 2)));
     executor.runAll();
@@ -270,7 +280,16 @@ class PoolShardTest {
           }
         };
     PoolShard broken =
-        new PoolShard(1, 8, 8, executor, clock, throwing, metrics, WarmPoolPolicy.DEFAULTS);
+        new PoolShard(
+            1,
+            8,
+            8,
+            executor,
+            clock,
+            throwing,
+            metrics,
+            WarmPoolPolicy.DEFAULTS,
+            PoolShard.Options.DEFAULTS);
     broken.inbox().offerControl(new ShardCommand.DeclarePool(ClaimFixtures.pool(OTHER, 0)));
     executor.runAll();
     RecordingTicket cold =

@@ -32,7 +32,15 @@ public final class SameThreadShortcutProbe implements Callable<Map<String, Objec
     FakeProvisioner provisioner = new FakeProvisioner(false);
     PoolShard shard =
         new PoolShard(
-            0, 4, 2, executor, clock, provisioner, new RecordingMetrics(), WarmPoolPolicy.DEFAULTS);
+            0,
+            4,
+            2,
+            executor,
+            clock,
+            provisioner,
+            new RecordingMetrics(),
+            WarmPoolPolicy.DEFAULTS,
+            PoolShard.Options.DEFAULTS);
     ShardProxy proxy = new ShardProxy(shard);
     out.put("ownerBeforeFirstDrain", shard.isOwnerThread());
 

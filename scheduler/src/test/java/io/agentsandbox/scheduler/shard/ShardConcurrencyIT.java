@@ -85,7 +85,15 @@ class ShardConcurrencyIT {
       loops.add(loop);
       PoolShard shard =
           new PoolShard(
-              k, 1024, 256, loop, NanoClock.SYSTEM, provisioner, metrics, WarmPoolPolicy.DEFAULTS);
+              k,
+              1024,
+              256,
+              loop,
+              NanoClock.SYSTEM,
+              provisioner,
+              metrics,
+              WarmPoolPolicy.DEFAULTS,
+              PoolShard.Options.DEFAULTS);
       shards.add(new ShardProxy(shard));
     }
     for (PoolKey pool : POOLS) {

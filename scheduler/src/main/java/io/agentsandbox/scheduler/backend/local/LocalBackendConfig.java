@@ -90,22 +90,15 @@ public record LocalBackendConfig(
 
   /** The same configuration with another state directory. */
   public LocalBackendConfig withStateDir(Path dir) {
-    return new LocalBackendConfig(
-        dir,
-        runscPath,
-        bwrapPath,
-        runtimeMap,
-        execOutputLimitBytes,
-        execWorkers,
-        lifecycleWorkers,
-        readyTimeoutMs,
-        defaultSandboxMemoryBytes,
-        defaultSandboxPids,
-        agentBinary);
+    return with(dir, agentBinary);
   }
 
   /** The same configuration with another agent binary (null: none, the previous exec path). */
   public LocalBackendConfig withAgentBinary(Path binary) {
+    return with(stateDir, binary);
+  }
+
+  private LocalBackendConfig with(Path stateDir, Path agentBinary) {
     return new LocalBackendConfig(
         stateDir,
         runscPath,
@@ -117,7 +110,7 @@ public record LocalBackendConfig(
         readyTimeoutMs,
         defaultSandboxMemoryBytes,
         defaultSandboxPids,
-        binary);
+        agentBinary);
   }
 
   /**

@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * busy and the queue is full it answers {@code BUSY} at once. Thread-safe; {@link #exec} returns at
  * once from any thread.
  */
-final class LocalExecutor implements SandboxExecutor {
+final class LocalExecutor implements SandboxExecutor.Streaming {
 
   private final SandboxTable sandboxes;
   private final Executor workers;
@@ -48,11 +48,6 @@ final class LocalExecutor implements SandboxExecutor {
     this.argv = argv;
     this.workerCount = workerCount;
     this.outputLimitBytes = outputLimitBytes;
-  }
-
-  @Override
-  public CompletionStage<ExecResult> exec(SandboxRef sandbox, ExecRequest request) {
-    return execStreaming(sandbox, request, null);
   }
 
   @Override
@@ -135,16 +130,7 @@ final class LocalExecutor implements SandboxExecutor {
             ExecException.Kind.RUNTIME_ERROR,
             "the runtime could not run the command: " + Text.firstLine(r.stderr()));
       }
-      return new ExecResult(
-          r.exitCode(),
-          r.stdout(),
-          r.stderr(),
-          r.stdoutTruncated(),
-          r.stderrTruncated(),
-          timedOut && !oomKilled,
-          r.durationNs(),
-          oomKilled,
-          ExecResult.VIA_RUNTIME);
+      return r.withEnding(timedOut, oomKilled, ExecResult.VIA_RUNTIME);
     } finally {
       if (stdin != null) Files.deleteIfExists(stdin.toPath());
     }
@@ -163,16 +149,7 @@ final class LocalExecutor implements SandboxExecutor {
           new AgentClient(AgentInit.socket(sb.dir), sb.agentSecret, outputLimitBytes)
               .exec(request, listener);
       boolean oomKilled = r.exitCode() == 137 && group.oomKills(sb.id) > oomBefore;
-      return new ExecResult(
-          r.exitCode(),
-          r.stdout(),
-          r.stderr(),
-          r.stdoutTruncated(),
-          r.stderrTruncated(),
-          r.timedOut() && !oomKilled,
-          r.durationNs(),
-          oomKilled,
-          ExecResult.VIA_AGENT);
+      return r.withEnding(r.timedOut(), oomKilled, ExecResult.VIA_AGENT);
     } catch (IOException e) {
       boolean outerGone =
           sb.outerPid != 0

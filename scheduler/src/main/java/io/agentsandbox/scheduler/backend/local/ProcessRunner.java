@@ -102,7 +102,15 @@ final class ProcessRunner {
     }
     int code = p.isAlive() ? 137 : p.exitValue();
     return new ExecResult(
-        code, out.bytes(), err.bytes(), out.truncated(), err.truncated(), killed, duration);
+        code,
+        out.bytes(),
+        err.bytes(),
+        out.truncated(),
+        err.truncated(),
+        killed,
+        duration,
+        false,
+        null);
   }
 
   private static final long PUMP_GRACE_MS = 1_000;
