@@ -314,6 +314,14 @@ public class RbacCoverageCheck {
 
   /** ownerReference(X x) built with blockOwnerDeletion(true) -> update on X's finalizers. */
   void ownerFinalizers(String file, String code) {
+    // ControllerRefs.to(apiVersion, "Kind", owner): the owner's kind is the literal
+    Matcher refs = Pattern.compile("ControllerRefs\\.to\\(\\s*[^,]+,\\s*\"(\\w+)\"").matcher(code);
+    while (refs.find()) {
+      String r = typeResource(refs.group(1));
+      if (r == null) problems.add(file + ": owner reference to " + refs.group(1) + ", not a known resource");
+      else add(r + "/finalizers", "update", file + ": ControllerRefs.to(" + refs.group(1) + ") with blockOwnerDeletion(true)");
+    }
+    if (file.endsWith("/ControllerRefs.java")) return; // builds them for the callers above
     if (!code.contains("withBlockOwnerDeletion(true)")) return;
     Matcher m = Pattern.compile("OwnerReference\\s+\\w+\\s*\\(\\s*(\\w+)\\s+\\w+\\s*\\)\\s*\\{").matcher(code);
     boolean found = false;

@@ -13,14 +13,11 @@ import io.agentsandbox.k8s.crd.UpstreamKeys;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
-import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.ArrayList;
@@ -244,7 +241,11 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
     onIo(
         () -> {
           try {
-            sandboxes(pool.namespace()).resource(sandbox).create();
+            client
+                .resources(Sandbox.class)
+                .inNamespace(pool.namespace())
+                .resource(sandbox)
+                .create();
           } catch (KubernetesClientException e) {
             Pending p = pending.remove(k);
             LOG.debug("sandbox {}: create failed: {}", k, e.getMessage());
@@ -271,7 +272,11 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
     onIo(
         () -> {
           try {
-            sandboxes(pool.namespace()).withName(sandboxName).delete();
+            client
+                .resources(Sandbox.class)
+                .inNamespace(pool.namespace())
+                .withName(sandboxName)
+                .delete();
           } catch (KubernetesClientException e) {
             if (e.getCode() != 404) {
               LOG.warn(
@@ -297,11 +302,6 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
     } catch (RejectedExecutionException e) {
       queueFull.run();
     }
-  }
-
-  private NonNamespaceOperation<Sandbox, KubernetesResourceList<Sandbox>, Resource<Sandbox>>
-      sandboxes(String namespace) {
-    return client.resources(Sandbox.class).inNamespace(namespace);
   }
 
   /** The Sandbox object for a pool member: blueprint → single-container pod template. */

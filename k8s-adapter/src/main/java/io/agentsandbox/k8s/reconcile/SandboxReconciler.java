@@ -135,7 +135,8 @@ public final class SandboxReconciler implements AutoCloseable {
         delete(client.pods().inNamespace(ns).withName(name));
       }
     } else if (pod == null && pvcError == null) {
-      create(agent.apply(sb, SandboxResources.pod(sb)));
+      Pod newPod = agent.apply(sb, SandboxResources.pod(sb));
+      create(newPod);
     } else if (owned != null && owned.getMetadata().getDeletionTimestamp() == null) {
       syncPodMetadata(owned, SandboxResources.pod(sb));
     }
