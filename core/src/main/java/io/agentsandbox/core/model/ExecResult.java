@@ -37,10 +37,7 @@ public record ExecResult(
     return withEnding(timedOut, oomKilled, how);
   }
 
-  /**
-   * The same output and duration, saying how the command ended and how it reached the sandbox. A
-   * command the kernel killed for memory is reported as that, never also as timed out.
-   */
+  /** The same output and duration, saying how the command ended and how it reached the sandbox. */
   public ExecResult withEnding(boolean timedOut, boolean oomKilled, String how) {
     return new ExecResult(
         exitCode,
@@ -48,7 +45,7 @@ public record ExecResult(
         stderr,
         stdoutTruncated,
         stderrTruncated,
-        timedOut && !oomKilled,
+        timedOut,
         durationNs,
         oomKilled,
         how);

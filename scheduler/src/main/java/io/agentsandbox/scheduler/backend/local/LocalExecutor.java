@@ -130,7 +130,8 @@ final class LocalExecutor implements SandboxExecutor.Streaming {
             ExecException.Kind.RUNTIME_ERROR,
             "the runtime could not run the command: " + Text.firstLine(r.stderr()));
       }
-      return r.withEnding(timedOut, oomKilled, ExecResult.VIA_RUNTIME);
+      // killed for memory is reported as that, never also as timed out
+      return r.withEnding(timedOut && !oomKilled, oomKilled, ExecResult.VIA_RUNTIME);
     } finally {
       if (stdin != null) Files.deleteIfExists(stdin.toPath());
     }
@@ -149,7 +150,7 @@ final class LocalExecutor implements SandboxExecutor.Streaming {
           new AgentClient(AgentInit.socket(sb.dir), sb.agentSecret, outputLimitBytes)
               .exec(request, listener);
       boolean oomKilled = r.exitCode() == 137 && group.oomKills(sb.id) > oomBefore;
-      return r.withEnding(r.timedOut(), oomKilled, ExecResult.VIA_AGENT);
+      return r.withEnding(r.timedOut() && !oomKilled, oomKilled, ExecResult.VIA_AGENT);
     } catch (IOException e) {
       boolean outerGone =
           sb.outerPid != 0
