@@ -31,6 +31,7 @@ import java.net.ServerSocket;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -148,6 +149,7 @@ public final class SchedulerServer {
               backend.bindingStore(),
               new MicrometerSchedulerMetrics(registry));
       ServerSettings.registerQueueGauges(shards, registry);
+      backend.registerMeters(registry);
       server = new SchedulerServer(context, vertx, registry, catalog, shards, backend);
       backend.claimTokens(); // a bad key file stops start-up before anything is recovered
       backend.start(shards, catalog, server.events());
@@ -155,7 +157,25 @@ public final class SchedulerServer {
       backend.close();
       return vertx.close().transform(x -> Future.failedFuture(e));
     }
-    return server.deployHttp(apiAuth);
+    CompletableFuture<SchedulerServer> started = new CompletableFuture<>();
+    SchedulerConfig cfg = context.server();
+    SchedulerServer deploying = server;
+    server
+        .deployHttp(apiAuth)
+        .onComplete(
+            ar -> {
+              if (ar.succeeded()) {
+                started.complete(ar.result());
+              } else {
+                Throwable e = ar.cause();
+                deploying.closeThenFail(
+                    started,
+                    new IllegalStateException(
+                        "cannot listen on " + cfg.host() + ":" + cfg.port() + ": " + e.getMessage(),
+                        e));
+              }
+            });
+    return Future.fromCompletionStage(started);
   }
 
   private Backend.Events events() {
@@ -203,25 +223,27 @@ public final class SchedulerServer {
               ready = true;
               LOG.info("{}", ServerSettings.startedMessage(cfg, security.tlsEnabled(), this));
               return this;
-            })
-        .recover(
-            e ->
-                closeQuietly()
-                    .transform(
-                        x ->
-                            Future.failedFuture(
-                                new IllegalStateException(
-                                    "cannot listen on "
-                                        + cfg.host()
-                                        + ":"
-                                        + cfg.port()
-                                        + ": "
-                                        + e.getMessage(),
-                                    e))));
+            });
   }
 
-  private Future<Void> closeQuietly() {
-    return close().recover(x -> Future.succeededFuture());
+  /**
+   * Closes the server, then fails {@code failed} with {@code cause}, on a thread of its own.
+   * Neither may go through a Vert.x future: its callbacks run on an event loop, and once {@code
+   * vertx.close()} has stopped the loops they never run, so start-up would hang instead of failing
+   * (seen when the port was taken).
+   */
+  private void closeThenFail(CompletableFuture<SchedulerServer> failed, RuntimeException cause) {
+    new Thread(
+            () -> {
+              try {
+                close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+              } catch (Exception closeFailure) {
+                cause.addSuppressed(closeFailure);
+              }
+              failed.completeExceptionally(cause);
+            },
+            "start-failed-close")
+        .start();
   }
 
   private static ApiAuth withTokenReview(ApiAuth apiAuth, Backend backend, ServerContext ctx) {
