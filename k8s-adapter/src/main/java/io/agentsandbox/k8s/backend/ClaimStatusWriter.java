@@ -1,14 +1,13 @@
 package io.agentsandbox.k8s.backend;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentsandbox.k8s.client.MergePatch;
 import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.SandboxClaim;
 import io.agentsandbox.k8s.crd.SandboxConditions;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
@@ -93,6 +92,15 @@ final class ClaimStatusWriter {
 
   /** The bound Sandbox's name and podIPs, its Ready condition forwarded and Finished mirrored. */
   void writeBound(String ns, String claimName, Sandbox s) {
+    writeBound(ns, claimName, s, null);
+  }
+
+  /**
+   * As {@link #writeBound(String, String, Sandbox)}, only to the claim with uid {@code claimUid}
+   * (when not null): a claim deleted and made again under the same name meanwhile is not written
+   * (the API server refuses the patch).
+   */
+  void writeBound(String ns, String claimName, Sandbox s, String claimUid) {
     Map<String, Object> sb = new LinkedHashMap<>();
     sb.put("name", s.getMetadata().getName());
     List<String> ips = ips(s);
@@ -124,16 +132,19 @@ final class ClaimStatusWriter {
       conditions.add(f);
     }
     status.put("conditions", conditions);
-    patch(ns, claimName, status);
+    patch(ns, claimName, status, claimUid);
   }
 
   void patch(String ns, String name, Map<String, Object> status) {
-    client
-        .resources(SandboxClaim.class)
-        .inNamespace(ns)
-        .withName(name)
-        .subresource("status")
-        .patch(PatchContext.of(PatchType.JSON_MERGE), toJson(Map.of("status", status)));
+    patch(ns, name, status, null);
+  }
+
+  private void patch(String ns, String name, Map<String, Object> status, String uid) {
+    Map<String, Object> body =
+        uid == null
+            ? Map.of("status", status)
+            : Map.of("metadata", Map.of("uid", uid), "status", status);
+    MergePatch.apply(client, SandboxClaim.class, ns, name, "status", toJson(body));
   }
 
   String toJson(Object o) {

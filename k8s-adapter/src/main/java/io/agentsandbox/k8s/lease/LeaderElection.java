@@ -59,10 +59,18 @@ public final class LeaderElection implements AutoCloseable {
     running = new LeaderElector(client, config, executor).start();
   }
 
-  /** Stops electing and releases the Lease if held. */
+  /** Stops electing and releases the Lease if held; waits (5 s at most) for the release. */
   @Override
   public void close() {
     running.cancel(true);
     executor.shutdown();
+    try {
+      // the release (an update of the Lease) runs on the elector's thread: wait for it, bounded,
+      // so that the caller may close the client afterwards
+      if (!executor.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS))
+        LOG.warn("the Lease was not released within 5 s; a standby takes over when it expires");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -115,6 +115,35 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
   }
 
   /**
+   * While this says so, a member's create waits (up to {@link #MAX_YIELD_NS}): see {@link
+   * #setYield}.
+   */
+  private volatile java.util.function.BooleanSupplier yieldTo = () -> false;
+
+  /** The longest a create waits for queued bindings: refill is deferred, never starved. */
+  static final long MAX_YIELD_NS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+
+  private static final long YIELD_STEP_NS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10);
+
+  /**
+   * Pool refill gives way to claims: while {@code bindingsWaiting} says writes that claims wait for
+   * are queued, a member's create waits on its {@code k8s-io} thread (10 ms steps, 2 s at most) so
+   * that refill never competes with a binding for the API server. Any thread; the supplier must be
+   * cheap and must not block.
+   */
+  public void setYield(java.util.function.BooleanSupplier bindingsWaiting) {
+    this.yieldTo = Objects.requireNonNull(bindingsWaiting, "bindingsWaiting");
+  }
+
+  /** k8s-io: waits while claims' writes are queued, bounded by {@link #MAX_YIELD_NS}. */
+  private void yieldToBindings() {
+    long deadline = System.nanoTime() + MAX_YIELD_NS;
+    while (yieldTo.getAsBoolean() && System.nanoTime() - deadline < 0) {
+      java.util.concurrent.locks.LockSupport.parkNanos(YIELD_STEP_NS);
+    }
+  }
+
+  /**
    * Where the {@code SandboxTemplate} of a member comes from ({@code (namespace, templateName)} →
    * template or null). With a template, members are built from its full blueprint ({@link
    * TemplateSandboxes#poolMember}); without one, from the engine's single-container {@link
@@ -241,6 +270,8 @@ public final class Fabric8SandboxProvisioner implements SandboxProvisioner, Auto
     onIo(
         () -> {
           try {
+            yieldToBindings();
+            if (!pending.containsKey(k)) return; // deleted while it waited
             client
                 .resources(Sandbox.class)
                 .inNamespace(pool.namespace())

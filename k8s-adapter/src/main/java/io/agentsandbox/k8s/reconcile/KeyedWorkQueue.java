@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -47,7 +48,14 @@ final class KeyedWorkQueue {
       add(key);
       return;
     }
-    timer.schedule(() -> add(key), delayMs, TimeUnit.MILLISECONDS);
+    synchronized (this) {
+      if (shutdown) return;
+    }
+    try {
+      timer.schedule(() -> add(key), delayMs, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // the loop closed between the check and the schedule: the key has no one left to run it
+    }
   }
 
   /** Queues {@code key} after its next backoff delay (50 ms doubling to 30 s, +-25% jitter). */

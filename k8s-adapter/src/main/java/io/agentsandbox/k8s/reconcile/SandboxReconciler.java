@@ -1,6 +1,7 @@
 package io.agentsandbox.k8s.reconcile;
 
 import io.agentsandbox.k8s.agent.AgentInjection;
+import io.agentsandbox.k8s.client.MergePatch;
 import io.agentsandbox.k8s.crd.OperatingMode;
 import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.SandboxStatus;
@@ -12,8 +13,6 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Clock;
 import java.time.Duration;
@@ -195,11 +194,13 @@ public final class SandboxReconciler implements AutoCloseable {
     String body = PodMetadataPatch.of(podNow, podWanted);
     if (body == null) return;
     apiWrites.incrementAndGet();
-    client
-        .pods()
-        .inNamespace(podNow.getMetadata().getNamespace())
-        .withName(podNow.getMetadata().getName())
-        .patch(PatchContext.of(PatchType.JSON_MERGE), body);
+    MergePatch.apply(
+        client,
+        Pod.class,
+        podNow.getMetadata().getNamespace(),
+        podNow.getMetadata().getName(),
+        null,
+        body);
   }
 
   /** Creates missing PVCs; returns an error message when one belongs to someone else. */

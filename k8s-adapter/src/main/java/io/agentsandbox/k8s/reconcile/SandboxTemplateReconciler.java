@@ -1,5 +1,6 @@
 package io.agentsandbox.k8s.reconcile;
 
+import io.agentsandbox.k8s.client.MergePatch;
 import io.agentsandbox.k8s.crd.NetworkPolicyManagement;
 import io.agentsandbox.k8s.crd.SandboxTemplate;
 import io.agentsandbox.k8s.crd.UpstreamKeys;
@@ -8,8 +9,6 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.Map;
@@ -103,17 +102,17 @@ public final class SandboxTemplateReconciler implements AutoCloseable {
     Map<String, String> labels = t.getMetadata().getLabels();
     if (labels == null || !hash.equals(labels.get(UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH))) {
       apiWrites.incrementAndGet();
-      client
-          .resources(SandboxTemplate.class)
-          .inNamespace(ns)
-          .withName(name)
-          .patch(
-              PatchContext.of(PatchType.JSON_MERGE),
-              "{\"metadata\":{\"labels\":{\""
-                  + UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH
-                  + "\":\""
-                  + hash
-                  + "\"}}}");
+      MergePatch.apply(
+          client,
+          SandboxTemplate.class,
+          ns,
+          name,
+          null,
+          "{\"metadata\":{\"labels\":{\""
+              + UpstreamKeys.SANDBOX_TEMPLATE_REF_HASH
+              + "\":\""
+              + hash
+              + "\"}}}");
     }
 
     String npName = SandboxTemplateResources.networkPolicyName(name);

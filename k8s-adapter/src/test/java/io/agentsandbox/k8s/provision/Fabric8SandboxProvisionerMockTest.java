@@ -10,10 +10,10 @@ import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.SandboxConditions;
 import io.agentsandbox.k8s.crd.SandboxStatus;
 import io.agentsandbox.k8s.testing.ClusterFixtures;
+import io.agentsandbox.k8s.testing.CrudMockServer;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +26,6 @@ import org.junit.jupiter.api.Test;
  * (statuses are written by the test; the real reconciler runs in {@code
  * Fabric8SandboxProvisionerContractIT}).
  */
-@EnableKubernetesMockClient(crud = true)
 class Fabric8SandboxProvisionerMockTest {
 
   private static final long WAIT_S = 10;
@@ -35,12 +34,15 @@ class Fabric8SandboxProvisionerMockTest {
       new SandboxBlueprint(
           "python", RuntimeClass.DEFAULT, "python:3.12", List.of(), List.of(), Map.of(), 0, 0);
 
-  KubernetesClient client;
+  private CrudMockServer mock;
+  private KubernetesClient client;
   private Fabric8SandboxProvisioner provisioner;
   private final RecordingListener events = new RecordingListener();
 
   @BeforeEach
   void start() throws Exception {
+    mock = new CrudMockServer();
+    client = mock.client();
     ClusterFixtures.installCrd(client, "agents.x-k8s.io_sandboxes.yaml");
     provisioner =
         new Fabric8SandboxProvisioner(
@@ -50,7 +52,11 @@ class Fabric8SandboxProvisionerMockTest {
 
   @AfterEach
   void stop() {
-    if (provisioner != null) provisioner.close();
+    try {
+      if (provisioner != null) provisioner.close();
+    } finally {
+      mock.close();
+    }
   }
 
   @Test
@@ -99,6 +105,34 @@ class Fabric8SandboxProvisionerMockTest {
 
     assertThat(line(events.next(WAIT_S)))
         .isEqualTo("failed sb-4: a create of test/sb-4 is already in flight");
+  }
+
+  @Test
+  void shouldHoldACreateWhileBindingsAreQueuedAndDropItWhenDeletedMeanwhile() throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean bindingsQueued =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.concurrent.CountDownLatch asked = new java.util.concurrent.CountDownLatch(3);
+    java.util.concurrent.atomic.AtomicBoolean createdWhileQueued =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    provisioner.setYield(
+        () -> {
+          if (bindingsQueued.get()
+              && client.resources(Sandbox.class).inNamespace("test").withName("sb-5").get() != null)
+            createdWhileQueued.set(true);
+          asked.countDown();
+          return bindingsQueued.get();
+        });
+    provisioner.create(POOL, "sb-5", BLUEPRINT, events);
+    provisioner.create(POOL, "sb-6", BLUEPRINT, events);
+    assertThat(asked.await(WAIT_S, TimeUnit.SECONDS)).as("the create asks, and waits").isTrue();
+    provisioner.delete(POOL, "sb-6", events); // supersedes the waiting create
+    bindingsQueued.set(false);
+    assertThat(line(events.next(WAIT_S))).isEqualTo("deleted sb-6");
+    awaitSandbox("sb-5");
+    assertThat(createdWhileQueued).isFalse();
+    assertThat(client.resources(Sandbox.class).inNamespace("test").withName("sb-6").get())
+        .as("a create deleted while it waited is dropped")
+        .isNull();
   }
 
   /**

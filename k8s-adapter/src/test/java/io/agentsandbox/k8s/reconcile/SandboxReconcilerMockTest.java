@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.SandboxConditions;
 import io.agentsandbox.k8s.testing.ClusterFixtures;
+import io.agentsandbox.k8s.testing.CrudMockServer;
 import io.agentsandbox.k8s.testing.Kubelet;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,14 +18,16 @@ import org.junit.jupiter.api.Test;
  * Fast check of the reconciler's wiring against fabric8's CRUD mock (no schema, no GC, no
  * defaulting: everything else is covered by {@code SandboxReconcilerIT} on the real server).
  */
-@EnableKubernetesMockClient(crud = true)
 class SandboxReconcilerMockTest {
 
-  KubernetesClient client;
+  private CrudMockServer mock;
+  private KubernetesClient client;
   private SandboxReconciler reconciler;
 
   @BeforeEach
   void start() throws Exception {
+    mock = new CrudMockServer();
+    client = mock.client();
     ClusterFixtures.installCrd(client, "agents.x-k8s.io_sandboxes.yaml");
     reconciler =
         new SandboxReconciler(client, SandboxReconciler.Options.defaults().inNamespace("test"));
@@ -34,7 +36,11 @@ class SandboxReconcilerMockTest {
 
   @AfterEach
   void stop() {
-    if (reconciler != null) reconciler.close();
+    try {
+      if (reconciler != null) reconciler.close();
+    } finally {
+      mock.close();
+    }
   }
 
   @Test

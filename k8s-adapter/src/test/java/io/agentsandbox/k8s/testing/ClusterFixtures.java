@@ -117,8 +117,9 @@ public final class ClusterFixtures {
   }
 
   /**
-   * Waits (bounded) until the claim names its sandbox and is Ready; the assertion error shows the
-   * claim.
+   * Waits (bounded) until the claim names its sandbox and is Ready, then until that Sandbox is
+   * adopted by the claim (the adoption follows the binding off the claim's critical path); the
+   * assertion error shows the claim.
    */
   public static SandboxClaim awaitBound(KubernetesClient c, String ns, String name) {
     try {
@@ -134,6 +135,29 @@ public final class ClusterFixtures {
   }
 
   private static SandboxClaim awaitBound0(KubernetesClient c, String ns, String name) {
+    SandboxClaim bound = awaitStatusBound(c, ns, name);
+    awaitAdopted(c, ns, bound.getStatus().getSandbox().getName(), bound.getMetadata().getUid());
+    return bound;
+  }
+
+  /** Waits (bounded) until the Sandbox {@code name}'s controller is the claim {@code claimUid}. */
+  public static Sandbox awaitAdopted(KubernetesClient c, String ns, String name, String claimUid) {
+    return c.resources(Sandbox.class)
+        .inNamespace(ns)
+        .withName(name)
+        .waitUntilCondition(
+            s -> {
+              OwnerReference ctl = s == null ? null : controllerOf(s);
+              return ctl != null
+                  && "SandboxClaim".equals(ctl.getKind())
+                  && claimUid.equals(ctl.getUid());
+            },
+            120,
+            TimeUnit.SECONDS);
+  }
+
+  /** Waits (bounded) until the claim's status names its sandbox and is Ready (the binding). */
+  public static SandboxClaim awaitStatusBound(KubernetesClient c, String ns, String name) {
     return c.resources(SandboxClaim.class)
         .inNamespace(ns)
         .withName(name)

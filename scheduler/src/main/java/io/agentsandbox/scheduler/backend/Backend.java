@@ -54,6 +54,9 @@ public interface Backend {
     return AgentLocator.NONE;
   }
 
+  /** Registers the backend's own meters (none by default). Starting thread, before start. */
+  default void registerMeters(io.micrometer.core.instrument.MeterRegistry registry) {}
+
   /** Checks API tokens with the cluster (TokenReview); null when the backend has no cluster. */
   default TokenVerifier tokenVerifier() {
     return null;

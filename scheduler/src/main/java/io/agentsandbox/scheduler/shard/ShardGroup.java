@@ -134,6 +134,20 @@ public final class ShardGroup {
     }
   }
 
+  /**
+   * Completes once every shard has handled every command sent to it before this call (their control
+   * queues are FIFO): e.g. the pool declarations of a start-up, before the server says it is ready.
+   */
+  public Future<Void> barrier() {
+    List<Future<List<PoolSnapshot>>> reads = new ArrayList<>();
+    for (ShardProxy shard : proxies) {
+      Promise<List<PoolSnapshot>> reply = Promise.promise();
+      shard.send(new ShardCommand.ReadPools(reply));
+      reads.add(reply.future());
+    }
+    return Future.all(reads).mapEmpty();
+  }
+
   /** Stops every shard: waiting claims are answered {@code 503}. */
   public Future<Void> shutdown() {
     List<Future<Void>> stops = new ArrayList<>();

@@ -26,6 +26,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -142,7 +143,7 @@ public final class KubernetesServerBackend implements Backend {
         throw new IllegalStateException("cannot create the state dir " + stateDir, e);
       }
     }
-    byte[] key = ClaimTokens.persistentKey(file, "agent key", AgentSecrets.MIN_KEY_BYTES);
+    byte[] key = ClaimTokens.persistentKey(file, "agent key", AgentSecrets.MIN_KEY_BYTES, false);
     AgentInjection.Options o =
         AgentInjection.Options.enabled(key).withByDefault(config.agentByDefault());
     return config.agentImage() == null ? o : o.withImage(config.agentImage());
@@ -174,6 +175,11 @@ public final class KubernetesServerBackend implements Backend {
   @Override
   public SandboxProvisioner provisioner() {
     return provisioner;
+  }
+
+  @Override
+  public void registerMeters(io.micrometer.core.instrument.MeterRegistry registry) {
+    kube.setMetrics(new KubernetesMeters(registry, kube));
   }
 
   @Override
@@ -253,9 +259,16 @@ public final class KubernetesServerBackend implements Backend {
   private void lead(ShardGroup shards, PoolCatalogListener pools, Events events) {
     try {
       kube.start(shards.submitter(), pools);
+      // ready once the shards hold the recovered pools and claims (a GET of a claim made before a
+      // restart must not answer 404 because its pool's declaration is still in a shard's queue)
+      shards.barrier().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       LOG.info("leading: serving pools and claims");
       events.serving();
-    } catch (RuntimeException e) {
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException
+        | java.util.concurrent.ExecutionException
+        | java.util.concurrent.TimeoutException e) {
       if (!closing) {
         events.fatal(
             new IllegalStateException(
@@ -295,11 +308,14 @@ public final class KubernetesServerBackend implements Backend {
   @Override
   public void close() {
     closing = true;
-    LeaderElection e = election;
-    if (e != null) e.close();
     executor.close();
     podExec.close();
     if (verifier != null) verifier.close();
+    // every writer of this replica stops before the Lease is released (the client stays open for
+    // the release): a standby never starts while this replica still writes
+    kube.quiesce();
+    LeaderElection e = election;
+    if (e != null) e.close();
     kube.close();
   }
 }

@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,12 +44,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Warm SandboxClaims at scale on a real kube-apiserver (this test plays the kubelet): 500 claims
- * created at once against a 500-member pool, every claim bound once, no Sandbox owned by two
- * claims, API writes per claim counted; a steady 20 claims/s for 30 s; the controller restarted in
- * the middle of a 500-claim burst. Latency (create → Ready seen by a watching client, as an
- * upstream SDK waits) and writes go to {@code target/k8s-claims-figures.md}; nothing is asserted
- * about time (figures are reported, see benchmarks/RESULTS.md).
+ * Warm claims at scale on a real kube-apiserver (this test plays the kubelet): a burst of
+ * SandboxClaims created at once against a pool as large, every claim bound once, no Sandbox owned
+ * by two claims; SandboxClaims and HTTP claims at steady rates (open loop); API writes per claim
+ * counted; the controller restarted in the middle of a 500-claim burst. Latency (create → Ready
+ * seen by a watching client, as an upstream SDK waits; POST → 201 for HTTP claims) and writes go to
+ * {@code target/k8s-claims-figures.md}; nothing is asserted about time (figures are reported, see
+ * benchmarks/RESULTS.md). Sizes: {@code -Dagentsandbox.k8s.burst=500}, {@code
+ * -Dagentsandbox.k8s.rates=20,100}, {@code -Dagentsandbox.k8s.seconds=5}.
  */
 @ExtendWith(LocalApiServerExtension.class)
 class KubernetesBurstIT {
@@ -128,16 +131,24 @@ class KubernetesBurstIT {
   }
 
   @Test
-  void shouldBindA500ClaimBurstOnceEachAndMeasureIt(
+  void shouldBindClaimBurstsAndSteadyRatesOnceEachAndMeasureThem(
       LocalApiServer api, KubernetesClient c, TestNamespace tns) throws Exception {
     String ns = tns.name();
-    int n = 500;
+    int n = Integer.getInteger("agentsandbox.k8s.burst", 500);
+    int seconds = Integer.getInteger("agentsandbox.k8s.seconds", 5);
+    int[] rates =
+        Arrays.stream(System.getProperty("agentsandbox.k8s.rates", "20,100").split(","))
+            .map(String::trim)
+            .filter(x -> !x.isEmpty()) // -Dagentsandbox.k8s.rates= : bursts only
+            .mapToInt(Integer::parseInt)
+            .toArray();
+    int poolSize = Math.max(n, Arrays.stream(rates).max().orElse(0) * seconds);
     kubelet = Kubelet.play(c, ns, 6);
-    createTemplateAndPool(c, ns, "burst", "burst-pool", n);
+    createTemplateAndPool(c, ns, "burst", "burst-pool", poolSize);
     allowManyClaims(c, ns, "burst-pool");
-    long fill0 = System.nanoTime();
     server = startServer(api, ns);
-    awaitPoolReady(c, ns, "burst-pool", n);
+    long fill0 = System.nanoTime();
+    awaitPoolReady(c, ns, "burst-pool", poolSize);
     long fillMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - fill0);
     ReadyWatch watch = new ReadyWatch();
     watcher = watch.start(c, ns);
@@ -159,14 +170,17 @@ class KubernetesBurstIT {
       oneWrite[i] = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - w0);
     }
     Arrays.sort(oneWrite);
+    double baseP50 = pct(oneWrite, 50) / 1000.0;
     System.out.printf(
         "BASELINE: one API write (ConfigMap create, sequential): p50 %.1f ms, p99 %.1f ms%n",
-        pct(oneWrite, 50) / 1000.0, pct(oneWrite, 99) / 1000.0);
+        baseP50, pct(oneWrite, 99) / 1000.0);
     server.kubernetes().drainBindTimesMs();
+    StringBuilder rows = new StringBuilder();
+    List<String> all = new ArrayList<>();
+    Map<String, Long> createdAtNs = new ConcurrentHashMap<>();
 
     // 1. burst: n claims created at once
     Map<String, Long> before = server.kubernetes().apiWrites();
-    Map<String, Long> createdAtNs = new ConcurrentHashMap<>();
     List<String> names = new ArrayList<>();
     for (int i = 0; i < n; i++) names.add("burst-" + i);
     long t0 = System.nanoTime();
@@ -174,116 +188,286 @@ class KubernetesBurstIT {
     createAll(c, ns, "burst-pool", names, createdAtNs, 32, createMs);
     watch.await(names, 120);
     long burstWallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-    Map<String, Long> burstWrites = delta(before, server.kubernetes().apiWrites());
-    long[] burstLat = latenciesMs(names, createdAtNs, watch.readyAtNs);
     long[][] burstBind = server.kubernetes().drainBindTimesMs();
-    long[] burstCreate = createMs.stream().mapToLong(Long::longValue).sorted().toArray();
+    awaitAdoptedAll(c, ns, names, watch.sandboxOf);
+    Map<String, Long> burstWrites = delta(before, server.kubernetes().apiWrites());
+    all.addAll(names);
+    rows.append(
+        row(
+            "SandboxClaim burst (all at once, 32 creator threads)",
+            latenciesMs(names, createdAtNs, watch.readyAtNs),
+            burstWallMs,
+            burstBind,
+            burstWrites,
+            baseP50));
 
-    assertOncePerClaim(c, ns, names, watch.sandboxOf);
-    long claimPath = claimPathWrites(burstWrites);
-    assertThat(claimPath).as("claim-path writes %s", burstWrites).isLessThanOrEqualTo(3L * n);
-    System.out.printf(
-        "BURST: %d claims: p50 %d ms, p90 %d ms, p99 %d ms, max %d ms, wall %d ms; claim-path writes/claim %.2f; writes %s%n",
-        n,
-        pct(burstLat, 50),
-        pct(burstLat, 90),
-        pct(burstLat, 99),
-        burstLat[n - 1],
-        burstWallMs,
-        claimPath / (double) n,
-        burstWrites);
-    // let the pool refill before the steady phase
-    awaitPoolReady(c, ns, "burst-pool", n);
+    // 2. SandboxClaims at steady rates (open loop), the pool refilled before each
+    for (int rate : rates) {
+      awaitEngineReady(ns, "burst-pool", poolSize);
+      List<String> steady = new ArrayList<>();
+      for (int i = 0; i < rate * seconds; i++) steady.add("r" + rate + "-" + i);
+      Map<String, Long> b = server.kubernetes().apiWrites();
+      openLoop(
+          steady,
+          rate,
+          name -> {
+            createdAtNs.put(name, System.nanoTime());
+            c.resources(SandboxClaim.class)
+                .inNamespace(ns)
+                .resource(warmClaim(ns, name, "burst-pool"))
+                .create();
+          });
+      watch.await(steady, 120);
+      long[][] bind = server.kubernetes().drainBindTimesMs();
+      all.addAll(steady);
+      awaitAdoptedAll(c, ns, all, watch.sandboxOf);
+      rows.append(
+          row(
+              "SandboxClaim steady " + rate + "/s for " + seconds + " s",
+              latenciesMs(steady, createdAtNs, watch.readyAtNs),
+              -1,
+              bind,
+              delta(b, server.kubernetes().apiWrites()),
+              baseP50));
+    }
+    assertOncePerClaim(c, ns, all, watch.sandboxOf);
 
-    // 2. steady rate: 20 claims/s for 30 s (open loop)
-    int rate = 20;
-    int seconds = 30;
-    List<String> steady = new ArrayList<>();
-    for (int i = 0; i < rate * seconds; i++) steady.add("steady-" + i);
-    Map<String, Long> beforeSteady = server.kubernetes().apiWrites();
-    ScheduledExecutorService ticker = Executors.newScheduledThreadPool(4);
-    CountDownLatch sent = new CountDownLatch(steady.size());
+    // 3. HTTP claims on the Kubernetes backend at the same rates: POST → 201 (binding durable)
+    java.net.http.HttpClient http =
+        java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1)
+            .build();
+    Map<String, String> failures = new ConcurrentHashMap<>();
+    URI claims = URI.create("http://127.0.0.1:" + server.port() + "/v1/claims");
+    String body = "{\"pool\":\"" + ns + "/burst-pool\",\"waitMs\":10000}";
+    // a burst of n at once first (rate 0 below), then the steady rates
+    int[] httpRates = new int[rates.length + 1];
+    System.arraycopy(rates, 0, httpRates, 1, rates.length);
+    for (int rate : httpRates) {
+      awaitEngineReady(ns, "burst-pool", poolSize);
+      List<String> ids = new ArrayList<>();
+      int count = rate == 0 ? n : rate * seconds;
+      for (int i = 0; i < count; i++) ids.add("h" + rate + "-" + i);
+      long h0 = System.nanoTime();
+      Map<String, Long> answeredNs = new ConcurrentHashMap<>();
+      Map<String, Integer> codes = new ConcurrentHashMap<>();
+      CountDownLatch answered = new CountDownLatch(ids.size());
+      Map<String, Long> b = server.kubernetes().apiWrites();
+      openLoop(
+          ids,
+          rate == 0 ? Integer.MAX_VALUE : rate,
+          id -> {
+            createdAtNs.put(id, System.nanoTime());
+            http.sendAsync(
+                    java.net.http.HttpRequest.newBuilder(claims)
+                        .header("content-type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding())
+                .whenComplete(
+                    (r, e) -> {
+                      answeredNs.put(id, System.nanoTime());
+                      codes.put(id, r == null ? -1 : r.statusCode());
+                      if (e != null) failures.putIfAbsent(e.toString(), id);
+                      answered.countDown();
+                    });
+          });
+      assertThat(answered.await(120, TimeUnit.SECONDS)).isTrue();
+      long httpWallMs =
+          TimeUnit.NANOSECONDS.toMillis(
+              answeredNs.values().stream().mapToLong(Long::longValue).max().orElse(h0) - h0);
+      Map<Integer, Long> byCode = new java.util.TreeMap<>();
+      codes.values().forEach(x -> byCode.merge(x, 1L, Long::sum));
+      // up to 100/s (the suite's rates) every claim is bound; beyond, what the API server of this
+      // machine absorbs is the figure: the answers are reported, not asserted
+      if (rate <= 100)
+        assertThat(codes.values()).as("HTTP answers (failures: %s)", failures).containsOnly(201);
+      long[][] bind = server.kubernetes().drainBindTimesMs();
+      if (rate == 0) {
+        // where a burst's time goes on the server: the engine's claim wait (arrival → assigned)
+        String m =
+            http.send(
+                    java.net.http.HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + server.port() + "/metrics"))
+                        .build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
+        m.lines()
+            .filter(
+                l ->
+                    l.startsWith("agent_sandbox_claim_wait_seconds_count")
+                        || l.startsWith("agent_sandbox_claim_wait_seconds_sum")
+                        || l.startsWith("agent_sandbox_claim_wait_seconds_max"))
+            .forEach(l -> System.out.println("HTTP BURST METRIC: " + l));
+      }
+      rows.append(
+          row(
+              (rate == 0
+                      ? "HTTP claim burst (all at once, POST -> 201)"
+                      : "HTTP claim steady " + rate + "/s for " + seconds + " s (POST -> 201)")
+                  + (byCode.keySet().equals(java.util.Set.of(201)) ? "" : ", answers " + byCode),
+              latenciesMs(ids, createdAtNs, answeredNs),
+              rate == 0 ? httpWallMs : -1,
+              bind,
+              delta(b, server.kubernetes().apiWrites()),
+              baseP50));
+    }
+
+    String fig =
+        """
+        ## Kubernetes adapter: warm claims on the local API server (KubernetesBurstIT)
+
+        Latency: SandboxClaim create -> Ready seen by a watching client; HTTP POST /v1/claims -> 201.
+        Binding = the one API write that makes a binding durable (a SandboxClaim's status; for HTTP
+        claims the binding journal's write, shared by the claims that arrive together), with its
+        wait for a k8s-bind thread (or the journal's write in flight) before it.
+
+        | scenario | claims | p50 ms | p90 ms | p99 ms | max ms | wall ms | p50 / baseline write | bind queue p50/p99 ms | binding write p50/p99 ms | critical-path writes/claim | writes/claim (refill excluded) |
+        |---|---|---|---|---|---|---|---|---|---|---|---|
+        %s
+        Baseline, same server, same run: one API write (ConfigMap create, sequential) p50 %.1f / p99 %.1f ms.
+        Pool of %d filled (0 -> %d Ready, test kubelet) in %d ms.
+        """
+            .formatted(rows, baseP50, pct(oneWrite, 99) / 1000.0, poolSize, poolSize, fillMs);
+    System.out.println(fig);
+    Files.createDirectories(FIGURES.getParent());
+    Files.writeString(FIGURES, fig);
+    assertThat(claimPathWrites(burstWrites)).isLessThanOrEqualTo(2L * n);
+  }
+
+  /** One figures row; {@code bind} as {@link KubernetesBackend#drainBindTimesMs}. */
+  private static String row(
+      String scenario,
+      long[] lat,
+      long wallMs,
+      long[][] bind,
+      Map<String, Long> writes,
+      double baseP50) {
+    int claims = lat.length;
+    // HTTP claims: the binding journal's writes (shared by the claims that arrive together)
+    long journal =
+        writes.getOrDefault("POST configmaps", 0L)
+            + writes.getOrDefault("PUT configmaps", 0L)
+            + writes.getOrDefault("PATCH configmaps", 0L);
+    long refill =
+        writes.getOrDefault("POST sandboxes", 0L) + writes.getOrDefault("DELETE sandboxes", 0L);
+    long podWrites =
+        writes.getOrDefault("PATCH pods", 0L)
+            + writes.getOrDefault("POST pods", 0L)
+            + writes.getOrDefault("PATCH sandboxes/status", 0L)
+            + writes.getOrDefault("PUT sandboxes/status", 0L);
+    return "| %s | %d | %d | %d | %d | %d | %s | %.1f | %s | %s | %.2f | %.2f |%n"
+            .formatted(
+                scenario,
+                claims,
+                pct(lat, 50),
+                pct(lat, 90),
+                pct(lat, 99),
+                lat[claims - 1],
+                wallMs < 0 ? "-" : Long.toString(wallMs),
+                pct(lat, 50) / Math.max(0.1, baseP50),
+                pp(bind[0]),
+                pp(bind[1]),
+                (journal > 0 ? journal : bind[1].length) / (double) claims,
+                claimPathWrites(writes) / (double) claims)
+        + "|   writes by request: %s (refill %d, pods/status %d) | | | | | | | | | | | |%n"
+            .formatted(writes, refill, podWrites);
+  }
+
+  /** Runs {@code send} for each name at {@code rate} per second from its start (open loop). */
+  private static void openLoop(
+      List<String> names, int rate, java.util.function.Consumer<String> send) throws Exception {
+    ScheduledExecutorService ticker = Executors.newScheduledThreadPool(8);
+    CountDownLatch sent = new CountDownLatch(names.size());
     try {
-      for (int i = 0; i < steady.size(); i++) {
-        String name = steady.get(i);
+      for (int i = 0; i < names.size(); i++) {
+        String name = names.get(i);
         ticker.schedule(
             () -> {
               try {
-                createdAtNs.put(name, System.nanoTime());
-                c.resources(SandboxClaim.class)
-                    .inNamespace(ns)
-                    .resource(claim(ns, name, "burst-pool"))
-                    .create();
+                send.accept(name);
               } finally {
                 sent.countDown();
               }
             },
-            i * 1000L / rate,
-            TimeUnit.MILLISECONDS);
+            i * 1_000_000L / rate, // 0 for every claim of a burst (rate MAX_VALUE)
+            TimeUnit.MICROSECONDS);
       }
-      assertThat(sent.await(seconds + 60, TimeUnit.SECONDS)).isTrue();
+      assertThat(sent.await(names.size() / Math.max(1, rate) + 60L, TimeUnit.SECONDS)).isTrue();
     } finally {
       ticker.shutdown();
     }
-    watch.await(steady, 120);
-    long[][] steadyBind = server.kubernetes().drainBindTimesMs();
-    Map<String, Long> steadyWrites = delta(beforeSteady, server.kubernetes().apiWrites());
-    long[] steadyLat = latenciesMs(steady, createdAtNs, watch.readyAtNs);
-    List<String> all = new ArrayList<>(names);
-    all.addAll(steady);
-    assertOncePerClaim(c, ns, all, watch.sandboxOf);
+  }
 
-    String fig =
-        """
-        ## Kubernetes adapter: warm SandboxClaim create -> Ready (KubernetesBurstIT)
+  /** Waits (bounded) until {@code count} Sandboxes of the namespace are claim-owned. */
+  /**
+   * Waits (bounded) until the sandbox each of {@code names} is bound to is adopted by that claim:
+   * its controller is the claim (by uid). Adoption follows the binding off the critical path.
+   */
+  private static void awaitAdoptedAll(
+      KubernetesClient c, String ns, List<String> names, Map<String, String> sandboxOf)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    List<String> pending = List.of();
+    while (System.nanoTime() < deadline) {
+      Map<String, String> claimUid = new HashMap<>();
+      for (SandboxClaim cl : c.resources(SandboxClaim.class).inNamespace(ns).list().getItems()) {
+        claimUid.put(cl.getMetadata().getName(), cl.getMetadata().getUid());
+      }
+      Map<String, Sandbox> byName = new HashMap<>();
+      for (Sandbox s : c.resources(Sandbox.class).inNamespace(ns).list().getItems()) {
+        byName.put(s.getMetadata().getName(), s);
+      }
+      pending =
+          names.stream()
+              .filter(
+                  n -> {
+                    Sandbox s = byName.get(sandboxOf.get(n));
+                    OwnerReference ctl = s == null ? null : controllerOf(s);
+                    return ctl == null
+                        || !"SandboxClaim".equals(ctl.getKind())
+                        || !ctl.getUid().equals(claimUid.get(n));
+                  })
+              .toList();
+      if (pending.isEmpty()) return;
+      TimeUnit.MILLISECONDS.sleep(100); // poll interval of a bounded poll
+    }
+    throw new AssertionError(
+        pending.size()
+            + " of "
+            + names.size()
+            + " bound sandboxes not adopted by their claims, e.g. "
+            + pending.subList(0, Math.min(5, pending.size())));
+  }
 
-        | scenario | claims | p50 ms | p90 ms | p99 ms | max ms | wall ms | claim-path writes/claim | all writes/claim (incl. pod relabel, refill) |
-        |---|---|---|---|---|---|---|---|---|
-        | burst (all at once, 32 creator threads) | %d | %d | %d | %d | %d | %d | %.2f | %.2f |
-        | steady %d/s for %d s | %d | %d | %d | %d | %d | - | %.2f | %.2f |
+  /**
+   * Waits (bounded) until the engine holds {@code ready} warm members of the pool ({@code GET
+   * /v1/pools}: the pool's status object can lag behind while the background lane is deep).
+   */
+  private void awaitEngineReady(String ns, String pool, int ready) throws Exception {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    URI uri = URI.create("http://127.0.0.1:" + server.port() + "/v1/pools/" + ns + "/" + pool);
+    java.util.regex.Pattern p = java.util.regex.Pattern.compile("\"ready\"\\s*:\\s*(\\d+)");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+    String last = "";
+    while (System.nanoTime() < deadline) {
+      last =
+          http.send(
+                  java.net.http.HttpRequest.newBuilder(uri).build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString())
+              .body();
+      java.util.regex.Matcher m = p.matcher(last);
+      if (m.find() && Integer.parseInt(m.group(1)) >= ready) return;
+      TimeUnit.MILLISECONDS.sleep(200); // poll interval of a bounded poll
+    }
+    throw new AssertionError("pool " + pool + " not back at " + ready + " warm members: " + last);
+  }
 
-        Breakdown (p50 / p99 ms): the client's SandboxClaim create call %s; in the controller, per binding, wait for a
-        k8s-bind thread burst %s, steady %s; the binding's 2 writes (adoption patch + claim status) burst %s, steady %s.
-        Baseline, same server, same run: one API write (ConfigMap create, sequential, before the burst) p50 %.1f / p99 %.1f ms.
-
-        Pool of %d filled (0 -> %d Ready, test kubelet) in %d ms.
-        Burst writes by request: %s
-        Steady writes by request: %s
-        """
-            .formatted(
-                n,
-                pct(burstLat, 50),
-                pct(burstLat, 90),
-                pct(burstLat, 99),
-                burstLat[burstLat.length - 1],
-                burstWallMs,
-                claimPath / (double) n,
-                total(burstWrites) / (double) n,
-                rate,
-                seconds,
-                steady.size(),
-                pct(steadyLat, 50),
-                pct(steadyLat, 90),
-                pct(steadyLat, 99),
-                steadyLat[steadyLat.length - 1],
-                claimPathWrites(steadyWrites) / (double) steady.size(),
-                total(steadyWrites) / (double) steady.size(),
-                pp(burstCreate),
-                pp(burstBind[0]),
-                pp(steadyBind[0]),
-                pp(burstBind[1]),
-                pp(steadyBind[1]),
-                pct(oneWrite, 50) / 1000.0,
-                pct(oneWrite, 99) / 1000.0,
-                n,
-                n,
-                fillMs,
-                burstWrites,
-                steadyWrites);
-    System.out.println(fig);
-    Files.createDirectories(FIGURES.getParent());
-    Files.writeString(FIGURES, fig);
-    assertThat(claimPathWrites(steadyWrites)).isLessThanOrEqualTo(3L * steady.size());
+  /** A claim that waits (up to 10 s) for a warm member before it would start cold. */
+  static SandboxClaim warmClaim(String ns, String name, String pool) {
+    SandboxClaim cl = claim(ns, name, pool);
+    cl.getMetadata().setAnnotations(Map.of(AgentSandboxAnnotations.WAIT_MS, "10000"));
+    return cl;
   }
 
   @Test
@@ -311,7 +495,7 @@ class KubernetesBurstIT {
                 () ->
                     c.resources(SandboxClaim.class)
                         .inNamespace(ns)
-                        .resource(claim(ns, name, "restart-pool"))
+                        .resource(warmClaim(ns, name, "restart-pool"))
                         .create()));
       // stop the controller as soon as some claims are bound: the rest are mid-binding or unseen
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -325,13 +509,14 @@ class KubernetesBurstIT {
                 () ->
                     c.resources(SandboxClaim.class)
                         .inNamespace(ns)
-                        .resource(claim(ns, name, "restart-pool"))
+                        .resource(warmClaim(ns, name, "restart-pool"))
                         .create()));
       server = startServer(api, ns);
       for (Future<?> f : inFlight) f.get(60, TimeUnit.SECONDS);
       List<String> all = new ArrayList<>(first);
       all.addAll(second);
       watch.await(all, 180);
+      awaitAdoptedAll(c, ns, all, watch.sandboxOf);
       assertOncePerClaim(c, ns, all, watch.sandboxOf);
       System.out.printf(
           "RESTART BURST: %d of %d claims were Ready when the controller stopped; all %d bound once each after the restart%n",
@@ -382,7 +567,7 @@ class KubernetesBurstIT {
                   SandboxClaim made =
                       c.resources(SandboxClaim.class)
                           .inNamespace(ns)
-                          .resource(claim(ns, name, pool))
+                          .resource(warmClaim(ns, name, pool))
                           .create();
                   createMs.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - s0));
                   return made;
@@ -445,10 +630,17 @@ class KubernetesBurstIT {
     return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
   }
 
-  /** The writes that bind a SandboxClaim: adoption patch of the Sandbox and the claim's status. */
+  /**
+   * The writes of a claim (refill excluded): the claim's status, the adoption patch, an HTTP
+   * claim's SandboxClaim create.
+   */
   private static long claimPathWrites(Map<String, Long> delta) {
     return delta.getOrDefault("PATCH sandboxes", 0L)
+        + delta.getOrDefault("POST configmaps", 0L)
+        + delta.getOrDefault("PUT configmaps", 0L)
+        + delta.getOrDefault("PATCH configmaps", 0L)
         + delta.getOrDefault("PATCH sandboxclaims/status", 0L)
+        + delta.getOrDefault("POST sandboxclaims", 0L)
         + delta.getOrDefault("PUT sandboxclaims", 0L)
         + delta.getOrDefault("PATCH sandboxclaims", 0L);
   }

@@ -161,6 +161,21 @@ class KubernetesClaimsIT {
     c.resources(SandboxClaim.class).inNamespace(ns).resource(coldEmpty).create();
     assertThat(awaitBound(c, ns, "cold-empty").getStatus().getSandbox().getName())
         .isEqualTo("cold-empty");
+    // a plain claim (no annotation) on an empty pool: upstream's cold start, at once
+    c.resources(SandboxClaim.class)
+        .inNamespace(ns)
+        .resource(claim(ns, "plain-empty", "strict-pool"))
+        .create();
+    SandboxClaim plainEmpty = awaitBound(c, ns, "plain-empty");
+    assertThat(plainEmpty.getStatus().getSandbox().getName()).isEqualTo("plain-empty");
+    assertThat(
+            c.resources(Sandbox.class)
+                .inNamespace(ns)
+                .withName("plain-empty")
+                .get()
+                .getMetadata()
+                .getLabels())
+        .containsEntry(UpstreamKeys.LAUNCH_TYPE, "cold");
 
     // additionalPodMetadata lands on the pod of a warm claim; the pool label leaves it
     SandboxClaim meta = claim(ns, "meta", "full-pool");
@@ -206,7 +221,10 @@ class KubernetesClaimsIT {
         .inNamespace(ns)
         .resource(claim(ns, "no-template", "orphan-pool"))
         .create();
-    c.resources(SandboxClaim.class).inNamespace(ns).resource(claim(ns, "no-pool", "nope")).create();
+    // on-empty: wait: the claim waits for a warm member rather than starting cold
+    SandboxClaim noPool = claim(ns, "no-pool", "nope");
+    noPool.getMetadata().setAnnotations(Map.of(AgentSandboxAnnotations.ON_EMPTY, "wait"));
+    c.resources(SandboxClaim.class).inNamespace(ns).resource(noPool).create();
     awaitReason(c, ns, "strict-env", "EnvVarsInjectionRejected");
     awaitReason(c, ns, "bad-meta", "InvalidMetadata");
     awaitReason(c, ns, "conflict-meta", "InvalidMetadata");
@@ -216,7 +234,7 @@ class KubernetesClaimsIT {
       assertThat(c.resources(Sandbox.class).inNamespace(ns).withName(n).get()).as(n).isNull();
     }
 
-    // a missing pool that appears later: the claim is bound then
+    // a missing pool that appears later: the claim (on-empty: wait) is bound to a warm member
     pool(c, ns, "nope", "strict", 1, null);
     assertThat(awaitBound(c, ns, "no-pool").getStatus().getSandbox().getName()).startsWith("nope-");
     // an HTTP claim naming a template (not a pool) is served by that template's pool

@@ -11,6 +11,7 @@ import io.agentsandbox.k8s.testing.Kubelet;
 import io.agentsandbox.k8s.testing.LocalApiServer;
 import io.agentsandbox.k8s.testing.LocalApiServerExtension;
 import io.agentsandbox.k8s.testing.LocalApiServerExtension.TestNamespace;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -222,6 +223,118 @@ class KubernetesCrashRecoveryIT {
     assertThat(problems).isEmpty();
     assertThat(claimOwned).isGreaterThanOrEqualTo(acks.size());
     assertThat(poolOwned).isGreaterThanOrEqualTo(REPLICAS);
+  }
+
+  /**
+   * A claim answered from the binding journal whose SandboxClaim the previous run did not create
+   * (the state a crash right after the 201 leaves): the next start creates it, adopts the sandbox,
+   * serves the claim, retires the entry and refills the pool around it.
+   */
+  @Test
+  void shouldCreateTheSandboxClaimOfAJournaledBindingOnRestart(
+      LocalApiServer api, KubernetesClient c, TestNamespace tns) throws Exception {
+    String ns = tns.name();
+    kubelet = Kubelet.play(c, ns, 6);
+    ClusterFixtures.createTemplateAndPool(c, ns, "journal", "journal-pool", 3);
+    Path kubeconfig = KubernetesBackendIT.writeKubeconfig(api, tmp);
+    Path log = tmp.resolve("server.log");
+    int port = freePort();
+    Process first = startServer(kubeconfig, ns, port, log);
+    awaitReady(first, port, log);
+    ClusterFixtures.awaitPoolReady(c, ns, "journal-pool", 3);
+    first.destroy();
+    assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+    // the journal as a crash right after the 201 leaves it: an entry, no SandboxClaim
+    Sandbox member = c.resources(Sandbox.class).inNamespace(ns).list().getItems().get(0);
+    String sandbox = member.getMetadata().getName();
+    // a claim id names the shard that issued it: the one that owns the pool (2 shards, as started)
+    String claimId =
+        "cl-"
+            + new io.agentsandbox.scheduler.shard.ShardRouter(2)
+                .shardOf(new io.agentsandbox.core.model.PoolKey(ns, "journal-pool"))
+            + "-journalreplaytestaaa";
+    c.configMaps()
+        .inNamespace(ns)
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("agent-sandbox-bindings-1")
+                .addToLabels("agentsandbox.io/binding-journal", "true")
+                .endMetadata()
+                .addToData(
+                    claimId,
+                    JSON.writeValueAsString(
+                        Map.of(
+                            "claimId",
+                            claimId,
+                            "pool",
+                            "journal-pool",
+                            "sandbox",
+                            sandbox,
+                            "tenant",
+                            "default",
+                            "priority",
+                            0,
+                            "onEmpty",
+                            "WAIT",
+                            "launchType",
+                            "WARM",
+                            "ttlMs",
+                            0,
+                            "expiresAtEpochMs",
+                            0)))
+                .build())
+        .create();
+
+    int port2 = freePort();
+    Process second = startServer(kubeconfig, ns, port2, log);
+    awaitReady(second, port2, log);
+    SandboxClaim claim =
+        c.resources(SandboxClaim.class)
+            .inNamespace(ns)
+            .withName(claimId)
+            .waitUntilCondition(
+                x ->
+                    x != null
+                        && x.getStatus() != null
+                        && x.getStatus().getSandbox() != null
+                        && sandbox.equals(x.getStatus().getSandbox().getName()),
+                60,
+                TimeUnit.SECONDS);
+    c.resources(Sandbox.class)
+        .inNamespace(ns)
+        .withName(sandbox)
+        .waitUntilCondition(
+            x ->
+                x != null
+                    && ClusterFixtures.controllerOf(x) != null
+                    && claim
+                        .getMetadata()
+                        .getUid()
+                        .equals(ClusterFixtures.controllerOf(x).getUid()),
+            60,
+            TimeUnit.SECONDS);
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port2 + "/v1/claims/" + claimId))
+                .timeout(Duration.ofSeconds(30))
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode())
+        .as("%s\nserver log:\n%s", r.body(), String.join("\n", Files.readAllLines(log)))
+        .isEqualTo(200);
+    assertThat(JSON.readTree(r.body()).get("sandbox").get("name").asText()).isEqualTo(sandbox);
+    c.configMaps()
+        .inNamespace(ns)
+        .withName("agent-sandbox-bindings-1")
+        .waitUntilCondition(
+            m -> m != null && (m.getData() == null || !m.getData().containsKey(claimId)),
+            30,
+            TimeUnit.SECONDS);
+    ClusterFixtures.awaitPoolReady(c, ns, "journal-pool", 3);
   }
 
   private Process startServer(Path kubeconfig, String ns, int port, Path log) throws IOException {
