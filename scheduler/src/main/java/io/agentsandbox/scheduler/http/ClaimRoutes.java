@@ -79,11 +79,28 @@ public final class ClaimRoutes {
         .post("/v1/claims")
         .handler(authenticate)
         .handler(BodyHandler.create(false).setBodyLimit(api.config().maxBodyBytes()))
+        .handler(this::requireReady)
         .handler(this::postClaim);
-    router.get("/v1/claims/:id").handler(authenticate).handler(this::getClaim);
-    router.delete("/v1/claims/:id").handler(authenticate).handler(this::deleteClaim);
-    router.get("/v1/pools").handler(authenticate).handler(pools::getPools);
-    router.get("/v1/pools/:namespace/:name").handler(authenticate).handler(pools::getPool);
+    router
+        .get("/v1/claims/:id")
+        .handler(authenticate)
+        .handler(this::requireReady)
+        .handler(this::getClaim);
+    router
+        .delete("/v1/claims/:id")
+        .handler(authenticate)
+        .handler(this::requireReady)
+        .handler(this::deleteClaim);
+    router
+        .get("/v1/pools")
+        .handler(authenticate)
+        .handler(this::requireReady)
+        .handler(pools::getPools);
+    router
+        .get("/v1/pools/:namespace/:name")
+        .handler(authenticate)
+        .handler(this::requireReady)
+        .handler(pools::getPool);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(api.registry()));
     router
         .get("/healthz")
@@ -161,6 +178,26 @@ public final class ClaimRoutes {
   }
 
   // ---------------------------------------------------------------- claims
+
+  /**
+   * A replica that does not serve (starting, stopping, or a standby without the Lease) answers 503
+   * with a retry hint: it holds no pools or claims, so a 404 would lie about a claim or pool that
+   * the leader has.
+   */
+  private void requireReady(RoutingContext rc) {
+    if (api.ready().getAsBoolean()) {
+      rc.next();
+    } else {
+      HttpErrors.write(
+          rc.response(),
+          503,
+          "not_ready",
+          null,
+          "this replica is not serving (starting, stopping, or standing by for the leader's Lease);"
+              + " retry",
+          1_000);
+    }
+  }
 
   private void postClaim(RoutingContext rc) {
     HttpServerResponse response = rc.response();

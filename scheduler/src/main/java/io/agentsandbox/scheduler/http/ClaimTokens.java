@@ -48,7 +48,7 @@ public final class ClaimTokens {
    * @throws IllegalStateException when the file cannot be read or written, or is not a 32-byte key
    */
   public static ClaimTokens persistent(Path file) {
-    return new ClaimTokens(persistentKey(file, "claim token key", 32));
+    return new ClaimTokens(persistentKey(file, "claim token key", 32, true));
   }
 
   /**
@@ -56,10 +56,11 @@ public final class ClaimTokens {
    * once (temp file created 0600, fsync, atomic rename). Blocking file I/O: call at start-up only.
    *
    * @param what the key's name in error messages
-   * @param minBytes shortest key accepted when the file exists; 32 means exactly 32
-   * @throws IllegalStateException when the file cannot be read or written, or is too short
+   * @param minBytes shortest key accepted when the file exists
+   * @param exact whether the key must be exactly {@code minBytes} long (else at least)
+   * @throws IllegalStateException when the file cannot be read or written, or has the wrong length
    */
-  public static byte[] persistentKey(Path file, String what, int minBytes) {
+  public static byte[] persistentKey(Path file, String what, int minBytes, boolean exact) {
     try {
       if (!Files.exists(file)) {
         byte[] secret = new byte[32];
@@ -76,13 +77,16 @@ public final class ClaimTokens {
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
       }
       byte[] secret = Files.readAllBytes(file);
-      if (minBytes == 32 ? secret.length != 32 : secret.length < minBytes)
+      if (exact ? secret.length != minBytes : secret.length < minBytes)
         throw new IllegalStateException(
             what
                 + " "
                 + file
-                + (minBytes == 32 ? " is not 32 bytes" : " has fewer than " + minBytes + " bytes")
-                + "; delete it to draw a new one");
+                + (exact ? " is not " : " has fewer than ")
+                + minBytes
+                + " bytes ("
+                + secret.length
+                + "); delete it to draw a new one");
       return secret;
     } catch (IOException e) {
       throw new IllegalStateException("cannot use " + what + " " + file + ": " + e.getMessage(), e);
