@@ -23,7 +23,9 @@ import java.util.stream.Stream;
  * fabric8 calls in k8s-adapter's main sources, then compares it with the rules of the rendered
  * chart's controller ClusterRole: a permission the code needs and the chart lacks fails (the
  * controller would get 403), and so does one the chart grants and no code uses (not least
- * privilege). The leader-election Role must be exactly a Lease lock's get/create/update.
+ * privilege). The leader-election Role must be exactly a Lease lock's get/create/update/patch
+ * (fabric8's LeaderElector renews and releases its Lease with a PATCH: the 403 that a chart without
+ * it got was first seen when the chart ran for real, in HelmInstallE2E).
  *
  * <p>How calls are read (fail-closed: a {@code <client>.} call it cannot classify fails the check
  * and says where, so a new kind of call cannot slip past):
@@ -40,6 +42,8 @@ import java.util.stream.Stream;
  *       {@code updateStatus()/patchStatus(}/{@code editStatus(} and {@code subresource("status").patch(}
  *       forms on {@code <resource>/status};
  *       a chain passed to a helper method gets the verbs the helper calls on its parameter;
+ *   <li>{@code MergePatch.apply(client, X.class, ns, name, sub, body)} = patch on X (sub null) or
+ *       X/sub (a string literal);
  *   <li>an owner reference built with {@code blockOwnerDeletion(true)} for type X needs {@code
  *       update} on {@code X/finalizers} (the OwnerReferencesPermissionEnforcement admission plugin).
  * </ul>
@@ -161,10 +165,12 @@ public class RbacCoverageCheck {
       String file = e.getKey();
       String code = e.getValue();
       if (isOptionalSource(file)) continue; // its grant is rendered only with its feature: see OPTIONAL
+      if (file.endsWith("client/MergePatch.java")) continue; // read at its call sites: mergePatches
       Set<String> clients = new TreeSet<>();
       Matcher cv = clientVar.matcher(code);
       while (cv.find()) clients.add(cv.group(1));
       ownerFinalizers(file, code);
+      mergePatches(file, code);
       if (clients.isEmpty()) continue;
       String callRe = "\\b(?:this\\.)?(" + String.join("|", clients) + ")\\.";
       List<String> statements = statements(code);
@@ -204,6 +210,27 @@ public class RbacCoverageCheck {
           for (String t : targets) for (String v : verbs) add(t, v, where);
         }
       }
+    }
+  }
+
+  /**
+   * {@code MergePatch.apply(client, X.class, ns, name, sub, body)}: one PATCH on X, or on X/sub when
+   * sub is a string literal (null: the object itself); anything else fails the check.
+   */
+  void mergePatches(String file, String code) {
+    if (file.endsWith("MergePatch.java")) return;
+    Matcher m = Pattern.compile("\\bMergePatch\\.apply\\(([^;]*?)\\)\\s*;").matcher(code);
+    while (m.find()) {
+      String where = file + ": MergePatch.apply(" + m.group(1).replaceAll("\\s+", " ") + ")";
+      String[] args = m.group(1).split(",");
+      Matcher type = Pattern.compile("^\\s*(\\w+)\\.class\\s*$").matcher(args.length > 4 ? args[1] : "");
+      String sub = args.length > 4 ? args[4].trim() : "";
+      String r = type.find() ? typeResource(type.group(1)) : null;
+      if (r == null || !(sub.equals("null") || sub.matches("\"\\w+\""))) {
+        problems.add("cannot tell which resource this merge patch writes (X.class, then a literal subresource or null): " + where);
+        continue;
+      }
+      add(sub.equals("null") ? r : r + "/" + sub.substring(1, sub.length() - 1), "patch", where);
     }
   }
 
@@ -391,10 +418,10 @@ public class RbacCoverageCheck {
         }
       }
     }
-    // leader election: exactly a Lease lock (get, create, update) and nothing else in Roles
+    // leader election: exactly a Lease lock (get, create, update, patch) and nothing else in Roles
     if (roles > 0) {
-      Map<String, Set<String>> want = Map.of("coordination.k8s.io|leases", Set.of("create", "get", "update"));
-      if (!lease.equals(want)) problems.add("the namespaced Role must be exactly leases get/create/update (leader election), found " + lease);
+      Map<String, Set<String>> want = Map.of("coordination.k8s.io|leases", Set.of("create", "get", "update", "patch"));
+      if (!lease.equals(want)) problems.add("the namespaced Role must be exactly leases get/create/update/patch (leader election), found " + lease);
     }
     if (problems.isEmpty()) {
       System.out.println("OK: the chart's ClusterRole grants exactly these" + (roles > 0 ? "; the Role exactly a Lease lock" : ""));

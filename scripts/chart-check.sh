@@ -5,7 +5,9 @@
 #   2. the chart's CRDs identical to the generated crds/*.yaml (scripts/sync-chart-crds.sh --check);
 #   3. helm lint --strict with default values and with ci/all-enabled-values.yaml; a typo in a
 #      value must be rejected by values.schema.json;
-#   4. helm template of both;
+#   4. helm template of both; 4b. Chart.yaml's version and appVersion equal the project's, the
+#      rendered install manifest charts/install.yaml matches the chart (scripts/render-install.sh
+#      --check), `helm package` writes scheduler/target/agent-sandbox-<version>.tgz;
 #   5. RBAC: the controller ClusterRole grants exactly what k8s-adapter's code calls
 #      (scripts/RbacCoverageCheck.java), plus a self-test that a missing verb is caught;
 #   6. a real kube-apiserver v1.20.2 + etcd (cached binaries from scripts/kube-apiserver-build.sh)
@@ -47,10 +49,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Below Linux's ephemeral range (32768-60999): a port that the API server's own connections to
+# etcd hold as their local end cannot be bound, though nothing listens on it.
 free_port() {
   local p
   for _ in $(seq 100); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((20000 + RANDOM % 12000))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
   done
   fail "no free loopback port found"
@@ -77,6 +81,15 @@ step "4. helm template"
 "$HELM" template "$REL" "$CHART" -n "$NS" -f "$CHART/ci/all-enabled-values.yaml" >"$WORK/all.yaml"
 grep -q "^kind: ServiceMonitor" "$WORK/all.yaml" && grep -q "^kind: PrometheusRule" "$WORK/all.yaml" \
   || fail "all-enabled values did not render the ServiceMonitor and PrometheusRule"
+
+step "4b. release artefacts: chart version in step with the project, install manifest, package"
+for f in version appVersion; do
+  v="$(sed -n "s/^$f: *\"\{0,1\}\([^\"]*\)\"\{0,1\}$/\1/p" "$CHART/Chart.yaml")"
+  [[ "$v" == "$VERSION" ]] || fail "Chart.yaml $f is '$v', the project's version is '$VERSION': keep them in step"
+done
+scripts/render-install.sh --check
+"$HELM" package "$CHART" -d scheduler/target >/dev/null
+[[ -f "scheduler/target/agent-sandbox-$VERSION.tgz" ]] || fail "helm package did not write scheduler/target/agent-sandbox-$VERSION.tgz"
 
 step "5. RBAC = what the controller code calls"
 RBAC=(java -cp "$JAR" scripts/RbacCoverageCheck.java k8s-adapter/src/main/java)

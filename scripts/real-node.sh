@@ -6,10 +6,14 @@
 # Debian files (no registry): localhost/busybox:e2e, localhost/pause:e2e, localhost/python:e2e, and
 # localhost/agent-sandbox-agent:<project version> (the in-sandbox agent's static binary, built by
 # `mvn -pl agent package` when agent/target has none). The host reaches pod IPs through rn-cni0's
-# address 10.88.0.1/24 (the router/executor -> agent on :8888); pods get no default route.
+# address 10.88.0.1/24 (the router/executor -> agent on :8888); pods get no default route, only a
+# route to the Service range, where the `kubernetes` Service (10.0.0.1:443) is DNATed to the API
+# server, so in-cluster clients work (ServiceAccount admission is on: pods get their token). No
+# cluster DNS, no other Service forwarding (`kubectl port-forward` reaches a Service's pod).
 #
 #   scripts/real-node.sh up       # ~25 s once the kube binaries are cached; prints the kubeconfig
 #   scripts/real-node.sh status
+#   scripts/real-node.sh import T.tar  # a docker-archive image (scripts/server-image.sh) into containerd
 #   scripts/real-node.sh down     # stops everything it started and restores the host
 #
 # Needs root on Debian bookworm. Kube binaries come from scripts/kube-apiserver-build.sh (built once
@@ -42,6 +46,8 @@ AGENT_BIN=${AGENT_BIN:-$ROOT/agent/target/agent-sandbox-agent}
 AGENT_VERSION=$(sed -n 's|^  <version>\(.*\)</version>|\1|p' "$ROOT/pom.xml" | head -1)
 AGENT_IMAGE=localhost/agent-sandbox-agent:$AGENT_VERSION
 BRIDGE_ADDR=10.88.0.1/24
+SERVICE_CIDR=10.0.0.0/24
+KUBERNETES_SERVICE_IP=10.0.0.1
 SYSCTLS="vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes net.ipv4.ip_forward"
 HOST_PATHS="/run/netns /run/containerd /var/lib/cni /var/log/pods /var/log/containers /etc/cni /opt/cni /var/lib/kubelet /var/lib/dockershim /etc/kubernetes /var/run/kubernetes"
 APT_PACKAGES="containerd runc containernetworking-plugins busybox-static runsc etcd-server gcc libc6-dev openssl python3 curl iproute2 iptables"
@@ -274,11 +280,13 @@ state = "$S"
     bin_dir = "/usr/lib/cni"
     conf_dir = "$E/cni"
 C
-  # bridge without a host address, gateway or masquerade: pods reach only each other
+  # bridge without a gateway or masquerade: pods reach each other, the host's bridge address, and
+  # (one route) the Service range, where only the `kubernetes` Service answers (see up)
   cat >"$E/cni/10-rn.conflist" <<N
 {"cniVersion": "0.4.0", "name": "rn-pods", "plugins": [
   {"type": "bridge", "bridge": "rn-cni0", "isGateway": false, "ipMasq": false,
-   "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.88.0.0/24"}]], "dataDir": "$D/cni-ipam"}},
+   "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.88.0.0/24"}]], "dataDir": "$D/cni-ipam",
+            "routes": [{"dst": "$SERVICE_CIDR", "gw": "${BRIDGE_ADDR%/*}"}]}},
   {"type": "loopback"}]}
 N
 }
@@ -338,6 +346,14 @@ up() {
   ip link add rn-cni0 type bridge
   ip addr add "$BRIDGE_ADDR" dev rn-cni0
   ip link set rn-cni0 up
+  # no kube-proxy: the one Service in-cluster clients need, `kubernetes` (10.0.0.1:443), is DNATed
+  # to the API server on loopback for traffic from the pods (route_localnet lets the bridge deliver
+  # to 127.0.0.1; the sysctl goes with the link, the chain is removed by `down`)
+  sysctl -q -w net.ipv4.conf.rn-cni0.route_localnet=1
+  iptables -t nat -N RN-SERVICES
+  iptables -t nat -A PREROUTING -i rn-cni0 -j RN-SERVICES
+  iptables -t nat -A RN-SERVICES -d "$KUBERNETES_SERVICE_IP/32" -p tcp --dport 443 \
+    -j DNAT --to-destination "127.0.0.1:$APISERVER_PORT"
 
   # containerd + images
   start_bg containerd containerd --config "$E/containerd.toml"
@@ -360,8 +376,8 @@ up() {
     --tls-cert-file="$P/apiserver.crt" --tls-private-key-file="$P/apiserver.key" \
     --client-ca-file="$P/ca.crt" --token-auth-file="$P/tokens.csv" --authorization-mode=Node,RBAC \
     --service-account-key-file="$P/sa.pub" --service-account-signing-key-file="$P/sa.key" \
-    --service-account-issuer=https://kubernetes.default.svc.cluster.local --service-cluster-ip-range=10.0.0.0/24 \
-    --disable-admission-plugins=ServiceAccount --enable-admission-plugins=NodeRestriction \
+    --service-account-issuer=https://kubernetes.default.svc.cluster.local --service-cluster-ip-range="$SERVICE_CIDR" \
+    --enable-admission-plugins=NodeRestriction \
     --kubelet-client-certificate="$P/kubelet-client.crt" --kubelet-client-key="$P/kubelet-client.key" \
     --kubelet-preferred-address-types=InternalIP --allow-privileged=true --profiling=false
   wait_for 90 apiserver "kube-apiserver /readyz" K get --raw /readyz
@@ -526,6 +542,18 @@ restore_iptables() {
   done <<<"$new"
 }
 
+# -------------------------------------------------------------------------------------- import
+
+import_images() { # docker-archive tarballs (scripts/server-image.sh) into the running node's containerd
+  is_up && alive containerd || die "the node is not up ('$0 up' first)"
+  [ $# -gt 0 ] || die "usage: $0 import IMAGE.tar..."
+  local t
+  for t in "$@"; do
+    [ -f "$t" ] || die "no such image tarball: $t"
+    ctr --address "$S/containerd.sock" -n k8s.io images import "$t" >&2 || die "ctr images import $t failed"
+  done
+}
+
 # -------------------------------------------------------------------------------------- status
 
 status() {
@@ -547,5 +575,6 @@ case "${1:-}" in
   down) down ;;
   status) status ;;
   images) build_images ;;   # only the local image tarballs (cached in $REAL_NODE_DIR/img)
-  *) echo "usage: $0 {up|down|status|images}" >&2; exit 2 ;;
+  import) shift; import_images "$@" ;;
+  *) echo "usage: $0 {up|down|status|images|import IMAGE.tar...}" >&2; exit 2 ;;
 esac

@@ -1,14 +1,25 @@
 #!/usr/bin/env python3
 """Writes a docker-archive (docker save format) tarball from a directory, for `ctr images import`.
 
-usage: mkimage.py ROOTFS_DIR NAME:TAG OUT.tar CMD...
+usage: mkimage.py [--config JSON] ROOTFS_DIR NAME:TAG OUT.tar CMD...
 
-One layer, files owned by root, mtimes zeroed (the same directory gives the same image id).
-Used by scripts/real-node.sh: the real node has no registry; pods use imagePullPolicy: Never.
+One layer, files owned by root unless --config names "owners" (path prefix -> uid:gid), mtimes
+zeroed (the same directory gives the same image id). --config JSON is merged into the image's
+config: Entrypoint, Env (a list, replaces the default PATH), User, WorkingDir, ExposedPorts.
+Used by scripts/real-node.sh (the real node has no registry; pods use imagePullPolicy: Never) and
+scripts/server-image.sh (the server's image, loadable with `docker load` or `ctr images import`).
 """
 import hashlib, io, json, os, sys, tarfile
 
-rootfs, ref, out, cmd = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+args = sys.argv[1:]
+extra = {}
+if args and args[0] == "--config":
+    extra = json.loads(args[1])
+    args = args[2:]
+if len(args) < 3:
+    sys.exit(__doc__)
+rootfs, ref, out, cmd = args[0], args[1], args[2], args[3:]
+owners = extra.pop("owners", {})
 buf = io.BytesIO()
 with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
     for dirpath, dirnames, filenames in os.walk(rootfs):
@@ -17,6 +28,9 @@ with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
             p = os.path.join(dirpath, n)
             ti = t.gettarinfo(p, arcname=os.path.relpath(p, rootfs))
             ti.uid = ti.gid = 0
+            for prefix, ids in owners.items():
+                if ti.name == prefix or ti.name.startswith(prefix + "/"):
+                    ti.uid, ti.gid = (int(x) for x in ids.split(":"))
             ti.uname = ti.gname = ""
             ti.mtime = 0
             if ti.isreg():
@@ -26,8 +40,11 @@ with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
                 t.addfile(ti)
 layer = buf.getvalue()
 diff = hashlib.sha256(layer).hexdigest()
-cfg = json.dumps({"architecture": "amd64", "os": "linux",
-                  "config": {"Cmd": cmd, "Env": ["PATH=/bin:/usr/bin:/sbin:/usr/sbin"], "WorkingDir": "/"},
+config = {"Env": ["PATH=/bin:/usr/bin:/sbin:/usr/sbin"], "WorkingDir": "/"}
+if cmd:
+    config["Cmd"] = cmd
+config.update(extra)
+cfg = json.dumps({"architecture": "amd64", "os": "linux", "config": config,
                   "rootfs": {"type": "layers", "diff_ids": ["sha256:" + diff]}}, sort_keys=True).encode()
 cdig = hashlib.sha256(cfg).hexdigest()
 man = json.dumps([{"Config": cdig + ".json", "RepoTags": [ref], "Layers": [diff + "/layer.tar"]}]).encode()

@@ -66,7 +66,7 @@ class ControllerCrashE2E {
                 () ->
                     c.resources(SandboxClaim.class)
                         .inNamespace(ns)
-                        .resource(claim(ns, name, "crash"))
+                        .resource(waiting(claim(ns, name, "crash")))
                         .create()));
       }
       // kill -9 as soon as the first claim is bound: the others are queued, being bound or not yet
@@ -127,5 +127,14 @@ class ControllerCrashE2E {
                           && podReady(p)
                           && GVISOR.equals(p.getSpec().getRuntimeClassName());
                     }));
+  }
+
+  /** The claim waits (up to 120 s) for a warm member rather than starting cold at once. */
+  private static SandboxClaim waiting(SandboxClaim claim) {
+    claim
+        .getMetadata()
+        .setAnnotations(
+            java.util.Map.of(io.agentsandbox.k8s.crd.AgentSandboxAnnotations.WAIT_MS, "120000"));
+    return claim;
   }
 }

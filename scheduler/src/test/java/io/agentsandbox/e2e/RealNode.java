@@ -236,6 +236,9 @@ public final class RealNode {
               && "True".equals(status(last[0].getStatus().getConditions(), "Ready"));
         },
         () -> String.valueOf(last[0] == null ? null : last[0].getStatus()));
+    // the adoption of the Sandbox follows the binding, off the claim's critical path
+    io.agentsandbox.k8s.testing.ClusterFixtures.awaitAdopted(
+        c, ns, last[0].getStatus().getSandbox().getName(), last[0].getMetadata().getUid());
     return last[0];
   }
 
