@@ -75,11 +75,15 @@ public final class BareEndpoint implements AutoCloseable {
                 if (req.method() == HttpMethod.DELETE) {
                   req.response().setStatusCode(204).end();
                 } else {
-                  req.response()
-                      .setStatusCode(201)
-                      .putHeader("content-type", "application/json")
-                      .putHeader("Location", LOCATION)
-                      .end(CLAIM_BODY);
+                  // Reads the body, as the claim API must, then answers.
+                  req.body()
+                      .onSuccess(
+                          body ->
+                              req.response()
+                                  .setStatusCode(201)
+                                  .putHeader("content-type", "application/json")
+                                  .putHeader("Location", LOCATION)
+                                  .end(CLAIM_BODY));
                 }
               })
           .listen();
@@ -87,11 +91,35 @@ public final class BareEndpoint implements AutoCloseable {
   }
 
   /**
+   * Runs the bare endpoint in a process of its own, for load tools outside the JVM ({@code
+   * benchmarks/http-vs-bare.sh}): {@code BareEndpoint <instances> [port]} prints {@code PORT <n>}
+   * once listening and stops when its standard input closes.
+   */
+  public static void main(String[] args) throws Exception {
+    if (args.length < 1 || args.length > 2) {
+      System.err.println("usage: BareEndpoint <verticle instances> [port, 0 = free]");
+      System.exit(2);
+    }
+    try (BareEndpoint bare =
+        start(Integer.parseInt(args[0]), args.length > 1 ? Integer.parseInt(args[1]) : 0)) {
+      System.out.println("PORT " + bare.port());
+      System.out.flush();
+      while (System.in.read() >= 0) {
+        // until EOF
+      }
+    }
+  }
+
+  /**
    * Starts on 127.0.0.1 with {@code instances} verticles on a free port. Blocks until listening.
    */
   public static BareEndpoint start(int instances) throws Exception {
+    return start(instances, 0);
+  }
+
+  private static BareEndpoint start(int instances, int wantedPort) throws Exception {
     Vertx vertx = Vertx.vertx();
-    int port = freePort();
+    int port = wantedPort == 0 ? freePort() : wantedPort;
     try {
       vertx
           .deployVerticle(
