@@ -23,7 +23,6 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.io.IOException;
@@ -33,7 +32,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -130,12 +128,7 @@ public final class SchedulerServer {
         Vertx.builder()
             .with(
                 new VertxOptions()
-                    .setMetricsOptions(
-                        // No per-request HTTP server meters (a timer and tags per request on the
-                        // claim path): the shards count claims by outcome and latency instead.
-                        new MicrometerMetricsOptions()
-                            .setEnabled(true)
-                            .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)))
+                    .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
             .withMetrics(new MicrometerMetricsFactory(registry))
             .build();
     Backend backend;
@@ -217,10 +210,9 @@ public final class SchedulerServer {
             context.local().execOutputLimitBytes(),
             backend.provisioner(),
             context.agentLocator() != null ? context.agentLocator() : backend.agentLocator());
-    AtomicInteger instances = new AtomicInteger();
     return vertx
         .deployVerticle(
-            () -> new HttpVerticle(api, security, auth, instances.getAndIncrement()),
+            () -> new HttpVerticle(api, security, auth),
             new DeploymentOptions().setInstances(cfg.httpInstances()))
         .map(
             id -> {

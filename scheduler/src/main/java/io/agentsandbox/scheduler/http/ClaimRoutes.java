@@ -5,7 +5,6 @@ import io.agentsandbox.core.model.ClaimRequest;
 import io.agentsandbox.core.model.RejectReason;
 import io.agentsandbox.scheduler.shard.ShardCommand;
 import io.agentsandbox.scheduler.shard.ShardProxy;
-import io.agentsandbox.scheduler.shard.ShardRouter;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -20,6 +19,7 @@ import io.vertx.ext.web.handler.SecurityPolicyHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.io.IOException;
 import java.io.InputStream;
+import java.security.SecureRandom;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +36,7 @@ public final class ClaimRoutes {
 
   private final ApiContext api;
   private final ClaimJsonCodec codec;
-  private final ShardRouter.IdBytes idBytes = ShardRouter.IdBytes.create();
+  private final SecureRandom random = new SecureRandom();
   private final Buffer openApi;
   private final ApiIdentity identity;
   private final PoolRoutes pools;
@@ -235,7 +235,7 @@ public final class ClaimRoutes {
       }
       int k = api.router().shardOf(decoded.pool());
       shard = api.shards().get(k);
-      claimId = api.router().newClaimId(k, idBytes);
+      claimId = api.router().newClaimId(k, random);
       request =
           new ClaimRequest(
               claimId,

@@ -1,9 +1,7 @@
 package io.agentsandbox.scheduler.http;
 
 import io.agentsandbox.scheduler.SecurityConfig;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -33,7 +31,6 @@ public final class HttpVerticle extends VerticleBase {
   private final ApiContext api;
   private final SecurityConfig security;
   private final ApiAuth auth;
-  private final int instance;
   private HttpServer server;
   private io.agentsandbox.scheduler.router.SandboxRouter sandboxRouter;
   // Event loop only
@@ -44,20 +41,9 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   public HttpVerticle(ApiContext api, SecurityConfig security, ApiAuth auth) {
-    this(api, security, auth, -1);
-  }
-
-  /**
-   * @param instance this verticle's number among the server's HTTP verticles: it listens from the
-   *     event loop of shard {@code instance % shards}, so the connections it accepts are served on
-   *     that shard's thread and a claim for one of its pools takes the same-thread shortcut (no hop
-   *     to the shard and back); -1 listens from the verticle's own loop
-   */
-  public HttpVerticle(ApiContext api, SecurityConfig security, ApiAuth auth, int instance) {
     this.api = api;
     this.security = security;
     this.auth = auth;
-    this.instance = instance;
   }
 
   @Override
@@ -100,27 +86,13 @@ public final class HttpVerticle extends VerticleBase {
                       // itself.
                       .webSocketHandshakeHandler(handshake -> handshake.reject(400))
                       .requestHandler(req -> onRequest(req, router, readTimeoutMs));
-              Context shardLoop =
-                  instance < 0 || api.shards().isEmpty()
-                      ? null
-                      : api.shards().get(instance % api.shards().size()).loop();
-              if (shardLoop == null) return server.listen();
-              // The server's connections live on the context it listens from.
-              Promise<HttpServer> listening = Promise.promise();
-              shardLoop.runOnContext(x -> server.listen().onComplete(listening));
-              return listening.future();
+              return server.listen();
             })
         .onSuccess(
             s -> {
               if (security.tlsEnabled())
                 vertx.setPeriodic(security.reloadIntervalMs(), id -> checkTls());
             });
-  }
-
-  @Override
-  public Future<?> stop() {
-    // Listened from a shard's context, the server is not closed with this deployment by itself.
-    return server == null ? Future.succeededFuture() : server.close();
   }
 
   /**

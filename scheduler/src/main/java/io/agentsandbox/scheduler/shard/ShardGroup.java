@@ -11,11 +11,8 @@ import io.agentsandbox.core.port.SandboxProvisioner;
 import io.agentsandbox.core.port.SchedulerMetrics;
 import io.agentsandbox.warmpool.SizingPolicy;
 import io.agentsandbox.warmpool.WarmPoolPolicy;
-import io.netty.channel.EventLoop;
-import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
@@ -63,17 +60,8 @@ public final class ShardGroup {
         new PoolShard.Options(
             settings.sizing(), settings.budgets(), bindingStore, settings.maxWaitingPerShard());
     List<ShardProxy> proxies = new ArrayList<>();
-    VertxInternal vx = (VertxInternal) vertx;
-    List<EventLoop> loops = new ArrayList<>();
-    for (EventExecutor e : vx.nettyEventLoopGroup()) loops.add((EventLoop) e);
     for (int k = 0; k < settings.shards(); k++) {
-      // Shard k on event loop k: the HTTP verticles listen from these contexts (HttpVerticle), so
-      // a claim for a pool of the shard it arrives on never leaves its thread.
-      ContextInternal ctx =
-          vx.contextBuilder()
-              .withThreadingModel(ThreadingModel.EVENT_LOOP)
-              .withEventLoop(loops.get(k % loops.size()))
-              .build();
+      ContextInternal ctx = ((VertxInternal) vertx).createEventLoopContext();
       Executor onShardLoop = task -> ctx.runOnContext(v -> task.run());
       PoolShard shard =
           new PoolShard(
@@ -88,7 +76,7 @@ public final class ShardGroup {
               options);
       long tickMs = settings.tickMs();
       ctx.runOnContext(v -> vertx.setPeriodic(tickMs, id -> shard.onTick(clock.nanoTime())));
-      proxies.add(new ShardProxy(shard, ctx));
+      proxies.add(new ShardProxy(shard));
     }
     return new ShardGroup(proxies);
   }

@@ -1,7 +1,6 @@
 package io.agentsandbox.scheduler.shard;
 
 import io.agentsandbox.core.model.ClaimTicket;
-import io.vertx.core.Context;
 
 /**
  * The caller's side of one shard: the only way other threads reach it. Any thread.
@@ -11,26 +10,9 @@ import io.vertx.core.Context;
  */
 public final class ShardProxy {
   private final PoolShard shard;
-  private final Context loop;
 
-  /** A shard reached only through its inbox and the same-thread shortcut (tests, benchmarks). */
   public ShardProxy(PoolShard shard) {
-    this(shard, null);
-  }
-
-  /**
-   * @param loop the event-loop context the shard runs on: HTTP servers that listen from it serve
-   *     their connections on the shard's own thread, so claims for its pools take the same-thread
-   *     shortcut
-   */
-  public ShardProxy(PoolShard shard, Context loop) {
     this.shard = shard;
-    this.loop = loop;
-  }
-
-  /** The shard's event-loop context, or null when it was built without one. */
-  public Context loop() {
-    return loop;
   }
 
   public int index() {
