@@ -6,9 +6,11 @@ import io.agentsandbox.scheduler.cli.EnvDefaults;
 import io.agentsandbox.scheduler.cli.KubernetesOptions;
 import io.agentsandbox.scheduler.cli.LimitOptions;
 import io.agentsandbox.scheduler.cli.LocalBackendOptions;
+import io.agentsandbox.scheduler.cli.LogOptions;
 import io.agentsandbox.scheduler.cli.PoolOptions;
 import io.agentsandbox.scheduler.cli.SecurityOptions;
 import io.agentsandbox.scheduler.cli.ServerOptions;
+import io.agentsandbox.scheduler.logging.LogSetup;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -71,6 +73,12 @@ import picocli.CommandLine.Mixin;
       "  tokenreview,token  the tokens file first, then TokenReview.",
       "  none               anyone reaching the port may claim as any tenant.",
       "",
+      "Logs (--log-format, --log-level, --log-rate-limit): one line per claim decision",
+      "on logger io.agentsandbox.claims (alias claims), sandbox lifecycle on",
+      "io.agentsandbox.sandboxes, the audit trail (refused calls, exec, file writes,",
+      "token reloads) on io.agentsandbox.audit, API write conflicts on",
+      "io.agentsandbox.conflicts. Example: --log-format json --log-level INFO,claims=WARN",
+      "",
       "Runtime-class maps (--create-concurrency, --create-rate, --lead-time-seed,",
       "--simulated-latency) are class=number,...: 'default' = unset class,",
       "'kata' = any Kata class, '*' = any other.",
@@ -96,6 +104,7 @@ public final class Main implements Callable<Integer> {
   @Mixin LocalBackendOptions local;
   @Mixin KubernetesOptions kubernetes;
   @Mixin SecurityOptions security;
+  @Mixin LogOptions logging;
 
   /** The configuration these flags describe, not yet concluded. */
   ServerContext toContext() {
@@ -149,6 +158,7 @@ public final class Main implements Callable<Integer> {
   public Integer call() throws Exception {
     ServerContext context;
     try {
+      logging.apply();
       context = toContext().conclude();
     } catch (IllegalArgumentException e) {
       System.err.println("invalid configuration: " + e.getMessage());
@@ -162,6 +172,7 @@ public final class Main implements Callable<Integer> {
       System.err.println(
           "start-up failed: " + (cause.getMessage() == null ? cause : cause.getMessage()));
       LOG.debug("start-up failure", cause);
+      LogSetup.flush();
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
@@ -172,6 +183,7 @@ public final class Main implements Callable<Integer> {
             cause -> {
               // Stop at once, without the shutdown hook: another replica may already serve.
               LOG.error("fatal: {}; exiting", cause.getMessage(), cause);
+              LogSetup.flush();
               Runtime.getRuntime().halt(1);
             });
     stopped.await();
@@ -185,6 +197,8 @@ public final class Main implements Callable<Integer> {
     } catch (Exception e) {
       LOG.warn("shutdown did not finish cleanly: {}", e.toString());
     }
+    LOG.info("stopped");
+    LogSetup.flush();
     stopped.countDown();
   }
 

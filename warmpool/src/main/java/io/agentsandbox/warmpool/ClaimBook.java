@@ -99,10 +99,12 @@ final class ClaimBook {
       member.coldFor = parked;
       roster.coldStartsChanged(+1);
       park(parked);
+      actions.claimWaiting(ticket, true);
       pool.createSandbox(member);
     } else {
       ParkedClaim parked = new ParkedClaim(ticket, nowNs, null);
       park(parked);
+      actions.claimWaiting(ticket, false);
       pending.add(parked);
       pool.replenish(nowNs);
     }
@@ -190,7 +192,7 @@ final class ClaimBook {
   ClaimOutcome reject(ClaimTicket ticket, RejectReason reason, String message, long retryAfterMs) {
     ClaimOutcome.Rejected rejected = new ClaimOutcome.Rejected(reason, message, retryAfterMs);
     metrics.claimRejected(reason);
-    ticket.complete(rejected);
+    actions.claimRejected(ticket, rejected);
     return rejected;
   }
 
@@ -227,6 +229,7 @@ final class ClaimBook {
       ttlDeadlines.remove(member);
       tenants.add(member.claim.tenant(), -1);
       metrics.claimReleased(false);
+      actions.claimReleased(member.claim, member.assignment, false, nowNs);
       actions.claimEnded(member.claim.claimId());
       pool.deleteMember(member);
       pool.replenish(nowNs);
@@ -285,6 +288,7 @@ final class ClaimBook {
       claimed.remove(expired.claim.claimId());
       tenants.add(expired.claim.tenant(), -1);
       metrics.claimReleased(true);
+      actions.claimReleased(expired.claim, expired.assignment, true, nowNs);
       actions.claimEnded(expired.claim.claimId());
       pool.deleteMember(expired);
     }

@@ -1,6 +1,7 @@
 package io.agentsandbox.warmpool;
 
 import io.agentsandbox.core.model.ClaimOutcome;
+import io.agentsandbox.core.model.ClaimRequest;
 import io.agentsandbox.core.model.ClaimTicket;
 import io.agentsandbox.core.model.PoolKey;
 import io.agentsandbox.core.model.SandboxBlueprint;
@@ -26,6 +27,27 @@ public interface PoolActions {
   default void bindingMade(ClaimTicket ticket, ClaimOutcome.Assigned assigned) {
     ticket.complete(assigned);
   }
+
+  /**
+   * A claim is turned away: the owner completes the ticket with {@code rejected} (the default does
+   * it at once; an owner may log the decision first).
+   */
+  default void claimRejected(ClaimTicket ticket, ClaimOutcome.Rejected rejected) {
+    ticket.complete(rejected);
+  }
+
+  /**
+   * A claim found no ready sandbox and waits: for the next warm one, or for the sandbox started for
+   * it ({@code cold}). Its outcome follows as a binding or a rejection.
+   */
+  default void claimWaiting(ClaimTicket ticket, boolean cold) {}
+
+  /**
+   * A bound claim ended: released by its holder, or by its TTL ({@code byTtl}). Called before
+   * {@link #claimEnded}; its sandbox is being deleted.
+   */
+  default void claimReleased(
+      ClaimRequest claim, ClaimOutcome.Assigned assignment, boolean byTtl, long nowNs) {}
 
   /** A claim this pool admitted has ended (released, expired or cancelled). */
   default void claimEnded(String claimId) {}

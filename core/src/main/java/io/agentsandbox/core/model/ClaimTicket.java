@@ -26,6 +26,14 @@ public abstract class ClaimTicket {
     return request;
   }
 
+  /**
+   * The W3C trace id (32 hex) the claim carried, or null; kept in the claim's log lines. Fixed at
+   * construction by subclasses that know one.
+   */
+  public String traceId() {
+    return null;
+  }
+
   /** True once an outcome has been handed back. Owner thread only. */
   public final boolean isCompleted() {
     return completed;

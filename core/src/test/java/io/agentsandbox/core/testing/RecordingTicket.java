@@ -12,9 +12,21 @@ public final class RecordingTicket extends ClaimTicket {
   private final AtomicInteger completions = new AtomicInteger();
   private final CountDownLatch done = new CountDownLatch(1);
   private volatile ClaimOutcome outcome;
+  private final String traceId;
 
   public RecordingTicket(ClaimRequest request) {
+    this(request, null);
+  }
+
+  /** A ticket whose claim carried the W3C trace id {@code traceId}. */
+  public RecordingTicket(ClaimRequest request, String traceId) {
     super(request);
+    this.traceId = traceId;
+  }
+
+  @Override
+  public String traceId() {
+    return traceId;
   }
 
   @Override

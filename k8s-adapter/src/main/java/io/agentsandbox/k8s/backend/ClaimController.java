@@ -1,6 +1,7 @@
 package io.agentsandbox.k8s.backend;
 
 import io.agentsandbox.core.internal.DaemonThreads;
+import io.agentsandbox.core.logging.TraceParent;
 import io.agentsandbox.core.model.ClaimOutcome;
 import io.agentsandbox.core.model.ClaimRequest;
 import io.agentsandbox.core.model.ClaimTicket;
@@ -425,11 +426,19 @@ final class ClaimController implements Bindings.Listener, AutoCloseable {
   private final class Ticket extends ClaimTicket {
     private final SandboxClaim claim;
     private final boolean coldWhenEmpty;
+    private final String traceId;
 
     Ticket(ClaimRequest request, SandboxClaim claim, boolean coldWhenEmpty) {
       super(request);
       this.claim = claim;
       this.coldWhenEmpty = coldWhenEmpty;
+      this.traceId =
+          TraceParent.traceId(ClaimRequests.annotations(claim).get(TraceParent.ANNOTATION));
+    }
+
+    @Override
+    public String traceId() {
+      return traceId;
     }
 
     @Override

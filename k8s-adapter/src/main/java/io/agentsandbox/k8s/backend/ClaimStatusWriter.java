@@ -2,6 +2,7 @@ package io.agentsandbox.k8s.backend;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentsandbox.k8s.client.MergePatch;
+import io.agentsandbox.k8s.client.WriteLog;
 import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.SandboxClaim;
 import io.agentsandbox.k8s.crd.SandboxConditions;
@@ -13,8 +14,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Writes {@code SandboxClaim} status with JSON merge patches on the status subresource: the bound
@@ -23,8 +22,6 @@ import org.slf4j.LoggerFactory;
  * (call it on an I/O thread, never on an event loop).
  */
 final class ClaimStatusWriter {
-
-  private static final Logger LOG = LoggerFactory.getLogger(ClaimStatusWriter.class);
 
   private final KubernetesClient client;
   private final Clock clock;
@@ -86,7 +83,11 @@ final class ClaimStatusWriter {
           c.getMetadata().getName(),
           Map.of("conditions", List.of(cond)));
     } catch (KubernetesClientException e) {
-      LOG.debug("claim {}: status write failed: {}", c.getMetadata().getName(), e.getMessage());
+      WriteLog.retried(
+          "SandboxClaim",
+          c.getMetadata().getNamespace() + "/" + c.getMetadata().getName(),
+          e,
+          "the next informer event or resync");
     }
   }
 

@@ -2,6 +2,7 @@ package io.agentsandbox.k8s.backend;
 
 import io.agentsandbox.core.model.PoolKey;
 import io.agentsandbox.k8s.client.MergePatch;
+import io.agentsandbox.k8s.client.WriteLog;
 import io.agentsandbox.k8s.crd.SandboxWarmPool;
 import io.agentsandbox.k8s.crd.UpstreamKeys;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -9,8 +10,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Writes a pool's status (replicas, readyReplicas, selector, runtimeClassName, observedGeneration)
@@ -18,8 +17,6 @@ import org.slf4j.LoggerFactory;
  * returns at once.
  */
 final class PoolStatusWriter {
-
-  private static final Logger LOG = LoggerFactory.getLogger(PoolStatusWriter.class);
 
   private final KubernetesClient client;
   private final ClaimStatusWriter json;
@@ -52,7 +49,7 @@ final class PoolStatusWriter {
                     client, SandboxWarmPool.class, key.namespace(), key.name(), "status", body);
               } catch (KubernetesClientException e) {
                 last.remove(key, body);
-                LOG.debug("pool {}: status write failed: {}", key, e.getMessage());
+                WriteLog.retried("SandboxWarmPool", key.toString(), e, "the next status change");
               }
             });
     if (!queued) last.remove(key, body);

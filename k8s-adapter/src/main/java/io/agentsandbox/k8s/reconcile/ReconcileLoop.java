@@ -1,6 +1,7 @@
 package io.agentsandbox.k8s.reconcile;
 
 import io.agentsandbox.core.internal.DaemonThreads;
+import io.agentsandbox.k8s.client.WriteLog;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -99,7 +100,7 @@ final class ReconcileLoop implements AutoCloseable {
       } catch (KubernetesClientException e) {
         errors.incrementAndGet();
         if (e.getCode() == 409) {
-          log.debug("{} {}: conflict, requeued", name, key);
+          WriteLog.retried(name, key, e, "requeued with backoff");
         } else {
           log.warn("{} {}: reconcile failed, retrying: {}", name, key, e.getMessage());
           errorSink.accept(key, e);

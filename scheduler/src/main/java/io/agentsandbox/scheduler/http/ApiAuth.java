@@ -1,6 +1,7 @@
 package io.agentsandbox.scheduler.http;
 
 import io.agentsandbox.core.port.TokenVerifier;
+import io.agentsandbox.scheduler.logging.AuditLog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -151,7 +152,7 @@ public final class ApiAuth {
       if (current != null && mtime.equals(current.mtime()) && size == current.size()) return false;
       Table next = read(file);
       table = next;
-      LOG.info("API tokens file {} changed: {} token(s) now", file, next.entries().size());
+      AuditLog.tokensReloaded(file.toString(), next.entries().size());
       return true;
     } catch (IOException | RuntimeException e) {
       LOG.warn(

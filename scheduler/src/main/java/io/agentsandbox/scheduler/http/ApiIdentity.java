@@ -1,6 +1,8 @@
 package io.agentsandbox.scheduler.http;
 
 import io.agentsandbox.core.port.TokenVerifier;
+import io.agentsandbox.scheduler.logging.AuditLog;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.ext.web.RoutingContext;
@@ -68,6 +70,7 @@ final class ApiIdentity {
     String header = rc.request().getHeader("Authorization");
     HttpServerResponse response = rc.response();
     if (header == null || header.length() < 8 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      AuditLog.denied(rc.request(), 401, "no API token", null);
       response.putHeader("WWW-Authenticate", "Bearer realm=\"agent-sandbox\"");
       HttpErrors.write(
           response,
@@ -87,6 +90,7 @@ final class ApiIdentity {
     }
     TokenVerifier remote = auth.remote();
     if (remote == null || token.isEmpty() || token.length() > ApiAuth.MAX_TOKEN_CHARS * 8) {
+      AuditLog.denied(rc.request(), 401, "unknown API token", token);
       invalidToken(response, "invalid API token");
       return;
     }
@@ -110,6 +114,7 @@ final class ApiIdentity {
           } else if (verdict.isAuthenticated()) {
             then.accept(verdict.tenant());
           } else {
+            AuditLog.denied(rc.request(), 401, "TokenReview: " + verdict.reason(), token);
             invalidToken(response, verdict.reason());
           }
         });
@@ -129,9 +134,10 @@ final class ApiIdentity {
     return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
-  static void forbidTenant(HttpServerResponse response, String field, String identity) {
+  static void forbidTenant(HttpServerRequest request, String field, String identity) {
+    AuditLog.denied(request, 403, field + " names another tenant than the API token's", null);
     HttpErrors.write(
-        response,
+        request.response(),
         403,
         "tenant_mismatch",
         field,

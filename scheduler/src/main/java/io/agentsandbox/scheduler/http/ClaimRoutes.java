@@ -1,8 +1,11 @@
 package io.agentsandbox.scheduler.http;
 
+import io.agentsandbox.core.logging.TraceParent;
 import io.agentsandbox.core.model.ClaimOutcome;
 import io.agentsandbox.core.model.ClaimRequest;
 import io.agentsandbox.core.model.RejectReason;
+import io.agentsandbox.scheduler.logging.AuditLog;
+import io.agentsandbox.scheduler.logging.ClaimLog;
 import io.agentsandbox.scheduler.shard.ShardCommand;
 import io.agentsandbox.scheduler.shard.ShardProxy;
 import io.vertx.core.Promise;
@@ -220,7 +223,7 @@ public final class ClaimRoutes {
         // The tenant is the API token's: a header or body naming another one is refused, not
         // obeyed.
         if (headerTenant != null && !headerTenant.equals(identity)) {
-          ApiIdentity.forbidTenant(response, "X-Tenant", identity);
+          ApiIdentity.forbidTenant(rc.request(), "X-Tenant", identity);
           return;
         }
         headerTenant = identity;
@@ -230,7 +233,7 @@ public final class ClaimRoutes {
         decoded = codec.decodeClaim(rc.body().buffer(), headerTenant, "pending", now);
       } catch (BadRequestException.TenantMismatch e) {
         if (identity == null) throw e;
-        ApiIdentity.forbidTenant(response, "tenant", identity);
+        ApiIdentity.forbidTenant(rc.request(), "tenant", identity);
         return;
       }
       int k = api.router().shardOf(decoded.pool());
@@ -256,6 +259,12 @@ public final class ClaimRoutes {
     var spec = api.catalog().get(request.pool());
     String unavailable = spec == null ? null : api.unavailable().apply(spec.runtimeClass());
     if (unavailable != null) {
+      ClaimLog.rejected(
+          request,
+          TraceParent.traceId(rc.request().getHeader("traceparent")),
+          new ClaimOutcome.Rejected(RejectReason.RUNTIME_CLASS_UNAVAILABLE, unavailable, 0),
+          -1,
+          now);
       HttpErrors.write(
           response,
           RejectReason.RUNTIME_CLASS_UNAVAILABLE.httpStatus(),
@@ -268,6 +277,13 @@ public final class ClaimRoutes {
     HttpClaimTicket ticket =
         new HttpClaimTicket(request, rc, (ContextInternal) rc.vertx().getOrCreateContext(), this);
     if (!shard.submitClaim(ticket)) {
+      ClaimLog.rejected(
+          request,
+          ticket.traceId(),
+          new ClaimOutcome.Rejected(
+              RejectReason.QUEUE_FULL, "scheduler shard " + shard.index() + " is at capacity", 0),
+          shard.index(),
+          now);
       HttpErrors.write(
           response,
           503,
@@ -367,6 +383,7 @@ public final class ClaimRoutes {
   }
 
   private static void otherTenant(RoutingContext rc, String claimId) {
+    AuditLog.denied(rc.request(), 403, "claim belongs to another tenant", null);
     HttpErrors.write(
         rc.response(),
         403,
@@ -391,7 +408,7 @@ public final class ClaimRoutes {
     if (identity != null) {
       String header = rc.request().getHeader("X-Tenant");
       if (header != null && !header.equals(identity)) {
-        ApiIdentity.forbidTenant(rc.response(), "X-Tenant", identity);
+        ApiIdentity.forbidTenant(rc.request(), "X-Tenant", identity);
         return null;
       }
       return identity;

@@ -3,6 +3,7 @@ package io.agentsandbox.scheduler.http;
 import io.agentsandbox.core.model.ExecRequest;
 import io.agentsandbox.core.model.ExecResult;
 import io.agentsandbox.core.model.FileScripts;
+import io.agentsandbox.scheduler.logging.AuditLog;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -64,7 +65,34 @@ final class FileRoutes {
     access.withSandbox(
         rc,
         (sandbox, ctx) ->
-            access.run(rc, ctx, sandbox, request, r -> fileResult(rc, op, path, r, stdin)));
+            access.run(
+                rc,
+                ctx,
+                sandbox,
+                request,
+                (r, failure) -> audit(rc, op, sandbox.name(), path, r, failure, stdin),
+                r -> fileResult(rc, op, path, r, stdin)));
+  }
+
+  /** Writes and deletes go to the audit trail (reads do not). */
+  private static void audit(
+      RoutingContext rc,
+      Op op,
+      String sandbox,
+      String path,
+      ExecResult r,
+      Throwable failure,
+      byte[] uploaded) {
+    if (op == Op.GET) return;
+    AuditLog.file(
+        rc.request(),
+        op == Op.PUT ? "file_write" : "file_delete",
+        rc.get(SandboxAccess.CLAIM_ID),
+        sandbox,
+        path,
+        r == null ? -1 : r.exitCode(),
+        uploaded == null ? 0 : uploaded.length,
+        failure == null ? null : String.valueOf(failure.getMessage()));
   }
 
   private void fileResult(RoutingContext rc, Op op, String path, ExecResult r, byte[] uploaded) {
@@ -94,14 +122,16 @@ final class FileRoutes {
           if (!response.ended() && !response.closed()) response.setStatusCode(204).end();
         }
       }
-      case 3 ->
-          HttpErrors.write(
-              response,
-              403,
-              "path_escapes_workspace",
-              "path",
-              path + " resolves outside /workspace (symlink)",
-              0);
+      case 3 -> {
+        AuditLog.denied(rc.request(), 403, "path escapes the workspace (symlink): " + path, null);
+        HttpErrors.write(
+            response,
+            403,
+            "path_escapes_workspace",
+            "path",
+            path + " resolves outside /workspace (symlink)",
+            0);
+      }
       case 4 ->
           HttpErrors.notFound(response, "path", "no such file: " + HttpResponses.truncate(path));
       case 5 ->

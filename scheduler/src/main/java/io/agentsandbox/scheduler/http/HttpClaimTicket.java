@@ -1,5 +1,6 @@
 package io.agentsandbox.scheduler.http;
 
+import io.agentsandbox.core.logging.TraceParent;
 import io.agentsandbox.core.model.ClaimOutcome;
 import io.agentsandbox.core.model.ClaimRequest;
 import io.agentsandbox.core.model.ClaimTicket;
@@ -17,6 +18,7 @@ final class HttpClaimTicket extends ClaimTicket implements Handler<ClaimOutcome>
   private final RoutingContext routingContext;
   private final ContextInternal httpContext;
   private final ClaimRoutes routes;
+  private final String traceId;
 
   HttpClaimTicket(
       ClaimRequest request,
@@ -27,6 +29,12 @@ final class HttpClaimTicket extends ClaimTicket implements Handler<ClaimOutcome>
     this.routingContext = routingContext;
     this.httpContext = httpContext;
     this.routes = routes;
+    this.traceId = TraceParent.traceId(routingContext.request().getHeader("traceparent"));
+  }
+
+  @Override
+  public String traceId() {
+    return traceId;
   }
 
   @Override

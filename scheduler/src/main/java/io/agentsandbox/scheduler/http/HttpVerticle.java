@@ -1,6 +1,7 @@
 package io.agentsandbox.scheduler.http;
 
 import io.agentsandbox.scheduler.SecurityConfig;
+import io.agentsandbox.scheduler.logging.AuditLog;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -193,9 +194,12 @@ public final class HttpVerticle extends VerticleBase {
                   .updateSSLOptions(new ServerSSLOptions().setKeyCertOptions(pem.options()), true)
                   .onComplete(
                       ar -> {
+                        AuditLog.certificateReloaded(
+                            security.tlsCert().toString(),
+                            ar.succeeded(),
+                            ar.succeeded() ? null : ar.cause().getMessage());
                         if (ar.succeeded()) {
                           tlsStamp = pem.stamp();
-                          LOG.info("TLS certificate {} reloaded", security.tlsCert());
                         } else {
                           LOG.warn(
                               "TLS certificate {} changed but cannot be used ({}); keeping the previous one",

@@ -4,6 +4,7 @@ import io.agentsandbox.core.model.ExecRequest;
 import io.agentsandbox.core.model.ExecResult;
 import io.agentsandbox.core.model.SandboxRef;
 import io.agentsandbox.core.port.SandboxExecutor.ExecException;
+import io.agentsandbox.scheduler.logging.AuditLog;
 import io.agentsandbox.scheduler.shard.ShardCommand;
 import io.agentsandbox.scheduler.shard.ShardProxy;
 import io.vertx.core.Future;
@@ -35,6 +36,7 @@ final class SandboxAccess {
     HttpServerResponse response = rc.response();
     String auth = rc.request().getHeader("Authorization");
     if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      AuditLog.denied(rc.request(), 401, "no claim token", null);
       response.putHeader("WWW-Authenticate", "Bearer");
       HttpErrors.write(
           response,
@@ -45,9 +47,11 @@ final class SandboxAccess {
           0);
       return;
     }
-    String claimId = api.tokens().verify(auth.substring(7).trim());
+    String token = auth.substring(7).trim();
+    String claimId = api.tokens().verify(token);
     int k = claimId == null ? -1 : api.router().shardOfClaim(claimId);
     if (k < 0 || k >= api.shards().size()) {
+      AuditLog.denied(rc.request(), 401, "invalid claim token", token);
       response.putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
       HttpErrors.write(response, 401, "unauthorized", "Authorization", "invalid token", 0);
       return;
@@ -94,6 +98,11 @@ final class SandboxAccess {
                 case BOUND -> {
                   SandboxRef sandbox = lookup.sandbox();
                   if (!sandbox.name().equals(id) && !claimId.equals(id)) {
+                    AuditLog.denied(
+                        rc.request(),
+                        403,
+                        "claim token of another sandbox (" + sandbox.name() + ")",
+                        token);
                     HttpErrors.write(
                         response,
                         403,
@@ -115,6 +124,7 @@ final class SandboxAccess {
                             + "): there is nothing to exec into; start the server with --backend local",
                         0);
                   } else {
+                    rc.put(CLAIM_ID, claimId);
                     then.accept(sandbox, ctx);
                   }
                 }
@@ -128,15 +138,24 @@ final class SandboxAccess {
    */
   static final String EXEC_PATH_HEADER = "X-Exec-Path";
 
+  /** Routing-context key of the claim whose token let the call in (set before {@code then}). */
+  static final String CLAIM_ID = "agentsandbox.claim";
+
+  /**
+   * Runs {@code request} in the sandbox and hands the result to {@code onResult} on this loop;
+   * {@code audit} sees every end first: the result, or the failure (result null).
+   */
   void run(
       RoutingContext rc,
       ContextInternal ctx,
       SandboxRef sandbox,
       ExecRequest request,
+      BiConsumer<ExecResult, Throwable> audit,
       java.util.function.Consumer<ExecResult> onResult) {
     Future.fromCompletionStage(api.executor().exec(sandbox, request), ctx)
         .onComplete(
             ar -> {
+              audit.accept(ar.result(), ar.cause());
               if (ar.succeeded()) {
                 String path = ar.result().path();
                 if (path != null && !rc.response().headWritten()) {

@@ -4,6 +4,7 @@ import io.agentsandbox.core.model.ExecRequest;
 import io.agentsandbox.core.model.ExecResult;
 import io.agentsandbox.core.model.SandboxRef;
 import io.agentsandbox.core.port.SandboxExecutor;
+import io.agentsandbox.scheduler.logging.AuditLog;
 import io.agentsandbox.scheduler.shard.ShardCommand;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -104,7 +105,43 @@ final class SandboxRoutes {
                 ctx,
                 sandbox,
                 request,
+                (r, failure) ->
+                    audit(
+                        rc,
+                        sandbox,
+                        request,
+                        r == null ? -1 : r.exitCode(),
+                        r == null ? 0 : r.stdout().length + r.stderr().length,
+                        r == null ? null : r.path(),
+                        failure),
                 r -> HttpResponses.json(rc.response(), 200, encodeResult(r))));
+  }
+
+  /** The audit line of one exec; {@code exitCode} -1 when it could not run ({@code failure}). */
+  static void audit(
+      RoutingContext rc,
+      SandboxRef sandbox,
+      ExecRequest request,
+      int exitCode,
+      long bytesOut,
+      String execPath,
+      Throwable failure) {
+    AuditLog.exec(
+        rc.request(),
+        rc.get(SandboxAccess.CLAIM_ID),
+        sandbox.name(),
+        request.command().get(0),
+        exitCode,
+        request.stdin() == null ? 0 : request.stdin().length,
+        bytesOut,
+        execPath,
+        failure == null ? null : String.valueOf(rootCause(failure).getMessage()));
+  }
+
+  private static Throwable rootCause(Throwable t) {
+    return t instanceof java.util.concurrent.CompletionException && t.getCause() != null
+        ? t.getCause()
+        : t;
   }
 
   /**
@@ -119,10 +156,12 @@ final class SandboxRoutes {
   private void runStreaming(
       RoutingContext rc, ContextInternal ctx, SandboxRef sandbox, ExecRequest request) {
     HttpServerResponse response = rc.response();
+    long[] bytesOut = {0}; // this loop only
     SandboxExecutor.OutputListener listener =
         (stderr, chunk) ->
             ctx.runOnContext(
                 v -> {
+                  bytesOut[0] += chunk.length;
                   if (response.ended() || response.closed()) return;
                   startStream(response);
                   JsonObject line =
@@ -134,6 +173,14 @@ final class SandboxRoutes {
     Future.fromCompletionStage(api.executor().execStreaming(sandbox, request, listener), ctx)
         .onComplete(
             ar -> {
+              audit(
+                  rc,
+                  sandbox,
+                  request,
+                  ar.succeeded() ? ar.result().exitCode() : -1,
+                  bytesOut[0],
+                  ar.succeeded() ? ar.result().path() : null,
+                  ar.cause());
               if (response.ended() || response.closed()) return;
               if (ar.succeeded()) {
                 JsonObject last = encodeResult(ar.result());

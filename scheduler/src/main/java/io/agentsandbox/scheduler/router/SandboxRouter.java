@@ -5,6 +5,7 @@ import io.agentsandbox.core.port.AgentLocator;
 import io.agentsandbox.scheduler.http.ApiAuth;
 import io.agentsandbox.scheduler.http.ClaimTokens;
 import io.agentsandbox.scheduler.http.HttpErrors;
+import io.agentsandbox.scheduler.logging.AuditLog;
 import io.agentsandbox.scheduler.shard.ShardCommand;
 import io.agentsandbox.scheduler.shard.ShardCommand.SandboxClaimLookup;
 import io.agentsandbox.scheduler.shard.ShardProxy;
@@ -196,6 +197,7 @@ public final class SandboxRouter {
             ? header.substring(7).trim()
             : null;
     if (token == null || token.isEmpty()) {
+      AuditLog.denied(t.req, 401, "no token for the sandbox router", null);
       t.req.response().putHeader("WWW-Authenticate", "Bearer");
       t.fail(
           401,
@@ -211,6 +213,7 @@ public final class SandboxRouter {
     }
     var remote = auth.remote();
     if (remote == null || token.length() > 4096) {
+      AuditLog.denied(t.req, 403, "token may not reach sandbox " + t.name, token);
       t.fail(403, "forbidden", "Authorization", "the token may not reach sandbox " + t.name, 0);
       return;
     }
@@ -229,6 +232,7 @@ public final class SandboxRouter {
           } else if (verdict.isAuthenticated() && l.tenant().equals(verdict.tenant())) {
             forward(t, l);
           } else {
+            AuditLog.denied(t.req, 403, "token may not reach sandbox " + t.name, token);
             t.fail(
                 403, "forbidden", "Authorization", "the token may not reach sandbox " + t.name, 0);
           }
@@ -284,6 +288,7 @@ public final class SandboxRouter {
                 boolean timedOut =
                     ar.cause() instanceof java.util.concurrent.TimeoutException
                         || String.valueOf(ar.cause().getMessage()).contains("timeout");
+                AuditLog.routed(t.req, l.claimId(), t.name, t.port, timedOut ? 504 : 502);
                 if (timedOut) {
                   t.fail(
                       504,
@@ -308,6 +313,7 @@ public final class SandboxRouter {
               t.done = true;
               t.headArrived = true;
               vertx.cancelTimer(t.timer);
+              AuditLog.routed(t.req, l.claimId(), t.name, t.port, ar.result().getStatusCode());
               ar.result().send();
             });
   }

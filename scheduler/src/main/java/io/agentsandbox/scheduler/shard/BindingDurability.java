@@ -8,10 +8,12 @@ import io.agentsandbox.core.model.RecoveredSandbox;
 import io.agentsandbox.core.model.RejectReason;
 import io.agentsandbox.core.port.BindingStore;
 import io.agentsandbox.core.port.NanoClock;
+import io.agentsandbox.scheduler.logging.ClaimLog;
 import io.agentsandbox.warmpool.ClaimView;
 import io.agentsandbox.warmpool.WarmPool;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,18 +36,22 @@ final class BindingDurability {
   private final NanoClock clock;
   private final long retryAfterMs;
   private final Consumer<ShardCommand> inbox;
+  private final BiConsumer<ClaimTicket, ClaimOutcome.Rejected> reject;
 
   /**
    * @param retryAfterMs {@code Retry-After} of a claim whose binding could not be made durable
    * @param inbox the shard's control queue (any thread)
+   * @param reject logs a rejection and completes the ticket with it (shard loop)
    */
   BindingDurability(
       int shard,
       BindingStore store,
       NanoClock clock,
       long retryAfterMs,
-      Consumer<ShardCommand> inbox) {
+      Consumer<ShardCommand> inbox,
+      BiConsumer<ClaimTicket, ClaimOutcome.Rejected> reject) {
     this.shard = shard;
+    this.reject = reject;
     this.store = store;
     this.clock = clock;
     this.retryAfterMs = retryAfterMs;
@@ -55,7 +61,7 @@ final class BindingDurability {
   /** A pool bound a claim: persist it, then acknowledge (at once with no store). */
   void bindingMade(ClaimTicket ticket, ClaimOutcome.Assigned assigned) {
     if (store.isNoop()) {
-      ticket.complete(assigned);
+      acknowledge(ticket, assigned);
       return;
     }
     ClaimRequest r = ticket.request();
@@ -81,6 +87,11 @@ final class BindingDurability {
         failure -> inbox.accept(new ShardCommand.BindingPersisted(ticket, assigned, failure)));
   }
 
+  private void acknowledge(ClaimTicket ticket, ClaimOutcome.Assigned assigned) {
+    ClaimLog.bound(ticket, assigned, shard, clock.nanoTime());
+    ticket.complete(assigned);
+  }
+
   /** A claim ended: its binding is forgotten. */
   void claimEnded(String claimId) {
     if (!store.isNoop()) store.remove(claimId);
@@ -97,7 +108,7 @@ final class BindingDurability {
     ClaimView view = pool == null ? null : pool.findClaim(claimId);
     boolean stillBound = view != null && view.assignment() == c.assigned();
     if (c.failure() == null && stillBound) {
-      ticket.complete(c.assigned());
+      acknowledge(ticket, c.assigned());
       return;
     }
     if (c.failure() != null) {
@@ -107,14 +118,16 @@ final class BindingDurability {
           claimId,
           c.failure().toString());
       if (stillBound) pool.release(claimId, nowNs);
-      ticket.complete(
+      reject.accept(
+          ticket,
           new ClaimOutcome.Rejected(
               RejectReason.BINDING_NOT_DURABLE,
               "the claim's binding could not be recorded durably: " + c.failure().getMessage(),
               retryAfterMs));
     } else {
       store.remove(claimId);
-      ticket.complete(
+      reject.accept(
+          ticket,
           new ClaimOutcome.Rejected(
               RejectReason.PROVISION_FAILED,
               "the claim's sandbox ended before the claim was acknowledged",

@@ -3,6 +3,7 @@ package io.agentsandbox.scheduler.shard;
 import io.agentsandbox.core.concurrent.MpscInbox;
 import io.agentsandbox.core.concurrent.OwnerCheck;
 import io.agentsandbox.core.model.ClaimOutcome;
+import io.agentsandbox.core.model.ClaimRequest;
 import io.agentsandbox.core.model.ClaimTicket;
 import io.agentsandbox.core.model.PoolKey;
 import io.agentsandbox.core.model.PoolSpec;
@@ -15,6 +16,8 @@ import io.agentsandbox.core.port.NanoClock;
 import io.agentsandbox.core.port.ProvisionListener;
 import io.agentsandbox.core.port.SandboxProvisioner;
 import io.agentsandbox.core.port.SchedulerMetrics;
+import io.agentsandbox.scheduler.logging.ClaimLog;
+import io.agentsandbox.scheduler.logging.SandboxLog;
 import io.agentsandbox.warmpool.ClaimView;
 import io.agentsandbox.warmpool.CreationGate;
 import io.agentsandbox.warmpool.PoolActions;
@@ -140,7 +143,12 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
     this.provisionListener = new ShardProvisionListener(inbox);
     this.bindings =
         new BindingDurability(
-            index, options.bindingStore(), clock, policy.emptyRetryAfterMs(), inbox::offerControl);
+            index,
+            options.bindingStore(),
+            clock,
+            policy.emptyRetryAfterMs(),
+            inbox::offerControl,
+            this::claimRejected);
   }
 
   public int index() {
@@ -175,7 +183,8 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
   /** Handles one claim; the drain and the same-thread shortcut both come here. Shard loop only. */
   void onSubmitClaim(ClaimTicket ticket) {
     if (shutDown) {
-      ticket.complete(
+      claimRejected(
+          ticket,
           new ClaimOutcome.Rejected(
               RejectReason.SHUTTING_DOWN, "the scheduler is shutting down", 1_000));
       return;
@@ -183,8 +192,8 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
     PoolKey key = ticket.request().pool();
     PoolEntry entry = pools.get(key);
     if (entry == null) {
-      ticket.complete(
-          new ClaimOutcome.Rejected(RejectReason.UNKNOWN_POOL, "no warm pool " + key, 0));
+      claimRejected(
+          ticket, new ClaimOutcome.Rejected(RejectReason.UNKNOWN_POOL, "no warm pool " + key, 0));
       return;
     }
     if (entry.pool.readyCount() == 0 && waitingInShard() >= maxWaitingPerShard) {
@@ -208,7 +217,8 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
 
   private void refuseShardFull(WarmPool pool, ClaimTicket ticket) {
     pool.countRejected(RejectReason.OVERLOADED);
-    ticket.complete(
+    claimRejected(
+        ticket,
         new ClaimOutcome.Rejected(
             RejectReason.OVERLOADED,
             "scheduler shard "
@@ -225,14 +235,16 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
     long now = clock.nanoTime();
     if (command instanceof ShardCommand.SandboxReady c) {
       WarmPool pool = poolOf(c.pool());
+      SandboxLog.ready(c.pool(), c.sandboxName(), index);
       if (pool != null) pool.onSandboxReady(c.sandboxName(), c.addresses(), now);
       else orphan(c.pool(), c.sandboxName());
     } else if (command instanceof ShardCommand.SandboxFailed c) {
       WarmPool pool = poolOf(c.pool());
+      SandboxLog.failed(c.pool(), c.sandboxName(), c.reason(), index);
       if (pool != null) pool.onSandboxFailed(c.sandboxName(), c.reason(), now);
-      LOG.debug("pool {} sandbox {} failed: {}", c.pool(), c.sandboxName(), c.reason());
     } else if (command instanceof ShardCommand.SandboxDeleted c) {
       WarmPool pool = poolOf(c.pool());
+      SandboxLog.deleted(c.pool(), c.sandboxName(), index);
       if (pool != null) pool.onSandboxDeleted(c.sandboxName(), now);
     } else if (command instanceof ShardCommand.ReleaseClaim c) {
       c.reply().complete(claims.release(c.claimId(), c.tenant(), now));
@@ -275,10 +287,10 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
         failure.toString(),
         failure);
     if (message instanceof ShardCommand.BindingPersisted c && !c.ticket().isCompleted()) {
-      c.ticket()
-          .complete(new ClaimOutcome.Rejected(RejectReason.INTERNAL_ERROR, "internal error", 0));
+      claimRejected(
+          c.ticket(), new ClaimOutcome.Rejected(RejectReason.INTERNAL_ERROR, "internal error", 0));
     } else if (message instanceof ClaimTicket t && !t.isCompleted()) {
-      t.complete(new ClaimOutcome.Rejected(RejectReason.INTERNAL_ERROR, "internal error", 0));
+      claimRejected(t, new ClaimOutcome.Rejected(RejectReason.INTERNAL_ERROR, "internal error", 0));
     } else if (message instanceof ShardCommand.ReleaseClaim c) {
       c.reply().tryFail(failure);
     } else if (message instanceof ShardCommand.ReadClaim c) {
@@ -320,12 +332,30 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
 
   @Override
   public void createSandbox(PoolKey pool, String sandboxName, SandboxBlueprint blueprint) {
+    SandboxLog.created(pool, sandboxName, index);
     provisioner.create(pool, sandboxName, blueprint, provisionListener);
   }
 
   @Override
   public void deleteSandbox(PoolKey pool, String sandboxName) {
     provisioner.delete(pool, sandboxName, provisionListener);
+  }
+
+  @Override
+  public void claimRejected(ClaimTicket ticket, ClaimOutcome.Rejected rejected) {
+    ClaimLog.rejected(ticket.request(), ticket.traceId(), rejected, index, clock.nanoTime());
+    ticket.complete(rejected);
+  }
+
+  @Override
+  public void claimWaiting(ClaimTicket ticket, boolean cold) {
+    ClaimLog.waiting(ticket, cold, index);
+  }
+
+  @Override
+  public void claimReleased(
+      ClaimRequest claim, ClaimOutcome.Assigned assignment, boolean byTtl, long nowNs) {
+    ClaimLog.released(claim, assignment, byTtl, index, nowNs);
   }
 
   @Override
@@ -337,12 +367,7 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
   @Override
   public void claimLost(ClaimView view) {
     String claimId = view.request().claimId();
-    LOG.warn(
-        "claim {} of tenant {}: its sandbox {} died: {}",
-        claimId,
-        view.request().tenant(),
-        view.assignment().sandbox().name(),
-        view.lost().reason());
+    ClaimLog.lost(view, index);
     claims.lost(view);
     bindings.claimEnded(claimId);
   }

@@ -9,6 +9,8 @@ import io.agentsandbox.scheduler.Main;
 import io.agentsandbox.scheduler.SchedulerServer;
 import io.agentsandbox.scheduler.TestPools;
 import io.agentsandbox.scheduler.backend.local.LocalBackendConfig;
+import io.agentsandbox.scheduler.logging.AuditLog;
+import io.agentsandbox.scheduler.logging.LogCapture;
 import io.vertx.core.json.JsonObject;
 import java.io.InputStream;
 import java.net.URI;
@@ -126,6 +128,37 @@ class AuthAndTlsTest {
   }
 
   @Test
+  void shouldLeaveAnAuditTrailOfRefusedCallsButNeverTheToken() throws Exception {
+    try (LogCapture audit = new LogCapture(AuditLog.LOGGER)) {
+      send("POST", "/v1/claims", null, null, "{\"pool\":\"p\"}");
+      send("GET", "/v1/pools", "not-a-token-of-ours", null, null);
+      send("POST", "/v1/claims", "alice-token", "bob", "{\"pool\":\"p\"}");
+
+      var denied = audit.where("event", "denied");
+      assertThat(denied).hasSize(3);
+      assertThat(denied.get(0).fields())
+          .containsEntry("status", 401)
+          .containsEntry("source", "127.0.0.1")
+          .containsEntry("method", "POST")
+          .containsEntry("route", "/v1/claims")
+          .containsEntry("reason", "no API token")
+          .doesNotContainKey("token_sha256");
+      assertThat(denied.get(1).fields())
+          .containsEntry("status", 401)
+          .containsEntry("route", "/v1/pools")
+          .containsEntry("reason", "unknown API token")
+          .containsEntry("token_sha256", AuditLog.tokenHash("not-a-token-of-ours"));
+      assertThat((String) denied.get(1).get("token_sha256")).hasSize(8);
+      assertThat(denied.get(2).fields())
+          .containsEntry("status", 403)
+          .containsEntry("reason", "X-Tenant names another tenant than the API token's");
+      for (var line : audit.lines()) {
+        assertThat(line.fields().toString()).doesNotContain("not-a-token-of-ours", "alice-token");
+      }
+    }
+  }
+
+  @Test
   void shouldTakeTheTenantFromTheToken() throws Exception {
     awaitCondition(() -> readyCount() >= 2, 30);
     HttpResponse<String> claimed =
@@ -171,9 +204,14 @@ class AuthAndTlsTest {
   void shouldReloadTheTokensFileWithoutRestart() throws Exception {
     assertThat(send("GET", "/v1/pools", "carol-token", null, null).statusCode()).isEqualTo(401);
     String before = Files.readString(tokens);
+    LogCapture audit = new LogCapture(AuditLog.LOGGER);
     Files.writeString(tokens, before + "carol-token carol\n");
     Files.setLastModifiedTime(tokens, FileTime.from(Instant.now().plusSeconds(2)));
     awaitCondition(() -> status("GET", "/v1/pools", "carol-token") == 200, 10);
+    audit.close();
+    assertThat(audit.where("event", "tokens_reloaded").get(0).fields())
+        .containsEntry("file", tokens.toString())
+        .containsEntry("tokens", 4);
     Files.writeString(tokens, before);
     Files.setLastModifiedTime(tokens, FileTime.from(Instant.now().plusSeconds(4)));
     awaitCondition(() -> status("GET", "/v1/pools", "carol-token") == 401, 10);

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.agentsandbox.scheduler.Main;
 import io.agentsandbox.scheduler.SchedulerServer;
 import io.agentsandbox.scheduler.TestPools;
+import io.agentsandbox.scheduler.logging.AuditLog;
+import io.agentsandbox.scheduler.logging.LogCapture;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -255,7 +257,7 @@ class LocalBackendHttpIT {
   @Test
   void shouldRoundTripFilesAndRefuseTraversal() throws Exception {
     Claim c = claim(BWRAP);
-    try {
+    try (LogCapture audit = new LogCapture(AuditLog.LOGGER)) {
       String base = "/v1/sandboxes/" + c.sandbox() + "/files/";
       HttpResponse<Buffer> put =
           await(
@@ -308,6 +310,20 @@ class LocalBackendHttpIT {
                   .statusCode())
           .isEqualTo(204);
       assertThat(sh(c, "test -e /workspace/dir/sub/hello.txt").getInteger("exitCode")).isEqualTo(1);
+
+      // Writes and deletes are audited (reads are not); so is the symlink refused as 403.
+      assertThat(audit.where("event", "file_write"))
+          .extracting(l -> l.get("path") + " " + l.get("exit_code") + " " + l.get("bytes"))
+          .containsExactly("/workspace/dir/sub/hello.txt 0 8", "/workspace/etcdir/evil 3 1");
+      assertThat(audit.where("event", "file_delete").get(0).fields())
+          .containsEntry("claim_id", c.claimId())
+          .containsEntry("sandbox", c.sandbox())
+          .containsEntry("path", "/workspace/dir/sub/hello.txt")
+          .containsEntry("exit_code", 0);
+      assertThat(audit.where("event", "denied"))
+          .extracting(l -> l.get("status"))
+          .containsExactly(403, 403);
+      assertThat(audit.where("event", "exec")).extracting(l -> l.get("argv0")).contains("/bin/sh");
     } finally {
       release(c);
     }
@@ -317,7 +333,7 @@ class LocalBackendHttpIT {
   void shouldRefuseExecWithoutOrWithWrongToken() throws Exception {
     Claim a = claim(BWRAP);
     Claim b = claim(BWRAP);
-    try {
+    try (LogCapture audit = new LogCapture(AuditLog.LOGGER)) {
       JsonObject body = new JsonObject().put("command", new JsonArray().add("true"));
       assertThat(execRaw(a, null, body).statusCode()).isEqualTo(401);
       assertThat(execRaw(a, "garbage", body).statusCode()).isEqualTo(401);
@@ -326,6 +342,35 @@ class LocalBackendHttpIT {
           .isEqualTo(401);
       assertThat(execRaw(a, b.token(), body).statusCode()).isEqualTo(403);
       assertThat(execRaw(a, a.token(), body).statusCode()).isEqualTo(200);
+
+      // The audit trail: every refusal with its reason and never the token; the exec itself.
+      var denied = audit.where("event", "denied");
+      assertThat(denied)
+          .extracting(l -> l.get("status") + " " + l.get("reason"))
+          .containsExactly(
+              "401 no claim token",
+              "401 invalid claim token",
+              "401 invalid claim token",
+              "403 claim token of another sandbox (" + b.sandbox() + ")");
+      assertThat(denied.get(0).fields())
+          .containsEntry("source", "127.0.0.1")
+          .containsEntry("method", "POST")
+          .containsEntry("route", "/v1/sandboxes/" + a.sandbox() + "/exec")
+          .doesNotContainKey("token_sha256");
+      assertThat(denied.get(1).get("token_sha256")).isEqualTo(AuditLog.tokenHash("garbage"));
+      assertThat(denied.get(3).get("token_sha256")).isEqualTo(AuditLog.tokenHash(b.token()));
+      for (var line : audit.lines()) {
+        assertThat(line.fields().values().toString()).doesNotContain(b.token(), "garbage");
+      }
+      var exec = audit.where("event", "exec");
+      assertThat(exec).hasSize(1);
+      assertThat(exec.get(0).fields())
+          .containsEntry("claim_id", a.claimId())
+          .containsEntry("sandbox", a.sandbox())
+          .containsEntry("argv0", "true")
+          .containsEntry("exit_code", 0)
+          .containsEntry("bytes_in", 0L)
+          .containsEntry("bytes_out", 0L);
       assertThat(
               await(
                       web.get("/v1/sandboxes/" + a.sandbox() + "/files/x")
