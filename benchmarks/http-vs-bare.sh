@@ -15,11 +15,18 @@
 # ROUNDS rounds (A B A B ...), after one unrecorded warm-up wrk per target. Prints each run and the
 # ratios B / A. Bounded: about ROUNDS x 2 x (DURATION + a few s) plus start-up.
 #
+# With BASELINE=server, A is a second server instead of the bare endpoint, started with
+# BASELINE_ARGS (B with SERVER_ARGS): two builds or two settings of one build side by side, e.g.
+# logging off against on:
+#   BASELINE=server BASELINE_ARGS="--log-level INFO,claims=OFF,sandboxes=OFF" benchmarks/http-vs-bare.sh
+#
 # Run under the shared lock:  flock /tmp/heavy.lock benchmarks/http-vs-bare.sh
 # Needs: wrk and hey (apt-get install -y wrk hey); the jars (mvn -B -ntp package -DskipTests).
 # Env: ROUNDS (2), DURATION (10s), WARMUP (5s), CONNECTIONS (64), THREADS (2), BURST (10000),
 #      BURST_CONNECTIONS (1000), POOL (40000), HTTP_INSTANCES (2), SHARDS (2),
-#      SERVER_JAR (scheduler/target/agent-sandbox-server.jar: another build to compare), JAVA (java), JAVA_OPTS (-Xms1g -Xmx1g -XX:+UseG1GC), SERVER_ARGS (extra server flags).
+#      SERVER_JAR (scheduler/target/agent-sandbox-server.jar: another build to compare), JAVA (java),
+#      JAVA_OPTS (-Xms1g -Xmx1g -XX:+UseG1GC), SERVER_ARGS (extra server flags), BASELINE (bare or
+#      server), BASELINE_JAR (SERVER_JAR), BASELINE_ARGS (extra flags of a server baseline).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=benchmarks/target/benchmarks.jar
@@ -37,6 +44,10 @@ SHARDS=${SHARDS:-2}
 JAVA=${JAVA:-java}
 read -r -a JAVA_FLAGS <<<"${JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseG1GC}"
 read -r -a EXTRA <<<"${SERVER_ARGS:-}"
+BASELINE=${BASELINE:-bare}
+BASELINE_JAR=${BASELINE_JAR:-$SERVER_JAR}
+read -r -a BASE_EXTRA <<<"${BASELINE_ARGS:-}"
+[[ $BASELINE == bare || $BASELINE == server ]] || { echo "BASELINE must be bare or server: $BASELINE" >&2; exit 2; }
 for f in "$JAR" "$SERVER_JAR"; do
   [[ -f "$f" ]] || { echo "missing $f: mvn -B -ntp package -DskipTests" >&2; exit 2; }
 done
@@ -73,17 +84,7 @@ await_http() { # url, what, pid: bounded (120 s)
   echo "$2 did not answer within 120 s" >&2; tail -20 "$WORK/$2.log" >&2; exit 1
 }
 
-# --- A: the bare endpoint
-BARE_PORT=$(free_port)
-mkfifo "$WORK/bare.in"
-"$JAVA" "${JAVA_FLAGS[@]}" -cp "$JAR" io.agentsandbox.bench.load.BareEndpoint "$HTTP_INSTANCES" "$BARE_PORT" \
-  <"$WORK/bare.in" >"$WORK/bare.out" 2>"$WORK/bare.log" &
-PIDS+=($!)
-BARE_PID=$!
-exec 3>"$WORK/bare.in"
-await_http "http://127.0.0.1:$BARE_PORT/" bare "$BARE_PID"
-
-# --- B: the server, simulated backend, 0 ms starts
+# --- B (and A with BASELINE=server): the server, simulated backend, 0 ms starts
 mkdir -p "$WORK/pools"
 cat >"$WORK/pools/bench.yaml" <<EOF
 apiVersion: extensions.agents.x-k8s.io/v1beta1
@@ -101,26 +102,47 @@ spec:
   replicas: $POOL
   sandboxTemplateRef: {name: bench}
 EOF
-API_PORT=$(free_port)
-"$JAVA" "${JAVA_FLAGS[@]}" -jar "$SERVER_JAR" --backend simulated --host 127.0.0.1 --port "$API_PORT" \
-  --pools-dir "$WORK/pools" --state-dir "$WORK/state" --shards "$SHARDS" --http-instances "$HTTP_INSTANCES" \
-  --simulated-latency '*=0,default=0' --max-starting-per-pool "$POOL" \
-  --create-rate '*=100000,default=100000' --create-concurrency '*=100000,default=100000' \
-  --max-claims-per-tenant 1000000 --max-waiting-per-pool 100000 "${EXTRA[@]}" \
-  >"$WORK/server.log" 2>&1 &
-PIDS+=($!)
-SERVER_PID=$!
-await_http "http://127.0.0.1:$API_PORT/readyz" server "$SERVER_PID"
-ready() { curl -s "http://127.0.0.1:$API_PORT/v1/pools/default/bench" | sed -n 's/.*"ready":\([0-9]*\).*/\1/p'; }
-await_warm() { # bounded: 120 s
+start_server() { # name, jar, port, extra flags... -> its pid in STARTED
+  local name=$1 jar=$2 port=$3
+  shift 3
+  "$JAVA" "${JAVA_FLAGS[@]}" -jar "$jar" --backend simulated --host 127.0.0.1 --port "$port" \
+    --pools-dir "$WORK/pools" --state-dir "$WORK/state-$name" --shards "$SHARDS" --http-instances "$HTTP_INSTANCES" \
+    --simulated-latency '*=0,default=0' --max-starting-per-pool "$POOL" \
+    --create-rate '*=100000,default=100000' --create-concurrency '*=100000,default=100000' \
+    --max-claims-per-tenant 1000000 --max-waiting-per-pool 100000 "$@" \
+    >"$WORK/$name.log" 2>&1 &
+  PIDS+=($!)
+  STARTED=$!
+  await_http "http://127.0.0.1:$port/readyz" "$name" "$STARTED"
+}
+ready() { curl -s "http://127.0.0.1:$1/v1/pools/default/bench" | sed -n 's/.*"ready":\([0-9]*\).*/\1/p'; }
+await_warm() { # port; bounded: 120 s
   for _ in $(seq 600); do
-    [[ "$(ready)" -ge "$POOL" ]] 2>/dev/null && return
+    [[ "$(ready "$1")" -ge "$POOL" ]] 2>/dev/null && return
     sleep 0.2
   done
-  echo "pool default/bench did not reach $POOL warm members (at $(ready))" >&2; exit 1
+  echo "pool default/bench on :$1 did not reach $POOL warm members (at $(ready "$1"))" >&2; exit 1
 }
-await_warm
-log "bare endpoint on :$BARE_PORT, server on :$API_PORT with $POOL warm members ($HTTP_INSTANCES HTTP loops, $SHARDS shards)"
+
+# --- A: the bare endpoint, or a server baseline
+BARE_PORT=$(free_port)
+if [[ $BASELINE == bare ]]; then
+  mkfifo "$WORK/bare.in"
+  "$JAVA" "${JAVA_FLAGS[@]}" -cp "$JAR" io.agentsandbox.bench.load.BareEndpoint "$HTTP_INSTANCES" "$BARE_PORT" \
+    <"$WORK/bare.in" >"$WORK/bare.out" 2>"$WORK/bare.log" &
+  PIDS+=($!)
+  BARE_PID=$!
+  exec 3>"$WORK/bare.in"
+  await_http "http://127.0.0.1:$BARE_PORT/" bare "$BARE_PID"
+else
+  start_server baseline "$BASELINE_JAR" "$BARE_PORT" "${BASE_EXTRA[@]}"
+  await_warm "$BARE_PORT"
+fi
+
+API_PORT=$(free_port)
+start_server server "$SERVER_JAR" "$API_PORT" "${EXTRA[@]}"
+await_warm "$API_PORT"
+log "$BASELINE baseline on :$BARE_PORT, server on :$API_PORT with $POOL warm members ($HTTP_INSTANCES HTTP loops, $SHARDS shards)"
 
 run_wrk() { # port, duration -> "<requests/s> <p50> <p99> <statuses>"
   local out
@@ -154,7 +176,7 @@ printf '%-6s %-7s %12s %9s %9s  %s\n' round target "requests/s" p50 p99 "statuse
 for r in $(seq "$ROUNDS"); do
   for target in A B; do
     port=$BARE_PORT; [[ $target == B ]] && port=$API_PORT
-    [[ $target == B ]] && await_warm
+    [[ $target == B || $BASELINE == server ]] && await_warm "$port"
     read -r rps p50 p99 status < <(run_wrk "$port" "$DURATION")
     read -r secs codes < <(run_hey "$port")
     printf '%-6s %-7s %12s %9s %9s  wrk %s | burst of %s: %s s, %s\n' "$r" "$target" "$rps" "$p50" "$p99" \
@@ -166,7 +188,12 @@ done
 echo
 echo "# http-vs-bare: $(date -u +%FT%TZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# $("$JAVA" -version 2>&1 | head -1); flags: ${JAVA_FLAGS[*]}; wrk -t$THREADS -c$CONNECTIONS -d$DURATION; hey -n $BURST -c $BURST_CONNECTIONS"
-echo "# A = bare endpoint, B = claim API (simulated, 0 ms, $POOL warm, $HTTP_INSTANCES HTTP loops, $SHARDS shards)"
+if [[ $BASELINE == bare ]]; then
+  echo "# A = bare endpoint, B = claim API (simulated, 0 ms, $POOL warm, $HTTP_INSTANCES HTTP loops, $SHARDS shards) ${EXTRA[*]}"
+else
+  echo "# A = claim API ${BASE_EXTRA[*]} ($BASELINE_JAR), B = claim API ${EXTRA[*]} ($SERVER_JAR); simulated, 0 ms, $POOL warm, $HTTP_INSTANCES HTTP loops, $SHARDS shards"
+fi
+echo "# log lines written: A $(wc -l <"$WORK/$([[ $BASELINE == bare ]] && echo bare || echo baseline).log"), B $(wc -l <"$WORK/server.log")"
 cat "$WORK/table"
 for i in "${!A_RPS[@]}"; do
   awk -v a="${A_RPS[$i]}" -v b="${B_RPS[$i]}" -v ab="${A_BURST[$i]}" -v bb="${B_BURST[$i]}" -v r=$((i + 1)) \
