@@ -49,6 +49,12 @@ public interface PoolActions {
   default void claimReleased(
       ClaimRequest claim, ClaimOutcome.Assigned assignment, boolean byTtl, long nowNs) {}
 
+  /**
+   * A sandbox was not ready {@code startingNs} after it was asked for (past the readiness grace):
+   * it is deleted and replaced next.
+   */
+  default void sandboxStuck(PoolKey pool, String sandboxName, long startingNs) {}
+
   /** A claim this pool admitted has ended (released, expired or cancelled). */
   default void claimEnded(String claimId) {}
 

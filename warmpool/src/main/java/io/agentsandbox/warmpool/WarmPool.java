@@ -267,6 +267,7 @@ public final class WarmPool {
     while ((m = roster.pollStuck(nowNs, policy.readinessGraceNs())) != null) {
       releasePermit(m);
       metrics.sandboxFailed(true);
+      actions.sandboxStuck(spec.key(), m.name, nowNs - m.createdAtNs);
       ParkedClaim cold = m.coldFor;
       if (cold != null) {
         roster.coldStartsChanged(-1);

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.LongAdder;
 public final class LogBudget {
 
   /** Default lines per second per category. */
-  public static final long DEFAULT_LIMIT_PER_SECOND = 5_000;
+  public static final long DEFAULT_LIMIT_PER_SECOND = 1_000;
 
   private static final ConcurrentHashMap<String, LogBudget> NAMED = new ConcurrentHashMap<>();
   private static volatile long defaultLimit = DEFAULT_LIMIT_PER_SECOND;
@@ -31,7 +31,7 @@ public final class LogBudget {
   private volatile long limitPerSecond;
   private final AtomicLong second = new AtomicLong(Long.MIN_VALUE);
   private final AtomicLong usedThisSecond = new AtomicLong();
-  private final AtomicLong unreported = new AtomicLong();
+  private final AtomicLong reported = new AtomicLong();
   private final LongAdder dropped = new LongAdder();
 
   /**
@@ -77,15 +77,18 @@ public final class LogBudget {
     long now = clock.nanoTime() / 1_000_000_000L;
     long s = second.get();
     if (now != s && second.compareAndSet(s, now)) usedThisSecond.set(0);
-    if (usedThisSecond.incrementAndGet() <= limit) return true;
+    // Once the second's budget is spent, a dropped line writes only to its own adder cell.
+    if (usedThisSecond.get() < limit && usedThisSecond.incrementAndGet() <= limit) return true;
     dropped.increment();
-    unreported.incrementAndGet();
     return false;
   }
 
   /** Lines dropped since the last call (0 mostly); the caller logs the figure. Any thread. */
   public long takeDropped() {
-    return unreported.get() == 0 ? 0 : unreported.getAndSet(0);
+    long total = dropped.sum();
+    long before = reported.get();
+    if (total == before || !reported.compareAndSet(before, total)) return 0;
+    return total - before;
   }
 
   /** Lines dropped since start. */

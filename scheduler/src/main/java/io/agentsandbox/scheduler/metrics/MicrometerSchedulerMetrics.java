@@ -1,5 +1,6 @@
 package io.agentsandbox.scheduler.metrics;
 
+import io.agentsandbox.core.logging.LogBudget;
 import io.agentsandbox.core.model.LaunchType;
 import io.agentsandbox.core.model.PoolKey;
 import io.agentsandbox.core.model.PoolStats;
@@ -35,8 +36,19 @@ public final class MicrometerSchedulerMetrics implements SchedulerMetrics {
   private final Map<PoolKey, List<Meter>> meters = new ConcurrentHashMap<>();
   private final Map<String, Counter> errors = new ConcurrentHashMap<>();
 
+  /** The log categories whose dropped lines are counted ({@code LogBudget}). */
+  public static final List<String> LOG_CATEGORIES =
+      List.of("claims", "audit", "sandboxes", "conflicts");
+
   public MicrometerSchedulerMetrics(MeterRegistry registry) {
     this.registry = registry;
+    for (String category : LOG_CATEGORIES) {
+      io.micrometer.core.instrument.FunctionCounter.builder(
+              PREFIX + "log_lines_dropped", LogBudget.named(category), LogBudget::droppedTotal)
+          .description("Log lines dropped by the category's --log-rate-limit")
+          .tag("category", category)
+          .register(registry);
+    }
   }
 
   public MeterRegistry registry() {

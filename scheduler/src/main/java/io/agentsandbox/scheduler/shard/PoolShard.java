@@ -29,6 +29,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -339,6 +340,17 @@ public final class PoolShard implements MpscInbox.Handler<ShardCommand, ClaimTic
   @Override
   public void deleteSandbox(PoolKey pool, String sandboxName) {
     provisioner.delete(pool, sandboxName, provisionListener);
+  }
+
+  @Override
+  public void sandboxStuck(PoolKey pool, String sandboxName, long startingNs) {
+    SandboxLog.failed(
+        pool,
+        sandboxName,
+        "not ready "
+            + TimeUnit.NANOSECONDS.toSeconds(startingNs)
+            + " s after it was asked for (readiness grace); replaced",
+        index);
   }
 
   @Override

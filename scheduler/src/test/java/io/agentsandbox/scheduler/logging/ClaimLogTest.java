@@ -18,6 +18,7 @@ import io.agentsandbox.scheduler.shard.ShardProxy;
 import io.agentsandbox.warmpool.WarmPoolPolicy;
 import io.vertx.core.Promise;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -173,5 +174,20 @@ class ClaimLogTest {
     assertThat(claims.where("claim_id", "c-ttl"))
         .extracting(l -> l.get("outcome"))
         .containsExactly("bound", "expired");
+  }
+
+  @Test
+  void shouldLogAStuckSandboxAsFailedWithWhy() {
+    String stuck = provisioner.waiting().get(0).name();
+    clock.advance(
+        WarmPoolPolicy.DEFAULTS.readinessGraceNs() + 1_000_000_000L, TimeUnit.NANOSECONDS);
+    shard.onTick(clock.nanoTime());
+    LogCapture.Line failed = sandboxes.where("sandbox", stuck).get(1);
+    assertThat(failed.message()).isEqualTo("sandbox failed");
+    assertThat(failed.fields())
+        .containsEntry("event", "failed")
+        .containsEntry("pool", POOL.toString())
+        .containsEntry("shard", 3);
+    assertThat((String) failed.get("reason")).contains("readiness grace", "replaced");
   }
 }
