@@ -33,7 +33,7 @@ final class ApiIdentity {
       return;
     }
     identify(
-        rc,
+        rc.request(),
         tenant -> {
           rc.put(IDENTITY, tenant);
           rc.next();
@@ -44,7 +44,7 @@ final class ApiIdentity {
    * Runs {@code then} at once, or once the caller is identified when the path needs an API token.
    */
   void afterIdentity(RoutingContext rc, Runnable then) {
-    if (needsApiToken(rc)) identify(rc, tenant -> then.run());
+    if (needsApiToken(rc)) identify(rc.request(), tenant -> then.run());
     else then.run();
   }
 
@@ -60,17 +60,22 @@ final class ApiIdentity {
         && !path.startsWith("/v1/sandboxes/");
   }
 
+  /** True when calls need an API token. */
+  boolean enabled() {
+    return auth.enabled();
+  }
+
   /**
    * Calls {@code then} with the tenant of the request's API token, on the request's event loop;
    * else writes {@code 401} with {@code WWW-Authenticate} ({@code 503} + {@code Retry-After} when
    * the token could not be checked because the Kubernetes API server did not answer). Tokens from
    * the file are checked at once; others go to the {@link TokenVerifier} when there is one.
    */
-  private void identify(RoutingContext rc, java.util.function.Consumer<String> then) {
-    String header = rc.request().getHeader("Authorization");
-    HttpServerResponse response = rc.response();
+  void identify(HttpServerRequest request, java.util.function.Consumer<String> then) {
+    String header = request.getHeader("Authorization");
+    HttpServerResponse response = request.response();
     if (header == null || header.length() < 8 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      AuditLog.denied(rc.request(), 401, "no API token", null);
+      AuditLog.denied(request, 401, "no API token", null);
       response.putHeader("WWW-Authenticate", "Bearer realm=\"agent-sandbox\"");
       HttpErrors.write(
           response,
@@ -90,14 +95,14 @@ final class ApiIdentity {
     }
     TokenVerifier remote = auth.remote();
     if (remote == null || token.isEmpty() || token.length() > ApiAuth.MAX_TOKEN_CHARS * 8) {
-      AuditLog.denied(rc.request(), 401, "unknown API token", token);
+      AuditLog.denied(request, 401, "unknown API token", token);
       invalidToken(response, "invalid API token");
       return;
     }
-    ContextInternal ctx = HttpResponses.context(rc);
-    // The body must wait for the BodyHandler after us (it resumes the request); without the pause
+    ContextInternal ctx = ContextInternal.current();
+    // The body must wait for whoever reads it after us (it resumes the request); without the pause
     // it would arrive while the token is being checked and be lost.
-    rc.request().pause();
+    request.pause();
     auth.verifyRemotely(
         ctx,
         token,
@@ -114,7 +119,7 @@ final class ApiIdentity {
           } else if (verdict.isAuthenticated()) {
             then.accept(verdict.tenant());
           } else {
-            AuditLog.denied(rc.request(), 401, "TokenReview: " + verdict.reason(), token);
+            AuditLog.denied(request, 401, "TokenReview: " + verdict.reason(), token);
             invalidToken(response, verdict.reason());
           }
         });

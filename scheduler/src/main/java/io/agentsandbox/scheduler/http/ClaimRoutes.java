@@ -8,9 +8,11 @@ import io.agentsandbox.scheduler.logging.AuditLog;
 import io.agentsandbox.scheduler.logging.ClaimLog;
 import io.agentsandbox.scheduler.shard.ShardCommand;
 import io.agentsandbox.scheduler.shard.ShardProxy;
+import io.agentsandbox.scheduler.shard.ShardRouter;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.PromiseInternal;
@@ -22,8 +24,6 @@ import io.vertx.ext.web.handler.SecurityPolicyHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.SecureRandom;
-import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +39,7 @@ public final class ClaimRoutes {
 
   private final ApiContext api;
   private final ClaimJsonCodec codec;
-  private final SecureRandom random = new SecureRandom();
+  private final ShardRouter.IdBytes idBytes = ShardRouter.IdBytes.create();
   private final Buffer openApi;
   private final ApiIdentity identity;
   private final PoolRoutes pools;
@@ -188,23 +188,43 @@ public final class ClaimRoutes {
    * the leader has.
    */
   private void requireReady(RoutingContext rc) {
+    if (ready(rc.response())) rc.next();
+  }
+
+  /** True when this replica serves; else answers {@code 503 not_ready} and returns false. */
+  boolean ready(HttpServerResponse response) {
     if (api.ready().getAsBoolean()) {
-      rc.next();
+      return true;
     } else {
       HttpErrors.write(
-          rc.response(),
+          response,
           503,
           "not_ready",
           null,
           "this replica is not serving (starting, stopping, or standing by for the leader's Lease);"
               + " retry",
           1_000);
+      return false;
     }
   }
 
+  /** The edge that serves the hot routes without the router, sharing this instance. */
+  ClaimEdge edge() {
+    return new ClaimEdge(this, identity, api.config().maxBodyBytes());
+  }
+
   private void postClaim(RoutingContext rc) {
-    HttpServerResponse response = rc.response();
-    String contentType = rc.request().getHeader("content-type");
+    submitClaim(rc.request(), rc.body().buffer(), rc.get(ApiIdentity.IDENTITY));
+  }
+
+  /**
+   * Decodes a claim and submits it to its pool's shard: errors are answered here, the outcome
+   * through the ticket ({@link #respond}). {@code identity} is the API token's tenant, null when
+   * auth is off. HTTP loop.
+   */
+  void submitClaim(HttpServerRequest req, Buffer body, String identity) {
+    HttpServerResponse response = req.response();
+    String contentType = req.getHeader("content-type");
     if (contentType != null && !HttpResponses.isJson(contentType)) {
       HttpErrors.write(
           response, 415, "unsupported_media_type", "content-type", "must be application/json", 0);
@@ -217,28 +237,27 @@ public final class ClaimRoutes {
     try {
       // NOTE: the id names its shard, but the shard depends on the pool; decode once with a
       // placeholder to learn the pool, then mint the id for that pool's shard.
-      String identity = rc.get(ApiIdentity.IDENTITY);
-      String headerTenant = rc.request().getHeader("X-Tenant");
+      String headerTenant = req.getHeader("X-Tenant");
       if (identity != null) {
         // The tenant is the API token's: a header or body naming another one is refused, not
         // obeyed.
         if (headerTenant != null && !headerTenant.equals(identity)) {
-          ApiIdentity.forbidTenant(rc.request(), "X-Tenant", identity);
+          ApiIdentity.forbidTenant(req, "X-Tenant", identity);
           return;
         }
         headerTenant = identity;
       }
       ClaimRequest decoded;
       try {
-        decoded = codec.decodeClaim(rc.body().buffer(), headerTenant, "pending", now);
+        decoded = codec.decodeClaim(body, headerTenant, "pending", now);
       } catch (BadRequestException.TenantMismatch e) {
         if (identity == null) throw e;
-        ApiIdentity.forbidTenant(rc.request(), "tenant", identity);
+        ApiIdentity.forbidTenant(req, "tenant", identity);
         return;
       }
       int k = api.router().shardOf(decoded.pool());
       shard = api.shards().get(k);
-      claimId = api.router().newClaimId(k, random);
+      claimId = api.router().newClaimId(k, idBytes);
       request =
           new ClaimRequest(
               claimId,
@@ -261,7 +280,7 @@ public final class ClaimRoutes {
     if (unavailable != null) {
       ClaimLog.rejected(
           request,
-          TraceParent.traceId(rc.request().getHeader("traceparent")),
+          TraceParent.traceId(req.getHeader("traceparent")),
           new ClaimOutcome.Rejected(RejectReason.RUNTIME_CLASS_UNAVAILABLE, unavailable, 0),
           -1,
           now);
@@ -274,8 +293,7 @@ public final class ClaimRoutes {
           0);
       return;
     }
-    HttpClaimTicket ticket =
-        new HttpClaimTicket(request, rc, (ContextInternal) rc.vertx().getOrCreateContext(), this);
+    HttpClaimTicket ticket = new HttpClaimTicket(request, req, ContextInternal.current(), this);
     if (!shard.submitClaim(ticket)) {
       ClaimLog.rejected(
           request,
@@ -295,8 +313,8 @@ public final class ClaimRoutes {
   }
 
   /** HTTP loop: answers a claim with its outcome. */
-  void respond(HttpClaimTicket ticket, RoutingContext rc, ClaimOutcome outcome) {
-    HttpServerResponse response = rc.response();
+  void respond(HttpClaimTicket ticket, HttpServerRequest req, ClaimOutcome outcome) {
+    HttpServerResponse response = req.response();
     if (outcome instanceof ClaimOutcome.Assigned a) {
       if (response.closed()) {
         // The client is gone and never learned of its sandbox: release it rather than leak it.
@@ -305,9 +323,7 @@ public final class ClaimRoutes {
             .get(api.router().shardOfClaim(r.claimId()))
             .send(
                 new ShardCommand.ReleaseClaim(
-                    r.claimId(),
-                    r.tenant(),
-                    ((ContextInternal) rc.vertx().getOrCreateContext()).promise()));
+                    r.claimId(), r.tenant(), ContextInternal.current().promise()));
         return;
       }
       response.putHeader("Location", "/v1/claims/" + a.claimId());
@@ -324,29 +340,43 @@ public final class ClaimRoutes {
   }
 
   private void getClaim(RoutingContext rc) {
+    readClaim(rc.request(), rc.pathParam("id"), rc.get(ApiIdentity.IDENTITY));
+  }
+
+  /** {@code GET /v1/claims/{id}} for the caller's tenant. HTTP loop. */
+  void readClaim(HttpServerRequest req, String id, String identity) {
     this.<ShardCommand.ReadReply>askClaimShard(
-        rc,
+        req,
+        id,
+        identity,
         ShardCommand.ReadClaim::new,
-        (id, reply) -> {
+        reply -> {
           switch (reply.status()) {
             case FOUND ->
                 HttpResponses.json(
-                    rc.response(), 200, codec.encodeView(reply.view(), api.clock().nanoTime()));
-            case FORBIDDEN -> otherTenant(rc, id);
-            case NOT_FOUND -> HttpErrors.notFound(rc.response(), "id", "no claim " + id);
+                    req.response(), 200, codec.encodeView(reply.view(), api.clock().nanoTime()));
+            case FORBIDDEN -> otherTenant(req, id);
+            case NOT_FOUND -> HttpErrors.notFound(req.response(), "id", "no claim " + id);
           }
         });
   }
 
   private void deleteClaim(RoutingContext rc) {
+    releaseClaim(rc.request(), rc.pathParam("id"), rc.get(ApiIdentity.IDENTITY));
+  }
+
+  /** {@code DELETE /v1/claims/{id}} for the caller's tenant. HTTP loop. */
+  void releaseClaim(HttpServerRequest req, String id, String identity) {
     this.<ShardCommand.ReleaseReply>askClaimShard(
-        rc,
+        req,
+        id,
+        identity,
         ShardCommand.ReleaseClaim::new,
-        (id, reply) -> {
+        reply -> {
           switch (reply) {
-            case RELEASED, CANCELLED -> rc.response().setStatusCode(204).end();
-            case FORBIDDEN -> otherTenant(rc, id);
-            case NOT_FOUND -> HttpErrors.notFound(rc.response(), "id", "no claim " + id);
+            case RELEASED, CANCELLED -> req.response().setStatusCode(204).end();
+            case FORBIDDEN -> otherTenant(req, id);
+            case NOT_FOUND -> HttpErrors.notFound(req.response(), "id", "no claim " + id);
           }
         });
   }
@@ -357,35 +387,42 @@ public final class ClaimRoutes {
   }
 
   /**
-   * Sends a command on the claim named in the path to the shard that owns it, as the caller's
-   * tenant, and hands the reply to {@code answer} (a failed reply is a 500). An unknown claim id or
-   * a missing tenant is answered here.
+   * Sends a command on claim {@code id} to the shard that owns it, as the caller's tenant, and
+   * hands the reply to {@code answer} (a failed reply is a 500). An unknown claim id or a missing
+   * tenant is answered here.
    */
   private <R> void askClaimShard(
-      RoutingContext rc, ClaimCommand<R> command, BiConsumer<String, R> answer) {
-    ShardProxy shard = claimShard(rc);
-    if (shard == null) return;
-    String tenant = tenantOf(rc);
+      HttpServerRequest req,
+      String id,
+      String identity,
+      ClaimCommand<R> command,
+      java.util.function.Consumer<R> answer) {
+    int k = api.router().shardOfClaim(id);
+    if (k < 0) {
+      HttpErrors.notFound(req.response(), "id", "no claim " + HttpResponses.truncate(id));
+      return;
+    }
+    ShardProxy shard = api.shards().get(k);
+    String tenant = tenantOf(req, identity);
     if (tenant == null) return;
-    PromiseInternal<R> reply = HttpResponses.context(rc).promise();
-    String id = rc.pathParam("id");
+    PromiseInternal<R> reply = ContextInternal.current().promise();
     shard.send(command.of(id, tenant, reply));
     reply
         .future()
         .onComplete(
             ar -> {
               if (ar.failed()) {
-                HttpErrors.write(rc.response(), 500, "internal_error", null, "internal error", 0);
+                HttpErrors.write(req.response(), 500, "internal_error", null, "internal error", 0);
                 return;
               }
-              answer.accept(id, ar.result());
+              answer.accept(ar.result());
             });
   }
 
-  private static void otherTenant(RoutingContext rc, String claimId) {
-    AuditLog.denied(rc.request(), 403, "claim belongs to another tenant", null);
+  private static void otherTenant(HttpServerRequest req, String claimId) {
+    AuditLog.denied(req, 403, "claim belongs to another tenant", null);
     HttpErrors.write(
-        rc.response(),
+        req.response(),
         403,
         "forbidden",
         "X-Tenant",
@@ -393,30 +430,19 @@ public final class ClaimRoutes {
         0);
   }
 
-  private ShardProxy claimShard(RoutingContext rc) {
-    String id = rc.pathParam("id");
-    int k = api.router().shardOfClaim(id);
-    if (k < 0) {
-      HttpErrors.notFound(rc.response(), "id", "no claim " + HttpResponses.truncate(id));
-      return null;
-    }
-    return api.shards().get(k);
-  }
-
-  private static String tenantOf(RoutingContext rc) {
-    String identity = rc.get(ApiIdentity.IDENTITY);
+  private static String tenantOf(HttpServerRequest req, String identity) {
     if (identity != null) {
-      String header = rc.request().getHeader("X-Tenant");
+      String header = req.getHeader("X-Tenant");
       if (header != null && !header.equals(identity)) {
-        ApiIdentity.forbidTenant(rc.request(), "X-Tenant", identity);
+        ApiIdentity.forbidTenant(req, "X-Tenant", identity);
         return null;
       }
       return identity;
     }
     try {
-      return ClaimJsonCodec.tenant(null, rc.request().getHeader("X-Tenant"));
+      return ClaimJsonCodec.tenant(null, req.getHeader("X-Tenant"));
     } catch (BadRequestException e) {
-      HttpErrors.badRequest(rc.response(), e);
+      HttpErrors.badRequest(req.response(), e);
       return null;
     }
   }

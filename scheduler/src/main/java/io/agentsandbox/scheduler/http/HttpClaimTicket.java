@@ -5,8 +5,8 @@ import io.agentsandbox.core.model.ClaimOutcome;
 import io.agentsandbox.core.model.ClaimRequest;
 import io.agentsandbox.core.model.ClaimTicket;
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.internal.ContextInternal;
-import io.vertx.ext.web.RoutingContext;
 
 /**
  * A claim that came over HTTP. Built on an HTTP event loop; owned by the shard from submission to
@@ -15,21 +15,21 @@ import io.vertx.ext.web.RoutingContext;
  */
 final class HttpClaimTicket extends ClaimTicket implements Handler<ClaimOutcome> {
 
-  private final RoutingContext routingContext;
+  private final HttpServerRequest httpRequest;
   private final ContextInternal httpContext;
   private final ClaimRoutes routes;
   private final String traceId;
 
   HttpClaimTicket(
       ClaimRequest request,
-      RoutingContext routingContext,
+      HttpServerRequest httpRequest,
       ContextInternal httpContext,
       ClaimRoutes routes) {
     super(request);
-    this.routingContext = routingContext;
+    this.httpRequest = httpRequest;
     this.httpContext = httpContext;
     this.routes = routes;
-    this.traceId = TraceParent.traceId(routingContext.request().getHeader("traceparent"));
+    this.traceId = TraceParent.traceId(httpRequest.getHeader("traceparent"));
   }
 
   @Override
@@ -46,6 +46,6 @@ final class HttpClaimTicket extends ClaimTicket implements Handler<ClaimOutcome>
   /** HTTP loop: write the response. */
   @Override
   public void handle(ClaimOutcome outcome) {
-    routes.respond(this, routingContext, outcome);
+    routes.respond(this, httpRequest, outcome);
   }
 }

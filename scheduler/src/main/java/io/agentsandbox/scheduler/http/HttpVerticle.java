@@ -70,7 +70,9 @@ public final class HttpVerticle extends VerticleBase {
                     return null;
                   });
     }
-    Router router = new ClaimRoutes(api, auth).router(vertx);
+    ClaimRoutes routes = new ClaimRoutes(api, auth);
+    Router router = routes.router(vertx);
+    ClaimEdge edge = routes.edge();
     sandboxRouter =
         new io.agentsandbox.scheduler.router.SandboxRouter(
             vertx, api.shards(), api.agentLocator(), auth, api.tokens());
@@ -86,7 +88,7 @@ public final class HttpVerticle extends VerticleBase {
                       // HTTP version to onRequest (JSON 400) instead of answering a bare 501
                       // itself.
                       .webSocketHandshakeHandler(handshake -> handshake.reject(400))
-                      .requestHandler(req -> onRequest(req, router, readTimeoutMs));
+                      .requestHandler(req -> onRequest(req, edge, router, readTimeoutMs));
               return server.listen();
             })
         .onSuccess(
@@ -100,7 +102,7 @@ public final class HttpVerticle extends VerticleBase {
    * The head has arrived; the body must follow in time (the answer itself may take as long as it
    * takes).
    */
-  private void onRequest(HttpServerRequest req, Router router, long readTimeoutMs) {
+  private void onRequest(HttpServerRequest req, ClaimEdge edge, Router router, long readTimeoutMs) {
     if (req.version() == null) {
       // HTTP/x.y other than 1.0/1.1 parses but has no version here; answered as malformed, not 501.
       HttpErrors.writeAndClose(
@@ -128,7 +130,7 @@ public final class HttpVerticle extends VerticleBase {
       req.end().onComplete(ar -> vertx.cancelTimer(bodyTimer));
       req.response().closeHandler(v -> vertx.cancelTimer(bodyTimer));
     }
-    router.handle(req);
+    if (!edge.handle(req)) router.handle(req);
   }
 
   /**

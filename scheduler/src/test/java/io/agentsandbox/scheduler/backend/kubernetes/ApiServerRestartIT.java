@@ -147,8 +147,9 @@ class ApiServerRestartIT {
         .as("no sandbox in two 201s")
         .hasSize(acked.size());
     for (Answer a : acked) {
-      SandboxClaim claim =
-          c.resources(SandboxClaim.class).inNamespace(NS).withName(a.claimId()).get();
+      // An HTTP claim's SandboxClaim and its status are written after the 201 (the journal made
+      // the binding durable first): wait, bounded, for both and the adoption.
+      SandboxClaim claim = ClusterFixtures.awaitBound(c, NS, a.claimId());
       assertThat(claim).as("SandboxClaim of 201 %s", a.claimId()).isNotNull();
       assertThat(claim.getStatus().getSandbox().getName()).isEqualTo(a.sandbox());
       Sandbox sb = c.resources(Sandbox.class).inNamespace(NS).withName(a.sandbox()).get();
