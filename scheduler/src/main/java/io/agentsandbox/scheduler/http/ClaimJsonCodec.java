@@ -1,5 +1,10 @@
 package io.agentsandbox.scheduler.http;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import io.agentsandbox.core.model.ClaimOutcome;
 import io.agentsandbox.core.model.ClaimRequest;
 import io.agentsandbox.core.model.OnEmpty;
@@ -12,7 +17,6 @@ import io.agentsandbox.scheduler.pools.PoolCatalog;
 import io.agentsandbox.scheduler.shard.PoolSnapshot;
 import io.agentsandbox.warmpool.ClaimView;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -59,28 +63,28 @@ public final class ClaimJsonCodec {
    * @throws BadRequestException naming the field at fault
    */
   public ClaimRequest decodeClaim(Buffer body, String headerTenant, String claimId, long nowNs) {
-    JsonObject json = parseObject(body);
-    for (String key : json.fieldNames()) {
-      if (!CLAIM_FIELDS.contains(key)) {
-        throw new BadRequestException(
-            key,
-            "unknown field; allowed: " + String.join(", ", new java.util.TreeSet<>(CLAIM_FIELDS)));
-      }
+    Fields f = parseFields(body);
+    if (f.unknown != null) {
+      throw new BadRequestException(
+          f.unknown,
+          "unknown field; allowed: " + String.join(", ", new java.util.TreeSet<>(CLAIM_FIELDS)));
     }
-    String namespace = optString(json, "namespace");
+    String namespace = optString(f.namespace, "namespace");
     if (namespace == null) namespace = "default";
     else if (!DNS_LABEL.matcher(namespace).matches())
       throw new BadRequestException(
           "namespace", "must be a DNS label (a-z, 0-9, '-', at most 63 characters)");
-    PoolKey pool = poolOf(json, namespace);
-    String tenant = tenant(optString(json, "tenant"), headerTenant);
+    PoolKey pool = poolOf(f, namespace);
+    String tenant = tenant(optString(f.tenant, "tenant"), headerTenant);
     int priority =
-        (int) optLong(json, "priority", 0, ClaimRequest.MIN_PRIORITY, ClaimRequest.MAX_PRIORITY);
-    long waitMs = optLong(json, "waitMs", config.defaultWaitMs(), 0, config.maxWaitMs());
+        (int)
+            optLong(
+                f.priority, "priority", 0, ClaimRequest.MIN_PRIORITY, ClaimRequest.MAX_PRIORITY);
+    long waitMs = optLong(f.waitMs, "waitMs", config.defaultWaitMs(), 0, config.maxWaitMs());
     long ttlSeconds =
-        optLong(json, "ttlSeconds", config.defaultTtlSeconds(), 0, config.maxTtlSeconds());
+        optLong(f.ttlSeconds, "ttlSeconds", config.defaultTtlSeconds(), 0, config.maxTtlSeconds());
     OnEmpty onEmpty = OnEmpty.WAIT;
-    String onEmptyText = optString(json, "onEmpty");
+    String onEmptyText = optString(f.onEmpty, "onEmpty");
     if (onEmptyText != null) {
       onEmpty = OnEmpty.fromWireName(onEmptyText);
       if (onEmpty == null)
@@ -97,16 +101,110 @@ public final class ClaimJsonCodec {
         nowNs);
   }
 
-  private PoolKey poolOf(JsonObject json, String namespace) {
-    String pool = optString(json, "pool");
-    String template = optString(json, "template");
-    String runtime = optString(json, "runtimeClassName");
+  /**
+   * A claim body's fields as the streaming parser met them: each value as {@link JsonObject} would
+   * hold it (String, Integer/Long/BigInteger, Double, Boolean; a nested object or array as an empty
+   * {@link #OBJECT}/{@link #ARRAY} marker, its content checked but not kept); null when absent or
+   * JSON null. The last of duplicate keys wins, as in a {@link JsonObject}.
+   */
+  private static final class Fields {
+    Object pool,
+        namespace,
+        template,
+        runtimeClassName,
+        waitMs,
+        onEmpty,
+        tenant,
+        priority,
+        ttlSeconds;
+    boolean hasNamespace;
+    String unknown; // the first field that is not a claim field
+  }
+
+  private static final JsonObject OBJECT = new JsonObject();
+  private static final JsonArray ARRAY = new JsonArray();
+  private static final JsonFactory JSON = JsonFactory.builder().build();
+
+  /** One pass of Jackson's streaming parser over the body: no tree. */
+  private static Fields parseFields(Buffer body) {
+    if (body == null || body.length() == 0)
+      throw new BadRequestException("body", "required: a JSON object");
+    Fields f = new Fields();
+    try (JsonParser p = JSON.createParser(body.getBytes())) {
+      JsonToken first = p.nextToken();
+      if (first != JsonToken.START_OBJECT) {
+        skipValue(p, first);
+        if (p.nextToken() != null)
+          throw new BadRequestException("body", "not valid JSON: trailing content");
+        throw new BadRequestException("body", "must be a JSON object");
+      }
+      JsonToken t;
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        Object v = value(p, p.nextToken());
+        switch (name) {
+          case "pool" -> f.pool = v;
+          case "namespace" -> {
+            f.namespace = v;
+            f.hasNamespace = true;
+          }
+          case "template" -> f.template = v;
+          case "runtimeClassName" -> f.runtimeClassName = v;
+          case "waitMs" -> f.waitMs = v;
+          case "onEmpty" -> f.onEmpty = v;
+          case "tenant" -> f.tenant = v;
+          case "priority" -> f.priority = v;
+          case "ttlSeconds" -> f.ttlSeconds = v;
+          default -> {
+            if (f.unknown == null) f.unknown = name;
+          }
+        }
+      }
+      if (t != JsonToken.END_OBJECT || p.nextToken() != null)
+        throw new BadRequestException("body", "not valid JSON: trailing content");
+    } catch (JsonProcessingException e) {
+      throw new BadRequestException("body", "not valid JSON: " + firstLine(e.getOriginalMessage()));
+    } catch (java.io.IOException e) {
+      throw new BadRequestException("body", "not valid JSON");
+    }
+    return f;
+  }
+
+  private static Object value(JsonParser p, JsonToken t) throws java.io.IOException {
+    if (t == null) throw new BadRequestException("body", "not valid JSON: unexpected end of input");
+    return switch (t) {
+      case VALUE_STRING -> p.getText();
+      case VALUE_NUMBER_INT -> p.getNumberValue();
+      case VALUE_NUMBER_FLOAT -> p.getDoubleValue();
+      case VALUE_TRUE -> Boolean.TRUE;
+      case VALUE_FALSE -> Boolean.FALSE;
+      case VALUE_NULL -> null;
+      case START_OBJECT -> {
+        p.skipChildren();
+        yield OBJECT;
+      }
+      case START_ARRAY -> {
+        p.skipChildren();
+        yield ARRAY;
+      }
+      default -> throw new BadRequestException("body", "not valid JSON: unexpected " + t);
+    };
+  }
+
+  private static void skipValue(JsonParser p, JsonToken t) throws java.io.IOException {
+    value(p, t);
+  }
+
+  private PoolKey poolOf(Fields f, String namespace) {
+    String pool = optString(f.pool, "pool");
+    String template = optString(f.template, "template");
+    String runtime = optString(f.runtimeClassName, "runtimeClassName");
     if (pool != null) {
       if (template != null)
         throw new BadRequestException("template", "give either pool or template, not both");
       int slash = pool.indexOf('/');
       if (slash >= 0) {
-        if (json.containsKey("namespace"))
+        if (f.hasNamespace)
           throw new BadRequestException(
               "pool", "has a namespace/ prefix and a namespace field; give one");
         namespace = pool.substring(0, slash);
@@ -177,22 +275,6 @@ public final class ClaimJsonCodec {
     return headerTenant != null ? headerTenant : bodyTenant != null ? bodyTenant : "default";
   }
 
-  private static JsonObject parseObject(Buffer body) {
-    if (body == null || body.length() == 0)
-      throw new BadRequestException("body", "required: a JSON object");
-    Object value;
-    try {
-      value = body.toJsonValue();
-    } catch (DecodeException e) {
-      throw new BadRequestException("body", "not valid JSON: " + firstLine(e.getMessage()));
-    } catch (RuntimeException e) {
-      throw new BadRequestException("body", "not valid JSON");
-    }
-    if (!(value instanceof JsonObject o))
-      throw new BadRequestException("body", "must be a JSON object");
-    return o;
-  }
-
   private static String firstLine(String s) {
     if (s == null) return "";
     int nl = s.indexOf('\n');
@@ -200,8 +282,7 @@ public final class ClaimJsonCodec {
     return line.length() > 200 ? line.substring(0, 200) : line;
   }
 
-  private static String optString(JsonObject json, String field) {
-    Object v = json.getValue(field);
+  private static String optString(Object v, String field) {
     if (v == null) return null;
     if (!(v instanceof String s)) throw new BadRequestException(field, "must be a string");
     if (s.isEmpty()) throw new BadRequestException(field, "must not be empty");
@@ -209,8 +290,7 @@ public final class ClaimJsonCodec {
     return s;
   }
 
-  private static long optLong(JsonObject json, String field, long dflt, long min, long max) {
-    Object v = json.getValue(field);
+  private static long optLong(Object v, String field, long dflt, long min, long max) {
     if (v == null) return dflt;
     if (!(v instanceof Integer || v instanceof Long)) {
       if (v instanceof Number)
@@ -253,6 +333,70 @@ public final class ClaimJsonCodec {
       out.put("expiresAt", Instant.now().plusNanos(a.expiresAtNs() - nowNs).toString());
     }
     return out;
+  }
+
+  /**
+   * The {@code 201} of a bound claim with its token, written by Jackson's generator straight into a
+   * buffer: the same fields, in the same order, as {@link #encodeBound} plus {@code token}, no
+   * tree.
+   */
+  public Buffer encodeBoundBody(ClaimRequest r, ClaimOutcome.Assigned a, long nowNs, String token) {
+    Buffer out = Buffer.buffer(512);
+    try (JsonGenerator g = JSON.createGenerator(new BufferOutput(out))) {
+      g.writeStartObject();
+      g.writeStringField("claimId", r.claimId());
+      g.writeStringField("status", "Bound");
+      g.writeObjectFieldStart("pool");
+      g.writeStringField("namespace", r.pool().namespace());
+      g.writeStringField("name", r.pool().name());
+      g.writeEndObject();
+      g.writeStringField("tenant", r.tenant());
+      g.writeNumberField("priority", r.priority());
+      g.writeStringField("onEmpty", r.onEmpty().wireName());
+      g.writeNumberField("waitMs", TimeUnit.NANOSECONDS.toMillis(r.waitNs()));
+      g.writeNumberField("ttlSeconds", TimeUnit.NANOSECONDS.toSeconds(r.ttlNs()));
+      SandboxRef s = a.sandbox();
+      g.writeObjectFieldStart("sandbox");
+      g.writeStringField("name", s.name());
+      g.writeStringField("namespace", s.pool().namespace());
+      g.writeArrayFieldStart("podIPs");
+      for (String ip : s.addresses()) g.writeString(ip);
+      g.writeEndArray();
+      g.writeStringField("runtimeClassName", s.runtimeClass().displayName());
+      g.writeStringField("backend", s.backend());
+      if ("simulated".equals(s.backend())) g.writeBooleanField("simulated", true);
+      g.writeEndObject();
+      g.writeStringField("launchType", a.launchType().wireName());
+      g.writeNumberField("waitedMs", a.waitedNs() / 1_000_000.0);
+      if (a.expiresAtNs() != 0) {
+        g.writeStringField(
+            "expiresAt", Instant.now().plusNanos(a.expiresAtNs() - nowNs).toString());
+      }
+      g.writeStringField("token", token);
+      g.writeEndObject();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e); // writes to memory: not expected
+    }
+    return out;
+  }
+
+  /** The generator's output, appended to a buffer. */
+  private static final class BufferOutput extends java.io.OutputStream {
+    private final Buffer out;
+
+    BufferOutput(Buffer out) {
+      this.out = out;
+    }
+
+    @Override
+    public void write(int b) {
+      out.appendByte((byte) b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      out.appendBytes(b, off, len);
+    }
   }
 
   /** A claim still waiting. */

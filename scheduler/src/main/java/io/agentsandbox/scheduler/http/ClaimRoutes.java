@@ -12,6 +12,7 @@ import io.agentsandbox.scheduler.shard.ShardRouter;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.internal.ContextInternal;
@@ -326,14 +327,15 @@ public final class ClaimRoutes {
                     r.claimId(), r.tenant(), ContextInternal.current().promise()));
         return;
       }
-      response.putHeader("Location", "/v1/claims/" + a.claimId());
+      if (response.ended()) return; // answered meanwhile (408)
       // The token is shown once, here; exec and files calls must present it.
-      HttpResponses.json(
-          response,
-          201,
-          codec
-              .encodeBound(ticket.request(), a, api.clock().nanoTime())
-              .put("token", api.tokens().token(a.claimId())));
+      response
+          .setStatusCode(201)
+          .putHeader(HttpHeaders.CONTENT_TYPE, HttpResponses.APPLICATION_JSON)
+          .putHeader(HttpHeaders.LOCATION, "/v1/claims/" + a.claimId())
+          .end(
+              codec.encodeBoundBody(
+                  ticket.request(), a, api.clock().nanoTime(), api.tokens().token(a.claimId())));
     } else if (outcome instanceof ClaimOutcome.Rejected r) {
       HttpErrors.rejected(response, r);
     }

@@ -1,5 +1,6 @@
 package io.agentsandbox.scheduler.http;
 
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonObject;
@@ -7,6 +8,9 @@ import io.vertx.ext.web.RoutingContext;
 
 /** Small helpers the routes share: content types, JSON answers, safe echoes. Stateless. */
 final class HttpResponses {
+
+  /** {@code application/json}, as a header value made once. */
+  static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
 
   private HttpResponses() {}
 

@@ -2,12 +2,14 @@ package io.agentsandbox.scheduler.http;
 
 import io.agentsandbox.scheduler.SecurityConfig;
 import io.agentsandbox.scheduler.logging.AuditLog;
+import io.agentsandbox.scheduler.metrics.ResponseCounts;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.ext.web.Router;
@@ -77,6 +79,7 @@ public final class HttpVerticle extends VerticleBase {
         new io.agentsandbox.scheduler.router.SandboxRouter(
             vertx, api.shards(), api.agentLocator(), auth, api.tokens());
     long readTimeoutMs = security.requestReadTimeoutMs();
+    ResponseCounts responses = new ResponseCounts(api.registry());
     return tls.compose(
             v -> {
               server =
@@ -88,7 +91,12 @@ public final class HttpVerticle extends VerticleBase {
                       // HTTP version to onRequest (JSON 400) instead of answering a bare 501
                       // itself.
                       .webSocketHandshakeHandler(handshake -> handshake.reject(400))
-                      .requestHandler(req -> onRequest(req, edge, router, readTimeoutMs));
+                      .requestHandler(
+                          req -> {
+                            HttpServerResponse response = req.response();
+                            response.endHandler(x -> responses.count(response.getStatusCode()));
+                            onRequest(req, edge, router, readTimeoutMs);
+                          });
               return server.listen();
             })
         .onSuccess(
