@@ -44,23 +44,16 @@ final class ClaimEdge {
     }
     if (path.charAt(CLAIMS.length()) != '/' || !isPlainId(path, CLAIMS.length() + 1)) return false;
     String id = path.substring(CLAIMS.length() + 1);
-    if (method == HttpMethod.DELETE) {
-      identified(
-          req,
-          tenant -> {
-            if (routes.ready(req.response())) routes.releaseClaim(req, id, tenant);
-          });
-      return true;
-    }
-    if (method == HttpMethod.GET) {
-      identified(
-          req,
-          tenant -> {
-            if (routes.ready(req.response())) routes.readClaim(req, id, tenant);
-          });
-      return true;
-    }
-    return false;
+    if (method != HttpMethod.DELETE && method != HttpMethod.GET) return false;
+    boolean release = method == HttpMethod.DELETE;
+    identified(
+        req,
+        tenant -> {
+          if (!routes.ready(req.response())) return;
+          if (release) routes.releaseClaim(req, id, tenant);
+          else routes.readClaim(req, id, tenant);
+        });
+    return true;
   }
 
   private void identified(HttpServerRequest req, Consumer<String> then) {
