@@ -214,6 +214,8 @@ final class Bindings implements BindingStore {
     if (Boolean.TRUE.equals(uncreated.get(b.claimId()))) {
       uncreated.remove(b.claimId());
       journal.retire(ns, b.claimId()); // ended before its SandboxClaim existed
+      // An earlier attempt whose answer was lost may have created it all the same.
+      if (attempt > 1) deleteNow(ns, b.claimId());
       return;
     }
     SandboxClaim claim;
