@@ -65,15 +65,7 @@ cleanup() {
 trap cleanup EXIT
 log() { echo "== $(date +%H:%M:%S) $*" >&2; }
 
-# Below the ephemeral range, so no outgoing connection holds it.
-free_port() {
-  local p
-  for _ in $(seq 100); do
-    p=$((20000 + RANDOM % 12000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
-  done
-  echo "no free loopback port" >&2; exit 1
-}
+. scripts/lib.sh # free_port (the working directory is the repository root)
 
 await_http() { # url, what, pid: bounded (120 s)
   for _ in $(seq 600); do

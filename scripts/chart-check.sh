@@ -51,14 +51,7 @@ trap 'exit 130' INT TERM
 
 # Below Linux's ephemeral range (32768-60999): a port that the API server's own connections to
 # etcd hold as their local end cannot be bound, though nothing listens on it.
-free_port() {
-  local p
-  for _ in $(seq 100); do
-    p=$((20000 + RANDOM % 12000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
-  done
-  fail "no free loopback port found"
-}
+. scripts/lib.sh # free_port (the working directory is the repository root)
 
 [[ -f "$JAR" && -f "$DIST" ]] || fail "$JAR or $DIST missing: run mvn verify (or mvn package -pl scheduler -am) first"
 

@@ -15,10 +15,8 @@ import io.agentsandbox.k8s.crd.Sandbox;
 import io.agentsandbox.k8s.crd.SandboxClaim;
 import io.agentsandbox.k8s.crd.SandboxTemplate;
 import io.agentsandbox.k8s.crd.SandboxWarmPool;
-import io.agentsandbox.k8s.crd.UpstreamKeys;
 import io.agentsandbox.k8s.provision.Fabric8SandboxProvisioner;
 import io.agentsandbox.k8s.provision.TemplateSandboxes;
-import io.agentsandbox.k8s.reconcile.ControllerRefs;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Instant;
 import java.util.HashMap;
@@ -241,8 +239,14 @@ final class ClaimController implements Bindings.Listener, AutoCloseable {
               for (Sandbox sb : caches.allSandboxes()) readiness.forward(sb);
               for (SandboxWarmPool p : caches.allPools()) declarations.rollout(p, this::isBound);
               loop.scheduleWithFixedDelay(expiry::tick, 100, 100, TimeUnit.MILLISECONDS);
+              HttpClaimRepair repair = new HttpClaimRepair(caches, queues, status, bindings);
               loop.scheduleWithFixedDelay(
-                  this::repairHttpClaims, REPAIR_AFTER_MS, REPAIR_AFTER_MS, TimeUnit.MILLISECONDS);
+                  () -> {
+                    if (active) repair.run(httpClaims, System.currentTimeMillis());
+                  },
+                  HttpClaimRepair.AFTER_MS,
+                  HttpClaimRepair.AFTER_MS,
+                  TimeUnit.MILLISECONDS);
               return new int[] {declared, r.recovered()};
             })
         .get(120, TimeUnit.SECONDS);
@@ -424,59 +428,6 @@ final class ClaimController implements Bindings.Listener, AutoCloseable {
     httpClaims.remove(claimId);
     submitter.release(
         new PoolKey(ns, ClaimRequests.poolNameOf(c)), claimId, ClaimRequests.tenantOf(c));
-  }
-
-  /** How old an HTTP claim's SandboxClaim may be without its status before it is repaired. */
-  static final long REPAIR_AFTER_MS = 15_000;
-
-  /**
-   * Controller thread, every {@link #REPAIR_AFTER_MS}: an HTTP claim whose SandboxClaim exists
-   * without a status naming its sandbox this long after it was made (its adoption or status write
-   * was lost, e.g. its answer lost while the API server went away) gets them written again, from
-   * the caches: the adoption if a pool still owns the sandbox, else the status if the claim owns
-   * it. Both writes are idempotent.
-   */
-  private void repairHttpClaims() {
-    if (!active) return;
-    long now = System.currentTimeMillis();
-    for (Map.Entry<String, String> e : httpClaims.entrySet()) {
-      SandboxClaim c = caches.claim(e.getValue(), e.getKey());
-      if (c == null
-          || c.getMetadata().getDeletionTimestamp() != null
-          || ClaimRequests.statusNamesSandbox(c)
-          || c.getMetadata().getCreationTimestamp() == null) continue;
-      long age;
-      try {
-        age = now - Instant.parse(c.getMetadata().getCreationTimestamp()).toEpochMilli();
-      } catch (java.time.format.DateTimeParseException ex) {
-        continue;
-      }
-      String name = ClaimRequests.annotations(c).get(UpstreamKeys.SANDBOX_NAME);
-      Sandbox sb = name == null ? null : caches.sandbox(e.getValue(), name);
-      if (age < REPAIR_AFTER_MS || sb == null || sb.getMetadata().getDeletionTimestamp() != null)
-        continue;
-      var ctl = ControllerRefs.of(sb);
-      if (ctl == null) continue;
-      if ("SandboxWarmPool".equals(ctl.getKind())) {
-        LOG.info(
-            "claim {}: no adoption of {} {} s after its 201; writing it again",
-            e.getKey(),
-            name,
-            age / 1000);
-        bindings.completeAdoption(c, sb, io.agentsandbox.core.model.LaunchType.WARM);
-      } else if ("SandboxClaim".equals(ctl.getKind())
-          && Objects.equals(ctl.getUid(), c.getMetadata().getUid())) {
-        LOG.info(
-            "claim {}: no status naming {} {} s after its 201; writing it again",
-            e.getKey(),
-            name,
-            age / 1000);
-        queues.write(
-            () ->
-                status.writeBound(
-                    e.getValue(), c.getMetadata().getName(), sb, c.getMetadata().getUid()));
-      }
-    }
   }
 
   /** A SandboxClaim's claim in the engine; its outcome comes back as a message. */
